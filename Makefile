@@ -1,0 +1,134 @@
+# libcoord — build, test, install.  `make demo` and `make check` are the two
+# commands a newcomer needs; see README.md.
+
+VERSION_MAJOR := $(shell sed -n 's/^\#define COORD_VERSION_MAJOR \([0-9]*\)/\1/p' include/coord/coord.h)
+VERSION       := $(shell sed -n 's/^\#define COORD_VERSION_STRING "\(.*\)"/\1/p' include/coord/coord.h)
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON   ?= python3
+PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BUILD    ?= build
+
+CFLAGS   ?= -O2 -g
+WARNINGS := -std=c99 -Wall -Wextra -pedantic -Werror
+LDFLAGS  ?=
+
+DEPS_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl libcjson 2>/dev/null)
+DEPS_LIBS   = $(shell $(PKG_CONFIG) --libs libcurl libcjson 2>/dev/null)
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+LIB_CFLAGS = $(WARNINGS) -Iinclude -fPIC -fvisibility=hidden $(DEPS_CFLAGS) $(CFLAGS)
+USE_CFLAGS = $(WARNINGS) -Iinclude $(DEPS_CFLAGS) $(CFLAGS)
+
+SRCS   := $(wildcard src/*.c)
+OBJS   := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+STATIC := $(BUILD)/lib/libcoord.a
+SONAME := libcoord.so.$(VERSION_MAJOR)
+SHARED := $(BUILD)/lib/libcoord.so.$(VERSION)
+
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+INTEG_HELPERS := tests/integration/sim_client.c
+EXAMPLES    := $(BUILD)/examples/end_session
+
+VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+           --errors-for-leak-kinds=definite,indirect --error-exitcode=99
+WITH_SIM = tests/sim/with_sim.sh
+
+.PHONY: all lib examples tests check check-unit check-integration check-sim \
+        check-valgrind check-asan demo deps install uninstall clean
+
+all: lib examples
+
+lib: deps $(STATIC) $(BUILD)/lib/libcoord.so
+
+# Check the build dependencies (and install them when root): .ci/install-deps
+deps:
+	@.ci/install-deps
+
+$(BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(STATIC): $(OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED): $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(BUILD)/lib/$(SONAME): $(SHARED)
+	ln -sf $(notdir $<) $@
+
+$(BUILD)/lib/libcoord.so: $(BUILD)/lib/$(SONAME)
+	ln -sf $(SONAME) $@
+
+# Programs link the static library so they run from the tree without LD_LIBRARY_PATH.
+$(BUILD)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
+
+examples: lib $(EXAMPLES)
+
+# Unit tests see the internal header and link the objects directly.
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) -Isrc $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/test_%: tests/integration/test_%.c $(INTEG_HELPERS) tests/integration/sim_client.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(INTEG_HELPERS) $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
+
+tests: lib $(UNIT_TESTS) $(INTEG_TESTS)
+
+check: tests examples check-sim
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
+	@set -e; for t in $(INTEG_TESTS); do echo "== $$t (simulator)"; \
+	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
+	@echo "make check: all tests passed"
+
+check-sim:
+	@echo "== simulator self-test"
+	@$(PYTHON) tests/sim/test_sim.py -q
+
+# The whole test suite under valgrind memcheck: any leak or error fails.
+check-valgrind: tests examples
+	@$(MAKE) --no-print-directory check RUN="$(VALGRIND)"
+
+# The whole test suite with AddressSanitizer + UndefinedBehaviorSanitizer.
+check-asan:
+	@$(MAKE) --no-print-directory check BUILD=$(BUILD)/asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
+demo: examples
+	@PYTHON=$(PYTHON) $(WITH_SIM) examples/demo.sh $(BUILD)/examples/end_session
+
+install: lib
+	install -d $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/coord/coord.h $(DESTDIR)$(INCLUDEDIR)/coord/coord.h
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libcoord.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/libcoord.so.$(VERSION)
+	ln -sf libcoord.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcoord.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    pkgconfig/coord.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/coord/coord.h \
+	      $(DESTDIR)$(LIBDIR)/libcoord.a \
+	      $(DESTDIR)$(LIBDIR)/libcoord.so.$(VERSION) \
+	      $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libcoord.so \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/coord 2>/dev/null
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,344 @@
+/*
+ * libcoord — C client for the Coord Parking Access API.
+ *
+ * This header is the whole public API and its reference documentation.
+ * C99, usable from C++. Every function returns a coord_status (or documents
+ * why it cannot fail); details of the last failure on a client are kept in a
+ * coord_error record readable with coord_client_last_error().
+ *
+ * Thread safety: coord_global_init() / coord_global_cleanup() must be called
+ * while no other thread runs libcoord or libcurl (they wrap
+ * curl_global_init/cleanup). After that, any number of clients may be used
+ * concurrently, one thread per client at a time: a client is never shared
+ * between threads without the caller's own lock. coord_strerror(),
+ * coord_status_name(), coord_version() and the pure helpers are safe anywhere.
+ *
+ * ABI: the shared library's SONAME is libcoord.so.COORD_VERSION_MAJOR. Within
+ * one SONAME, functions are only added, enum values only appended, and the
+ * layout of every public struct is frozen (new data comes in new structs and
+ * functions). No function takes or returns a struct by value; there are no
+ * varargs; all integers in structs are fixed-width.
+ */
+#ifndef COORD_COORD_H
+#define COORD_COORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define COORD_VERSION_MAJOR 1
+#define COORD_VERSION_MINOR 0
+#define COORD_VERSION_PATCH 0
+#define COORD_VERSION_STRING "1.0.0"
+/** Single number for compile-time comparisons: 0xMMmmpp. */
+#define COORD_VERSION_NUM \
+    ((COORD_VERSION_MAJOR << 16) | (COORD_VERSION_MINOR << 8) | COORD_VERSION_PATCH)
+
+#if defined(_WIN32)
+#  define COORD_API
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define COORD_API __attribute__((visibility("default")))
+#else
+#  define COORD_API
+#endif
+
+#if defined(__GNUC__) && (__GNUC__ >= 4)
+#  define COORD_NODISCARD __attribute__((warn_unused_result))
+#else
+#  define COORD_NODISCARD
+#endif
+
+/** Production base URL of the Parking Access API. */
+#define COORD_BASE_URL_PRODUCTION "https://api.coord.co/v1/access/parking"
+/** Sandbox base URL; sandbox access keys begin with "sandbox-". */
+#define COORD_BASE_URL_SANDBOX "https://api.sandbox.coord.co/v1/access/parking"
+
+/* Bounds. Every string the library stores lives in fixed storage of these
+ * sizes (the NUL included); a longer value from the server is an error
+ * (COORD_ERR_BAD_RESPONSE), never silently truncated. */
+#define COORD_ID_MAX 128            /**< location_id, user_id, resource_id */
+#define COORD_TIME_MAX 40           /**< RFC 3339 text, e.g. 2018-04-12T00:14:20.292Z */
+#define COORD_CURRENCY_MAX 4        /**< ISO 4217: three letters */
+#define COORD_BARCODE_DATA_MAX 2048 /**< barcode payload (Aztec holds at most 1914 bytes) */
+#define COORD_BARCODE_FORMAT_MAX 32 /**< e.g. "aztec" */
+#define COORD_MESSAGE_MAX 256       /**< server error message, error detail */
+
+/** Default limits of a new client. */
+#define COORD_DEFAULT_CONNECT_TIMEOUT_MS 10000u
+#define COORD_DEFAULT_TIMEOUT_MS 30000u
+#define COORD_DEFAULT_MAX_RESPONSE_SIZE (1024u * 1024u)
+
+/**
+ * Codes in the Coord error body {"code", "message"} that the SDK recognises.
+ * Coord never published them; these are the values libcoord's simulator sends
+ * and the SDK's documented assumption (see coord_end_session()).
+ */
+#define COORD_API_CODE_PHYSICAL_CHECKOUT 4001
+#define COORD_API_CODE_SESSION_ENDED 4091
+
+/** Result of every call. Values are stable within SONAME 1. */
+typedef enum coord_status {
+    COORD_OK = 0,
+    COORD_ERR_INVALID_ARGUMENT = 1,  /**< NULL, empty, too long or control characters; nothing sent */
+    COORD_ERR_OUT_OF_MEMORY = 2,
+    COORD_ERR_TRANSPORT = 3,         /**< DNS, connect, send/receive failure */
+    COORD_ERR_TLS = 4,               /**< TLS handshake or certificate verification failed */
+    COORD_ERR_TIMEOUT = 5,           /**< connect or total timeout passed (or HTTP 408) */
+    COORD_ERR_UNAUTHORIZED = 6,      /**< HTTP 401 or 403: key or token missing, invalid, insufficient */
+    COORD_ERR_NOT_FOUND = 7,         /**< HTTP 404 */
+    COORD_ERR_REFUSED = 8,           /**< any other HTTP 4xx: the server refused the request */
+    COORD_ERR_RATE_LIMITED = 9,      /**< HTTP 429 */
+    COORD_ERR_SERVER = 10,           /**< HTTP 5xx */
+    COORD_ERR_BAD_RESPONSE = 11,     /**< malformed or unexpected answer (JSON, types, ranges, status) */
+    COORD_ERR_RESPONSE_TOO_LARGE = 12, /**< answer bigger than the client's maximum response size */
+    COORD_ERR_PHYSICAL_CHECKOUT = 13,  /**< gate-controlled session (redemption_info): end it at the gate */
+    COORD_ERR_ALREADY_ENDED = 14       /**< the session was already ended */
+} coord_status;
+
+/** Money in the currency's smallest unit: amount 1234 + "USD" is 12.34 USD. */
+typedef struct coord_money {
+    int64_t amount;
+    char currency[COORD_CURRENCY_MAX]; /**< ISO 4217, three upper-case letters */
+} coord_money;
+
+/** Bill of an ended session. */
+typedef struct coord_billing_info {
+    uint8_t has_cost;  /**< 0: the server sent "cost": null (or none): not yet calculated */
+    coord_money cost;  /**< valid when has_cost; a real cost of 0 has has_cost = 1 */
+} coord_billing_info;
+
+/** What a user presents at the gate of a gate-controlled session. */
+typedef struct coord_redemption_info {
+    char barcode_data[COORD_BARCODE_DATA_MAX];     /**< raw data to render; may be "" */
+    char barcode_format[COORD_BARCODE_FORMAT_MAX]; /**< "aztec" is the only published value */
+} coord_redemption_info;
+
+/**
+ * A parking session. A session is identified by the pair (location_id, id):
+ * ids are unique only within a location.
+ *
+ * Strings are NUL-terminated in the fixed storage above; an empty string
+ * means the server did not send the field. Times keep the server's RFC 3339
+ * text and the same instant as milliseconds since the Unix epoch (UTC);
+ * digits below the millisecond are dropped.
+ *
+ * The struct holds no pointers: copy it, keep it on the stack or in static
+ * storage; nothing to free.
+ */
+typedef struct coord_session {
+    int64_t id;
+    char location_id[COORD_ID_MAX]; /**< from the answer, else the location the call addressed */
+    char user_id[COORD_ID_MAX];
+    char resource_id[COORD_ID_MAX]; /**< stall, charger or pump; "" when absent */
+    uint8_t has_start_time;         /**< 0 until a gate-controlled session is redeemed */
+    uint8_t has_end_time;           /**< 0 while the session is active */
+    uint8_t has_billing_info;       /**< set on ended sessions */
+    uint8_t has_redemption_info;    /**< set on gate-controlled sessions */
+    char start_time[COORD_TIME_MAX];
+    char end_time[COORD_TIME_MAX];
+    int64_t start_time_ms;
+    int64_t end_time_ms;
+    coord_billing_info billing_info;
+    coord_redemption_info redemption_info;
+} coord_session;
+
+/**
+ * What went wrong in the last failed call on a client. Cleared (status
+ * COORD_OK, zeros, empty strings) at the start of each call.
+ */
+typedef struct coord_error {
+    int32_t status;         /**< a coord_status */
+    int32_t http_status;    /**< HTTP status of the answer, 0 when none arrived */
+    uint8_t has_api_error;  /**< the answer carried a Coord error body */
+    int32_t api_code;       /**< its "code", when has_api_error */
+    char api_message[COORD_MESSAGE_MAX]; /**< its "message", when has_api_error */
+    char detail[COORD_MESSAGE_MAX];      /**< human-readable detail; never holds the key or token */
+} coord_error;
+
+/** Opaque client: configuration, one reusable libcurl handle, last error. */
+typedef struct coord_client coord_client;
+
+/* ------------------------------------------------------------------------ */
+/* Library                                                                   */
+
+/**
+ * Initialise libcurl for the process (curl_global_init(CURL_GLOBAL_DEFAULT)).
+ * Call once at start-up, before any thread uses libcoord, unless the
+ * application initialises libcurl itself.
+ * @return COORD_OK, or COORD_ERR_TRANSPORT when libcurl could not initialise.
+ */
+COORD_API COORD_NODISCARD coord_status coord_global_init(void);
+
+/** Release what coord_global_init() took. Call once, after all clients are freed. */
+COORD_API void coord_global_cleanup(void);
+
+/** The library's version text, e.g. "1.0.0" (the library linked, not the header). */
+COORD_API const char *coord_version(void);
+
+/** Human-readable text of a status; never NULL ("unknown status" for others). */
+COORD_API const char *coord_strerror(coord_status status);
+
+/** The status' enumerator name, e.g. "COORD_ERR_NOT_FOUND"; never NULL. */
+COORD_API const char *coord_status_name(coord_status status);
+
+/* ------------------------------------------------------------------------ */
+/* Client                                                                    */
+
+/**
+ * Create a client.
+ *
+ * The client starts with COORD_DEFAULT_CONNECT_TIMEOUT_MS,
+ * COORD_DEFAULT_TIMEOUT_MS, COORD_DEFAULT_MAX_RESPONSE_SIZE, user agent
+ * "libcoord/<version>", no bearer token and TLS verification on.
+ *
+ * @param base_url    base of the Parking Access API, e.g.
+ *                    COORD_BASE_URL_PRODUCTION, COORD_BASE_URL_SANDBOX or a
+ *                    simulator's "http://127.0.0.1:PORT/v1/access/parking";
+ *                    NULL means production. Must start with http:// or
+ *                    https://; a trailing '/' is ignored. Copied.
+ * @param access_key  the API access key, sent as query parameter access_key;
+ *                    non-empty, no control characters. Copied, and wiped
+ *                    from memory when the client is freed.
+ * @param out_client  receives the new client on COORD_OK; set to NULL otherwise.
+ *                    Free it with coord_client_free().
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL out_client or key, bad
+ *         URL or key), COORD_ERR_OUT_OF_MEMORY, or COORD_ERR_TRANSPORT when
+ *         libcurl cannot create a handle.
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_new(const char *base_url,
+                                                       const char *access_key,
+                                                       coord_client **out_client);
+
+/** Free a client, wiping its secrets. NULL is a no-op. */
+COORD_API void coord_client_free(coord_client *client);
+
+/**
+ * Set or clear the user's bearer token (sent as "Authorization: Bearer ...").
+ * @param token  a JWT, non-empty, no control characters; NULL clears it.
+ *               Copied; the previous token is wiped.
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT, COORD_ERR_OUT_OF_MEMORY.
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_bearer_token(coord_client *client,
+                                                                    const char *token);
+
+/**
+ * Set the User-Agent header.
+ * @param user_agent  printable text, at most 255 bytes; NULL restores
+ *                    "libcoord/<version>". Copied.
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT, COORD_ERR_OUT_OF_MEMORY.
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_user_agent(coord_client *client,
+                                                                  const char *user_agent);
+
+/**
+ * Set the timeouts. No call can take longer than total_timeout_ms.
+ * @param connect_timeout_ms  time allowed to connect (TCP + TLS), 1..total
+ * @param total_timeout_ms    time allowed for a whole call, >= 1
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (0, or connect > total).
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_timeouts(coord_client *client,
+                                                                uint32_t connect_timeout_ms,
+                                                                uint32_t total_timeout_ms);
+
+/**
+ * Set the largest response body the client accepts; a larger answer fails
+ * with COORD_ERR_RESPONSE_TOO_LARGE and is not kept.
+ * @param max_bytes  1 KiB .. 64 MiB
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT outside that range.
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_max_response_size(coord_client *client,
+                                                                         uint32_t max_bytes);
+
+/**
+ * The record of the last call on this client. Valid until the next call on
+ * the client or its free; owned by the client. Never NULL for a non-NULL
+ * client; NULL for a NULL client.
+ */
+COORD_API const coord_error *coord_client_last_error(const coord_client *client);
+
+/* ------------------------------------------------------------------------ */
+/* Sessions                                                                  */
+
+/**
+ * End an active parking session and return it with its bill.
+ *
+ * Sends PUT {base}/{location_id}/session/{session_id}/end?access_key=...
+ * (with the bearer token when one is set). location_id is percent-escaped
+ * by libcurl, so it can never change the path or the query.
+ *
+ * A gate-controlled session (one that came with redemption_info) cannot be
+ * ended through the API. The SDK recognises the server's refusal as an HTTP
+ * 4xx answer whose Coord error body has code COORD_API_CODE_PHYSICAL_CHECKOUT
+ * or whose message names "redemption_info", and reports
+ * COORD_ERR_PHYSICAL_CHECKOUT. coord_session_end() also detects the case
+ * locally, before any request.
+ *
+ * @param client       a client from coord_client_new()
+ * @param location_id  the location's id: 1..COORD_ID_MAX-1 bytes, no control characters
+ * @param session_id   the session's id within that location
+ * @param out_session  filled on COORD_OK (location_id defaults to the
+ *                     argument when the answer omits it); zeroed otherwise
+ * @return COORD_OK, or
+ *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
+ *   COORD_ERR_PHYSICAL_CHECKOUT  the session is gate-controlled
+ *   COORD_ERR_ALREADY_ENDED      HTTP 409: the session was already ended
+ *   COORD_ERR_NOT_FOUND          no such location or session
+ *   COORD_ERR_UNAUTHORIZED       access key (403) or token (401) refused
+ *   COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
+ *   COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT, COORD_ERR_TLS
+ *   COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE, COORD_ERR_OUT_OF_MEMORY
+ *   (details: coord_client_last_error())
+ */
+COORD_API COORD_NODISCARD coord_status coord_end_session(coord_client *client,
+                                                        const char *location_id,
+                                                        int64_t session_id,
+                                                        coord_session *out_session);
+
+/**
+ * End the session a caller already holds (from an earlier answer).
+ *
+ * When session carries redemption_info, returns COORD_ERR_PHYSICAL_CHECKOUT
+ * without any request. Otherwise the same as
+ * coord_end_session(client, session->location_id, session->id, out_session).
+ * session and out_session may be the same struct.
+ *
+ * @return as coord_end_session(); COORD_ERR_INVALID_ARGUMENT also when the
+ *         session has no location_id.
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_end(coord_client *client,
+                                                        const coord_session *session,
+                                                        coord_session *out_session);
+
+/**
+ * Decode a session from JSON text, without any I/O: the decoder every call
+ * uses, offered for answers obtained elsewhere (caches, push messages, tests).
+ *
+ * Rules: unknown fields are ignored; a known field of the wrong JSON type is
+ * an error naming the field; null is taken as absent for optional fields.
+ * Integers (id, amount) must be whole numbers within +/-(2^53 - 1), the range
+ * a JSON number read as a double holds exactly; anything else (fraction, 2^53
+ * or beyond) is an error, never rounded. Times must be RFC 3339. A string
+ * longer than its storage is an error.
+ *
+ * @param json          the text; need not be NUL-terminated
+ * @param len           its length in bytes
+ * @param out_session   filled on COORD_OK; zeroed otherwise
+ * @param out_detail    optional (may be NULL): receives a NUL-terminated
+ *                      reason on failure, truncated to detail_size
+ * @param detail_size   size of out_detail
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL json or out_session),
+ *         COORD_ERR_BAD_RESPONSE, COORD_ERR_OUT_OF_MEMORY.
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, size_t len,
+                                                           coord_session *out_session,
+                                                           char *out_detail,
+                                                           size_t detail_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* COORD_COORD_H */

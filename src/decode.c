@@ -1,0 +1,348 @@
+/* Pure decoding: JSON text -> typed structs, via cJSON. No I/O.
+ *
+ * Objects are walked member by member against a table of known fields:
+ * unknown members are skipped, a known member of the wrong type or seen twice
+ * is an error that names it. */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+/* The largest integer a double holds exactly, with every smaller one. */
+#define MAX_SAFE_INTEGER 9007199254740991.0
+
+typedef struct decode_ctx {
+    char *detail;
+    size_t detail_size;
+} decode_ctx;
+
+typedef coord_status (*field_fn)(const cJSON *item, void *target, const char *path,
+                                 decode_ctx *ctx);
+
+typedef struct field {
+    const char *name;
+    const char *path; /* for error text, e.g. "billing_info.cost.amount" */
+    field_fn decode;
+    int required;
+} field;
+
+static coord_status fail(decode_ctx *ctx, const char *path, const char *why)
+{
+    coord_set_text(ctx->detail, ctx->detail_size, "field %s: %s", path, why);
+    return COORD_ERR_BAD_RESPONSE;
+}
+
+static coord_status decode_object(const cJSON *obj, const field *fields, size_t nfields,
+                                  void *target, decode_ctx *ctx)
+{
+    uint32_t seen = 0;
+    const cJSON *item;
+    size_t i;
+
+    for (item = obj->child; item != NULL; item = item->next) {
+        for (i = 0; i < nfields; i++)
+            if (strcmp(item->string, fields[i].name) == 0)
+                break;
+        if (i == nfields)
+            continue; /* servers add fields over time */
+        if (seen & (UINT32_C(1) << i))
+            return fail(ctx, fields[i].path, "appears twice");
+        seen |= UINT32_C(1) << i;
+        if (cJSON_IsNull(item) && !fields[i].required)
+            continue;
+        coord_status st = fields[i].decode(item, target, fields[i].path, ctx);
+        if (st != COORD_OK)
+            return st;
+    }
+    for (i = 0; i < nfields; i++)
+        if (fields[i].required && !(seen & (UINT32_C(1) << i)))
+            return fail(ctx, fields[i].path, "missing");
+    return COORD_OK;
+}
+
+static coord_status get_int64(const cJSON *item, int64_t *out, const char *path,
+                              decode_ctx *ctx)
+{
+    double d;
+
+    if (!cJSON_IsNumber(item))
+        return fail(ctx, path, "not a number");
+    d = item->valuedouble;
+    /* NaN fails both comparisons */
+    if (!(d >= -MAX_SAFE_INTEGER && d <= MAX_SAFE_INTEGER))
+        return fail(ctx, path, "integer outside +/-(2^53 - 1)");
+    *out = (int64_t)d;
+    if ((double)*out != d)
+        return fail(ctx, path, "not a whole number");
+    return COORD_OK;
+}
+
+static coord_status get_string(const cJSON *item, char *dst, size_t size, const char *path,
+                               decode_ctx *ctx)
+{
+    size_t n;
+
+    if (!cJSON_IsString(item) || item->valuestring == NULL)
+        return fail(ctx, path, "not a string");
+    n = strlen(item->valuestring);
+    if (n >= size) {
+        coord_set_text(ctx->detail, ctx->detail_size, "field %s: longer than %u bytes",
+                       path, (unsigned)(size - 1));
+        return COORD_ERR_BAD_RESPONSE;
+    }
+    memcpy(dst, item->valuestring, n + 1);
+    return COORD_OK;
+}
+
+static coord_status need_object(const cJSON *item, const char *path, decode_ctx *ctx)
+{
+    return cJSON_IsObject(item) ? COORD_OK : fail(ctx, path, "not an object");
+}
+
+/* ---- money and billing ---- */
+
+static coord_status f_amount(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    return get_int64(item, &((coord_money *)t)->amount, path, ctx);
+}
+
+static coord_status f_currency(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    char *cur = ((coord_money *)t)->currency;
+    coord_status st = get_string(item, cur, COORD_CURRENCY_MAX, path, ctx);
+
+    if (st != COORD_OK)
+        return st;
+    for (int i = 0; i < 3; i++)
+        if (cur[i] < 'A' || cur[i] > 'Z')
+            return fail(ctx, path, "not an ISO 4217 code");
+    return COORD_OK;
+}
+
+static const field money_fields[] = {
+    {"amount", "billing_info.cost.amount", f_amount, 1},
+    {"currency", "billing_info.cost.currency", f_currency, 1},
+};
+
+static coord_status f_cost(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    coord_billing_info *b = t;
+    coord_status st = need_object(item, path, ctx);
+
+    if (st == COORD_OK)
+        st = decode_object(item, money_fields, 2, &b->cost, ctx);
+    b->has_cost = st == COORD_OK;
+    return st;
+}
+
+static const field billing_fields[] = {
+    {"cost", "billing_info.cost", f_cost, 0},
+};
+
+/* ---- redemption ---- */
+
+static coord_status f_barcode_data(const cJSON *item, void *t, const char *path,
+                                   decode_ctx *ctx)
+{
+    coord_redemption_info *r = t;
+    return get_string(item, r->barcode_data, sizeof(r->barcode_data), path, ctx);
+}
+
+static coord_status f_barcode_format(const cJSON *item, void *t, const char *path,
+                                     decode_ctx *ctx)
+{
+    coord_redemption_info *r = t;
+    return get_string(item, r->barcode_format, sizeof(r->barcode_format), path, ctx);
+}
+
+static const field barcode_fields[] = {
+    {"data", "redemption_info.barcode.data", f_barcode_data, 0},
+    {"format", "redemption_info.barcode.format", f_barcode_format, 0},
+};
+
+static coord_status f_barcode(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    coord_status st = need_object(item, path, ctx);
+    return st != COORD_OK ? st : decode_object(item, barcode_fields, 2, t, ctx);
+}
+
+static const field redemption_fields[] = {
+    {"barcode", "redemption_info.barcode", f_barcode, 0},
+};
+
+/* ---- session ---- */
+
+static coord_status f_id(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    return get_int64(item, &((coord_session *)t)->id, path, ctx);
+}
+
+static coord_status f_location_id(const cJSON *item, void *t, const char *path,
+                                  decode_ctx *ctx)
+{
+    coord_session *s = t;
+    return get_string(item, s->location_id, sizeof(s->location_id), path, ctx);
+}
+
+static coord_status f_user_id(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    coord_session *s = t;
+    return get_string(item, s->user_id, sizeof(s->user_id), path, ctx);
+}
+
+static coord_status f_resource_id(const cJSON *item, void *t, const char *path,
+                                  decode_ctx *ctx)
+{
+    coord_session *s = t;
+    return get_string(item, s->resource_id, sizeof(s->resource_id), path, ctx);
+}
+
+static coord_status get_time(const cJSON *item, char *text, int64_t *ms, uint8_t *has,
+                             const char *path, decode_ctx *ctx)
+{
+    coord_status st = get_string(item, text, COORD_TIME_MAX, path, ctx);
+
+    if (st != COORD_OK)
+        return st;
+    if (coord_rfc3339_parse(text, ms) != 0)
+        return fail(ctx, path, "not an RFC 3339 date-time");
+    *has = 1;
+    return COORD_OK;
+}
+
+static coord_status f_start_time(const cJSON *item, void *t, const char *path,
+                                 decode_ctx *ctx)
+{
+    coord_session *s = t;
+    return get_time(item, s->start_time, &s->start_time_ms, &s->has_start_time, path, ctx);
+}
+
+static coord_status f_end_time(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    coord_session *s = t;
+    return get_time(item, s->end_time, &s->end_time_ms, &s->has_end_time, path, ctx);
+}
+
+static coord_status f_billing(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    coord_session *s = t;
+    coord_status st = need_object(item, path, ctx);
+
+    if (st == COORD_OK)
+        st = decode_object(item, billing_fields, 1, &s->billing_info, ctx);
+    s->has_billing_info = st == COORD_OK;
+    return st;
+}
+
+static coord_status f_redemption(const cJSON *item, void *t, const char *path,
+                                 decode_ctx *ctx)
+{
+    coord_session *s = t;
+    coord_status st = need_object(item, path, ctx);
+
+    if (st == COORD_OK)
+        st = decode_object(item, redemption_fields, 1, &s->redemption_info, ctx);
+    s->has_redemption_info = st == COORD_OK;
+    return st;
+}
+
+static const field session_fields[] = {
+    {"id", "id", f_id, 1},
+    {"location_id", "location_id", f_location_id, 0},
+    {"user_id", "user_id", f_user_id, 0},
+    {"resource_id", "resource_id", f_resource_id, 0},
+    {"start_time", "start_time", f_start_time, 0},
+    {"end_time", "end_time", f_end_time, 0},
+    {"billing_info", "billing_info", f_billing, 0},
+    {"redemption_info", "redemption_info", f_redemption, 0},
+};
+
+/* Parse the whole text as one JSON value; trailing bytes other than
+ * white space are an error. Depth is bounded by cJSON (CJSON_NESTING_LIMIT). */
+static cJSON *parse(const char *json, size_t len, decode_ctx *ctx)
+{
+    const char *end = NULL;
+    cJSON *root;
+
+    if (len == 0) {
+        coord_set_text(ctx->detail, ctx->detail_size, "empty body");
+        return NULL;
+    }
+    root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (root == NULL) {
+        size_t at = end != NULL && end >= json ? (size_t)(end - json) : 0;
+        coord_set_text(ctx->detail, ctx->detail_size, "invalid JSON near byte %zu", at);
+        return NULL;
+    }
+    for (; end < json + len; end++) {
+        if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
+            coord_set_text(ctx->detail, ctx->detail_size, "bytes after the JSON value");
+            cJSON_Delete(root);
+            return NULL;
+        }
+    }
+    return root;
+}
+
+coord_status coord_decode_session(const char *json, size_t len, coord_session *out,
+                                  char *detail, size_t detail_size)
+{
+    decode_ctx ctx = {detail, detail_size};
+    cJSON *root;
+    coord_status st;
+
+    memset(out, 0, sizeof(*out));
+    root = parse(json, len, &ctx);
+    if (root == NULL)
+        return COORD_ERR_BAD_RESPONSE;
+    if (!cJSON_IsObject(root)) {
+        coord_set_text(detail, detail_size, "session is not a JSON object");
+        st = COORD_ERR_BAD_RESPONSE;
+    } else {
+        st = decode_object(root, session_fields,
+                           sizeof(session_fields) / sizeof(session_fields[0]), out, &ctx);
+    }
+    cJSON_Delete(root);
+    if (st != COORD_OK)
+        memset(out, 0, sizeof(*out));
+    return st;
+}
+
+coord_status coord_decode_error_body(const char *json, size_t len, int32_t *out_code,
+                                     char *out_message, size_t message_size)
+{
+    decode_ctx ctx = {NULL, 0};
+    cJSON *root = parse(json, len, &ctx);
+    const cJSON *code, *message;
+    coord_status st = COORD_ERR_BAD_RESPONSE;
+
+    if (root == NULL)
+        return st;
+    code = cJSON_GetObjectItemCaseSensitive(root, "code");
+    message = cJSON_GetObjectItemCaseSensitive(root, "message");
+    if (cJSON_IsNumber(code) && code->valuedouble >= INT32_MIN &&
+        code->valuedouble <= INT32_MAX && (double)(int32_t)code->valuedouble == code->valuedouble &&
+        (message == NULL || cJSON_IsString(message))) {
+        *out_code = (int32_t)code->valuedouble;
+        coord_set_text(out_message, message_size, "%s",
+                       message != NULL ? message->valuestring : "");
+        st = COORD_OK;
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+coord_status coord_session_decode(const char *json, size_t len, coord_session *out_session,
+                                  char *out_detail, size_t detail_size)
+{
+    coord_set_text(out_detail, detail_size, "%s", "");
+    if (json == NULL || out_session == NULL) {
+        coord_set_text(out_detail, detail_size, "json and out_session must not be NULL");
+        if (out_session != NULL)
+            memset(out_session, 0, sizeof(*out_session));
+        return COORD_ERR_INVALID_ARGUMENT;
+    }
+    return coord_decode_session(json, len, out_session, out_detail, detail_size);
+}

@@ -1,0 +1,145 @@
+/* What the library's files share, and nothing more. Not installed. */
+#ifndef COORD_INTERNAL_H
+#define COORD_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coord/coord.h"
+
+#define COORD_HIDDEN __attribute__((visibility("hidden")))
+
+/* Upper bounds on what a caller may configure. */
+#define COORD_URL_MAX 2048u
+#define COORD_KEY_MAX 1024u
+#define COORD_TOKEN_MAX 8192u
+#define COORD_USER_AGENT_MAX 256u
+#define COORD_MIN_RESPONSE_SIZE 1024u
+#define COORD_MAX_RESPONSE_SIZE (64u * 1024u * 1024u)
+#define COORD_REQUEST_MAX_HEADERS 4u
+
+/* ---- util.c: text checks and secret handling ---------------------------- */
+
+/* 1 when s is non-NULL, 1..max-1 bytes long, and free of control characters. */
+COORD_HIDDEN int coord_text_ok(const char *s, size_t max);
+/* Overwrite n bytes so that the compiler cannot drop the stores. */
+COORD_HIDDEN void coord_wipe(void *p, size_t n);
+/* strdup that returns NULL on NULL input too. */
+COORD_HIDDEN char *coord_strdup(const char *s);
+/* Wipe a NUL-terminated secret, free it, and set the pointer to NULL. */
+COORD_HIDDEN void coord_secret_free(char **secret);
+/* Replace every occurrence of secret (if non-empty) in text with "[redacted]",
+ * within text's size; the result stays NUL-terminated. */
+COORD_HIDDEN void coord_redact(char *text, size_t size, const char *secret);
+/* snprintf into a fixed buffer, tolerating NULL/0 destinations. */
+COORD_HIDDEN void coord_set_text(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- request.c: pure request building ------------------------------------ */
+
+/* Where and as whom a request goes; borrowed from the client. */
+typedef struct coord_target {
+    const char *base_url;     /* no trailing '/' */
+    const char *access_key;
+    const char *bearer_token; /* NULL: none */
+} coord_target;
+
+/* A built request. url and headers are owned and hold secrets: free with
+ * coord_request_free(), which wipes them. body is borrowed. */
+typedef struct coord_request {
+    const char *method;
+    char *url;
+    char *headers[COORD_REQUEST_MAX_HEADERS];
+    size_t header_count;
+    const char *body;
+    size_t body_len;
+} coord_request;
+
+/* Build method + URL base/seg1/seg2/...?access_key=KEY, every segment and
+ * the key escaped by libcurl, plus the headers. On failure out is left
+ * empty (safe to free) and detail says why, never quoting the key. */
+COORD_HIDDEN coord_status coord_request_build(coord_request *out, const coord_target *target,
+                                              const char *method,
+                                              const char *const *segments, size_t nsegments,
+                                              const char *body, size_t body_len,
+                                              char *detail, size_t detail_size);
+/* PUT {base}/{location_id}/session/{session_id}/end, arguments validated. */
+COORD_HIDDEN coord_status coord_request_end_session(coord_request *out,
+                                                    const coord_target *target,
+                                                    const char *location_id,
+                                                    int64_t session_id,
+                                                    char *detail, size_t detail_size);
+COORD_HIDDEN void coord_request_free(coord_request *req);
+
+/* ---- transport_curl.c: the only user of the libcurl easy API -------------- */
+
+typedef struct coord_transport coord_transport;
+
+typedef struct coord_transport_config {
+    const char *user_agent;
+    uint32_t connect_timeout_ms;
+    uint32_t timeout_ms;
+    uint32_t max_response_size;
+} coord_transport_config;
+
+/* An answer: status and body (NUL-terminated, owned by the transport and
+ * valid until its next perform or free). */
+typedef struct coord_response {
+    long http_status;
+    const char *body;
+    size_t body_len;
+} coord_response;
+
+COORD_HIDDEN coord_status coord_transport_new(coord_transport **out);
+COORD_HIDDEN void coord_transport_free(coord_transport *t);
+/* Perform one exchange on the transport's reused handle. Any HTTP status
+ * is COORD_OK here; the caller maps it. */
+COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t,
+                                                  const coord_transport_config *cfg,
+                                                  const coord_request *req,
+                                                  coord_response *out,
+                                                  char *detail, size_t detail_size);
+
+/* ---- decode.c: pure cJSON -> typed structs -------------------------------- */
+
+COORD_HIDDEN coord_status coord_decode_session(const char *json, size_t len,
+                                               coord_session *out,
+                                               char *detail, size_t detail_size);
+/* A Coord error body {"code": int32, "message": string}. COORD_OK only when
+ * the text is such a body; message is truncated to fit. */
+COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,
+                                                  int32_t *out_code,
+                                                  char *out_message, size_t message_size);
+
+/* ---- timefmt.c: RFC 3339 ------------------------------------------------ */
+
+/* Parse an RFC 3339 date-time into milliseconds since the epoch (UTC).
+ * Returns 0 on success, -1 when text is not RFC 3339. */
+COORD_HIDDEN int coord_rfc3339_parse(const char *text, int64_t *out_ms);
+
+/* ---- status.c ------------------------------------------------------------ */
+
+/* Status for a non-2xx HTTP answer (before endpoint-specific refinement). */
+COORD_HIDDEN coord_status coord_status_from_http(long http_status);
+
+/* ---- client.c: what endpoints use ----------------------------------------- */
+
+/* Clear the client's last-error record; call first in every public call. */
+COORD_HIDDEN void coord_call_begin(coord_client *client);
+/* Record a failure (status + formatted detail, secrets redacted); returns status. */
+COORD_HIDDEN coord_status coord_call_fail(coord_client *client, coord_status status,
+                                          const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The client's destination and credentials, for the request builder. */
+COORD_HIDDEN void coord_client_target(const coord_client *client, coord_target *out);
+/* Send req; on a 2xx answer return COORD_OK with the body in out. Otherwise
+ * record the HTTP status, the Coord error body and the mapped status. */
+COORD_HIDDEN coord_status coord_client_send(coord_client *client, const coord_request *req,
+                                            coord_response *out);
+/* Record a status (and detail) built by a pure stage: request or decode. */
+COORD_HIDDEN coord_status coord_call_fail_detail(coord_client *client, coord_status status,
+                                                 const char *detail);
+/* The record, writable by endpoints that refine a status. */
+COORD_HIDDEN coord_error *coord_client_error(coord_client *client);
+
+#endif

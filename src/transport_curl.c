@@ -1,0 +1,228 @@
+/* The libcurl transport: one easy handle per client, reused so that
+ * consecutive calls share a kept-alive connection. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "internal.h"
+
+struct coord_transport {
+    CURL *curl;
+    char errbuf[CURL_ERROR_SIZE];
+    char *body;       /* kept between calls: steady state allocates nothing here */
+    size_t len;
+    size_t cap;
+    size_t limit;     /* max_response_size of the call under way */
+    int too_large;    /* set by on_body when the limit stopped the transfer */
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    coord_transport *t = userdata;
+    size_t n = size * nmemb;
+
+    if (n > t->limit - t->len) {
+        t->too_large = 1;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        char *grown;
+
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        if (cap > t->limit + 1)
+            cap = t->limit + 1;
+        grown = realloc(t->body, cap);
+        if (grown == NULL)
+            return 0;
+        t->body = grown;
+        t->cap = cap;
+    }
+    memcpy(t->body + t->len, data, n);
+    t->len += n;
+    t->body[t->len] = '\0';
+    return n;
+}
+
+/* Options fixed for the handle's life. */
+static CURLcode set_fixed(coord_transport *t)
+{
+    CURL *c = t->curl;
+    CURLcode rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM */
+
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->errbuf);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* what libcurl can decode */
+    return rc;
+}
+
+coord_status coord_transport_new(coord_transport **out)
+{
+    coord_transport *t = calloc(1, sizeof(*t));
+
+    *out = NULL;
+    if (t == NULL)
+        return COORD_ERR_OUT_OF_MEMORY;
+    t->curl = curl_easy_init();
+    if (t->curl == NULL || set_fixed(t) != CURLE_OK) {
+        curl_easy_cleanup(t->curl);
+        free(t);
+        return COORD_ERR_TRANSPORT;
+    }
+    *out = t;
+    return COORD_OK;
+}
+
+void coord_transport_free(coord_transport *t)
+{
+    if (t == NULL)
+        return;
+    curl_easy_cleanup(t->curl);
+    if (t->body != NULL)
+        coord_wipe(t->body, t->cap);
+    free(t->body);
+    free(t);
+}
+
+static coord_status status_from_curl(CURLcode rc, const coord_transport *t)
+{
+    switch (rc) {
+    case CURLE_OK:
+        return COORD_OK;
+    case CURLE_OPERATION_TIMEDOUT:
+        return COORD_ERR_TIMEOUT;
+    case CURLE_OUT_OF_MEMORY:
+        return COORD_ERR_OUT_OF_MEMORY;
+    case CURLE_FILESIZE_EXCEEDED:
+        return COORD_ERR_RESPONSE_TOO_LARGE;
+    case CURLE_WRITE_ERROR:
+        return t->too_large ? COORD_ERR_RESPONSE_TOO_LARGE : COORD_ERR_OUT_OF_MEMORY;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return COORD_ERR_INVALID_ARGUMENT;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+        return COORD_ERR_TLS;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+        return COORD_ERR_BAD_RESPONSE;
+    default:
+        return COORD_ERR_TRANSPORT;
+    }
+}
+
+/* Options that differ per call; the rest persist on the reused handle. */
+static CURLcode set_request(CURL *c, const coord_transport_config *cfg,
+                            const coord_request *req, struct curl_slist *headers)
+{
+    CURLcode rc = curl_easy_setopt(c, CURLOPT_URL, req->url);
+
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_USERAGENT, cfg->user_agent);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_response_size);
+    if (rc != CURLE_OK)
+        return rc;
+    if (strcmp(req->method, "GET") == 0) {
+        rc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+        return rc;
+    }
+    /* A body, even an empty one, so that PUT/POST send Content-Length. */
+    rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
+                              strcmp(req->method, "POST") == 0 ? NULL : req->method);
+    return rc;
+}
+
+coord_status coord_transport_perform(coord_transport *t, const coord_transport_config *cfg,
+                                     const coord_request *req, coord_response *out,
+                                     char *detail, size_t detail_size)
+{
+    struct curl_slist *headers = NULL;
+    CURLcode rc;
+    coord_status st;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    for (i = 0; i < req->header_count; i++) {
+        struct curl_slist *more = curl_slist_append(headers, req->headers[i]);
+
+        if (more == NULL) {
+            coord_set_text(detail, detail_size, "out of memory building headers");
+            st = COORD_ERR_OUT_OF_MEMORY;
+            goto done;
+        }
+        headers = more;
+    }
+    t->errbuf[0] = '\0';
+    t->len = 0;
+    t->too_large = 0;
+    t->limit = cfg->max_response_size;
+    if (t->body != NULL)
+        t->body[0] = '\0';
+
+    rc = set_request(t->curl, cfg, req, headers);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(t->curl);
+    st = status_from_curl(rc, t);
+    if (st != COORD_OK) {
+        if (st == COORD_ERR_RESPONSE_TOO_LARGE)
+            coord_set_text(detail, detail_size, "response larger than %u bytes",
+                           cfg->max_response_size);
+        else
+            coord_set_text(detail, detail_size, "%s", t->errbuf[0] != '\0'
+                           ? t->errbuf : curl_easy_strerror(rc));
+        goto done;
+    }
+    if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK) {
+        coord_set_text(detail, detail_size, "no HTTP status in the answer");
+        st = COORD_ERR_BAD_RESPONSE;
+        goto done;
+    }
+    out->body = t->body != NULL ? t->body : "";
+    out->body_len = t->len;
+
+done:
+    /* The handle must not keep pointers to this call's headers. */
+    curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
+    for (struct curl_slist *h = headers; h != NULL; h = h->next)
+        coord_wipe(h->data, strlen(h->data)); /* the Authorization line */
+    curl_slist_free_all(headers);
+    return st;
+}

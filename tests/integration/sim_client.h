@@ -1,0 +1,36 @@
+/* Test-side client of the simulator's control API (not part of libcoord). */
+#ifndef SIM_CLIENT_H
+#define SIM_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Base URL of the running simulator (COORD_SIM_URL) and its key (COORD_SIM_KEY). */
+const char *sim_url(void);
+const char *sim_key(void);
+/* The Parking Access base URL on the simulator. */
+const char *sim_api_base(void);
+
+/* One control request on a fresh connection; returns the HTTP status (or -1)
+ * and the answer in out (NUL-terminated, truncated to out_size). */
+int sim_call(const char *method, const char *path, const char *body, char *out,
+             size_t out_size);
+
+void sim_reset(void);
+void sim_location(const char *location_id, int hourly_rate, int gate_controlled,
+                  int cost_pending);
+/* Seed a session; returns its id, and its JSON in json (when non-NULL). */
+int64_t sim_session(const char *location_id, int start_minutes_ago, int gate_controlled,
+                    char *json, size_t json_size);
+/* Counters since the last reset. */
+void sim_stats(long *connections, long *requests);
+/* Arm a fault for the next API request(s): a JSON body for /_sim/fault. */
+void sim_fault(const char *json);
+/* A string of the last API request: section NULL for "method", "path",
+ * "target"; "headers" (lower-case names) or "query" (first value) otherwise.
+ * Returns 0 when found. */
+int sim_last_request(const char *section, const char *name, char *out, size_t out_size);
+/* How many query parameters the last API request had. */
+int sim_last_request_query_count(void);
+
+#endif

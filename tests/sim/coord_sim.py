@@ -1,0 +1,935 @@
+#!/usr/bin/env python3
+"""Coord Parking Access API simulator (Python 3 standard library only).
+
+The Coord service is gone; this server stands in for it so that libcoord's
+tests -- and anyone testing their own code offline -- talk to something real
+over loopback HTTP/1.1 (keep-alive supported).
+
+Running it yourself
+-------------------
+    python3 tests/sim/coord_sim.py --port 8080 --access-key mykey
+
+then point the SDK's base URL at
+
+    http://127.0.0.1:8080/v1/access/parking
+
+and use "mykey" as the access key. Seed data through the control routes, e.g.
+
+    curl -s -X POST http://127.0.0.1:8080/_sim/sessions \\
+         -d '{"location_id": "L1", "start_minutes_ago": 90}'
+
+On start the server prints exactly one line, "COORD_SIM_PORT=<port>", to
+stdout; SIGTERM or SIGINT stops it cleanly (exit status 0).
+
+Flags: --host (default 127.0.0.1), --port (default 0: the OS chooses),
+--port-file PATH (the port is written there atomically, removed on exit),
+--access-key KEY (default "sandbox-test-key"; repeat it to accept several
+keys), --verbose (log every request to stderr).
+
+API routes (base path /v1/access/parking)
+-----------------------------------------
+Every API route needs exactly one query parameter access_key equal to an
+accepted key, otherwise: 403 {"code": 403, "message": "access key missing or
+invalid"}. Routing happens first (unknown route 404, wrong method 405), then
+the key is checked, then the route's own parameters. Path segments are
+percent-decoded one by one after the raw path is split on "/" (so
+"a%2F..%2Fb%3Fx%3D1" is the location id "a/../b?x=1"); the query is parsed
+from the raw request target.
+
+PUT /v1/access/parking/{location_id}/session/{session_id}/end
+    200  the session, now with end_time and billing_info
+    400  {"code": 400, ...}   session_id is not a decimal int64
+    404  {"code": 404, "message": "session not found"}   unknown location or session
+    400  {"code": 4001, "message": "session checkout is controlled physically
+         (redemption_info); end it at the gate"}   gate-controlled session
+    409  {"code": 4091, "message": "session already ended"}
+
+Any other path: 404 {"code": 404, "message": "no such route"}; a known path
+with another method: 405 {"code": 405, ...} with an Allow header.
+
+Sessions are rendered as the API sends them; absent fields are omitted and
+only billing_info.cost is ever null:
+    {"id": 1, "location_id": "L1", "user_id": "00000000-...",
+     "resource_id": "...",          (only when set)
+     "start_time": "2018-04-12T00:14:20.292Z",  (absent for a gate-controlled
+                                                session not yet redeemed)
+     "end_time": "...",             (only when ended)
+     "billing_info": {"cost": {"amount": 300, "currency": "USD"}},
+                                    (only when ended; cost is null while the
+                                    location is cost_pending)
+     "redemption_info": {"barcode": {"data": "COORD-L1-1", "format": "aztec"}}}
+                                    (only for gate-controlled sessions)
+Billing on end: whole_minutes = floor((end - start) / 60 s);
+amount = ceil(hourly_rate * whole_minutes / 60), integer arithmetic.
+
+Control routes (prefix /_sim, no access key, JSON in and out)
+-------------------------------------------------------------
+POST   /_sim/reset         clear locations, sessions, fault, last request and
+                           counters; 200 {}
+POST   /_sim/locations     {"location_id": "L", "hourly_rate": 200,
+                           "currency": "USD", "gate_controlled": false,
+                           "cost_pending": false}; creates or updates the
+                           location (only the fields given change);
+                           200 with the location
+POST   /_sim/sessions      {"location_id": "L", "user_id": "...",
+                           "resource_id": "...", "start_minutes_ago": 90,
+                           "gate_controlled": bool, "ended": bool};
+                           200 with the session exactly as the API renders it.
+                           gate_controlled defaults to the location's
+                           setting; a gate-controlled session has no
+                           start_time unless start_minutes_ago is given;
+                           "ended": true ends it now, with billing.
+GET    /_sim/stats         {"connections": N, "requests": M, "api_requests",
+                           "control_requests", "api_connections"}, counted
+                           since start or the last reset
+GET    /_sim/last_request  the last API request: {"method", "target", "path",
+                           "query": {name: [values]}, "headers": {lower-case
+                           name: value}, "body"}; 404 if none since reset
+GET    /_sim/fault         the armed fault, or {} when none
+POST   /_sim/fault         {"mode": M, "count": 1, ...}: the next `count` API
+                           requests (never control requests) get fault M:
+                             hang    read the request, send nothing for
+                                     "seconds" (default 30; cut short by reset
+                                     or shutdown), then close the connection
+                             close   read the request, close with no answer
+                             status  answer "status" (default 503) with raw
+                                     "body" and "content_type" (default
+                                     application/json and a Coord error body)
+                                     and optional extra "headers" {name: value}
+                           200 with the armed fault
+DELETE /_sim/fault         disarm; 200 {}
+A malformed control body (not a JSON object, unknown field, wrong type) gets
+400 {"code": 400, "message": "..."}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import TCPServer
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import parse_qs, unquote, urlsplit
+
+API_PREFIX = "/v1/access/parking"
+CONTROL_PREFIX = "/_sim"
+DEFAULT_ACCESS_KEY = "sandbox-test-key"
+DEFAULT_USER_ID = "00000000-0000-0000-0000-000000000000"
+DEFAULT_HOURLY_RATE = 200
+DEFAULT_CURRENCY = "USD"
+DEFAULT_HANG_SECONDS = 30.0
+BARCODE_FORMAT = "aztec"
+MAX_REQUEST_BODY = 1024 * 1024
+INT64_MIN = -(2 ** 63)
+INT64_MAX = 2 ** 63 - 1
+WAIT_STEP_SECONDS = 0.05
+
+CODE_PHYSICAL_CHECKOUT = 4001
+CODE_ALREADY_ENDED = 4091
+MSG_BAD_KEY = "access key missing or invalid"
+MSG_NO_SESSION = "session not found"
+MSG_PHYSICAL_CHECKOUT = ("session checkout is controlled physically "
+                         "(redemption_info); end it at the gate")
+MSG_ALREADY_ENDED = "session already ended"
+
+
+# --------------------------------------------------------------------------
+# Replies and errors
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: List[Tuple[str, str]] = field(default_factory=list)
+
+
+def json_reply(obj: Any, status: int = 200) -> Reply:
+    return Reply(status, json.dumps(obj, separators=(",", ":")).encode("utf-8"))
+
+
+def error_reply(status: int, code: int, message: str) -> Reply:
+    return json_reply({"code": code, "message": message}, status)
+
+
+class ApiError(Exception):
+    """Raised anywhere in request handling; becomes a Coord error reply."""
+
+    def __init__(self, status: int, code: int, message: str,
+                 headers: Optional[List[Tuple[str, str]]] = None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or []
+
+    def reply(self) -> Reply:
+        reply = error_reply(self.status, self.code, self.message)
+        reply.headers.extend(self.headers)
+        return reply
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, 400, message)
+
+
+# --------------------------------------------------------------------------
+# Time and billing
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def format_time(ms: int) -> str:
+    """RFC 3339 UTC with milliseconds: 2018-04-12T00:14:20.292Z."""
+    seconds, millis = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % millis
+
+
+def compute_cost(hourly_rate: int, start_ms: int, end_ms: int) -> int:
+    whole_minutes = max(0, (end_ms - start_ms) // 60_000)
+    return -(-hourly_rate * whole_minutes // 60)  # ceiling division
+
+
+# --------------------------------------------------------------------------
+# Model
+
+@dataclass
+class Session:
+    id: int
+    location_id: str
+    user_id: str
+    resource_id: Optional[str] = None
+    start_ms: Optional[int] = None
+    end_ms: Optional[int] = None
+    barcode: Optional[str] = None       # set for gate-controlled sessions
+    amount: Optional[int] = None        # set once ended
+    currency: Optional[str] = None
+
+    @property
+    def gate_controlled(self) -> bool:
+        return self.barcode is not None
+
+    @property
+    def ended(self) -> bool:
+        return self.end_ms is not None
+
+    def end(self, location: "Location", at_ms: int) -> None:
+        if self.start_ms is None:       # never redeemed: zero-length stay
+            self.start_ms = at_ms
+        self.end_ms = at_ms
+        self.amount = compute_cost(location.hourly_rate, self.start_ms, at_ms)
+        self.currency = location.currency
+
+
+@dataclass
+class Location:
+    location_id: str
+    hourly_rate: int = DEFAULT_HOURLY_RATE
+    currency: str = DEFAULT_CURRENCY
+    gate_controlled: bool = False
+    cost_pending: bool = False
+    sessions: Dict[int, Session] = field(default_factory=dict)
+    next_session_id: int = 1
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"location_id": self.location_id, "hourly_rate": self.hourly_rate,
+                "currency": self.currency, "gate_controlled": self.gate_controlled,
+                "cost_pending": self.cost_pending}
+
+    def add_session(self, user_id: str, resource_id: Optional[str],
+                    start_ms: Optional[int], gate_controlled: bool) -> Session:
+        session_id = self.next_session_id
+        self.next_session_id += 1
+        barcode = f"COORD-{self.location_id}-{session_id}" if gate_controlled else None
+        session = Session(session_id, self.location_id, user_id, resource_id,
+                          start_ms=start_ms, barcode=barcode)
+        self.sessions[session_id] = session
+        return session
+
+
+def render_session(session: Session, location: Location) -> Dict[str, Any]:
+    """The session as the API sends it: absent fields omitted."""
+    out: Dict[str, Any] = {"id": session.id, "location_id": session.location_id,
+                           "user_id": session.user_id}
+    if session.resource_id is not None:
+        out["resource_id"] = session.resource_id
+    if session.start_ms is not None:
+        out["start_time"] = format_time(session.start_ms)
+    if session.end_ms is not None:
+        out["end_time"] = format_time(session.end_ms)
+        cost = None if location.cost_pending else {"amount": session.amount,
+                                                   "currency": session.currency}
+        out["billing_info"] = {"cost": cost}
+    if session.barcode is not None:
+        out["redemption_info"] = {"barcode": {"data": session.barcode,
+                                              "format": BARCODE_FORMAT}}
+    return out
+
+
+# --------------------------------------------------------------------------
+# Faults: mode name -> FaultMode(parse, apply). parse validates the mode's own
+# fields of the POST /_sim/fault body and returns its parameters; apply acts
+# on the handler instead of answering normally.
+
+@dataclass(frozen=True)
+class FaultMode:
+    parse: Callable[[Dict[str, Any]], Dict[str, Any]]
+    apply: Callable[["SimHandler", Dict[str, Any]], None]
+    before_body: bool = False   # True: applied before the request body is read
+
+
+@dataclass
+class ArmedFault:
+    mode: str
+    remaining: int
+    params: Dict[str, Any]
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"mode": self.mode, "remaining": self.remaining, **self.params}
+
+
+def _parse_hang(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"seconds": v_number(minimum=0)})
+    return {"seconds": fields.get("seconds", DEFAULT_HANG_SECONDS)}
+
+
+def _apply_hang(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    handler.wait_cancellable(params["seconds"])
+    handler.close_connection = True
+
+
+def _parse_close(body: Dict[str, Any]) -> Dict[str, Any]:
+    check_fields(body, {})
+    return {}
+
+
+def _apply_close(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    handler.close_connection = True
+
+
+def _parse_status(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"status": v_int(200, 599), "body": v_str(allow_empty=True),
+                                 "content_type": v_str(), "headers": v_header_map})
+    status = fields.get("status", 503)
+    default_body = json.dumps({"code": status, "message": "simulated fault"})
+    return {"status": status, "body": fields.get("body", default_body),
+            "content_type": fields.get("content_type", "application/json"),
+            "headers": fields.get("headers", {})}
+
+
+def _apply_status(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    handler.send_reply(Reply(params["status"], params["body"].encode("utf-8"),
+                             params["content_type"], list(params["headers"].items())))
+
+
+FAULT_MODES: Dict[str, FaultMode] = {
+    "hang": FaultMode(_parse_hang, _apply_hang),
+    "close": FaultMode(_parse_close, _apply_close),
+    "status": FaultMode(_parse_status, _apply_status),
+}
+
+
+# --------------------------------------------------------------------------
+# State
+
+class SimState:
+    """All mutable simulator state; every access holds self.lock."""
+
+    def __init__(self, access_keys: List[str]):
+        self.access_keys = frozenset(access_keys)
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()   # set on server shutdown
+        self.generation = 0                 # bumped by every reset
+        self._clear()
+
+    def _clear(self) -> None:
+        self.locations: Dict[str, Location] = {}
+        self.fault: Optional[ArmedFault] = None
+        self.last_request: Optional[Dict[str, Any]] = None
+        self.counters = dict.fromkeys(("connections", "requests", "api_requests",
+                                       "control_requests", "api_connections"), 0)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.generation += 1
+            self._clear()
+
+    # counters -------------------------------------------------------------
+
+    def count_connection(self) -> None:
+        with self.lock:
+            self.counters["connections"] += 1
+
+    def count_request(self, control: bool, connection_generation: Optional[int]) -> int:
+        """Count one request. An API request on a connection whose last API
+        request predates the current generation also counts an API
+        connection. Returns the current generation."""
+        with self.lock:
+            self.counters["requests"] += 1
+            if control:
+                self.counters["control_requests"] += 1
+            else:
+                self.counters["api_requests"] += 1
+                if connection_generation != self.generation:
+                    self.counters["api_connections"] += 1
+            return self.generation
+
+    def stats(self) -> Dict[str, int]:
+        with self.lock:
+            return dict(self.counters)
+
+    # requests and faults --------------------------------------------------
+
+    def record_last_request(self, record: Dict[str, Any]) -> None:
+        with self.lock:
+            self.last_request = record
+
+    def get_last_request(self) -> Optional[Dict[str, Any]]:
+        with self.lock:
+            return self.last_request
+
+    def arm_fault(self, fault: Optional[ArmedFault]) -> None:
+        with self.lock:
+            self.fault = fault
+
+    def get_fault(self) -> Optional[ArmedFault]:
+        with self.lock:
+            return self.fault
+
+    def take_fault(self) -> Optional[ArmedFault]:
+        """Consume one use of the armed fault, if any."""
+        with self.lock:
+            fault = self.fault
+            if fault is None:
+                return None
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                self.fault = None
+            return fault
+
+    # locations and sessions ---------------------------------------------
+
+    def _location(self, location_id: str) -> Location:
+        location = self.locations.get(location_id)
+        if location is None:
+            location = self.locations[location_id] = Location(location_id)
+        return location
+
+    def upsert_location(self, fields: Dict[str, Any]) -> Dict[str, Any]:
+        with self.lock:
+            location = self._location(fields["location_id"])
+            for name in ("hourly_rate", "currency", "gate_controlled", "cost_pending"):
+                if name in fields:
+                    setattr(location, name, fields[name])
+            return location.to_json()
+
+    def create_session(self, fields: Dict[str, Any]) -> Dict[str, Any]:
+        with self.lock:
+            location = self._location(fields["location_id"])
+            gate = fields.get("gate_controlled", location.gate_controlled)
+            now = now_ms()
+            start = None
+            if "start_minutes_ago" in fields:
+                start = now - round(fields["start_minutes_ago"] * 60_000)
+            elif not gate:
+                start = now
+            session = location.add_session(fields.get("user_id", DEFAULT_USER_ID),
+                                           fields.get("resource_id"), start, gate)
+            if fields.get("ended", False):
+                session.end(location, now)
+            return render_session(session, location)
+
+    def end_session(self, location_id: str, session_id: int) -> Dict[str, Any]:
+        with self.lock:
+            location = self.locations.get(location_id)
+            session = location.sessions.get(session_id) if location else None
+            if session is None:
+                raise ApiError(404, 404, MSG_NO_SESSION)
+            if session.gate_controlled:
+                raise ApiError(400, CODE_PHYSICAL_CHECKOUT, MSG_PHYSICAL_CHECKOUT)
+            if session.ended:
+                raise ApiError(409, CODE_ALREADY_ENDED, MSG_ALREADY_ENDED)
+            session.end(location, now_ms())
+            return render_session(session, location)
+
+
+# --------------------------------------------------------------------------
+# Control-body validation
+
+Validator = Callable[[str, Any], Any]
+
+
+def parse_json_object(body: bytes) -> Dict[str, Any]:
+    try:
+        obj = json.loads(body.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise bad_request(f"body is not valid JSON: {exc}")
+    if not isinstance(obj, dict):
+        raise bad_request("body must be a JSON object")
+    return obj
+
+
+def check_fields(obj: Dict[str, Any], validators: Dict[str, Validator],
+                 required: Tuple[str, ...] = ()) -> Dict[str, Any]:
+    """Validate obj against validators; null means "absent"."""
+    unknown = sorted(set(obj) - set(validators))
+    if unknown:
+        raise bad_request("unknown field(s): " + ", ".join(unknown))
+    present = {name: value for name, value in obj.items() if value is not None}
+    for name in required:
+        if name not in present:
+            raise bad_request(f"missing field: {name}")
+    return {name: validators[name](name, value) for name, value in present.items()}
+
+
+def v_str(allow_empty: bool = False) -> Validator:
+    def check(name: str, value: Any) -> str:
+        if not isinstance(value, str) or (not value and not allow_empty):
+            raise bad_request(f"{name} must be a{'' if allow_empty else ' non-empty'} string")
+        return value
+    return check
+
+
+def v_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise bad_request(f"{name} must be a boolean")
+    return value
+
+
+def v_int(minimum: int = INT64_MIN, maximum: int = INT64_MAX) -> Validator:
+    def check(name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not minimum <= value <= maximum:
+            raise bad_request(f"{name} must be an integer in [{minimum}, {maximum}]")
+        return value
+    return check
+
+
+def v_number(minimum: float) -> Validator:
+    def check(name: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            raise bad_request(f"{name} must be a number >= {minimum}")
+        return value
+    return check
+
+
+def v_header_map(name: str, value: Any) -> Dict[str, str]:
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise bad_request(f"{name} must be an object of strings")
+    return value
+
+
+def parse_int64(text: str, what: str) -> int:
+    if not re.fullmatch(r"-?[0-9]+", text) or not INT64_MIN <= int(text) <= INT64_MAX:
+        raise bad_request(f"{what} must be a decimal int64")
+    return int(text)
+
+
+# --------------------------------------------------------------------------
+# Requests and routing
+
+@dataclass
+class Request:
+    method: str
+    target: str                 # raw request target, query included
+    path: str                   # raw (undecoded) path
+    query: Dict[str, List[str]]
+    headers: Dict[str, str]     # lower-case names
+    body: bytes
+    params: Dict[str, str] = field(default_factory=dict)   # from the route pattern
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"method": self.method, "target": self.target, "path": self.path,
+                "query": self.query, "headers": self.headers,
+                "body": self.body.decode("utf-8", errors="replace")}
+
+
+Handler = Callable[[SimState, Request], Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: Tuple[str, ...]    # "/"-split segments; "{name}" captures one segment
+    handler: Handler
+
+    def match(self, segments: List[str]) -> Optional[Dict[str, str]]:
+        if len(segments) != len(self.pattern):
+            return None
+        params = {}
+        for want, got in zip(self.pattern, segments):
+            if want.startswith("{") and want.endswith("}"):
+                if not got:
+                    return None
+                params[want[1:-1]] = got
+            elif want != got:
+                return None
+        return params
+
+
+def route(method: str, pattern: str, handler: Handler) -> Route:
+    return Route(method, tuple(pattern.split("/")), handler)
+
+
+def decode_segments(raw_path: str) -> List[str]:
+    """Split the raw path on "/", then percent-decode each segment."""
+    try:
+        return [unquote(segment, errors="strict") for segment in raw_path.split("/")]
+    except UnicodeDecodeError:
+        raise bad_request("path is not valid percent-encoded UTF-8")
+
+
+class Router:
+    def __init__(self, routes: List[Route]):
+        self.routes = routes
+
+    def resolve(self, request: Request) -> Handler:
+        """Find the handler and fill request.params; 404 or 405 otherwise."""
+        segments = decode_segments(request.path)
+        allowed = []
+        for candidate in self.routes:
+            params = candidate.match(segments)
+            if params is None:
+                continue
+            if candidate.method == request.method:
+                request.params = params
+                return candidate.handler
+            allowed.append(candidate.method)
+        if allowed:
+            raise ApiError(405, 405, f"method {request.method} not allowed here",
+                           [("Allow", ", ".join(sorted(set(allowed))))])
+        raise ApiError(404, 404, "no such route")
+
+
+# --------------------------------------------------------------------------
+# API handlers
+
+def api_end_session(state: SimState, request: Request) -> Reply:
+    session_id = parse_int64(request.params["session_id"], "session_id")
+    return json_reply(state.end_session(request.params["location_id"], session_id))
+
+
+API_ROUTER = Router([
+    route("PUT", API_PREFIX + "/{location_id}/session/{session_id}/end", api_end_session),
+    # Still to come: POST {location_id}/session, GET {location_id}/session,
+    # GET {location_id}/session/{session_id}, GET /session, POST /barcode,
+    # POST /testing/{location_id}/{session_id}/simulate_redemption,
+    # POST /v1/users/testing/create_jwt.
+])
+
+
+def check_access_key(state: SimState, request: Request) -> None:
+    keys = request.query.get("access_key", [])
+    if len(keys) != 1 or keys[0] not in state.access_keys:
+        raise ApiError(403, 403, MSG_BAD_KEY)
+
+
+def handle_api(state: SimState, request: Request) -> Reply:
+    handler = API_ROUTER.resolve(request)
+    check_access_key(state, request)
+    return handler(state, request)
+
+
+# --------------------------------------------------------------------------
+# Control handlers
+
+LOCATION_FIELDS: Dict[str, Validator] = {
+    "location_id": v_str(), "hourly_rate": v_int(minimum=0), "currency": v_str(),
+    "gate_controlled": v_bool, "cost_pending": v_bool,
+}
+
+SESSION_FIELDS: Dict[str, Validator] = {
+    "location_id": v_str(), "user_id": v_str(), "resource_id": v_str(),
+    "start_minutes_ago": v_number(minimum=0), "gate_controlled": v_bool, "ended": v_bool,
+}
+
+
+def ctl_reset(state: SimState, request: Request) -> Reply:
+    state.reset()
+    return json_reply({})
+
+
+def ctl_upsert_location(state: SimState, request: Request) -> Reply:
+    fields = check_fields(parse_json_object(request.body), LOCATION_FIELDS,
+                          required=("location_id",))
+    return json_reply(state.upsert_location(fields))
+
+
+def ctl_create_session(state: SimState, request: Request) -> Reply:
+    fields = check_fields(parse_json_object(request.body), SESSION_FIELDS,
+                          required=("location_id",))
+    return json_reply(state.create_session(fields))
+
+
+def ctl_stats(state: SimState, request: Request) -> Reply:
+    return json_reply(state.stats())
+
+
+def ctl_last_request(state: SimState, request: Request) -> Reply:
+    last = state.get_last_request()
+    if last is None:
+        raise ApiError(404, 404, "no API request seen since start or reset")
+    return json_reply(last)
+
+
+def ctl_get_fault(state: SimState, request: Request) -> Reply:
+    fault = state.get_fault()
+    return json_reply(fault.to_json() if fault else {})
+
+
+def ctl_arm_fault(state: SimState, request: Request) -> Reply:
+    body = parse_json_object(request.body)
+    mode_name = body.pop("mode", None)
+    if not isinstance(mode_name, str) or mode_name not in FAULT_MODES:
+        raise bad_request("mode must be one of: " + ", ".join(sorted(FAULT_MODES)))
+    count = body.pop("count", None)
+    count = 1 if count is None else v_int(minimum=1)("count", count)
+    fault = ArmedFault(mode_name, count, FAULT_MODES[mode_name].parse(body))
+    state.arm_fault(fault)
+    return json_reply(fault.to_json())
+
+
+def ctl_disarm_fault(state: SimState, request: Request) -> Reply:
+    state.arm_fault(None)
+    return json_reply({})
+
+
+CONTROL_ROUTER = Router([
+    route("POST", CONTROL_PREFIX + "/reset", ctl_reset),
+    route("POST", CONTROL_PREFIX + "/locations", ctl_upsert_location),
+    route("POST", CONTROL_PREFIX + "/sessions", ctl_create_session),
+    route("GET", CONTROL_PREFIX + "/stats", ctl_stats),
+    route("GET", CONTROL_PREFIX + "/last_request", ctl_last_request),
+    route("GET", CONTROL_PREFIX + "/fault", ctl_get_fault),
+    route("POST", CONTROL_PREFIX + "/fault", ctl_arm_fault),
+    route("DELETE", CONTROL_PREFIX + "/fault", ctl_disarm_fault),
+])
+
+
+def handle_control(state: SimState, request: Request) -> Reply:
+    return CONTROL_ROUTER.resolve(request)(state, request)
+
+
+def run_safely(handle: Callable[[SimState, Request], Reply],
+               state: SimState, request: Request) -> Reply:
+    try:
+        return handle(state, request)
+    except ApiError as exc:
+        return exc.reply()
+    except Exception as exc:  # a simulator bug: say so loudly, keep serving
+        traceback.print_exc()
+        return error_reply(500, 500, f"simulator internal error: {exc!r}")
+
+
+# --------------------------------------------------------------------------
+# HTTP plumbing
+
+class SimHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "CoordSim/1.0"
+    server: "SimServer"
+
+    def setup(self) -> None:
+        super().setup()
+        self._api_generation: Optional[int] = None
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _handle(self) -> None:
+        state = self.server.state
+        target = self._raw_target()
+        split = urlsplit(target)
+        control = split.path.split("/")[1:2] == [CONTROL_PREFIX[1:]]
+        generation = state.count_request(control, self._api_generation)
+        fault = None
+        if not control:
+            self._api_generation = generation
+            fault = state.take_fault()
+            if fault and FAULT_MODES[fault.mode].before_body:
+                FAULT_MODES[fault.mode].apply(self, fault.params)
+                return
+        try:
+            body = self._read_body()
+        except ApiError as exc:     # the stream is out of step: answer, then close
+            self.send_reply(exc.reply(), close=True)
+            return
+        request = Request(self.command, target, split.path,
+                          parse_qs(split.query, keep_blank_values=True),
+                          self._header_dict(), body)
+        if control:
+            self.send_reply(run_safely(handle_control, state, request))
+            return
+        state.record_last_request(request.to_json())
+        if fault:
+            FAULT_MODES[fault.mode].apply(self, fault.params)
+            return
+        self.send_reply(run_safely(handle_api, state, request))
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
+
+    def _raw_target(self) -> str:
+        # self.path may have been normalised ("//x" -> "/x"); keep the original.
+        words = self.requestline.split()
+        return words[1] if len(words) >= 2 else self.path
+
+    def _header_dict(self) -> Dict[str, str]:
+        headers: Dict[str, str] = {}
+        for name, value in self.headers.items():
+            name = name.lower()
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return headers
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked_body()
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        if not re.fullmatch(r"[0-9]+", length.strip()):
+            raise bad_request("invalid Content-Length")
+        size = int(length)
+        if size > MAX_REQUEST_BODY:
+            raise ApiError(413, 413, "request body too large")
+        return self.rfile.read(size)
+
+    def _read_chunked_body(self) -> bytes:
+        chunks, total = [], 0
+        while True:
+            size_text = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise bad_request("invalid chunked request body")
+            if size == 0:
+                break
+            total += size
+            if total > MAX_REQUEST_BODY:
+                raise ApiError(413, 413, "request body too large")
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()                       # CRLF after the chunk
+        while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+            pass                                        # trailers
+        return b"".join(chunks)
+
+    def send_reply(self, reply: Reply, close: bool = False) -> None:
+        has_body = reply.status not in (204, 304)
+        self.send_response(reply.status)
+        if has_body:
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        if close or self.close_connection:
+            self.send_header("Connection", "close")     # also sets close_connection
+        self.end_headers()
+        if has_body and self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    def send_error(self, code: int, message: Optional[str] = None,
+                   explain: Optional[str] = None) -> None:
+        """BaseHTTPRequestHandler's own errors (bad request line, unknown
+        method...) get a Coord error body too."""
+        default = self.responses.get(code, ("error",))[0]
+        self.send_reply(error_reply(code, code, message or default), close=True)
+
+    def wait_cancellable(self, seconds: float) -> None:
+        """Sleep up to `seconds`, waking early on reset or server shutdown."""
+        state = self.server.state
+        generation = state.generation
+        deadline = time.monotonic() + seconds
+        while state.generation == generation:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or state.stopping.wait(min(remaining, WAIT_STEP_SECONDS)):
+                return
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: Tuple[str, int], state: SimState, verbose: bool = False):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.state = state
+        self.verbose = verbose
+        super().__init__(address, SimHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a (possibly slow) reverse DNS lookup.
+        TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.state.count_connection()
+        super().process_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if self.verbose or not isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
+            super().handle_error(request, client_address)
+
+
+# --------------------------------------------------------------------------
+# Entry point
+
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Coord Parking Access API simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port-file", help="write the bound port here (atomically)")
+    parser.add_argument("--access-key", action="append", dest="access_keys",
+                        help=f"accepted access key (repeatable; default {DEFAULT_ACCESS_KEY})")
+    parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    return parser.parse_args(argv)
+
+
+def write_port_file(path: str, port: int) -> None:
+    temp = f"{path}.{os.getpid()}.tmp"
+    with open(temp, "w") as handle:
+        handle.write(f"{port}\n")
+    os.replace(temp, path)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    state = SimState(args.access_keys or [DEFAULT_ACCESS_KEY])
+    server = SimServer((args.host, args.port), state, args.verbose)
+    port = server.server_address[1]
+
+    def stop(signum: int, frame: Any) -> None:
+        state.stopping.set()
+        # shutdown() waits for serve_forever(), which runs in this thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    print(f"COORD_SIM_PORT={port}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    finally:
+        state.stopping.set()
+        server.server_close()
+        if args.port_file:
+            try:
+                os.unlink(args.port_file)
+            except OSError:
+                pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

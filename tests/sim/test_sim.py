@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Self-test of the Coord simulator: python3 tests/sim/test_sim.py"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True     # keep the source tree clean
+import coord_sim  # noqa: E402
+
+SIM = os.path.join(HERE, "coord_sim.py")
+KEY = "sandbox-test-key"
+BASE = "/v1/access/parking"
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def start_sim(*args):
+    """Start the simulator; return (process, port)."""
+    proc = subprocess.Popen([sys.executable, SIM, *args], stdout=subprocess.PIPE, text=True)
+    timer = threading.Timer(10, proc.kill)      # never hang the test run
+    timer.start()
+    line = proc.stdout.readline()
+    timer.cancel()
+    match = re.fullmatch(r"COORD_SIM_PORT=(\d+)\n", line)
+    if not match:
+        proc.kill()
+        raise RuntimeError(f"simulator did not start: {line!r}")
+    return proc, int(match.group(1))
+
+
+def stop_sim(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=5)
+    finally:
+        proc.stdout.close()
+
+
+class SimTestCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.proc, cls.port = start_sim("--access-key", KEY, "--access-key", "other-key")
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_sim(cls.proc)
+
+    def setUp(self):
+        self.assertEqual(self.control("POST", "/_sim/reset"), (200, {}))
+
+    def connect(self, timeout=5):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        self.addCleanup(conn.close)
+        return conn
+
+    def request(self, method, target, body=None, conn=None, headers=None):
+        conn = conn or self.connect()
+        data = body if body is None or isinstance(body, (bytes, str)) else json.dumps(body)
+        conn.request(method, target, body=data, headers=headers or {})
+        resp = conn.getresponse()
+        raw = resp.read()
+        self.assertEqual(int(resp.getheader("Content-Length")), len(raw))
+        return resp.status, (json.loads(raw) if raw else None)
+
+    def control(self, method, path, body=None, conn=None):
+        return self.request(method, path, body, conn)
+
+    def end(self, location, session, key=KEY, conn=None):
+        query = "" if key is None else f"?access_key={key}"
+        return self.request("PUT", f"{BASE}/{location}/session/{session}/end{query}", conn=conn)
+
+    def new_session(self, **fields):
+        status, body = self.control("POST", "/_sim/sessions", fields)
+        self.assertEqual(status, 200, body)
+        return body
+
+
+class PureFunctionTest(unittest.TestCase):
+    def test_cost(self):
+        hour = 3_600_000
+        self.assertEqual(coord_sim.compute_cost(200, 0, 90 * 60_000), 300)
+        self.assertEqual(coord_sim.compute_cost(200, 0, 60_000), 4)      # ceil(200/60)
+        self.assertEqual(coord_sim.compute_cost(200, 0, 59_999), 0)      # whole minutes
+        self.assertEqual(coord_sim.compute_cost(250, 0, 2 * hour + 30_000), 500)
+
+    def test_format_time(self):
+        self.assertEqual(coord_sim.format_time(1523492060292), "2018-04-12T00:14:20.292Z")
+        self.assertEqual(coord_sim.format_time(1523492060002), "2018-04-12T00:14:20.002Z")
+
+
+class EndSessionTest(SimTestCase):
+    def test_end_bills_and_renders(self):
+        created = self.new_session(location_id="L1", start_minutes_ago=90, resource_id="stall-7")
+        self.assertEqual(created["id"], 1)
+        self.assertNotIn("end_time", created)
+        status, body = self.end("L1", 1)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["billing_info"], {"cost": {"amount": 300, "currency": "USD"}})
+        self.assertEqual(body["start_time"], created["start_time"])
+        self.assertRegex(body["end_time"], TIME_RE)
+        self.assertEqual(body["resource_id"], "stall-7")
+        self.assertEqual(body["user_id"], coord_sim.DEFAULT_USER_ID)
+        self.assertEqual(body["location_id"], "L1")
+        self.assertNotIn("redemption_info", body)
+
+    def test_ids_are_per_location(self):
+        self.assertEqual(self.new_session(location_id="A")["id"], 1)
+        self.assertEqual(self.new_session(location_id="A")["id"], 2)
+        self.assertEqual(self.new_session(location_id="B")["id"], 1)
+
+    def test_already_ended(self):
+        self.new_session(location_id="L1", ended=True)
+        self.assertEqual(self.end("L1", 1), (409, {"code": 4091, "message": "session already ended"}))
+
+    def test_gate_controlled(self):
+        self.control("POST", "/_sim/locations", {"location_id": "G", "gate_controlled": True})
+        created = self.new_session(location_id="G")
+        self.assertNotIn("start_time", created)
+        self.assertEqual(created["redemption_info"],
+                         {"barcode": {"data": "COORD-G-1", "format": "aztec"}})
+        status, body = self.end("G", 1)
+        self.assertEqual(status, 400)
+        self.assertEqual(body["code"], 4001)
+        self.assertEqual(body["message"], coord_sim.MSG_PHYSICAL_CHECKOUT)
+
+    def test_cost_pending(self):
+        status, location = self.control("POST", "/_sim/locations", {
+            "location_id": "P", "cost_pending": True, "hourly_rate": 600, "currency": "EUR"})
+        self.assertEqual((status, location), (200, {
+            "location_id": "P", "hourly_rate": 600, "currency": "EUR",
+            "gate_controlled": False, "cost_pending": True}))
+        self.new_session(location_id="P", start_minutes_ago=10)
+        status, body = self.end("P", 1)
+        self.assertEqual(status, 200)
+        self.assertEqual(body["billing_info"], {"cost": None})
+
+    def test_not_found(self):
+        self.assertEqual(self.end("nowhere", 1), (404, {"code": 404, "message": "session not found"}))
+        self.new_session(location_id="L1")
+        self.assertEqual(self.end("L1", 2)[0], 404)
+
+    def test_bad_session_id(self):
+        for bad in ("abc", "1.5", "9223372036854775808", "%20", "0x1"):
+            status, body = self.end("L1", bad)
+            self.assertEqual((status, body["code"]), (400, 400), bad)
+        self.assertEqual(self.end("L1", "9223372036854775807")[0], 404)
+
+    def test_access_key(self):
+        self.new_session(location_id="L1")
+        denied = (403, {"code": 403, "message": "access key missing or invalid"})
+        self.assertEqual(self.end("L1", 1, key=None), denied)
+        self.assertEqual(self.end("L1", 1, key="wrong"), denied)
+        self.assertEqual(self.end("L1", 1, key=f"{KEY}&access_key={KEY}"), denied)
+        self.assertEqual(self.end("L1", 1, key="other-key")[0], 200)
+
+    def test_percent_decoding(self):
+        self.new_session(location_id="a/../b?x=1")
+        status, body = self.end("a%2F..%2Fb%3Fx%3D1", 1)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["location_id"], "a/../b?x=1")
+
+    def test_routing_errors(self):
+        self.assertEqual(self.request("GET", f"{BASE}/nope?access_key={KEY}"),
+                         (404, {"code": 404, "message": "no such route"}))
+        status, body = self.request("GET", f"{BASE}/L1/session/1/end?access_key={KEY}")
+        self.assertEqual((status, body["code"]), (405, 405))
+        self.assertEqual(self.request("GET", "/_sim/reset")[0], 405)
+        self.assertEqual(self.request("GET", "/_sim/nope")[0], 404)
+
+
+class ControlTest(SimTestCase):
+    def test_keep_alive_and_stats(self):
+        conn = self.connect()
+        for _ in range(3):
+            self.assertEqual(self.end("x", 1, conn=conn)[0], 404)
+        status, stats = self.control("GET", "/_sim/stats", conn=conn)
+        self.assertEqual(status, 200)
+        self.assertEqual(stats, {"connections": 1, "requests": 4, "api_requests": 3,
+                                 "control_requests": 1, "api_connections": 1})
+
+    def test_last_request(self):
+        self.assertEqual(self.control("GET", "/_sim/last_request")[0], 404)
+        self.request("PUT", f"{BASE}/x/session/1/end?access_key={KEY}&a=1&a=2",
+                     body="hello", headers={"X-Test": "yes"})
+        status, last = self.control("GET", "/_sim/last_request")
+        self.assertEqual(status, 200)
+        self.assertEqual(last["method"], "PUT")
+        self.assertEqual(last["target"], f"{BASE}/x/session/1/end?access_key={KEY}&a=1&a=2")
+        self.assertEqual(last["path"], f"{BASE}/x/session/1/end")
+        self.assertEqual(last["query"], {"access_key": [KEY], "a": ["1", "2"]})
+        self.assertEqual(last["headers"]["x-test"], "yes")
+        self.assertEqual(last["body"], "hello")
+
+    def test_bad_control_bodies(self):
+        for body in ("{", "[]", {"location_id": ""}, {"location_id": "L", "hourly_rate": "2"},
+                     {"location_id": "L", "typo": 1}, {}):
+            status, reply = self.control("POST", "/_sim/locations", body)
+            self.assertEqual((status, reply["code"]), (400, 400), body)
+        for body in ({"mode": "nope"}, {"mode": "hang", "seconds": -1}, {"mode": "close", "x": 1},
+                     {"mode": "status", "status": 42}, {"mode": "hang", "count": 0}):
+            self.assertEqual(self.control("POST", "/_sim/fault", body)[0], 400, body)
+
+    def test_fault_status(self):
+        status, fault = self.control("POST", "/_sim/fault", {
+            "mode": "status", "count": 2, "status": 503, "body": "busy",
+            "content_type": "text/plain", "headers": {"Retry-After": "1"}})
+        self.assertEqual((status, fault["remaining"]), (200, 2))
+        conn = self.connect()
+        for _ in range(2):
+            conn.request("PUT", f"{BASE}/x/session/1/end?access_key={KEY}")
+            resp = conn.getresponse()
+            self.assertEqual((resp.status, resp.read()), (503, b"busy"))
+            self.assertEqual(resp.getheader("Retry-After"), "1")
+        self.assertEqual(self.end("x", 1, conn=conn)[0], 404)     # disarmed after count
+
+    def test_fault_disarm(self):
+        self.control("POST", "/_sim/fault", {"mode": "status"})
+        self.assertEqual(self.control("GET", "/_sim/fault")[1]["mode"], "status")
+        self.assertEqual(self.control("DELETE", "/_sim/fault"), (200, {}))
+        self.assertEqual(self.control("GET", "/_sim/fault"), (200, {}))
+        self.assertEqual(self.end("x", 1)[0], 404)
+
+    def test_fault_close(self):
+        self.control("POST", "/_sim/fault", {"mode": "close"})
+        with self.assertRaises(http.client.RemoteDisconnected):
+            self.end("x", 1)
+        self.assertEqual(self.end("x", 1)[0], 404)
+
+    def test_fault_hang(self):
+        self.control("POST", "/_sim/fault", {"mode": "hang", "seconds": 0.3})
+        started = time.monotonic()
+        with self.assertRaises(http.client.RemoteDisconnected):
+            self.end("x", 1)
+        self.assertGreaterEqual(time.monotonic() - started, 0.3)
+
+    def test_fault_hang_ends_on_reset(self):
+        self.control("POST", "/_sim/fault", {"mode": "hang"})     # 30 s
+        conn = self.connect(timeout=0.3)
+        with self.assertRaises(socket.timeout):
+            self.end("x", 1, conn=conn)
+        conn.sock.settimeout(3)
+        started = time.monotonic()
+        self.control("POST", "/_sim/reset")
+        self.assertEqual(conn.sock.recv(1), b"")                  # closed, no answer
+        self.assertLess(time.monotonic() - started, 1)
+
+
+class ProcessTest(unittest.TestCase):
+    def test_port_file_and_sigterm(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            port_file = os.path.join(tmp, "port")
+            proc, port = start_sim("--port-file", port_file)
+            with open(port_file) as handle:
+                self.assertEqual(int(handle.read()), port)
+            self.assertEqual(stop_sim(proc), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
