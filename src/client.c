@@ -60,7 +60,7 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     if (!base_url_ok(base_url) || !coord_text_ok(access_key, COORD_KEY_MAX))
         return COORD_ERR_INVALID_ARGUMENT;
 
-    c = calloc(1, sizeof(*c));
+    c = coord_calloc(1, sizeof(*c));
     if (c == NULL)
         return COORD_ERR_OUT_OF_MEMORY;
     c->base_url = coord_strdup(base_url);
@@ -94,10 +94,10 @@ void coord_client_free(coord_client *client)
     coord_transport_free(client->transport);
     coord_secret_free(&client->access_key);
     coord_secret_free(&client->bearer_token);
-    free(client->base_url);
-    free(client->user_agent);
+    coord_free(client->base_url);
+    coord_free(client->user_agent);
     coord_wipe(client, sizeof(*client));
-    free(client);
+    coord_free(client);
 }
 
 coord_status coord_client_set_bearer_token(coord_client *client, const char *token)
@@ -137,7 +137,7 @@ coord_status coord_client_set_user_agent(coord_client *client, const char *user_
         if (copy == NULL)
             return coord_call_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the user agent");
     }
-    free(client->user_agent);
+    coord_free(client->user_agent);
     client->user_agent = copy;
     client->limits.user_agent = copy != NULL ? copy : default_user_agent;
     return COORD_OK;

@@ -18,7 +18,13 @@
 #define COORD_MAX_RESPONSE_SIZE (64u * 1024u * 1024u)
 #define COORD_REQUEST_MAX_HEADERS 4u
 
-/* ---- util.c: text checks and secret handling ---------------------------- */
+/* ---- util.c: memory, text checks and secret handling --------------------- */
+
+/* Every allocation the library makes goes through these four. */
+COORD_HIDDEN void *coord_malloc(size_t size);
+COORD_HIDDEN void *coord_calloc(size_t count, size_t size);
+COORD_HIDDEN void *coord_realloc(void *ptr, size_t size);
+COORD_HIDDEN void coord_free(void *ptr);
 
 /* 1 when s is non-NULL, 1..max-1 bytes long, and free of control characters. */
 COORD_HIDDEN int coord_text_ok(const char *s, size_t max);

@@ -16,7 +16,7 @@ static coord_status add_header(coord_request *req, const char *name, const char 
 
     if (req->header_count >= COORD_REQUEST_MAX_HEADERS)
         return COORD_ERR_INVALID_ARGUMENT;
-    line = malloc(n);
+    line = coord_malloc(n);
     if (line == NULL)
         return COORD_ERR_OUT_OF_MEMORY;
     snprintf(line, n, "%s: %s", name, value);
@@ -61,7 +61,7 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
     out->body = body;
     out->body_len = body_len;
 
-    out->url = malloc(COORD_URL_MAX);
+    out->url = coord_malloc(COORD_URL_MAX);
     if (out->url == NULL) {
         coord_set_text(detail, detail_size, "out of memory building the URL");
         return COORD_ERR_OUT_OF_MEMORY;
@@ -86,7 +86,7 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
         st = add_header(out, "Content-Type", "application/json");
     if (st == COORD_OK && target->bearer_token != NULL) {
         size_t n = sizeof("Bearer ") + strlen(target->bearer_token);
-        char *value = malloc(n);
+        char *value = coord_malloc(n);
 
         if (value == NULL) {
             st = COORD_ERR_OUT_OF_MEMORY;
@@ -94,7 +94,7 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
             snprintf(value, n, "Bearer %s", target->bearer_token);
             st = add_header(out, "Authorization", value);
             coord_wipe(value, n);
-            free(value);
+            coord_free(value);
         }
     }
     if (st != COORD_OK) {

@@ -34,7 +34,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
             cap *= 2;
         if (cap > t->limit + 1)
             cap = t->limit + 1;
-        grown = realloc(t->body, cap);
+        grown = coord_realloc(t->body, cap);
         if (grown == NULL)
             return 0;
         t->body = grown;
@@ -71,7 +71,7 @@ static CURLcode set_fixed(coord_transport *t)
 
 coord_status coord_transport_new(coord_transport **out)
 {
-    coord_transport *t = calloc(1, sizeof(*t));
+    coord_transport *t = coord_calloc(1, sizeof(*t));
 
     *out = NULL;
     if (t == NULL)
@@ -79,7 +79,7 @@ coord_status coord_transport_new(coord_transport **out)
     t->curl = curl_easy_init();
     if (t->curl == NULL || set_fixed(t) != CURLE_OK) {
         curl_easy_cleanup(t->curl);
-        free(t);
+        coord_free(t);
         return COORD_ERR_TRANSPORT;
     }
     *out = t;
@@ -93,8 +93,8 @@ void coord_transport_free(coord_transport *t)
     curl_easy_cleanup(t->curl);
     if (t->body != NULL)
         coord_wipe(t->body, t->cap);
-    free(t->body);
-    free(t);
+    coord_free(t->body);
+    coord_free(t);
 }
 
 static coord_status status_from_curl(CURLcode rc, const coord_transport *t)

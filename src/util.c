@@ -6,6 +6,26 @@
 
 #include "internal.h"
 
+void *coord_malloc(size_t size)
+{
+    return malloc(size);
+}
+
+void *coord_calloc(size_t count, size_t size)
+{
+    return calloc(count, size);
+}
+
+void *coord_realloc(void *ptr, size_t size)
+{
+    return realloc(ptr, size);
+}
+
+void coord_free(void *ptr)
+{
+    free(ptr);
+}
+
 int coord_text_ok(const char *s, size_t max)
 {
     size_t n;
@@ -37,7 +57,7 @@ char *coord_strdup(const char *s)
     if (s == NULL)
         return NULL;
     n = strlen(s) + 1;
-    copy = malloc(n);
+    copy = coord_malloc(n);
     if (copy != NULL)
         memcpy(copy, s, n);
     return copy;
@@ -48,7 +68,7 @@ void coord_secret_free(char **secret)
     if (*secret == NULL)
         return;
     coord_wipe(*secret, strlen(*secret));
-    free(*secret);
+    coord_free(*secret);
     *secret = NULL;
 }
 
