@@ -170,25 +170,34 @@ static CURLcode set_request(CURL *c, const coord_transport_config *cfg,
     return rc;
 }
 
+static coord_status append_header(struct curl_slist **headers, const char *line)
+{
+    struct curl_slist *more = curl_slist_append(*headers, line);
+
+    if (more == NULL)
+        return COORD_ERR_OUT_OF_MEMORY;
+    *headers = more;
+    return COORD_OK;
+}
+
 coord_status coord_transport_perform(coord_transport *t, const coord_transport_config *cfg,
                                      const coord_request *req, coord_response *out,
                                      char *detail, size_t detail_size)
 {
     struct curl_slist *headers = NULL;
     CURLcode rc;
-    coord_status st;
+    coord_status st = COORD_OK;
     size_t i;
 
     memset(out, 0, sizeof(*out));
-    for (i = 0; i < req->header_count; i++) {
-        struct curl_slist *more = curl_slist_append(headers, req->headers[i]);
-
-        if (more == NULL) {
-            coord_set_text(detail, detail_size, "out of memory building headers");
-            st = COORD_ERR_OUT_OF_MEMORY;
-            goto done;
-        }
-        headers = more;
+    for (i = 0; i < req->header_count && st == COORD_OK; i++)
+        st = append_header(&headers, req->headers[i]);
+    /* libcurl would label an empty PUT/POST body as a form post */
+    if (st == COORD_OK && req->body_len == 0 && strcmp(req->method, "GET") != 0)
+        st = append_header(&headers, "Content-Type:");
+    if (st != COORD_OK) {
+        coord_set_text(detail, detail_size, "out of memory building headers");
+        goto done;
     }
     t->errbuf[0] = '\0';
     t->len = 0;

@@ -242,6 +242,8 @@ static void sends_token_agent_and_method(void **state)
     assert_string_equal(req, "application/json");
     assert_int_equal(sim_last_request("headers", "content-length", req, sizeof(req)), 0);
     assert_string_equal(req, "0");
+    /* an empty PUT is not a form post */
+    assert_int_equal(sim_last_request("headers", "content-type", req, sizeof(req)), -1);
 
     /* cleared token: no Authorization header at all */
     assert_int_equal(coord_client_set_bearer_token(c, NULL), COORD_OK);
