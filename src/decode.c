@@ -96,9 +96,16 @@ static coord_status get_string(const cJSON *item, char *dst, size_t size, const 
     return COORD_OK;
 }
 
-static coord_status need_object(const cJSON *item, const char *path, decode_ctx *ctx)
+/* A nested object decoded into target; *has records whether it decoded. */
+static coord_status decode_nested(const cJSON *item, const char *path, const field *fields,
+                                  size_t nfields, void *target, uint8_t *has, decode_ctx *ctx)
 {
-    return cJSON_IsObject(item) ? COORD_OK : fail(ctx, path, "not an object");
+    coord_status st = cJSON_IsObject(item) ? decode_object(item, fields, nfields, target, ctx)
+                                           : fail(ctx, path, "not an object");
+
+    if (has != NULL)
+        *has = st == COORD_OK;
+    return st;
 }
 
 /* ---- money and billing ---- */
@@ -129,12 +136,7 @@ static const field money_fields[] = {
 static coord_status f_cost(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
 {
     coord_billing_info *b = t;
-    coord_status st = need_object(item, path, ctx);
-
-    if (st == COORD_OK)
-        st = decode_object(item, money_fields, 2, &b->cost, ctx);
-    b->has_cost = st == COORD_OK;
-    return st;
+    return decode_nested(item, path, money_fields, 2, &b->cost, &b->has_cost, ctx);
 }
 
 static const field billing_fields[] = {
@@ -164,8 +166,7 @@ static const field barcode_fields[] = {
 
 static coord_status f_barcode(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
 {
-    coord_status st = need_object(item, path, ctx);
-    return st != COORD_OK ? st : decode_object(item, barcode_fields, 2, t, ctx);
+    return decode_nested(item, path, barcode_fields, 2, t, NULL, ctx);
 }
 
 static const field redemption_fields[] = {
@@ -228,24 +229,16 @@ static coord_status f_end_time(const cJSON *item, void *t, const char *path, dec
 static coord_status f_billing(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
 {
     coord_session *s = t;
-    coord_status st = need_object(item, path, ctx);
-
-    if (st == COORD_OK)
-        st = decode_object(item, billing_fields, 1, &s->billing_info, ctx);
-    s->has_billing_info = st == COORD_OK;
-    return st;
+    return decode_nested(item, path, billing_fields, 1, &s->billing_info, &s->has_billing_info,
+                         ctx);
 }
 
 static coord_status f_redemption(const cJSON *item, void *t, const char *path,
                                  decode_ctx *ctx)
 {
     coord_session *s = t;
-    coord_status st = need_object(item, path, ctx);
-
-    if (st == COORD_OK)
-        st = decode_object(item, redemption_fields, 1, &s->redemption_info, ctx);
-    s->has_redemption_info = st == COORD_OK;
-    return st;
+    return decode_nested(item, path, redemption_fields, 1, &s->redemption_info,
+                         &s->has_redemption_info, ctx);
 }
 
 static const field session_fields[] = {
