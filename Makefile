@@ -32,12 +32,16 @@ SHARED := $(BUILD)/lib/libcoord.so.$(VERSION)
 
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+# Integration tests that need the HTTPS simulator and a test PKI (with_tls_sim.sh).
+TLS_TESTS   := $(BUILD)/tests/test_tls
+INTEG_TESTS := $(filter-out $(TLS_TESTS),$(INTEG_TESTS))
 INTEG_HELPERS := tests/integration/sim_client.c
 EXAMPLES    := $(BUILD)/examples/end_session
 
 VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
            --errors-for-leak-kinds=definite,indirect --error-exitcode=99
 WITH_SIM = tests/sim/with_sim.sh
+WITH_TLS_SIM = tests/sim/with_tls_sim.sh
 
 .PHONY: all lib examples tests check check-unit check-integration check-sim \
         check-valgrind check-asan demo deps install uninstall clean
@@ -85,12 +89,14 @@ $(BUILD)/tests/test_%: tests/integration/test_%.c $(INTEG_HELPERS) tests/integra
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(INTEG_HELPERS) $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
-tests: lib $(UNIT_TESTS) $(INTEG_TESTS)
+tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS)
 
 check: tests examples check-sim
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
 	@set -e; for t in $(INTEG_TESTS); do echo "== $$t (simulator)"; \
 	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
+	@set -e; for t in $(TLS_TESTS); do echo "== $$t (HTTPS simulator)"; \
+	  PYTHON=$(PYTHON) $(WITH_TLS_SIM) $(RUN) $$t; done
 	@echo "make check: all tests passed"
 
 check-sim:

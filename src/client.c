@@ -16,6 +16,8 @@ struct coord_client {
     coord_transport_config limits;
     coord_transport *transport;
     coord_error last_error;
+    char *ca_file;      /* NULL: libcurl's default trust store (with ca_path) */
+    char *ca_path;
 };
 
 static const char default_user_agent[] = "libcoord/" COORD_VERSION_STRING;
@@ -96,6 +98,8 @@ void coord_client_free(coord_client *client)
     coord_secret_free(&client->bearer_token);
     coord_free(client->base_url);
     coord_free(client->user_agent);
+    coord_free(client->ca_file);
+    coord_free(client->ca_path);
     coord_wipe(client, sizeof(*client));
     coord_free(client);
 }
@@ -170,6 +174,107 @@ coord_status coord_client_set_max_response_size(coord_client *client, uint32_t m
                                COORD_MIN_RESPONSE_SIZE, COORD_MAX_RESPONSE_SIZE);
     client->limits.max_response_size = max_bytes;
     return COORD_OK;
+}
+
+/* ---- TLS trust ---- */
+
+/* Replace *slot (ca_file or ca_path) with a copy of value, apply both to the
+ * transport, and keep the old value when anything fails. */
+static coord_status set_trust_path(coord_client *client, char **slot, const char *value,
+                                   const char *what)
+{
+    char detail[COORD_MESSAGE_MAX] = "";
+    char *copy = NULL, *old = *slot;
+    coord_status st;
+
+    if (value != NULL) {
+        if (!coord_text_ok(value, COORD_PATH_MAX))
+            return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                                   "%s must be 1..%u bytes without control characters",
+                                   what, COORD_PATH_MAX - 1);
+        copy = coord_strdup(value);
+        if (copy == NULL)
+            return coord_call_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the %s", what);
+    }
+    *slot = copy;
+    st = coord_transport_set_trust(client->transport, client->ca_file, client->ca_path,
+                                   detail, sizeof(detail));
+    if (st != COORD_OK) {
+        *slot = old;
+        coord_free(copy);
+        /* the transport still holds the previous setting's strings: restore them */
+        (void)coord_transport_set_trust(client->transport, client->ca_file, client->ca_path,
+                                        NULL, 0);
+        return coord_call_fail_detail(client, st, detail);
+    }
+    coord_free(old);
+    return COORD_OK;
+}
+
+coord_status coord_client_set_ca_file(coord_client *client, const char *path)
+{
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_call_begin(client);
+    return set_trust_path(client, &client->ca_file, path, "CA file path");
+}
+
+coord_status coord_client_set_ca_path(coord_client *client, const char *path)
+{
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_call_begin(client);
+    return set_trust_path(client, &client->ca_path, path, "CA directory path");
+}
+
+static int is_base64_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/';
+}
+
+/* "sha256//" + base64 of 32 bytes (43 characters and one '='), one or more
+ * joined by ';'. libcurl also takes key files; the SDK accepts only hashes so
+ * that a typo can never be mistaken for a path. */
+static int pin_list_ok(const char *pin)
+{
+    static const char prefix[] = "sha256//";
+    const size_t plen = sizeof(prefix) - 1, hlen = 44;
+    const char *p = pin;
+
+    if (!coord_text_ok(pin, COORD_PIN_MAX))
+        return 0;
+    for (;;) {
+        if (strncmp(p, prefix, plen) != 0)
+            return 0;
+        p += plen;
+        for (size_t i = 0; i < hlen - 1; i++)
+            if (!is_base64_char(p[i]))
+                return 0;
+        if (p[hlen - 1] != '=')
+            return 0;
+        p += hlen;
+        if (*p == '\0')
+            return 1;
+        if (*p++ != ';')
+            return 0;
+    }
+}
+
+coord_status coord_client_set_pinned_public_key(coord_client *client, const char *pin)
+{
+    char detail[COORD_MESSAGE_MAX] = "";
+    coord_status st;
+
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_call_begin(client);
+    if (pin != NULL && !pin_list_ok(pin))
+        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                               "pin must be \"sha256//\" and 44 base64 characters, "
+                               "several joined by ';', at most %u bytes", COORD_PIN_MAX - 1);
+    st = coord_transport_set_pin(client->transport, pin, detail, sizeof(detail));
+    return st == COORD_OK ? COORD_OK : coord_call_fail_detail(client, st, detail);
 }
 
 const coord_error *coord_client_last_error(const coord_client *client)

@@ -17,6 +17,8 @@
 #define COORD_MIN_RESPONSE_SIZE 1024u
 #define COORD_MAX_RESPONSE_SIZE (64u * 1024u * 1024u)
 #define COORD_REQUEST_MAX_HEADERS 4u
+#define COORD_PATH_MAX 4096u        /* CA file or directory path */
+#define COORD_PIN_MAX 512u          /* a few "sha256//..." pins joined by ';' */
 
 /* ---- util.c: memory, text checks and secret handling --------------------- */
 
@@ -98,6 +100,15 @@ typedef struct coord_response {
 
 COORD_HIDDEN coord_status coord_transport_new(coord_transport **out);
 COORD_HIDDEN void coord_transport_free(coord_transport *t);
+/* Trust anchors: both NULL restores libcurl's built-in defaults; otherwise
+ * exactly the given file and/or directory are trusted (a NULL one is off),
+ * so that a configured private CA never silently adds the system store. */
+COORD_HIDDEN coord_status coord_transport_set_trust(coord_transport *t, const char *ca_file,
+                                                    const char *ca_path,
+                                                    char *detail, size_t detail_size);
+/* Public-key pin list ("sha256//..."[;...]); NULL removes the pin. */
+COORD_HIDDEN coord_status coord_transport_set_pin(coord_transport *t, const char *pin,
+                                                  char *detail, size_t detail_size);
 /* Perform one exchange on the transport's reused handle. Any HTTP status
  * is COORD_OK here; the caller maps it. */
 COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t,

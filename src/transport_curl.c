@@ -15,6 +15,8 @@ struct coord_transport {
     size_t cap;
     size_t limit;     /* max_response_size of the call under way */
     int too_large;    /* set by on_body when the limit stopped the transfer */
+    const char *default_ca_file; /* libcurl's built-in trust store (static strings) */
+    const char *default_ca_path;
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
@@ -66,6 +68,25 @@ static CURLcode set_fixed(coord_transport *t)
 #endif
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* what libcurl can decode */
+    /* libcurl's defaults, stated so that no build or environment can weaken them */
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+#if LIBCURL_VERSION_NUM >= 0x075400
+    /* Remembered so that clearing a configured CA restores them; without
+     * them a cleared trust store trusts nothing (fails closed). */
+    if (rc == CURLE_OK) {
+        char *file = NULL, *path = NULL;
+
+        if (curl_easy_getinfo(c, CURLINFO_CAINFO, &file) == CURLE_OK)
+            t->default_ca_file = file;
+        if (curl_easy_getinfo(c, CURLINFO_CAPATH, &path) == CURLE_OK)
+            t->default_ca_path = path;
+    }
+#endif
     return rc;
 }
 
@@ -95,6 +116,38 @@ void coord_transport_free(coord_transport *t)
         coord_wipe(t->body, t->cap);
     coord_free(t->body);
     coord_free(t);
+}
+
+static coord_status status_from_setopt(CURLcode rc, const char *what, char *detail,
+                                       size_t detail_size)
+{
+    if (rc == CURLE_OK)
+        return COORD_OK;
+    coord_set_text(detail, detail_size, "libcurl refused %s: %s", what, curl_easy_strerror(rc));
+    return rc == CURLE_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY : COORD_ERR_TLS;
+}
+
+coord_status coord_transport_set_trust(coord_transport *t, const char *ca_file,
+                                       const char *ca_path, char *detail, size_t detail_size)
+{
+    CURLcode rc;
+
+    if (ca_file == NULL && ca_path == NULL) {
+        ca_file = t->default_ca_file;
+        ca_path = t->default_ca_path;
+    }
+    rc = curl_easy_setopt(t->curl, CURLOPT_CAINFO, ca_file);
+    if (rc != CURLE_OK)
+        return status_from_setopt(rc, "the CA file", detail, detail_size);
+    rc = curl_easy_setopt(t->curl, CURLOPT_CAPATH, ca_path);
+    return status_from_setopt(rc, "the CA directory", detail, detail_size);
+}
+
+coord_status coord_transport_set_pin(coord_transport *t, const char *pin, char *detail,
+                                     size_t detail_size)
+{
+    return status_from_setopt(curl_easy_setopt(t->curl, CURLOPT_PINNEDPUBLICKEY, pin),
+                              "the public-key pin", detail, detail_size);
 }
 
 static coord_status status_from_curl(CURLcode rc, const coord_transport *t)
@@ -133,6 +186,21 @@ static coord_status status_from_curl(CURLcode rc, const coord_transport *t)
         return COORD_ERR_BAD_RESPONSE;
     default:
         return COORD_ERR_TRANSPORT;
+    }
+}
+
+/* Which part of TLS failed, for the detail text. */
+static const char *tls_failure(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+        return "TLS certificate verification failed";
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return "TLS public key does not match the pinned key";
+    case CURLE_SSL_CACERT_BADFILE:
+        return "TLS trust store (CA file or directory) unusable";
+    default:
+        return "TLS handshake failed";
     }
 }
 
@@ -214,6 +282,9 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
         if (st == COORD_ERR_RESPONSE_TOO_LARGE)
             coord_set_text(detail, detail_size, "response larger than %u bytes",
                            cfg->max_response_size);
+        else if (st == COORD_ERR_TLS)
+            coord_set_text(detail, detail_size, "%s: %s", tls_failure(rc),
+                           t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc));
         else
             coord_set_text(detail, detail_size, "%s", t->errbuf[0] != '\0'
                            ? t->errbuf : curl_easy_strerror(rc));

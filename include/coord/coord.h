@@ -252,6 +252,77 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_timeouts(coord_client *c
 COORD_API COORD_NODISCARD coord_status coord_client_set_max_response_size(coord_client *client,
                                                                          uint32_t max_bytes);
 
+/* ------------------------------------------------------------------------ */
+/* TLS                                                                       */
+/*
+ * Certificate and host-name verification are always on (libcurl's default,
+ * set explicitly), with TLS 1.2 as the oldest protocol accepted. There is no
+ * option to turn verification off: for a local test server, trust its CA
+ * with coord_client_set_ca_file() instead. Every certificate problem -- an
+ * unknown CA, a name that does not match, an expired certificate, a pin that
+ * does not match, an unreadable CA file -- fails the call with COORD_ERR_TLS
+ * and a detail saying which, and nothing is sent. These settings only affect
+ * https:// base URLs.
+ */
+
+/**
+ * Trust the CA certificates in a PEM file (libcurl's CURLOPT_CAINFO).
+ *
+ * Once a CA file or a CA directory is set, the client trusts exactly what
+ * was configured (this file and/or the directory of
+ * coord_client_set_ca_path()) and no longer the system's default store.
+ * Clearing both restores the default store.
+ *
+ * The file is read when a connection is made, not here: a missing or
+ * unreadable file makes calls fail with COORD_ERR_TLS.
+ *
+ * @param client  a client from coord_client_new()
+ * @param path    file path, 1..4095 bytes, no control characters; NULL clears
+ *                it. Copied.
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL client, bad path; the
+ *         previous setting is kept), COORD_ERR_OUT_OF_MEMORY, or
+ *         COORD_ERR_TLS when libcurl's TLS backend does not support the option.
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_ca_file(coord_client *client,
+                                                               const char *path);
+
+/**
+ * Trust the CA certificates in a directory prepared with `openssl rehash`
+ * (libcurl's CURLOPT_CAPATH). Same rules as coord_client_set_ca_file(): with
+ * either set, only the configured file and/or directory are trusted.
+ *
+ * @param client  a client from coord_client_new()
+ * @param path    directory path, 1..4095 bytes, no control characters;
+ *                NULL clears it. Copied.
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT, COORD_ERR_OUT_OF_MEMORY,
+ *         COORD_ERR_TLS (option not supported by libcurl's TLS backend).
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_ca_path(coord_client *client,
+                                                               const char *path);
+
+/**
+ * Pin the server's public key (libcurl's CURLOPT_PINNEDPUBLICKEY), on top
+ * of certificate verification, never instead of it.
+ *
+ * A pin is "sha256//" followed by the base64 of the SHA-256 of the server
+ * key's DER SubjectPublicKeyInfo (44 characters), e.g. from
+ *   openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin -outform der
+ *     | openssl dgst -sha256 -binary | base64
+ * Several pins may be joined with ';' (the current key and its successor,
+ * for rotation); the connection is accepted when any one matches.
+ * A connection whose key matches none fails with COORD_ERR_TLS before any
+ * request is sent.
+ *
+ * @param client  a client from coord_client_new()
+ * @param pin     the pin list, at most 511 bytes; NULL removes the pin.
+ *                Copied.
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL client, not of the form
+ *         above; the previous pin is kept), COORD_ERR_OUT_OF_MEMORY, or
+ *         COORD_ERR_TLS when libcurl's TLS backend does not support pinning.
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_pinned_public_key(coord_client *client,
+                                                                         const char *pin);
+
 /**
  * The record of the last call on this client. Valid until the next call on
  * the client or its free; owned by the client. Never NULL for a non-NULL

@@ -74,6 +74,8 @@ int sim_call(const char *method, const char *path, const char *body, char *out,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
     if (body != NULL)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    if (getenv("COORD_SIM_CA") != NULL) /* an HTTPS simulator (with_tls_sim.sh) */
+        curl_easy_setopt(c, CURLOPT_CAINFO, getenv("COORD_SIM_CA"));
     if (curl_easy_perform(c) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);

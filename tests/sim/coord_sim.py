@@ -24,7 +24,10 @@ stdout; SIGTERM or SIGINT stops it cleanly (exit status 0).
 Flags: --host (default 127.0.0.1), --port (default 0: the OS chooses),
 --port-file PATH (the port is written there atomically, removed on exit),
 --access-key KEY (default "sandbox-test-key"; repeat it to accept several
-keys), --verbose (log every request to stderr).
+keys), --verbose (log every request to stderr), --tls-cert PEM --tls-key PEM
+(serve HTTPS with that certificate chain and key instead of HTTP; each
+connection's handshake runs in its own thread, so a client that rejects the
+certificate only ends its own connection).
 
 API routes (base path /v1/access/parking)
 -----------------------------------------
@@ -110,6 +113,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -132,6 +136,7 @@ MAX_REQUEST_BODY = 1024 * 1024
 INT64_MIN = -(2 ** 63)
 INT64_MAX = 2 ** 63 - 1
 WAIT_STEP_SECONDS = 0.05
+TLS_HANDSHAKE_SECONDS = 10.0
 
 CODE_PHYSICAL_CHECKOUT = 4001
 CODE_ALREADY_ENDED = 4091
@@ -860,12 +865,33 @@ class SimHandler(BaseHTTPRequestHandler):
 class SimServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: Tuple[str, int], state: SimState, verbose: bool = False):
+    def __init__(self, address: Tuple[str, int], state: SimState, verbose: bool = False,
+                 tls_context: Optional[ssl.SSLContext] = None):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.state = state
         self.verbose = verbose
+        self.tls_context = tls_context
         super().__init__(address, SimHandler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls_context is None:
+            super().finish_request(request, client_address)
+            return
+        # Handshake here, in the connection's thread: a client that stalls
+        # or refuses the certificate holds up nobody else.
+        request.settimeout(TLS_HANDSHAKE_SECONDS)
+        try:
+            tls = self.tls_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as exc:
+            if self.verbose:
+                print(f"TLS handshake with {client_address} failed: {exc}", file=sys.stderr)
+            return
+        try:
+            tls.settimeout(None)
+            super().finish_request(tls, client_address)
+        finally:
+            tls.close()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a (possibly slow) reverse DNS lookup.
@@ -892,7 +918,21 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--access-key", action="append", dest="access_keys",
                         help=f"accepted access key (repeatable; default {DEFAULT_ACCESS_KEY})")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
-    return parser.parse_args(argv)
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
+
+
+def make_tls_context(cert: Optional[str], key: Optional[str]) -> Optional[ssl.SSLContext]:
+    if cert is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def write_port_file(path: str, port: int) -> None:
@@ -905,7 +945,8 @@ def write_port_file(path: str, port: int) -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     state = SimState(args.access_keys or [DEFAULT_ACCESS_KEY])
-    server = SimServer((args.host, args.port), state, args.verbose)
+    server = SimServer((args.host, args.port), state, args.verbose,
+                       make_tls_context(args.tls_cert, args.tls_key))
     port = server.server_address[1]
 
     def stop(signum: int, frame: Any) -> None:

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -264,6 +265,52 @@ class ProcessTest(unittest.TestCase):
             with open(port_file) as handle:
                 self.assertEqual(int(handle.read()), port)
             self.assertEqual(stop_sim(proc), 0)
+
+
+
+class TlsTest(unittest.TestCase):
+    """--tls-cert/--tls-key: HTTPS with a self-signed certificate made here."""
+
+    def test_https_round_trip_and_bad_client_survival(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "1", "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            proc, port = start_sim("--tls-cert", cert, "--tls-key", key)
+            try:
+                # a client that does not trust the certificate is refused...
+                with self.assertRaises(ssl.SSLCertVerificationError):
+                    conn = http.client.HTTPSConnection(
+                        "127.0.0.1", port, timeout=5, context=ssl.create_default_context())
+                    conn.request("GET", "/_sim/stats")
+                # ...and a plain-HTTP client gets no answer...
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+                    raw.sendall(b"GET /_sim/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+                    try:
+                        answer = raw.recv(4096)
+                    except ConnectionResetError:
+                        answer = b""
+                    self.assertNotIn(b"HTTP/1.1", answer)
+                # ...while the server keeps serving one that does
+                context = ssl.create_default_context(cafile=cert)
+                conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=5,
+                                                   context=context)
+                conn.request("POST", "/_sim/reset", body="{}")
+                self.assertEqual(conn.getresponse().read(), b"{}")
+                conn.request("GET", "/_sim/stats")    # same TLS connection, kept alive
+                self.assertEqual(json.loads(conn.getresponse().read())["requests"], 1)
+                conn.close()
+            finally:
+                self.assertEqual(stop_sim(proc), 0)
+
+    def test_cert_without_key_is_refused(self):
+        result = subprocess.run([sys.executable, SIM, "--tls-cert", "x.pem"],
+                                capture_output=True, text=True, timeout=10)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--tls-cert and --tls-key go together", result.stderr)
 
 
 if __name__ == "__main__":

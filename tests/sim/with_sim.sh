@@ -8,7 +8,9 @@
 #   COORD_SIM_KEY=<an accepted access key>
 # runs CMD, stops the simulator and exits with CMD's status.
 # Environment: PYTHON (default python3), COORD_SIM_ARGS (extra simulator
-# flags, split on whitespace, e.g. "--verbose").
+# flags, split on whitespace, e.g. "--verbose"). With --tls-cert among them
+# the simulator serves HTTPS and COORD_SIM_URL starts with https:// (see
+# with_tls_sim.sh, which makes a test PKI and passes those flags).
 set -u
 
 if [ "$#" -eq 0 ]; then
@@ -63,7 +65,11 @@ if [ -z "$port" ]; then
     exit 1
 fi
 
-export COORD_SIM_URL="http://127.0.0.1:$port"
+scheme=http
+for arg in ${extra_args[@]+"${extra_args[@]}"}; do
+    [ "$arg" = "--tls-cert" ] && scheme=https
+done
+export COORD_SIM_URL="$scheme://127.0.0.1:$port"
 export COORD_SIM_KEY="$key"
 
 "$@"
