@@ -35,7 +35,7 @@ INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard test
 # Integration tests that need the HTTPS simulator and a test PKI (with_tls_sim.sh).
 TLS_TESTS   := $(BUILD)/tests/test_tls
 INTEG_TESTS := $(filter-out $(TLS_TESTS),$(INTEG_TESTS))
-INTEG_HELPERS := tests/integration/sim_client.c
+INTEG_HELPERS := tests/integration/sim_client.c tests/integration/counting_alloc.c
 EXAMPLES    := $(BUILD)/examples/end_session
 
 VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
@@ -85,7 +85,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) -Isrc $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/test_%: tests/integration/test_%.c $(INTEG_HELPERS) tests/integration/sim_client.h $(STATIC)
+$(BUILD)/tests/test_%: tests/integration/test_%.c $(INTEG_HELPERS) $(INTEG_HELPERS:.c=.h) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(INTEG_HELPERS) $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 

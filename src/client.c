@@ -22,14 +22,34 @@ struct coord_client {
 
 static const char default_user_agent[] = "libcoord/" COORD_VERSION_STRING;
 
+/* Did coord_global_init() hand the application's allocator to libcurl? */
+static unsigned curl_inits_on_hooks;
+
 coord_status coord_global_init(void)
 {
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? COORD_OK : COORD_ERR_TRANSPORT;
+    CURLcode rc;
+
+    if (!coord_allocator_installed())
+        rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    else
+        rc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, coord_malloc, coord_free,
+                                  coord_realloc, coord_strdup, coord_calloc);
+    if (rc != CURLE_OK)
+        return rc == CURLE_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY : COORD_ERR_TRANSPORT;
+    if (coord_allocator_installed()) {
+        curl_inits_on_hooks++;
+        coord_allocator_pin(1);
+    }
+    return COORD_OK;
 }
 
 void coord_global_cleanup(void)
 {
     curl_global_cleanup();
+    if (curl_inits_on_hooks > 0) {
+        curl_inits_on_hooks--;
+        coord_allocator_pin(0);
+    }
 }
 
 const char *coord_version(void)
@@ -335,7 +355,7 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
 {
     coord_error *e = &client->last_error;
     char detail[COORD_MESSAGE_MAX] = "";
-    coord_status st;
+    coord_status st, dst;
 
     st = coord_transport_perform(client->transport, &client->limits, req, out,
                                  detail, sizeof(detail));
@@ -345,13 +365,18 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
     st = coord_status_from_http(out->http_status);
     if (st == COORD_OK)
         return COORD_OK;
-    if (coord_decode_error_body(out->body, out->body_len, &e->api_code,
-                                e->api_message, sizeof(e->api_message)) == COORD_OK) {
+    dst = coord_decode_error_body(out->body, out->body_len, &e->api_code,
+                                  e->api_message, sizeof(e->api_message));
+    if (dst == COORD_OK) {
         e->has_api_error = 1;
         redact_secrets(client, e->api_message, sizeof(e->api_message));
         return coord_call_fail(client, st, "HTTP %ld: %s (code %ld)", out->http_status,
                                e->api_message, (long)e->api_code);
     }
+    /* the HTTP status is the answer; failing to read its body does not hide it */
+    if (dst == COORD_ERR_OUT_OF_MEMORY)
+        return coord_call_fail(client, st, "HTTP %ld; out of memory decoding its error body",
+                               out->http_status);
     return coord_call_fail(client, st, "HTTP %ld without a Coord error body",
                            out->http_status);
 }

@@ -28,6 +28,33 @@ typedef struct field {
     int required;
 } field;
 
+/* Set when an allocation of cJSON failed on this thread: cJSON reports that
+ * as a parse error, which must not pass for a malformed answer. Per thread
+ * because clients run in parallel and cJSON's hooks carry no context. */
+static __thread int cjson_out_of_memory;
+
+static void *cjson_malloc(size_t size)
+{
+    void *p = coord_malloc(size);
+
+    if (p == NULL)
+        cjson_out_of_memory = 1;
+    return p;
+}
+
+void coord_decode_use_allocator(int use)
+{
+    cJSON_Hooks h;
+
+    if (!use) {
+        cJSON_InitHooks(NULL);
+        return;
+    }
+    h.malloc_fn = cjson_malloc;
+    h.free_fn = coord_free;
+    cJSON_InitHooks(&h);
+}
+
 static coord_status fail(decode_ctx *ctx, const char *path, const char *why)
 {
     coord_set_text(ctx->detail, ctx->detail_size, "field %s: %s", path, why);
@@ -254,29 +281,36 @@ static const field session_fields[] = {
 
 /* Parse the whole text as one JSON value; trailing bytes other than
  * white space are an error. Depth is bounded by cJSON (CJSON_NESTING_LIMIT). */
-static cJSON *parse(const char *json, size_t len, decode_ctx *ctx)
+static coord_status parse(const char *json, size_t len, cJSON **out_root, decode_ctx *ctx)
 {
     const char *end = NULL;
     cJSON *root;
 
+    *out_root = NULL;
     if (len == 0) {
         coord_set_text(ctx->detail, ctx->detail_size, "empty body");
-        return NULL;
+        return COORD_ERR_BAD_RESPONSE;
     }
+    cjson_out_of_memory = 0;
     root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (root == NULL && cjson_out_of_memory) {
+        coord_set_text(ctx->detail, ctx->detail_size, "out of memory parsing JSON");
+        return COORD_ERR_OUT_OF_MEMORY;
+    }
     if (root == NULL) {
         size_t at = end != NULL && end >= json ? (size_t)(end - json) : 0;
         coord_set_text(ctx->detail, ctx->detail_size, "invalid JSON near byte %zu", at);
-        return NULL;
+        return COORD_ERR_BAD_RESPONSE;
     }
     for (; end < json + len; end++) {
         if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
             coord_set_text(ctx->detail, ctx->detail_size, "bytes after the JSON value");
             cJSON_Delete(root);
-            return NULL;
+            return COORD_ERR_BAD_RESPONSE;
         }
     }
-    return root;
+    *out_root = root;
+    return COORD_OK;
 }
 
 coord_status coord_decode_session(const char *json, size_t len, coord_session *out,
@@ -287,9 +321,9 @@ coord_status coord_decode_session(const char *json, size_t len, coord_session *o
     coord_status st;
 
     memset(out, 0, sizeof(*out));
-    root = parse(json, len, &ctx);
-    if (root == NULL)
-        return COORD_ERR_BAD_RESPONSE;
+    st = parse(json, len, &root, &ctx);
+    if (st != COORD_OK)
+        return st;
     if (!cJSON_IsObject(root)) {
         coord_set_text(detail, detail_size, "session is not a JSON object");
         st = COORD_ERR_BAD_RESPONSE;
@@ -307,12 +341,13 @@ coord_status coord_decode_error_body(const char *json, size_t len, int32_t *out_
                                      char *out_message, size_t message_size)
 {
     decode_ctx ctx = {NULL, 0};
-    cJSON *root = parse(json, len, &ctx);
+    cJSON *root;
     const cJSON *code, *message;
-    coord_status st = COORD_ERR_BAD_RESPONSE;
+    coord_status st = parse(json, len, &root, &ctx);
 
-    if (root == NULL)
+    if (st != COORD_OK)
         return st;
+    st = COORD_ERR_BAD_RESPONSE;
     code = cJSON_GetObjectItemCaseSensitive(root, "code");
     message = cJSON_GetObjectItemCaseSensitive(root, "message");
     if (cJSON_IsNumber(code) && code->valuedouble >= INT32_MIN &&

@@ -27,6 +27,11 @@ COORD_HIDDEN void *coord_malloc(size_t size);
 COORD_HIDDEN void *coord_calloc(size_t count, size_t size);
 COORD_HIDDEN void *coord_realloc(void *ptr, size_t size);
 COORD_HIDDEN void coord_free(void *ptr);
+/* 1 while an application allocator is installed (coord_set_allocator). */
+COORD_HIDDEN int coord_allocator_installed(void);
+/* pin 1: libcurl now runs on the installed allocator, which must stay until
+ * the matching pin 0 (coord_global_init / coord_global_cleanup). */
+COORD_HIDDEN void coord_allocator_pin(int pin);
 
 /* 1 when s is non-NULL, 1..max-1 bytes long, and free of control characters. */
 COORD_HIDDEN int coord_text_ok(const char *s, size_t max);
@@ -122,6 +127,9 @@ COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t,
 COORD_HIDDEN coord_status coord_decode_session(const char *json, size_t len,
                                                coord_session *out,
                                                char *detail, size_t detail_size);
+/* Route cJSON's allocations through coord_malloc/coord_free (1) or back to
+ * libc (0): cJSON_InitHooks, process-global. */
+COORD_HIDDEN void coord_decode_use_allocator(int use);
 /* A Coord error body {"code": int32, "message": string}. COORD_OK only when
  * the text is such a body; message is truncated to fit. */
 COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,

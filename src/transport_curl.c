@@ -93,15 +93,18 @@ static CURLcode set_fixed(coord_transport *t)
 coord_status coord_transport_new(coord_transport **out)
 {
     coord_transport *t = coord_calloc(1, sizeof(*t));
+    CURLcode rc;
 
     *out = NULL;
     if (t == NULL)
         return COORD_ERR_OUT_OF_MEMORY;
+    /* curl_easy_init() fails only when libcurl cannot allocate its handle */
     t->curl = curl_easy_init();
-    if (t->curl == NULL || set_fixed(t) != CURLE_OK) {
+    rc = t->curl != NULL ? set_fixed(t) : CURLE_OUT_OF_MEMORY;
+    if (rc != CURLE_OK) {
         curl_easy_cleanup(t->curl);
         coord_free(t);
-        return COORD_ERR_TRANSPORT;
+        return rc == CURLE_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY : COORD_ERR_TRANSPORT;
     }
     *out = t;
     return COORD_OK;

@@ -167,13 +167,75 @@ typedef struct coord_client coord_client;
 /**
  * Initialise libcurl for the process (curl_global_init(CURL_GLOBAL_DEFAULT)).
  * Call once at start-up, before any thread uses libcoord, unless the
- * application initialises libcurl itself.
- * @return COORD_OK, or COORD_ERR_TRANSPORT when libcurl could not initialise.
+ * application initialises libcurl itself. When an allocator was installed
+ * with coord_set_allocator(), libcurl is initialised with
+ * curl_global_init_mem() so that its allocations go through it as well.
+ * @return COORD_OK, COORD_ERR_OUT_OF_MEMORY, or COORD_ERR_TRANSPORT when
+ *         libcurl could not initialise.
  */
 COORD_API COORD_NODISCARD coord_status coord_global_init(void);
 
 /** Release what coord_global_init() took. Call once, after all clients are freed. */
 COORD_API void coord_global_cleanup(void);
+
+/* ------------------------------------------------------------------------ */
+/* Memory: allocator hooks                                                   */
+
+/**
+ * The application's allocator. Every allocation libcoord makes goes through
+ * it: clients, requests, the response buffer, and cJSON's allocations while
+ * decoding. libcurl's allocations go through it too when it is installed
+ * before coord_global_init() (see coord_set_allocator()).
+ *
+ * The library calls the functions only with: size > 0; ptr != NULL for
+ * realloc_fn and free_fn (a NULL free is skipped, realloc of NULL becomes
+ * malloc_fn). Each must behave like its libc namesake (NULL on failure, the
+ * old block kept when realloc_fn fails) and be thread-safe when clients are
+ * used from several threads (libcurl may also call it from its resolver
+ * thread). Memory returned must be aligned for any type (as malloc's is).
+ *
+ * Zero-initialise the struct before filling it ({0} or memset): reserved
+ * must stay zero; future versions may give it a meaning where zero keeps
+ * today's behaviour.
+ */
+typedef struct coord_allocator {
+    void *(*malloc_fn)(size_t size, void *user_data);               /**< required */
+    void *(*realloc_fn)(void *ptr, size_t size, void *user_data);   /**< required */
+    void (*free_fn)(void *ptr, void *user_data);                    /**< required */
+    /** Optional: NULL derives calloc from malloc_fn (overflow-checked, then zeroed). */
+    void *(*calloc_fn)(size_t count, size_t size, void *user_data);
+    void *user_data; /**< passed to every function above; the library never reads it */
+    void *reserved[4]; /**< must be NULL */
+} coord_allocator;
+
+/**
+ * Install the application's allocator for the whole process, or restore the
+ * defaults (libc malloc/realloc/calloc/free) with NULL. The struct is copied.
+ *
+ * Process-global, like the cJSON and libcurl hooks it feeds: call it at
+ * start-up, while no other thread uses libcoord, BEFORE any client exists,
+ * and before coord_global_init() if libcurl's allocations should go through
+ * it too. Memory is always returned to the allocator that gave it, so the
+ * allocator must not change while anything allocated with it is alive: free
+ * every client first.
+ *
+ * cJSON (cJSON_InitHooks) and libcurl (curl_global_init_mem) each have one
+ * set of hooks per process. If the application uses cJSON itself, its cJSON
+ * allocations follow this allocator too from this call on. libcurl is routed
+ * only when coord_global_init() is the first curl_global_init* of the
+ * process and runs after this call; libcurl then keeps these hooks until
+ * coord_global_cleanup(), and coord_set_allocator() refuses to change them
+ * until then. Libraries below libcurl (OpenSSL, libc's resolver) keep their
+ * own allocators.
+ *
+ * @param allocator  the hooks (copied), or NULL for the defaults
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT when malloc_fn,
+ *         realloc_fn or free_fn is NULL, reserved is not all NULL, or
+ *         libcurl is running on the current allocator (between
+ *         coord_global_init() and coord_global_cleanup()); nothing changes
+ *         then.
+ */
+COORD_API COORD_NODISCARD coord_status coord_set_allocator(const coord_allocator *allocator);
 
 /** The library's version text, e.g. "1.0.0" (the library linked, not the header). */
 COORD_API const char *coord_version(void);
@@ -205,8 +267,9 @@ COORD_API const char *coord_status_name(coord_status status);
  * @param out_client  receives the new client on COORD_OK; set to NULL otherwise.
  *                    Free it with coord_client_free().
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL out_client or key, bad
- *         URL or key), COORD_ERR_OUT_OF_MEMORY, or COORD_ERR_TRANSPORT when
- *         libcurl cannot create a handle.
+ *         URL or key), COORD_ERR_OUT_OF_MEMORY (also when libcurl cannot
+ *         allocate its handle), or COORD_ERR_TRANSPORT when libcurl refuses
+ *         an option of the handle.
  */
 COORD_API COORD_NODISCARD coord_status coord_client_new(const char *base_url,
                                                        const char *access_key,

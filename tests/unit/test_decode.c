@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -368,6 +369,71 @@ static void public_decode_checks_arguments(void **state)
     assert_string_equal(d, "field id: missing");
 }
 
+/* An allocator that refuses the k-th allocation (k counted from 1). */
+static long alloc_calls, alloc_fail_at, alloc_live;
+
+static void *k_malloc(size_t size, void *user_data)
+{
+    void *p;
+    (void)user_data;
+    if (++alloc_calls == alloc_fail_at)
+        return NULL;
+    p = malloc(size);
+    alloc_live += p != NULL;
+    return p;
+}
+
+static void *k_realloc(void *ptr, size_t size, void *user_data)
+{
+    (void)user_data;
+    return realloc(ptr, size);
+}
+
+static void k_free(void *ptr, void *user_data)
+{
+    (void)user_data;
+    alloc_live--;
+    free(ptr);
+}
+
+/* cJSON reports a failed allocation as a parse error: the decoder must not
+ * pass it off as a malformed answer (it did, before the allocator hooks). */
+static void allocation_failure_is_out_of_memory(void **state)
+{
+    static const coord_allocator a = {k_malloc, k_realloc, k_free, NULL, NULL,
+                                      {NULL, NULL, NULL, NULL}};
+    coord_session s;
+    int32_t code;
+    char message[64];
+    long k, needed;
+    (void)state;
+
+    assert_int_equal(coord_set_allocator(&a), COORD_OK);
+    alloc_calls = alloc_fail_at = 0;
+    assert_int_equal(decode(spec_end_answer, &s), COORD_OK);
+    needed = alloc_calls;
+    assert_true(needed > 5); /* one cJSON item per member, at least */
+    for (k = 1; k <= needed; k++) {
+        alloc_calls = 0;
+        alloc_fail_at = k;
+        memset(&s, 0xab, sizeof(s));
+        assert_int_equal(decode(spec_end_answer, &s), COORD_ERR_OUT_OF_MEMORY);
+        assert_string_equal(detail, "out of memory parsing JSON");
+        assert_int_equal(s.id, 0);
+        assert_int_equal(alloc_live, 0);
+    }
+    alloc_calls = 0;
+    alloc_fail_at = 1;
+    assert_int_equal(coord_decode_error_body("{\"code\":1,\"message\":\"m\"}", 24, &code,
+                                             message, sizeof(message)),
+                     COORD_ERR_OUT_OF_MEMORY);
+    alloc_fail_at = 0;
+    /* a real syntax error stays BAD_RESPONSE with the allocator installed */
+    assert_rejected("{\"id\": 1,", "invalid JSON");
+    assert_int_equal(alloc_live, 0);
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +455,7 @@ int main(void)
         cmocka_unit_test(deep_nesting_is_bounded),
         cmocka_unit_test(error_body),
         cmocka_unit_test(public_decode_checks_arguments),
+        cmocka_unit_test(allocation_failure_is_out_of_memory),
     };
     return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }

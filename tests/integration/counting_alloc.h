@@ -1,0 +1,22 @@
+/* A coord_allocator for tests: counts allocations, tracks live blocks, and
+ * fails exactly the k-th allocation once armed. Thread-safe (libcurl may
+ * allocate from its resolver thread). Not part of libcoord. */
+#ifndef COUNTING_ALLOC_H
+#define COUNTING_ALLOC_H
+
+#include "coord/coord.h"
+
+/* The allocator to pass to coord_set_allocator(). */
+const coord_allocator *counting_allocator(void);
+/* Fail the fail_at-th allocation from now on (1 = the next one); 0 never. */
+void counting_arm(long fail_at);
+/* Allocations (malloc, calloc, growing realloc) since the last arm. */
+long counting_calls(void);
+/* How many allocations were refused since the last arm. */
+long counting_failures(void);
+/* Blocks handed out and not yet freed, whoever asked for them. */
+long counting_live(void);
+/* Frees of a pointer this allocator never gave (must stay 0). */
+long counting_foreign_frees(void);
+
+#endif
