@@ -138,3 +138,38 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- Embedding: C++, Python, ABI, install consumers, firmware build -------
+# (issue 6; see "Embedding" in README.md)
+
+CXX ?= c++
+CXX_WARNINGS := -Wall -Wextra -Werror -pedantic
+.PHONY: check-cpp check-python check-abi check-install
+
+# The public header from C++: built with $(CXX) (and clang++ by check-cpp-clang).
+$(BUILD)/tests/test_cpp: tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
+                         tests/integration/sim_client.h include/coord/coord.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) -c tests/integration/sim_client.c -o $(BUILD)/tests/sim_client_for_cpp.o
+	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
+
+check-cpp: lib $(BUILD)/tests/test_cpp
+	@echo "== $(BUILD)/tests/test_cpp (C++, simulator)"
+	@PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $(BUILD)/tests/test_cpp
+
+check: check-cpp
+
+# Exported symbols: printed, and every one must be coord_-prefixed (shared and
+# static); header rules (no varargs, no struct by value, a free per opaque type).
+# The checker first proves it catches each rule on a fixture that breaks them.
+check-abi: lib
+	@echo "== check-abi"
+	@mkdir -p $(BUILD)/abi
+	@$(CC) -shared -fPIC -fvisibility=hidden -o $(BUILD)/abi/libbad.so tests/abi/bad.c
+	@$(CC) -c -fPIC -fvisibility=hidden -o $(BUILD)/abi/bad.o tests/abi/bad.c
+	@rm -f $(BUILD)/abi/libbad.a && $(AR) rcs $(BUILD)/abi/libbad.a $(BUILD)/abi/bad.o
+	@n=$$($(PYTHON) tests/abi/check_abi.py tests/abi/bad.h $(BUILD)/abi/libbad.so \
+	      $(BUILD)/abi/libbad.a 2>&1 >/dev/null | grep -c '^ABI CHECK FAILED'); \
+	  if [ "$$n" != 7 ]; then echo "check_abi.py found $$n of the fixture's 7 faults" >&2; exit 1; fi
+	@$(PYTHON) tests/abi/check_abi.py include/coord/coord.h $(BUILD)/lib/libcoord.so $(STATIC)

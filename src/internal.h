@@ -20,6 +20,21 @@
 #define COORD_PATH_MAX 4096u        /* CA file or directory path */
 #define COORD_PIN_MAX 512u          /* a few "sha256//..." pins joined by ';' */
 
+/* ---- ABI: sizes frozen within SONAME 1 (see "ABI" in coord.h) ------------- */
+
+/* Fails to compile when a public struct changes size. Adding a field to
+ * coord_session? Put it above `reserved` and shrink `reserved` by the bytes
+ * the field takes (padding included) until this holds again. */
+#define COORD_ABI_SIZE(type, size) \
+    typedef char coord_abi_size_##type[(sizeof(type) == (size)) ? 1 : -1]
+#if UINTPTR_MAX == UINT64_MAX /* sizes recorded for LP64 (x86_64, aarch64) */
+COORD_ABI_SIZE(coord_session, 4096);
+COORD_ABI_SIZE(coord_money, 16);
+COORD_ABI_SIZE(coord_billing_info, 24);
+COORD_ABI_SIZE(coord_redemption_info, 2080);
+COORD_ABI_SIZE(coord_allocator, 72);
+#endif
+
 /* ---- util.c: memory, text checks and secret handling --------------------- */
 
 /* Every allocation the library makes goes through these four. */

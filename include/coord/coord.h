@@ -14,10 +14,24 @@
  * coord_status_name(), coord_version() and the pure helpers are safe anywhere.
  *
  * ABI: the shared library's SONAME is libcoord.so.COORD_VERSION_MAJOR. Within
- * one SONAME, functions are only added, enum values only appended, and the
- * layout of every public struct is frozen (new data comes in new structs and
- * functions). No function takes or returns a struct by value; there are no
- * varargs; all integers in structs are fixed-width.
+ * one SONAME, functions are only added, enum values only appended, and no
+ * public struct changes its size or the offset of a field it has:
+ *  - a struct the library fills in the caller's memory (coord_session) ends
+ *    with a `reserved` byte array that keeps its size fixed (4096 bytes on
+ *    LP64 platforms); a new field takes its bytes from the front of
+ *    `reserved`. The library zeroes `reserved` in every struct it fills, so
+ *    a new field reads 0 ("absent") when an older library filled it;
+ *  - a struct the caller fills (coord_allocator) ends with reserved members
+ *    the caller must leave zero; a new member takes one, and zero keeps the
+ *    older behaviour;
+ *  - structs embedded in others (coord_money, coord_billing_info,
+ *    coord_redemption_info) are frozen: new data goes to the outer struct;
+ *  - coord_error is owned by the client and only read through the pointer
+ *    coord_client_last_error() returns, so it may grow at its end.
+ * No function takes or returns a struct by value; there are no varargs; all
+ * integers in structs are fixed-width; everything the library allocates has
+ * its own free function (coord_client_free()). `make check-abi` verifies the
+ * exported symbols and these rules.
  */
 #ifndef COORD_COORD_H
 #define COORD_COORD_H
@@ -126,7 +140,7 @@ typedef struct coord_redemption_info {
  * digits below the millisecond are dropped.
  *
  * The struct holds no pointers: copy it, keep it on the stack or in static
- * storage; nothing to free.
+ * storage; nothing to free. Its size is fixed within SONAME 1 (see ABI above).
  */
 typedef struct coord_session {
     int64_t id;
@@ -143,6 +157,9 @@ typedef struct coord_session {
     int64_t end_time_ms;
     coord_billing_info billing_info;
     coord_redemption_info redemption_info;
+    /* New fields go here, above `reserved`, which shrinks by their size
+     * (padding included): sizeof(coord_session) never changes. */
+    uint8_t reserved[1496]; /**< always zero; future fields */
 } coord_session;
 
 /**

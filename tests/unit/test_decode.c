@@ -434,6 +434,19 @@ static void allocation_failure_is_out_of_memory(void **state)
     assert_int_equal(coord_set_allocator(NULL), COORD_OK);
 }
 
+/* ABI: a field added later reads 0 when this library filled the struct. */
+static void reserved_bytes_are_zero(void **state)
+{
+    coord_session s;
+    (void)state;
+
+    memset(&s, 0xab, sizeof(s));
+    assert_int_equal(decode(spec_end_answer, &s), COORD_OK);
+    for (size_t i = 0; i < sizeof(s.reserved); i++)
+        assert_int_equal(s.reserved[i], 0);
+    assert_int_equal(offsetof(coord_session, reserved) + sizeof(s.reserved), sizeof(s));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +469,7 @@ int main(void)
         cmocka_unit_test(error_body),
         cmocka_unit_test(public_decode_checks_arguments),
         cmocka_unit_test(allocation_failure_is_out_of_memory),
+        cmocka_unit_test(reserved_bytes_are_zero),
     };
     return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }

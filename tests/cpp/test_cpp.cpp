@@ -1,0 +1,98 @@
+// The public header from a C++ translation unit: it must compile warning-free
+// with g++ and clang++ (-Wall -Wextra -Werror -pedantic) and link against the
+// C library without name mangling. Calls the library against the simulator.
+#include <coord/coord.h>
+
+#include <cstdarg>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <csetjmp>
+#include <string>
+
+extern "C" {
+#include <cmocka.h>
+
+#include "../integration/sim_client.h"
+}
+
+namespace {
+
+// RAII owner: the kind of wrapper a C++ application writes around the C API.
+class Client {
+public:
+    Client(const char *base, const char *key) : c_(NULL)
+    {
+        status_ = coord_client_new(base, key, &c_);
+    }
+    ~Client() { coord_client_free(c_); }
+    coord_status status() const { return status_; }
+    coord_client *get() const { return c_; }
+
+private:
+    Client(const Client &);
+    Client &operator=(const Client &);
+    coord_client *c_;
+    coord_status status_;
+};
+
+void version_and_texts(void **)
+{
+    assert_string_equal(coord_version(), COORD_VERSION_STRING);
+    assert_int_equal(COORD_VERSION_NUM, (COORD_VERSION_MAJOR << 16) |
+                                         (COORD_VERSION_MINOR << 8) | COORD_VERSION_PATCH);
+    assert_string_equal(coord_status_name(COORD_ERR_NOT_FOUND), "COORD_ERR_NOT_FOUND");
+    std::string text = coord_strerror(COORD_ERR_OUT_OF_MEMORY);
+    assert_false(text.empty());
+}
+
+void decode_from_cpp(void **)
+{
+    const std::string json =
+        "{\"id\":7,\"location_id\":\"L\",\"user_id\":\"u\","
+        "\"start_time\":\"2018-04-12T00:14:20.292Z\",\"end_time\":\"2018-04-12T00:17:50.161Z\","
+        "\"billing_info\":{\"cost\":{\"amount\":250,\"currency\":\"EUR\"}}}";
+    coord_session s;
+    char detail[COORD_MESSAGE_MAX];
+
+    assert_int_equal(coord_session_decode(json.data(), json.size(), &s, detail, sizeof(detail)),
+                     COORD_OK);
+    assert_int_equal(s.id, 7);
+    assert_int_equal(s.billing_info.cost.amount, 250);
+    assert_string_equal(s.billing_info.cost.currency, "EUR");
+    assert_int_equal(s.end_time_ms - s.start_time_ms, 209869);
+    assert_int_equal(coord_session_decode("[]", 2, &s, detail, sizeof(detail)),
+                     COORD_ERR_BAD_RESPONSE);
+}
+
+void end_session_over_http(void **)
+{
+    sim_reset();
+    sim_location("CPP-LOT", 120, 0, 0);
+    const std::int64_t id = sim_session("CPP-LOT", 60, 0, NULL, 0);
+    Client client(sim_api_base(), sim_key());
+    coord_session s;
+
+    assert_int_equal(client.status(), COORD_OK);
+    assert_int_equal(coord_end_session(client.get(), "CPP-LOT", id, &s), COORD_OK);
+    assert_int_equal(s.id, id);
+    assert_string_equal(s.location_id, "CPP-LOT");
+    assert_int_equal(s.billing_info.cost.amount, 120); // 60 min at 1.20/h
+    // a second end is refused, and the error record is readable from C++
+    assert_int_equal(coord_end_session(client.get(), "CPP-LOT", id, &s), COORD_ERR_ALREADY_ENDED);
+    const coord_error *e = coord_client_last_error(client.get());
+    assert_int_equal(e->http_status, 409);
+    assert_int_equal(e->api_code, COORD_API_CODE_SESSION_ENDED);
+}
+
+} // namespace
+
+int main()
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(version_and_texts),
+        cmocka_unit_test(decode_from_cpp),
+        cmocka_unit_test(end_session_over_http),
+    };
+    return cmocka_run_group_tests_name("c++", tests, NULL, NULL);
+}
