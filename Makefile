@@ -173,3 +173,17 @@ check-abi: lib
 	      $(BUILD)/abi/libbad.a 2>&1 >/dev/null | grep -c '^ABI CHECK FAILED'); \
 	  if [ "$$n" != 7 ]; then echo "check_abi.py found $$n of the fixture's 7 faults" >&2; exit 1; fi
 	@$(PYTHON) tests/abi/check_abi.py include/coord/coord.h $(BUILD)/lib/libcoord.so $(STATIC)
+
+# The ctypes binding (examples/python/coord.py) against the simulator, with a
+# layout check of its struct mirrors against the C compiler. Skipped in
+# sanitizer and valgrind runs: python3 cannot load an ASan-built libcoord.so.
+check-python: lib
+ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
+	@echo "== tests/python/test_coord_py.py (ctypes binding, simulator)"
+	@COORD_LIBRARY=$(BUILD)/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
+	  $(WITH_SIM) $(PYTHON) tests/python/test_coord_py.py
+else
+	@echo "== ctypes binding: skipped under sanitizers/valgrind (make check runs it)"
+endif
+
+check: check-python
