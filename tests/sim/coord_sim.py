@@ -47,6 +47,10 @@ PUT /v1/access/parking/{location_id}/session/{session_id}/end
          (redemption_info); end it at the gate"}   gate-controlled session
     409  {"code": 4091, "message": "session already ended"}
 
+GET /v1/access/parking/{location_id}/session/{session_id}
+    200  the session as it is now
+    400  session_id is not a decimal int64;  404  unknown location or session
+
 Any other path: 404 {"code": 404, "message": "no such route"}; a known path
 with another method: 405 {"code": 405, ...} with an Allow header.
 
@@ -99,6 +103,39 @@ POST   /_sim/fault         {"mode": M, "count": 1, ...}: the next `count` API
                                      "body" and "content_type" (default
                                      application/json and a Coord error body)
                                      and optional extra "headers" {name: value}
+                             accept_close  read the request head, close at
+                                     once (the body is not even read)
+                             end_then_drop  perform the request (an end
+                                     really ends), then close unanswered
+                             truncate  the real answer with its full
+                                     Content-Length but only "keep" bytes
+                                     (default 16) of body, then close
+                             reset   as truncate, then a TCP RST
+                                     (SO_LINGER 0) instead of a FIN
+                             slow_headers  the real answer, its header lines
+                                     spread over "seconds" (default 1)
+                             trickle  the real answer, its body in pieces of
+                                     "bytes" (16) every "interval" s (0.05)
+                             chunked  the real answer with Transfer-Encoding
+                                     chunked, pieces of "bytes" (16)
+                             gzip    the real answer gzip-compressed; with
+                                     "pad_bytes" N, padded first with a
+                                     member "pad" of N 'x' (a tiny body
+                                     that inflates past any size cap)
+                             content_type  the real answer labelled with
+                                     "content_type" (default text/plain)
+                             invalid_utf8  the real answer with string
+                                     member "field" (default user_id) set to
+                                     the bytes caf + byte 0xE9 (not UTF-8)
+                             nested  the real answer plus a member "nested"
+                                     of "depth" (5000) nested arrays
+                             throttle  "status" (503) with a Coord error
+                                     body and Retry-After: "retry_after"
+                                     seconds (1), as an HTTP-date when
+                                     "http_date" is true
+                           Modes that send the real answer (truncate .. nested)
+                           let the API act first and close the connection
+                           after answering.
                            200 with the armed fault
 DELETE /_sim/fault         disarm; 200 {}
 A malformed control body (not a JSON object, unknown field, wrong type) gets
@@ -108,17 +145,20 @@ A malformed control body (not a JSON object, unknown field, wrong type) gets
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import re
 import signal
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -342,6 +382,196 @@ FAULT_MODES: Dict[str, FaultMode] = {
 }
 
 
+# ---- Network and encoding faults (hardening). Modes that take the real
+# answer let the API handle the request first (its side effects happen), then
+# deliver that answer damaged, slowed or re-encoded. They always close the
+# connection afterwards.
+
+def _real_answer(handler: "SimHandler") -> Reply:
+    return run_safely(handle_api, handler.server.state, handler.api_request)
+
+
+def _head(reply: Reply, headers: List[Tuple[str, str]]) -> List[bytes]:
+    """Status line and header lines of a raw answer, blank line included."""
+    phrase = BaseHTTPRequestHandler.responses.get(reply.status, ("",))[0]
+    lines = [f"HTTP/1.1 {reply.status} {phrase}\r\n"]
+    lines += [f"{name}: {value}\r\n" for name, value in
+              [("Server", "CoordSim/1.0"), ("Date", formatdate(usegmt=True)),
+               ("Content-Type", reply.content_type)] + reply.headers + headers +
+              [("Connection", "close")]]
+    return [line.encode("latin-1") for line in lines] + [b"\r\n"]
+
+
+def _send_raw(handler: "SimHandler", parts: List[bytes], interval: float = 0.0) -> None:
+    handler.close_connection = True
+    for i, part in enumerate(parts):
+        if i and interval:
+            handler.wait_cancellable(interval)
+        handler.wfile.write(part)
+
+
+def _with_member(body: bytes, member: bytes) -> bytes:
+    """Add ',"name": value' to a JSON object's text."""
+    return body[:-1] + b"," + member + b"}" if body.endswith(b"}") else body
+
+
+def _pieces(data: bytes, size: int) -> List[bytes]:
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+def _no_fields(body: Dict[str, Any]) -> Dict[str, Any]:
+    check_fields(body, {})
+    return {}
+
+
+def _apply_accept_close(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    handler.close_connection = True     # not even the body is read
+
+
+def _apply_end_then_drop(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    _real_answer(handler)               # the request takes effect ...
+    handler.close_connection = True     # ... and its answer is lost
+
+
+def _parse_keep(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"keep": v_int(minimum=0)})
+    return {"keep": fields.get("keep", 16)}
+
+
+def _apply_truncate(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    head = _head(reply, [("Content-Length", str(len(reply.body)))])
+    _send_raw(handler, head + [reply.body[:params["keep"]]])
+
+
+def _apply_reset(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    _apply_truncate(handler, params)
+    handler.wait_cancellable(0.1)       # let the client read the part
+    # SO_LINGER 0: close() sends RST. The descriptor really closes when the
+    # handler's file objects do, before any shutdown() could send a FIN.
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.connection.close()
+
+
+def _parse_slow_headers(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"seconds": v_number(minimum=0)})
+    return {"seconds": fields.get("seconds", 1.0)}
+
+
+def _apply_slow_headers(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    head = _head(reply, [("Content-Length", str(len(reply.body)))])
+    _send_raw(handler, head + [reply.body], params["seconds"] / len(head))
+
+
+def _parse_trickle(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"bytes": v_int(minimum=1), "interval": v_number(minimum=0)})
+    return {"bytes": fields.get("bytes", 16), "interval": fields.get("interval", 0.05)}
+
+
+def _apply_trickle(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    head = b"".join(_head(reply, [("Content-Length", str(len(reply.body)))]))
+    _send_raw(handler, [head] + _pieces(reply.body, params["bytes"]), params["interval"])
+
+
+def _parse_chunked(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"bytes": v_int(minimum=1)})
+    return {"bytes": fields.get("bytes", 16)}
+
+
+def _apply_chunked(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    chunks = [b"%x\r\n%s\r\n" % (len(p), p) for p in _pieces(reply.body, params["bytes"])]
+    _send_raw(handler, _head(reply, [("Transfer-Encoding", "chunked")]) + chunks + [b"0\r\n\r\n"])
+
+
+def _parse_gzip(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"pad_bytes": v_int(minimum=0)})
+    return {"pad_bytes": fields.get("pad_bytes", 0)}
+
+
+def _apply_gzip(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    body = reply.body
+    if params["pad_bytes"]:             # compresses to almost nothing
+        body = _with_member(body, b'"pad":"' + b"x" * params["pad_bytes"] + b'"')
+    packed = gzip.compress(body)
+    _send_raw(handler, _head(reply, [("Content-Encoding", "gzip"),
+                                     ("Content-Length", str(len(packed)))]) + [packed])
+
+
+def _parse_content_type(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"content_type": v_str()})
+    return {"content_type": fields.get("content_type", "text/plain")}
+
+
+def _apply_content_type(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    reply.content_type = params["content_type"]
+    handler.send_reply(reply, close=True)
+
+
+def _parse_invalid_utf8(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"field": v_str()})
+    return {"field": fields.get("field", "user_id")}
+
+
+def _apply_invalid_utf8(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    if reply.status == 200:
+        session = json.loads(reply.body)
+        session[params["field"]] = "@INVALID@"
+        # "café" in Latin-1: the lone byte 0xE9 is not UTF-8
+        reply.body = json.dumps(session).encode().replace(b"@INVALID@", b"caf\xe9")
+    handler.send_reply(reply, close=True)
+
+
+def _parse_nested(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"depth": v_int(minimum=1, maximum=1_000_000)})
+    return {"depth": fields.get("depth", 5000)}
+
+
+def _apply_nested(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    depth = params["depth"]
+    reply.body = _with_member(reply.body, b'"nested":' + b"[" * depth + b"]" * depth)
+    handler.send_reply(reply, close=True)
+
+
+def _parse_throttle(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"status": v_int(400, 599), "retry_after": v_int(minimum=0),
+                                 "http_date": v_bool})
+    return {"status": fields.get("status", 503), "retry_after": fields.get("retry_after", 1),
+            "http_date": fields.get("http_date", False)}
+
+
+def _apply_throttle(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    seconds = params["retry_after"]
+    # an HTTP-date is computed when sent, so that it lies `seconds` ahead
+    value = formatdate(time.time() + seconds, usegmt=True) if params["http_date"] \
+        else str(seconds)
+    reply = error_reply(params["status"], params["status"], "simulated throttling")
+    reply.headers.append(("Retry-After", value))
+    handler.send_reply(reply)
+
+
+FAULT_MODES.update({
+    "accept_close": FaultMode(_no_fields, _apply_accept_close, before_body=True),
+    "end_then_drop": FaultMode(_no_fields, _apply_end_then_drop),
+    "truncate": FaultMode(_parse_keep, _apply_truncate),
+    "reset": FaultMode(_parse_keep, _apply_reset),
+    "slow_headers": FaultMode(_parse_slow_headers, _apply_slow_headers),
+    "trickle": FaultMode(_parse_trickle, _apply_trickle),
+    "chunked": FaultMode(_parse_chunked, _apply_chunked),
+    "gzip": FaultMode(_parse_gzip, _apply_gzip),
+    "content_type": FaultMode(_parse_content_type, _apply_content_type),
+    "invalid_utf8": FaultMode(_parse_invalid_utf8, _apply_invalid_utf8),
+    "nested": FaultMode(_parse_nested, _apply_nested),
+    "throttle": FaultMode(_parse_throttle, _apply_throttle),
+})
+
+
 # --------------------------------------------------------------------------
 # State
 
@@ -463,6 +693,14 @@ class SimState:
             if session.ended:
                 raise ApiError(409, CODE_ALREADY_ENDED, MSG_ALREADY_ENDED)
             session.end(location, now_ms())
+            return render_session(session, location)
+
+    def get_session(self, location_id: str, session_id: int) -> Dict[str, Any]:
+        with self.lock:
+            location = self.locations.get(location_id)
+            session = location.sessions.get(session_id) if location else None
+            if session is None:
+                raise ApiError(404, 404, MSG_NO_SESSION)
             return render_session(session, location)
 
 
@@ -623,10 +861,16 @@ def api_end_session(state: SimState, request: Request) -> Reply:
     return json_reply(state.end_session(request.params["location_id"], session_id))
 
 
+def api_get_session(state: SimState, request: Request) -> Reply:
+    session_id = parse_int64(request.params["session_id"], "session_id")
+    return json_reply(state.get_session(request.params["location_id"], session_id))
+
+
 API_ROUTER = Router([
     route("PUT", API_PREFIX + "/{location_id}/session/{session_id}/end", api_end_session),
+    route("GET", API_PREFIX + "/{location_id}/session/{session_id}", api_get_session),
     # Still to come: POST {location_id}/session, GET {location_id}/session,
-    # GET {location_id}/session/{session_id}, GET /session, POST /barcode,
+    # GET /session, POST /barcode,
     # POST /testing/{location_id}/{session_id}/simulate_redemption,
     # POST /v1/users/testing/create_jwt.
 ])
@@ -746,6 +990,7 @@ class SimHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self._api_generation: Optional[int] = None
+        self.api_request: Optional[Request] = None
 
     def version_string(self) -> str:
         return self.server_version
@@ -779,6 +1024,7 @@ class SimHandler(BaseHTTPRequestHandler):
             self.send_reply(run_safely(handle_control, state, request))
             return
         state.record_last_request(request.to_json())
+        self.api_request = request      # for faults that deliver the real answer
         if fault:
             FAULT_MODES[fault.mode].apply(self, fault.params)
             return

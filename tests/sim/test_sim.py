@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Self-test of the Coord simulator: python3 tests/sim/test_sim.py"""
 
+import email.utils
+import gzip
 import http.client
 import json
 import os
@@ -255,6 +257,121 @@ class ControlTest(SimTestCase):
         self.control("POST", "/_sim/reset")
         self.assertEqual(conn.sock.recv(1), b"")                  # closed, no answer
         self.assertLess(time.monotonic() - started, 1)
+
+
+class HardeningFaultTest(SimTestCase):
+    """The network and encoding faults, seen from a raw socket."""
+
+    def arm(self, **fault):
+        status, armed = self.control("POST", "/_sim/fault", fault)
+        self.assertEqual(status, 200, armed)
+
+    def raw_end(self, location="L1", session=1, extra=b""):
+        """Send an end request on a fresh socket; return everything received."""
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.addCleanup(sock.close)
+        sock.sendall(f"PUT {BASE}/{location}/session/{session}/end?access_key={KEY} HTTP/1.1\r\n"
+                     f"Host: x\r\nContent-Length: 0\r\n".encode() + extra + b"\r\n")
+        data = b""
+        while True:
+            piece = sock.recv(65536)
+            if not piece:
+                return data
+            data += piece
+
+    def test_get_session(self):
+        self.new_session(location_id="L1", start_minutes_ago=30)
+        status, body = self.request("GET", f"{BASE}/L1/session/1?access_key={KEY}")
+        self.assertEqual((status, "end_time" in body), (200, False))
+        self.end("L1", 1)
+        status, body = self.request("GET", f"{BASE}/L1/session/1?access_key={KEY}")
+        self.assertEqual((status, body["billing_info"]["cost"]["amount"]), (200, 100))
+        self.assertEqual(self.request("GET", f"{BASE}/L1/session/2?access_key={KEY}")[0], 404)
+
+    def test_accept_close(self):
+        self.arm(mode="accept_close")
+        self.assertEqual(self.raw_end(), b"")
+
+    def test_end_then_drop(self):
+        self.new_session(location_id="L1")
+        self.arm(mode="end_then_drop")
+        self.assertEqual(self.raw_end(), b"")
+        self.assertEqual(self.end("L1", 1)[0], 409)              # it did end
+
+    def test_truncate(self):
+        self.new_session(location_id="L1")
+        self.arm(mode="truncate", keep=5)
+        head, body = self.raw_end().split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+        self.assertEqual((len(body), body), (5, b'{"id"'))
+        self.assertGreater(length, 5)
+
+    def test_reset(self):
+        self.new_session(location_id="L1")
+        self.arm(mode="reset", keep=5)
+        with self.assertRaises(ConnectionResetError):
+            self.raw_end()
+
+    def test_slow_headers_and_trickle(self):
+        for fault in ({"mode": "slow_headers", "seconds": 0.3},
+                      {"mode": "trickle", "bytes": 50, "interval": 0.05}):
+            self.control("POST", "/_sim/reset")
+            self.new_session(location_id="L1")
+            self.arm(**fault)
+            started = time.monotonic()
+            status, body = self.end("L1", 1)
+            self.assertEqual((status, body["id"]), (200, 1), fault)
+            self.assertGreaterEqual(time.monotonic() - started, 0.1)
+
+    def test_chunked(self):
+        self.new_session(location_id="L1")
+        self.arm(mode="chunked", bytes=7)
+        head, body = self.raw_end().split(b"\r\n\r\n", 1)
+        self.assertIn(b"Transfer-Encoding: chunked", head)
+        self.assertTrue(body.startswith(b'7\r\n{"id":1'), body)
+        self.assertTrue(body.endswith(b"0\r\n\r\n"))
+
+    def test_gzip(self):
+        self.new_session(location_id="L1")
+        self.arm(mode="gzip", pad_bytes=100000)
+        head, body = self.raw_end().split(b"\r\n\r\n", 1)
+        self.assertIn(b"Content-Encoding: gzip", head)
+        self.assertLess(len(body), 2000)
+        session = json.loads(gzip.decompress(body))
+        self.assertEqual((session["id"], len(session["pad"])), (1, 100000))
+
+    def test_content_type(self):
+        self.new_session(location_id="L1")
+        self.arm(mode="content_type", content_type="text/html")
+        self.assertIn(b"Content-Type: text/html", self.raw_end())
+
+    def test_invalid_utf8_and_nested(self):
+        self.new_session(location_id="L1")
+        self.new_session(location_id="L1")
+        self.arm(mode="invalid_utf8", field="user_id")
+        self.assertIn(b'"user_id": "caf\xe9"', self.raw_end(session=1))
+        self.arm(mode="nested", depth=3)
+        self.assertIn(b',"nested":[[[]]]}', self.raw_end(session=2))
+
+    def test_throttle(self):
+        self.arm(mode="throttle", status=429, retry_after=7)
+        conn = self.connect()
+        conn.request("PUT", f"{BASE}/x/session/1/end?access_key={KEY}")
+        resp = conn.getresponse()
+        self.assertEqual((resp.status, resp.getheader("Retry-After")), (429, "7"))
+        self.assertEqual(json.loads(resp.read())["code"], 429)
+        self.arm(mode="throttle", retry_after=100, http_date=True)
+        conn.request("PUT", f"{BASE}/x/session/1/end?access_key={KEY}")
+        resp = conn.getresponse()
+        resp.read()
+        when = email.utils.parsedate_to_datetime(resp.getheader("Retry-After")).timestamp()
+        self.assertEqual(resp.status, 503)
+        self.assertTrue(90 <= when - time.time() <= 101, when - time.time())
+
+    def test_bad_hardening_faults(self):
+        for body in ({"mode": "reset", "keep": -1}, {"mode": "accept_close", "x": 1},
+                     {"mode": "throttle", "http_date": 1}, {"mode": "nested", "depth": 0}):
+            self.assertEqual(self.control("POST", "/_sim/fault", body)[0], 400, body)
 
 
 class ProcessTest(unittest.TestCase):
