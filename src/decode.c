@@ -119,6 +119,8 @@ static coord_status get_string(const cJSON *item, char *dst, size_t size, const 
                        path, (unsigned)(size - 1));
         return COORD_ERR_BAD_RESPONSE;
     }
+    if (!coord_utf8_valid(item->valuestring, n))
+        return fail(ctx, path, "invalid UTF-8");
     memcpy(dst, item->valuestring, n + 1);
     return COORD_OK;
 }
@@ -356,6 +358,7 @@ coord_status coord_decode_error_body(const char *json, size_t len, int32_t *out_
         *out_code = (int32_t)code->valuedouble;
         coord_set_text(out_message, message_size, "%s",
                        message != NULL ? message->valuestring : "");
+        coord_text_clean(out_message); /* also a multi-byte character cut by truncation */
         st = COORD_OK;
     }
     cJSON_Delete(root);

@@ -177,3 +177,65 @@ void coord_set_text(char *dst, size_t size, const char *fmt, ...)
     vsnprintf(dst, size, fmt, ap);
     va_end(ap);
 }
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0.
+ * Refused: overlong forms, UTF-16 surrogates, code points above U+10FFFF. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    size_t len, i;
+    uint32_t cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        len = 2, cp = s[0] & 0x1fu;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        len = 3, cp = s[0] & 0x0fu;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        len = 4, cp = s[0] & 0x07u;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+int coord_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, len;
+
+    while (i < n) {
+        len = utf8_sequence(p + i, n - i);
+        if (len == 0)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+void coord_text_clean(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t n, i = 0, len;
+
+    if (s == NULL)
+        return;
+    n = strlen(s);
+    while (i < n) {
+        len = utf8_sequence(p + i, n - i);
+        if (len == 0 || p[i] < 0x20 || p[i] == 0x7f) {
+            p[i++] = '?';
+            continue;
+        }
+        i += len;
+    }
+}
