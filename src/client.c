@@ -1,8 +1,12 @@
-/* Client lifecycle, options, and the last-error record. */
+/* Client lifecycle, options, the last-error record, and the send path
+ * (retries, the call's deadline, logging). */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -18,6 +22,14 @@ struct coord_client {
     coord_error last_error;
     char *ca_file;      /* NULL: libcurl's default trust store (with ca_path) */
     char *ca_path;
+    coord_retry_policy retry;
+    uint64_t rng;           /* jitter: per client, no global state */
+    coord_log_fn log;       /* NULL: no logging */
+    void *log_data;
+    coord_log_level log_min;
+    /* the call under way */
+    int64_t deadline_ms;    /* monotonic: start + total timeout */
+    int answer_lost;        /* an attempt the server may have carried out got no answer */
 };
 
 static const char default_user_agent[] = "libcoord/" COORD_VERSION_STRING;
@@ -98,6 +110,11 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     c->limits.connect_timeout_ms = COORD_DEFAULT_CONNECT_TIMEOUT_MS;
     c->limits.timeout_ms = COORD_DEFAULT_TIMEOUT_MS;
     c->limits.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE;
+    c->retry.max_attempts = COORD_DEFAULT_RETRY_MAX_ATTEMPTS;
+    c->retry.base_delay_ms = COORD_DEFAULT_RETRY_BASE_DELAY_MS;
+    c->retry.max_delay_ms = COORD_DEFAULT_RETRY_MAX_DELAY_MS;
+    /* seed: clients created together still differ by address */
+    c->rng = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32) ^ (uint64_t)(uintptr_t)c;
     st = coord_transport_new(&c->transport);
     if (st != COORD_OK)
         goto failed;
@@ -297,6 +314,38 @@ coord_status coord_client_set_pinned_public_key(coord_client *client, const char
     return st == COORD_OK ? COORD_OK : coord_call_fail_detail(client, st, detail);
 }
 
+coord_status coord_client_set_retry(coord_client *client, uint32_t max_attempts,
+                                    uint32_t base_delay_ms, uint32_t max_delay_ms)
+{
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_call_begin(client);
+    if (max_attempts < 1 || max_attempts > 10 || base_delay_ms > 60000 ||
+        max_delay_ms < base_delay_ms || max_delay_ms > 60000)
+        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                               "retry policy must satisfy 1 <= attempts <= 10 and "
+                               "base <= max <= 60000 ms");
+    client->retry.max_attempts = max_attempts;
+    client->retry.base_delay_ms = base_delay_ms;
+    client->retry.max_delay_ms = max_delay_ms;
+    return COORD_OK;
+}
+
+coord_status coord_client_set_log(coord_client *client, coord_log_fn callback,
+                                  void *user_data, coord_log_level min_level)
+{
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_call_begin(client);
+    if ((int)min_level < (int)COORD_LOG_DEBUG || (int)min_level > (int)COORD_LOG_ERROR)
+        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT, "unknown log level %d",
+                               (int)min_level);
+    client->log = callback;
+    client->log_data = user_data;
+    client->log_min = min_level;
+    return COORD_OK;
+}
+
 const coord_error *coord_client_last_error(const coord_client *client)
 {
     return client != NULL ? &client->last_error : NULL;
@@ -304,9 +353,32 @@ const coord_error *coord_client_last_error(const coord_client *client)
 
 /* ---- for the endpoints ---- */
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        continue;
+}
+
 void coord_call_begin(coord_client *client)
 {
     memset(&client->last_error, 0, sizeof(client->last_error));
+    client->deadline_ms = now_ms() + client->limits.timeout_ms;
+    client->answer_lost = 0;
+}
+
+int coord_client_answer_lost(const coord_client *client)
+{
+    return client->answer_lost;
 }
 
 coord_error *coord_client_error(coord_client *client)
@@ -343,6 +415,20 @@ coord_status coord_call_fail(coord_client *client, coord_status status, const ch
     return coord_call_fail_detail(client, status, detail);
 }
 
+void coord_client_log(coord_client *client, coord_log_level level, const char *fmt, ...)
+{
+    char message[COORD_MESSAGE_MAX * 2];
+    va_list ap;
+
+    if (client->log == NULL || level < client->log_min)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    redact_secrets(client, message, sizeof(message));
+    client->log(level, message, client->log_data);
+}
+
 void coord_client_target(const coord_client *client, coord_target *out)
 {
     out->base_url = client->base_url;
@@ -350,15 +436,20 @@ void coord_client_target(const coord_client *client, coord_target *out)
     out->bearer_token = client->bearer_token;
 }
 
-coord_status coord_client_send(coord_client *client, const coord_request *req,
-                               coord_response *out)
+/* One exchange: perform, then map the HTTP status and error body into the
+ * last-error record. */
+static coord_status attempt(coord_client *client, const coord_request *req,
+                            const coord_transport_config *limits, coord_response *out)
 {
     coord_error *e = &client->last_error;
     char detail[COORD_MESSAGE_MAX] = "";
+    int32_t attempts = e->attempts;
     coord_status st, dst;
 
-    st = coord_transport_perform(client->transport, &client->limits, req, out,
-                                 detail, sizeof(detail));
+    memset(e, 0, sizeof(*e)); /* the record describes the last attempt ... */
+    e->attempts = attempts;   /* ... and the count, the whole call */
+    st = coord_transport_perform(client->transport, limits, req, out, detail, sizeof(detail));
+    e->attempts += out->sent > 1 ? (int32_t)out->sent : 1;
     if (st != COORD_OK)
         return coord_call_fail_detail(client, st, detail);
     e->http_status = (int32_t)out->http_status;
@@ -377,6 +468,75 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
     if (dst == COORD_ERR_OUT_OF_MEMORY)
         return coord_call_fail(client, st, "HTTP %ld; out of memory decoding its error body",
                                out->http_status);
-    return coord_call_fail(client, st, "HTTP %ld without a Coord error body",
-                           out->http_status);
+    return coord_call_fail(client, st, "HTTP %ld (%s) without a Coord error body",
+                           out->http_status,
+                           out->content_type[0] != '\0' ? out->content_type : "no Content-Type");
+}
+
+/* How long to wait before the next attempt, or -1 when it is not worth one:
+ * the server asked for more than the cap or than the time left. */
+static int64_t retry_delay(coord_client *client, const coord_response *resp,
+                           uint32_t retry, int64_t left_ms)
+{
+    uint64_t wait_ms;
+
+    if (resp->retry_after[0] != '\0' &&
+        coord_retry_after_parse(resp->retry_after, (int64_t)time(NULL), &wait_ms) == 0) {
+        if (wait_ms > COORD_RETRY_AFTER_MAX_MS || (int64_t)wait_ms >= left_ms) {
+            coord_set_text(client->last_error.detail + strlen(client->last_error.detail),
+                           sizeof(client->last_error.detail) - strlen(client->last_error.detail),
+                           "; Retry-After %s s is beyond the %s", resp->retry_after,
+                           wait_ms > COORD_RETRY_AFTER_MAX_MS ? "cap" : "total timeout");
+            return -1;
+        }
+        return (int64_t)wait_ms;
+    }
+    wait_ms = coord_retry_backoff_ms(&client->retry, retry, &client->rng);
+    return (int64_t)wait_ms < left_ms ? (int64_t)wait_ms : -1;
+}
+
+coord_status coord_client_send(coord_client *client, const coord_request *req,
+                               coord_response *out)
+{
+    coord_error *e = &client->last_error;
+    coord_transport_config limits = client->limits;
+    char path[COORD_URL_MAX];
+    coord_status st;
+    uint32_t retry;
+
+    coord_request_path(req, path, sizeof(path));
+    for (retry = 0;; retry++) {
+        int64_t started = now_ms(), left = client->deadline_ms - started, wait;
+
+        if (left <= 0)
+            return coord_call_fail(client, COORD_ERR_TIMEOUT,
+                                   "total timeout of %lu ms passed after %ld attempt(s)",
+                                   (unsigned long)client->limits.timeout_ms, (long)e->attempts);
+        /* each attempt gets what is left of the call's time */
+        limits.timeout_ms = (uint32_t)(left < limits.timeout_ms ? left : limits.timeout_ms);
+        if (limits.connect_timeout_ms > limits.timeout_ms)
+            limits.connect_timeout_ms = limits.timeout_ms;
+        coord_client_log(client, COORD_LOG_DEBUG, "request %s %s (attempt %ld)", req->method,
+                         path, (long)e->attempts + 1);
+        st = attempt(client, req, &limits, out);
+        client->answer_lost |= coord_retry_may_have_applied(st, e->http_status, out->sent);
+        coord_client_log(client, COORD_LOG_INFO, "response %s %s: %s, HTTP %ld, %ld ms "
+                         "(attempt %ld)", req->method, path, coord_status_name(st),
+                         (long)e->http_status, (long)(now_ms() - started), (long)e->attempts);
+        if (st == COORD_OK)
+            return COORD_OK;
+        wait = -1;
+        if (req->idempotent && (uint32_t)e->attempts < client->retry.max_attempts &&
+            coord_retry_is_retryable(st, e->http_status))
+            wait = retry_delay(client, out, retry, client->deadline_ms - now_ms());
+        if (wait < 0) {
+            coord_client_log(client, COORD_LOG_ERROR, "%s %s failed after %ld attempt(s): "
+                             "%s: %s", req->method, path, (long)e->attempts,
+                             coord_status_name(st), e->detail);
+            return st;
+        }
+        coord_client_log(client, COORD_LOG_WARN, "retry %s %s in %ld ms after %s: %s",
+                         req->method, path, (long)wait, coord_status_name(st), e->detail);
+        sleep_ms(wait);
+    }
 }

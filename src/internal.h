@@ -59,6 +59,12 @@ COORD_HIDDEN void coord_secret_free(char **secret);
 /* Replace every occurrence of secret (if non-empty) in text with "[redacted]",
  * within text's size; the result stays NUL-terminated. */
 COORD_HIDDEN void coord_redact(char *text, size_t size, const char *secret);
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points above U+10FFFF). cJSON does not check this. */
+COORD_HIDDEN int coord_utf8_valid(const char *s, size_t n);
+/* Replace control characters and bytes of malformed UTF-8 with '?', in place:
+ * server text is made safe to show and to log. */
+COORD_HIDDEN void coord_text_clean(char *s);
 /* snprintf into a fixed buffer, tolerating NULL/0 destinations. */
 COORD_HIDDEN void coord_set_text(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -81,6 +87,7 @@ typedef struct coord_request {
     size_t header_count;
     const char *body;
     size_t body_len;
+    int idempotent; /* may be sent again after a lost answer; from the method, POST: 0 */
 } coord_request;
 
 /* Build method + URL base/seg1/seg2/...?access_key=KEY, every segment and
@@ -97,7 +104,16 @@ COORD_HIDDEN coord_status coord_request_end_session(coord_request *out,
                                                     const char *location_id,
                                                     int64_t session_id,
                                                     char *detail, size_t detail_size);
+/* GET {base}/{location_id}/session/{session_id}, arguments validated. */
+COORD_HIDDEN coord_status coord_request_get_session(coord_request *out,
+                                                    const coord_target *target,
+                                                    const char *location_id,
+                                                    int64_t session_id,
+                                                    char *detail, size_t detail_size);
 COORD_HIDDEN void coord_request_free(coord_request *req);
+/* The request's path, as sent but without the query (which holds the key):
+ * what logs may show. Truncated to size. */
+COORD_HIDDEN void coord_request_path(const coord_request *req, char *out, size_t size);
 
 /* ---- transport_curl.c: the only user of the libcurl easy API -------------- */
 
@@ -116,6 +132,9 @@ typedef struct coord_response {
     long http_status;
     const char *body;
     size_t body_len;
+    uint32_t sent;          /* times the request went out (0: never connected) */
+    char content_type[64];  /* "" when absent or longer */
+    char retry_after[64];   /* the Retry-After header's value, "" when absent */
 } coord_response;
 
 COORD_HIDDEN coord_status coord_transport_new(coord_transport **out);
@@ -157,6 +176,32 @@ COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,
  * Returns 0 on success, -1 when text is not RFC 3339. */
 COORD_HIDDEN int coord_rfc3339_parse(const char *text, int64_t *out_ms);
 
+/* ---- retry.c: pure retry policy ------------------------------------------ */
+
+typedef struct coord_retry_policy {
+    uint32_t max_attempts;  /* 1: no retry */
+    uint32_t base_delay_ms;
+    uint32_t max_delay_ms;
+} coord_retry_policy;
+
+/* Is a failed attempt worth another? Transport failures and timeouts with no
+ * answer, and HTTP 408, 429, 500, 502, 503, 504. Never TLS or other 4xx. */
+COORD_HIDDEN int coord_retry_is_retryable(coord_status status, long http_status);
+/* Could the server have carried out a request whose answer was this? sent is
+ * how often it went out (coord_response.sent). */
+COORD_HIDDEN int coord_retry_may_have_applied(coord_status status, long http_status,
+                                              uint32_t sent);
+/* The next number of a per-client PRNG (splitmix64). */
+COORD_HIDDEN uint64_t coord_rng_next(uint64_t *state);
+/* Delay before retry number `retry` (0 for the first): uniform in
+ * [0, min(max_delay, base_delay * 2^retry)]. */
+COORD_HIDDEN uint32_t coord_retry_backoff_ms(const coord_retry_policy *policy, uint32_t retry,
+                                             uint64_t *rng);
+/* A Retry-After value (delta-seconds or IMF-fixdate HTTP-date) as a delay
+ * from now_s (seconds since the epoch); a past date is 0. Returns 0, or -1
+ * when the value is neither. */
+COORD_HIDDEN int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms);
+
 /* ---- status.c ------------------------------------------------------------ */
 
 /* Status for a non-2xx HTTP answer (before endpoint-specific refinement). */
@@ -181,5 +226,12 @@ COORD_HIDDEN coord_status coord_call_fail_detail(coord_client *client, coord_sta
                                                  const char *detail);
 /* The record, writable by endpoints that refine a status. */
 COORD_HIDDEN coord_error *coord_client_error(coord_client *client);
+/* Did an attempt of this call that the server may have carried out get no
+ * answer (see coord_retry_may_have_applied)? Reset by coord_call_begin. */
+COORD_HIDDEN int coord_client_answer_lost(const coord_client *client);
+/* Format a message, redact the key and token, pass it to the log callback. */
+COORD_HIDDEN void coord_client_log(coord_client *client, coord_log_level level,
+                                   const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

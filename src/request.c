@@ -60,6 +60,7 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
     out->method = method;
     out->body = body;
     out->body_len = body_len;
+    out->idempotent = strcmp(method, "POST") != 0; /* HTTP's rule; endpoints may refine */
 
     out->url = coord_malloc(COORD_URL_MAX);
     if (out->url == NULL) {
@@ -134,6 +135,27 @@ coord_status coord_request_end_session(coord_request *out, const coord_target *t
     return coord_request_build(out, target, "PUT", segments, 4, NULL, 0, detail, detail_size);
 }
 
+coord_status coord_request_get_session(coord_request *out, const coord_target *target,
+                                       const char *location_id, int64_t session_id,
+                                       char *detail, size_t detail_size)
+{
+    char id[24];
+    const char *segments[3];
+
+    memset(out, 0, sizeof(*out));
+    if (!coord_text_ok(location_id, COORD_ID_MAX)) {
+        coord_set_text(detail, detail_size,
+                       "location_id must be 1..%d bytes without control characters",
+                       COORD_ID_MAX - 1);
+        return COORD_ERR_INVALID_ARGUMENT;
+    }
+    snprintf(id, sizeof(id), "%" PRId64, session_id);
+    segments[0] = location_id;
+    segments[1] = "session";
+    segments[2] = id;
+    return coord_request_build(out, target, "GET", segments, 3, NULL, 0, detail, detail_size);
+}
+
 void coord_request_free(coord_request *req)
 {
     size_t i;
@@ -144,4 +166,16 @@ void coord_request_free(coord_request *req)
     for (i = 0; i < req->header_count; i++)
         coord_secret_free(&req->headers[i]);
     memset(req, 0, sizeof(*req));
+}
+
+void coord_request_path(const coord_request *req, char *out, size_t size)
+{
+    const char *p = req->url != NULL ? strstr(req->url, "://") : NULL;
+    size_t n;
+
+    p = p != NULL ? strchr(p + 3, '/') : NULL;
+    if (p == NULL)
+        p = "/";
+    n = strcspn(p, "?#");
+    coord_set_text(out, size, "%.*s", (int)(n < size ? n : size - 1), p);
 }

@@ -12,6 +12,64 @@ static int is_physical_checkout_refusal(const coord_error *e)
             strstr(e->api_message, "redemption_info") != NULL);
 }
 
+/* An end was refused as already ended (409) after an attempt of the same
+ * call lost its answer: that attempt most likely did the ending. Fetch the
+ * session so the caller gets it and its bill, as if the answer had come. */
+static coord_status recover_ended(coord_client *client, const char *location_id,
+                                  int64_t session_id, coord_session *out_session)
+{
+    char detail[COORD_MESSAGE_MAX] = "";
+    coord_request req;
+    coord_response resp;
+    coord_target target;
+    coord_status st;
+
+    coord_client_log(client, COORD_LOG_INFO, "end of session %lld: an answer was lost and "
+                     "the retry found it ended; fetching it", (long long)session_id);
+    coord_client_target(client, &target);
+    st = coord_request_get_session(&req, &target, location_id, session_id,
+                                   detail, sizeof(detail));
+    if (st == COORD_OK) {
+        st = coord_client_send(client, &req, &resp);
+        coord_request_free(&req);
+    } else {
+        st = coord_call_fail_detail(client, st, detail);
+    }
+    if (st == COORD_OK) {
+        st = coord_decode_session(resp.body, resp.body_len, out_session, detail, sizeof(detail));
+        if (st == COORD_OK && !out_session->has_end_time)
+            coord_set_text(detail, sizeof(detail), "session was refused as ended but has no "
+                           "end_time"), st = COORD_ERR_BAD_RESPONSE;
+        if (st != COORD_OK)
+            coord_call_fail_detail(client, st, detail);
+    }
+    if (st != COORD_OK) {
+        memset(out_session, 0, sizeof(*out_session));
+        return coord_call_fail(client, COORD_ERR_ALREADY_ENDED, "session already ended, "
+                               "probably by this call's lost attempt; fetching it failed: %s",
+                               coord_client_last_error(client)->detail);
+    }
+    out_session->recovered = 1;
+    return COORD_OK;
+}
+
+/* Name the refusals of an end: gate-controlled, already ended, or ended by
+ * this call's own attempt whose answer was lost. */
+static coord_status end_refused(coord_client *client, coord_status st, const char *location_id,
+                                int64_t session_id, coord_session *out_session)
+{
+    coord_error *e = coord_client_error(client);
+
+    if (is_physical_checkout_refusal(e))
+        st = COORD_ERR_PHYSICAL_CHECKOUT;
+    else if (e->http_status == 409 && coord_client_answer_lost(client))
+        return recover_ended(client, location_id, session_id, out_session);
+    else if (e->http_status == 409)
+        st = COORD_ERR_ALREADY_ENDED;
+    e->status = (int32_t)st;
+    return st;
+}
+
 coord_status coord_end_session(coord_client *client, const char *location_id,
                                int64_t session_id, coord_session *out_session)
 {
@@ -38,18 +96,13 @@ coord_status coord_end_session(coord_client *client, const char *location_id,
         return coord_call_fail_detail(client, st, detail);
     st = coord_client_send(client, &req, &resp);
     coord_request_free(&req);
-    if (st != COORD_OK) {
-        const coord_error *e = coord_client_last_error(client);
-
-        if (is_physical_checkout_refusal(e))
-            coord_client_error(client)->status = st = COORD_ERR_PHYSICAL_CHECKOUT;
-        else if (e->http_status == 409)
-            coord_client_error(client)->status = st = COORD_ERR_ALREADY_ENDED;
-        return st;
-    }
-    st = coord_decode_session(resp.body, resp.body_len, out_session, detail, sizeof(detail));
     if (st != COORD_OK)
-        return coord_call_fail_detail(client, st, detail);
+        st = end_refused(client, st, location_id, session_id, out_session);
+    else if ((st = coord_decode_session(resp.body, resp.body_len, out_session, detail,
+                                        sizeof(detail))) != COORD_OK)
+        coord_call_fail_detail(client, st, detail);
+    if (st != COORD_OK)
+        return st;
     if (out_session->location_id[0] == '\0')
         memcpy(out_session->location_id, location_id, strlen(location_id) + 1);
     return COORD_OK;

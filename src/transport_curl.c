@@ -17,7 +17,27 @@ struct coord_transport {
     int too_large;    /* set by on_body when the limit stopped the transfer */
     const char *default_ca_file; /* libcurl's built-in trust store (static strings) */
     const char *default_ca_path;
+    uint32_t sent;    /* times the request went out in this perform */
+    int idempotent;   /* of the request under way */
 };
+
+/* Called right before each send of the request. libcurl silently re-sends a
+ * request when a reused connection dies before any answer byte; that resend
+ * is counted here, and refused for a request that is not idempotent. */
+static int on_send(void *userdata, char *primary_ip, char *local_ip, int primary_port,
+                   int local_port)
+{
+    coord_transport *t = userdata;
+
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (t->sent > 0 && !t->idempotent)
+        return CURL_PREREQFUNC_ABORT;
+    t->sent++;
+    return CURL_PREREQFUNC_OK;
+}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -87,6 +107,10 @@ static CURLcode set_fixed(coord_transport *t)
             t->default_ca_path = path;
     }
 #endif
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_send);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_PREREQDATA, t);
     return rc;
 }
 
@@ -251,6 +275,20 @@ static coord_status append_header(struct curl_slist **headers, const char *line)
     return COORD_OK;
 }
 
+/* Content-Type and Retry-After of the answer, when present and short. */
+static void read_headers(CURL *c, coord_response *out)
+{
+    struct curl_header *h = NULL;
+    char *type = NULL;
+
+    if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type != NULL &&
+        strlen(type) < sizeof(out->content_type))
+        memcpy(out->content_type, type, strlen(type) + 1);
+    if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+        strlen(h->value) < sizeof(out->retry_after))
+        memcpy(out->retry_after, h->value, strlen(h->value) + 1);
+}
+
 coord_status coord_transport_perform(coord_transport *t, const coord_transport_config *cfg,
                                      const coord_request *req, coord_response *out,
                                      char *detail, size_t detail_size)
@@ -273,6 +311,8 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
     t->errbuf[0] = '\0';
     t->len = 0;
     t->too_large = 0;
+    t->sent = 0;
+    t->idempotent = req->idempotent;
     t->limit = cfg->max_response_size;
     if (t->body != NULL)
         t->body[0] = '\0';
@@ -281,8 +321,12 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
     if (rc == CURLE_OK)
         rc = curl_easy_perform(t->curl);
     st = status_from_curl(rc, t);
+    out->sent = t->sent;
     if (st != COORD_OK) {
-        if (st == COORD_ERR_RESPONSE_TOO_LARGE)
+        if (rc == CURLE_ABORTED_BY_CALLBACK)
+            coord_set_text(detail, detail_size, "connection lost before an answer; "
+                           "not re-sent: the request is not idempotent");
+        else if (st == COORD_ERR_RESPONSE_TOO_LARGE)
             coord_set_text(detail, detail_size, "response larger than %u bytes",
                            cfg->max_response_size);
         else if (st == COORD_ERR_TLS)
@@ -300,6 +344,7 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
     }
     out->body = t->body != NULL ? t->body : "";
     out->body_len = t->len;
+    read_headers(t->curl, out);
 
 done:
     /* The handle must not keep pointers to this call's headers. */

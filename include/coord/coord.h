@@ -85,6 +85,13 @@ extern "C" {
 #define COORD_DEFAULT_TIMEOUT_MS 30000u
 #define COORD_DEFAULT_MAX_RESPONSE_SIZE (1024u * 1024u)
 
+/** Default retry policy of a new client (see coord_client_set_retry()). */
+#define COORD_DEFAULT_RETRY_MAX_ATTEMPTS 3u
+#define COORD_DEFAULT_RETRY_BASE_DELAY_MS 100u
+#define COORD_DEFAULT_RETRY_MAX_DELAY_MS 2000u
+/** Longest Retry-After the SDK waits for; a server asking more is not retried. */
+#define COORD_RETRY_AFTER_MAX_MS 60000u
+
 /**
  * Codes in the Coord error body {"code", "message"} that the SDK recognises.
  * Coord never published them; these are the values libcoord's simulator sends
@@ -159,7 +166,8 @@ typedef struct coord_session {
     coord_redemption_info redemption_info;
     /* New fields go here, above `reserved`, which shrinks by their size
      * (padding included): sizeof(coord_session) never changes. */
-    uint8_t reserved[1496]; /**< always zero; future fields */
+    uint8_t recovered; /**< 1: an end whose answer was lost; the session was fetched afterwards (replay-safe end) */
+    uint8_t reserved[1495]; /**< always zero; future fields */
 } coord_session;
 
 /**
@@ -173,6 +181,8 @@ typedef struct coord_error {
     int32_t api_code;       /**< its "code", when has_api_error */
     char api_message[COORD_MESSAGE_MAX]; /**< its "message", when has_api_error */
     char detail[COORD_MESSAGE_MAX];      /**< human-readable detail; never holds the key or token */
+    /* -- hardening: retries -- */
+    int32_t attempts; /**< HTTP requests the call sent or tried (retries and a recovery fetch included); 0: none */
 } coord_error;
 
 /** Opaque client: configuration, one reusable libcurl handle, last error. */
@@ -402,6 +412,72 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_ca_path(coord_client *cl
  */
 COORD_API COORD_NODISCARD coord_status coord_client_set_pinned_public_key(coord_client *client,
                                                                          const char *pin);
+
+/* ---- Retries and logging (hardening) ------------------------------------ */
+
+/**
+ * Set the retry policy. A call is sent again after a transport failure (no
+ * answer, connection reset, refused or dropped), a timeout of one attempt,
+ * or HTTP 408, 429, 500, 502, 503 or 504, until max_attempts requests have
+ * been sent. Never retried: TLS and certificate failures, every other 4xx,
+ * bad or oversized answers, and requests that are not idempotent (creating
+ * a session): those fail at the first failure.
+ *
+ * Between attempts the client sleeps a random time in
+ * [0, min(max_delay_ms, base_delay_ms * 2^n)] for the n-th retry ("full
+ * jitter", from a per-client generator), unless the answer carried a
+ * Retry-After header (delta-seconds or HTTP-date): then it waits exactly
+ * that long. A Retry-After over COORD_RETRY_AFTER_MAX_MS, or one that would
+ * end after the call's total timeout, stops the retries at once.
+ *
+ * The total timeout (coord_client_set_timeouts()) bounds the whole call:
+ * every attempt, every sleep, and a replay-safe end's fetch. Each attempt
+ * gets what is left of it; a call never sleeps past it.
+ *
+ * Defaults: COORD_DEFAULT_RETRY_MAX_ATTEMPTS (3),
+ * COORD_DEFAULT_RETRY_BASE_DELAY_MS (100), COORD_DEFAULT_RETRY_MAX_DELAY_MS
+ * (2000). coord_client_last_error()->attempts tells how many were used.
+ *
+ * @param max_attempts   1 (no retries) .. 10
+ * @param base_delay_ms  0 .. 60000
+ * @param max_delay_ms   base_delay_ms .. 60000
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL client, out of range).
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_retry(coord_client *client,
+                                                             uint32_t max_attempts,
+                                                             uint32_t base_delay_ms,
+                                                             uint32_t max_delay_ms);
+
+/** Severity of a log message. Values are stable within SONAME 1. */
+typedef enum coord_log_level {
+    COORD_LOG_DEBUG = 0, /**< each request sent: method, path, attempt */
+    COORD_LOG_INFO = 1,  /**< each answer: status, duration; a recovered end */
+    COORD_LOG_WARN = 2,  /**< a failed attempt that will be retried, and the delay */
+    COORD_LOG_ERROR = 3  /**< a call that failed after its last attempt */
+} coord_log_level;
+
+/**
+ * Receives the client's log messages, on the thread making the call.
+ * @param level      the message's severity
+ * @param message    NUL-terminated text without a trailing newline; valid only
+ *                   during the call. It never holds the access key or the
+ *                   bearer token (paths are logged without their query).
+ * @param user_data  what was given to coord_client_set_log()
+ * The callback must not call back into the same client.
+ */
+typedef void (*coord_log_fn)(coord_log_level level, const char *message, void *user_data);
+
+/**
+ * Send the client's request, answer and retry events to a callback.
+ * @param callback   NULL turns logging off (the default)
+ * @param user_data  passed to every callback; may be NULL; not owned
+ * @param min_level  messages below this level are not produced
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL client, unknown level).
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_log(coord_client *client,
+                                                           coord_log_fn callback,
+                                                           void *user_data,
+                                                           coord_log_level min_level);
 
 /**
  * The record of the last call on this client. Valid until the next call on

@@ -150,6 +150,19 @@ void sim_stats(long *connections, long *requests)
     cJSON_Delete(o);
 }
 
+long sim_api_requests(void)
+{
+    char out[256];
+    cJSON *o;
+    long n;
+
+    control("GET", "/_sim/stats", NULL, out, sizeof(out));
+    o = cJSON_Parse(out);
+    n = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "api_requests"));
+    cJSON_Delete(o);
+    return n;
+}
+
 void sim_fault(const char *json)
 {
     control("POST", "/_sim/fault", json, NULL, 0);

@@ -24,6 +24,8 @@ int64_t sim_session(const char *location_id, int start_minutes_ago, int gate_con
                     char *json, size_t json_size);
 /* Counters since the last reset. */
 void sim_stats(long *connections, long *requests);
+/* API requests the simulator received since the last reset. */
+long sim_api_requests(void);
 /* Arm a fault for the next API request(s): a JSON body for /_sim/fault. */
 void sim_fault(const char *json);
 /* A string of the last API request: section NULL for "method", "path",

@@ -391,6 +391,8 @@ static void server_failures_map_to_statuses(void **state)
     coord_session s;
     (void)state;
 
+    /* one attempt: a retry would reach the real route (404) after each fault */
+    assert_int_equal(coord_client_set_retry(c, 1, 0, 0), COORD_OK);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         sim_fault(cases[i].fault);
         assert_int_equal(coord_end_session(c, "L", 1, &s), cases[i].want);

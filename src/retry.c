@@ -1,0 +1,94 @@
+/* Pure retry policy: which failures are retried, backoff with full jitter,
+ * Retry-After. No I/O and no clock: the caller passes "now". */
+#define _DEFAULT_SOURCE 1 /* timegm */
+#define _XOPEN_SOURCE 700 /* strptime */
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+int coord_retry_is_retryable(coord_status status, long http_status)
+{
+    switch (http_status) {
+    case 408:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+        return 1;
+    case 0: /* no answer: the transport's verdict */
+        return status == COORD_ERR_TRANSPORT || status == COORD_ERR_TIMEOUT;
+    default:
+        return 0;
+    }
+}
+
+int coord_retry_may_have_applied(coord_status status, long http_status, uint32_t sent)
+{
+    if (sent == 0)
+        return 0; /* never connected: nothing reached the server */
+    if (sent > 1)
+        return 1; /* libcurl re-sent it: the first answer was lost */
+    if (http_status == 0)
+        return status == COORD_ERR_TRANSPORT || status == COORD_ERR_TIMEOUT;
+    /* a gateway's 502/504 or a 500 may hide a request that was carried out */
+    return http_status == 500 || http_status == 502 || http_status == 504;
+}
+
+uint64_t coord_rng_next(uint64_t *state)
+{
+    /* splitmix64: tiny, seedable with anything, good enough for jitter */
+    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+uint32_t coord_retry_backoff_ms(const coord_retry_policy *policy, uint32_t retry,
+                                uint64_t *rng)
+{
+    uint64_t ceiling = policy->base_delay_ms;
+
+    /* full jitter: uniform in [0, min(max, base * 2^retry)] */
+    while (retry-- > 0 && ceiling < policy->max_delay_ms)
+        ceiling *= 2;
+    if (ceiling > policy->max_delay_ms)
+        ceiling = policy->max_delay_ms;
+    return (uint32_t)(coord_rng_next(rng) % (ceiling + 1));
+}
+
+int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms)
+{
+    struct tm tm;
+    const char *end;
+    uint64_t seconds = 0;
+    time_t when;
+
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (*value >= '0' && *value <= '9') { /* delta-seconds */
+        for (; *value >= '0' && *value <= '9'; value++) {
+            if (seconds > UINT64_C(1000000000))
+                return -1; /* decades: no retry will wait that long anyway */
+            seconds = seconds * 10 + (uint64_t)(*value - '0');
+        }
+        end = value;
+    } else { /* IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" */
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        if (end == NULL)
+            return -1;
+        when = timegm(&tm);
+        if (when == (time_t)-1)
+            return -1;
+        seconds = (int64_t)when > now_s ? (uint64_t)((int64_t)when - now_s) : 0;
+    }
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (*end != '\0')
+        return -1;
+    *out_ms = seconds * 1000;
+    return 0;
+}
