@@ -324,7 +324,8 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_user_agent(coord_client 
                                                                   const char *user_agent);
 
 /**
- * Set the timeouts. No call can take longer than total_timeout_ms.
+ * Set the timeouts. No call can take longer than total_timeout_ms: it bounds
+ * every attempt, the waits between retries and a replay-safe end's fetch.
  * @param connect_timeout_ms  time allowed to connect (TCP + TLS), 1..total
  * @param total_timeout_ms    time allowed for a whole call, >= 1
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (0, or connect > total).
@@ -503,6 +504,14 @@ COORD_API const coord_error *coord_client_last_error(const coord_client *client)
  * COORD_ERR_PHYSICAL_CHECKOUT. coord_session_end() also detects the case
  * locally, before any request.
  *
+ * Replay-safe: the end is retried like any call (coord_client_set_retry()).
+ * When an attempt that may have reached the server lost its answer and a
+ * retry is then refused with HTTP 409, that attempt most likely ended the
+ * session: the SDK fetches it (GET {base}/{location_id}/session/{session_id},
+ * within the same total timeout) and returns COORD_OK with the ended session
+ * and its bill, out_session->recovered = 1. A 409 with no earlier lost answer
+ * in the same call is COORD_ERR_ALREADY_ENDED.
+ *
  * @param client       a client from coord_client_new()
  * @param location_id  the location's id: 1..COORD_ID_MAX-1 bytes, no control characters
  * @param session_id   the session's id within that location
@@ -511,7 +520,8 @@ COORD_API const coord_error *coord_client_last_error(const coord_client *client)
  * @return COORD_OK, or
  *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
  *   COORD_ERR_PHYSICAL_CHECKOUT  the session is gate-controlled
- *   COORD_ERR_ALREADY_ENDED      HTTP 409: the session was already ended
+ *   COORD_ERR_ALREADY_ENDED      HTTP 409: the session was already ended (also
+ *                                when the recovery fetch above failed)
  *   COORD_ERR_NOT_FOUND          no such location or session
  *   COORD_ERR_UNAUTHORIZED       access key (403) or token (401) refused
  *   COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
