@@ -353,6 +353,29 @@ static void error_body(void **state)
                          COORD_ERR_BAD_RESPONSE);
 }
 
+static void invalid_utf8_names_the_field(void **state)
+{
+    (void)state;
+    assert_rejected("{\"id\":1,\"user_id\":\"caf\xe9\"}", "field user_id: invalid UTF-8");
+    assert_rejected("{\"id\":1,\"billing_info\":{\"cost\":{\"amount\":1,"
+                    "\"currency\":\"US\xc3\"}}}", "field billing_info.cost.currency: invalid UTF-8");
+    assert_rejected("{\"id\":1,\"resource_id\":\"\xed\xa0\x80\"}",
+                    "field resource_id: invalid UTF-8");
+    /* well-formed multi-byte text, raw or escaped, is kept */
+    coord_session s;
+    const char *ok = "{\"id\":1,\"user_id\":\"caf\xc3\xa9 \\u20ac\"}";
+    assert_int_equal(decode(ok, &s), COORD_OK);
+    assert_string_equal(s.user_id, "caf\xc3\xa9 \xe2\x82\xac");
+
+    /* an error body's message is cleaned, not refused */
+    char msg[32];
+    int32_t code = 0;
+    const char *body = "{\"code\":500,\"message\":\"bad\xe9\\n\\u001b[0m\"}";
+    assert_int_equal(coord_decode_error_body(body, strlen(body), &code, msg, sizeof(msg)),
+                     COORD_OK);
+    assert_string_equal(msg, "bad???[0m");
+}
+
 static void public_decode_checks_arguments(void **state)
 {
     coord_session s;
@@ -467,6 +490,7 @@ int main(void)
         cmocka_unit_test(overlong_strings_are_errors),
         cmocka_unit_test(deep_nesting_is_bounded),
         cmocka_unit_test(error_body),
+        cmocka_unit_test(invalid_utf8_names_the_field),
         cmocka_unit_test(public_decode_checks_arguments),
         cmocka_unit_test(allocation_failure_is_out_of_memory),
         cmocka_unit_test(reserved_bytes_are_zero),

@@ -140,10 +140,43 @@ static void overlong_url_error_hides_the_key(void **state)
     assert_null(strstr(detail, "access_key"));
 }
 
+static void get_session_request_and_its_loggable_path(void **state)
+{
+    coord_request req;
+    char path[64];
+    (void)state;
+
+    assert_int_equal(coord_request_get_session(&req, &target, "a/b?c", -7, detail,
+                                               sizeof(detail)), COORD_OK);
+    assert_string_equal(req.method, "GET");
+    assert_int_equal(req.idempotent, 1);
+    assert_string_equal(req.url, BASE "/a%2Fb%3Fc/session/-7?access_key="
+                                 "sandbox-s3cr3t%2F%2B%26%3D");
+    /* what logs show: no query, so no key */
+    coord_request_path(&req, path, sizeof(path));
+    assert_string_equal(path, "/v1/access/parking/a%2Fb%3Fc/session/-7");
+    coord_request_path(&req, path, 12);
+    assert_string_equal(path, "/v1/access/");
+    coord_request_free(&req);
+    assert_int_equal(coord_request_get_session(&req, &target, "", 1, detail, sizeof(detail)),
+                     COORD_ERR_INVALID_ARGUMENT);
+
+    /* idempotence follows the method: only POST is not */
+    assert_int_equal(coord_request_build(&req, &target, "POST", NULL, 0, "{}", 2, detail,
+                                         sizeof(detail)), COORD_OK);
+    assert_int_equal(req.idempotent, 0);
+    coord_request_free(&req);
+    assert_int_equal(coord_request_end_session(&req, &target, "L", 1, detail, sizeof(detail)),
+                     COORD_OK);
+    assert_int_equal(req.idempotent, 1);
+    coord_request_free(&req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(end_session_request),
+        cmocka_unit_test(get_session_request_and_its_loggable_path),
         cmocka_unit_test(path_segments_are_escaped),
         cmocka_unit_test(int64_ids_in_full),
         cmocka_unit_test(bearer_token_header),

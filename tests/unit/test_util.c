@@ -181,9 +181,32 @@ static void allocator_routes_and_derives_calloc(void **state)
     assert_int_equal(r.frees, 4);
 }
 
+static void utf8(void **state)
+{
+    char text[32];
+    (void)state;
+
+    assert_true(coord_utf8_valid("", 0));
+    assert_true(coord_utf8_valid("plain", 5));
+    assert_true(coord_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x85\xbf", 14));
+    assert_false(coord_utf8_valid("caf\xe9", 4));          /* Latin-1 */
+    assert_false(coord_utf8_valid("\xc3", 1));             /* cut short */
+    assert_false(coord_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(coord_utf8_valid("\xe0\x80\xaf", 3));     /* overlong, 3 bytes */
+    assert_false(coord_utf8_valid("\xed\xa0\x80", 3));     /* a UTF-16 surrogate */
+    assert_false(coord_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+    assert_false(coord_utf8_valid("\x80", 1));             /* lone continuation */
+    assert_false(coord_utf8_valid("\xff", 1));
+
+    strcpy(text, "ok \xc3\xa9\x1b[31m\xe9\n\xc3");
+    coord_text_clean(text);
+    assert_string_equal(text, "ok \xc3\xa9?[31m???");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(utf8),
         cmocka_unit_test(text_ok),
         cmocka_unit_test(redact),
         cmocka_unit_test(wipe_and_free),
