@@ -69,7 +69,8 @@ class _Session(ctypes.Structure):
                 ("end_time_ms", ctypes.c_int64),
                 ("billing_info", _BillingInfo),
                 ("redemption_info", _RedemptionInfo),
-                ("reserved", ctypes.c_uint8 * 1496)]
+                ("recovered", ctypes.c_uint8),
+                ("reserved", ctypes.c_uint8 * 1495)]
 
 
 class _Error(ctypes.Structure):
@@ -78,7 +79,8 @@ class _Error(ctypes.Structure):
                 ("has_api_error", ctypes.c_uint8),
                 ("api_code", ctypes.c_int32),
                 ("api_message", ctypes.c_char * MESSAGE_MAX),
-                ("detail", ctypes.c_char * MESSAGE_MAX)]
+                ("detail", ctypes.c_char * MESSAGE_MAX),
+                ("attempts", ctypes.c_int32)]
 
 
 # C type name -> ctypes mirror, for the layout test (tests/python).
@@ -92,6 +94,9 @@ LAYOUTS = {
 
 _client_p = ctypes.c_void_p  # coord_client * stays opaque
 _status = ctypes.c_int
+# void (*coord_log_fn)(coord_log_level level, const char *message, void *user_data)
+_LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR = 0, 1, 2, 3
 
 # name -> (restype, argtypes). A function the loaded library lacks (an older
 # libcoord.so.1) is left out; calling it raises AttributeError.
@@ -111,6 +116,9 @@ _PROTOTYPES = {
     "coord_client_set_ca_file": (_status, [_client_p, ctypes.c_char_p]),
     "coord_client_set_ca_path": (_status, [_client_p, ctypes.c_char_p]),
     "coord_client_set_pinned_public_key": (_status, [_client_p, ctypes.c_char_p]),
+    "coord_client_set_retry": (_status, [_client_p, ctypes.c_uint32, ctypes.c_uint32,
+                                         ctypes.c_uint32]),
+    "coord_client_set_log": (_status, [_client_p, _LOG_FN, ctypes.c_void_p, ctypes.c_int]),
     "coord_client_last_error": (ctypes.POINTER(_Error), [_client_p]),
     "coord_end_session": (_status, [_client_p, ctypes.c_char_p, ctypes.c_int64,
                                     ctypes.POINTER(_Session)]),
@@ -189,6 +197,7 @@ class Session:
     end_time_ms: Optional[int] = None
     billing_info: Optional[BillingInfo] = None
     redemption_info: Optional[RedemptionInfo] = None
+    recovered: bool = False               # an end whose answer was lost, fetched afterwards
     _c: Optional[_Session] = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -210,7 +219,8 @@ class Session:
                    end_time=_text(s.end_time) if s.has_end_time else None,
                    start_time_ms=s.start_time_ms if s.has_start_time else None,
                    end_time_ms=s.end_time_ms if s.has_end_time else None,
-                   billing_info=billing, redemption_info=redemption, _c=copy)
+                   billing_info=billing, redemption_info=redemption,
+                   recovered=bool(s.recovered), _c=copy)
 
 
 class CoordError(Exception):
@@ -319,6 +329,19 @@ class Client:
 
     def set_max_response_size(self, max_bytes: int) -> None:
         self._call("coord_client_set_max_response_size", max_bytes)
+
+    def set_retry(self, max_attempts: int, base_delay_ms: int, max_delay_ms: int) -> None:
+        self._call("coord_client_set_retry", max_attempts, base_delay_ms, max_delay_ms)
+
+    def set_log(self, callback, min_level: int = LOG_INFO) -> None:
+        """callback(level: int, message: str), or None to stop logging."""
+        if callback is None:
+            self._log = None
+            self._call("coord_client_set_log", _LOG_FN(), None, min_level)
+            return
+        # kept on the client: libcoord holds the C pointer until replaced
+        self._log = _LOG_FN(lambda level, message, _: callback(level, _text(message)))
+        self._call("coord_client_set_log", self._log, None, min_level)
 
     def set_ca_file(self, path: Optional[str]) -> None:
         self._call("coord_client_set_ca_file", _arg(path))
