@@ -20,6 +20,13 @@
 #define COORD_PATH_MAX 4096u        /* CA file or directory path */
 #define COORD_PIN_MAX 512u          /* a few "sha256//..." pins joined by ';' */
 
+/* ---- COORD_MINIMAL: the firmware build (make MINIMAL=1) -------------------
+ * Logging text, log callbacks and debug hooks go inside #ifndef COORD_MINIMAL
+ * so that the firmware build carries neither their code nor their strings.
+ * Public functions stay (the ABI does not depend on the build); what they
+ * would log is simply not produced. Statuses and the last-error record are
+ * not logging: they are identical in both builds. */
+
 /* ---- ABI: sizes frozen within SONAME 1 (see "ABI" in coord.h) ------------- */
 
 /* Fails to compile when a public struct changes size. Adding a field to
