@@ -193,6 +193,20 @@ endif
 
 check: check-python
 
+# Install consumers: install into a stage, build an outside program with only
+# pkg-config, run it against the simulator, and check uninstall removes it all.
+# Skipped in sanitizer and valgrind runs (the consumer is a plain build).
+check-install: lib
+ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
+	@echo "== tests/install/check_install.sh (make install/uninstall, pkg-config consumer)"
+	@CC=$(CC) PYTHON=$(PYTHON) tests/install/check_install.sh BUILD=$(BUILD) \
+	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
+else
+	@echo "== install consumers: skipped under sanitizers/valgrind (make check runs it)"
+endif
+
+check: check-install
+
 # Firmware build: COORD_MINIMAL compiles out logging text and debug hooks
 # (code guarded by #ifndef COORD_MINIMAL), with -Os (the CFLAGS default above).
 # Per-function sections were measured: the stripped .so is no smaller and the
