@@ -415,6 +415,7 @@ coord_status coord_call_fail(coord_client *client, coord_status status, const ch
     return coord_call_fail_detail(client, status, detail);
 }
 
+#ifndef COORD_MINIMAL
 void coord_client_log(coord_client *client, coord_log_level level, const char *fmt, ...)
 {
     char message[COORD_MESSAGE_MAX * 2];
@@ -428,6 +429,7 @@ void coord_client_log(coord_client *client, coord_log_level level, const char *f
     redact_secrets(client, message, sizeof(message));
     client->log(level, message, client->log_data);
 }
+#endif
 
 void coord_client_target(const coord_client *client, coord_target *out)
 {

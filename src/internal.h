@@ -236,9 +236,14 @@ COORD_HIDDEN coord_error *coord_client_error(coord_client *client);
 /* Did an attempt of this call that the server may have carried out get no
  * answer (see coord_retry_may_have_applied)? Reset by coord_call_begin. */
 COORD_HIDDEN int coord_client_answer_lost(const coord_client *client);
-/* Format a message, redact the key and token, pass it to the log callback. */
+/* Format a message, redact the key and token, pass it to the log callback.
+ * The firmware build drops the call, its format string and its arguments. */
+#ifdef COORD_MINIMAL
+#define coord_client_log(client, ...) ((void)(client))
+#else
 COORD_HIDDEN void coord_client_log(coord_client *client, coord_log_level level,
                                    const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#endif
 
 #endif

@@ -473,6 +473,9 @@ typedef void (*coord_log_fn)(coord_log_level level, const char *message, void *u
  * @param callback   NULL turns logging off (the default)
  * @param user_data  passed to every callback; may be NULL; not owned
  * @param min_level  messages below this level are not produced
+ * In the firmware build (make MINIMAL=1, COORD_MINIMAL) logging is compiled
+ * out: this call still validates and returns the same statuses, but the
+ * callback is never called.
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL client, unknown level).
  */
 COORD_API COORD_NODISCARD coord_status coord_client_set_log(coord_client *client,

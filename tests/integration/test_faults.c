@@ -56,6 +56,14 @@ static void on_log(coord_log_level level, const char *message, void *user_data)
     }
 }
 
+/* The firmware build (make MINIMAL=1, COORD_MINIMAL) compiles logging out:
+ * there the check is that nothing at all was logged. */
+#ifdef COORD_MINIMAL
+#define assert_logged(cond) assert_int_equal(logs.messages, 0)
+#else
+#define assert_logged(cond) assert_true(cond)
+#endif
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -90,7 +98,7 @@ static void done(coord_client *c)
     assert_null(strstr(e->api_message, sim_key()));
     assert_null(strstr(e->api_message, TOKEN));
     assert_int_equal(logs.leaks, 0);
-    assert_true(logs.messages > 0);
+    assert_logged(logs.messages > 0);
     coord_client_free(c);
 }
 
@@ -155,8 +163,8 @@ static void connection_refused(void **state)
     coord_status st = coord_end_session(c, LOT, 1, &s);
     assert_true(now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_TRANSPORT, 0, 3, "Couldn't connect to server");
-    assert_int_equal(logs.by_level[COORD_LOG_WARN], 2); /* two retries */
-    assert_int_equal(logs.by_level[COORD_LOG_ERROR], 1);
+    assert_logged(logs.by_level[COORD_LOG_WARN] == 2); /* two retries */
+    assert_logged(logs.by_level[COORD_LOG_ERROR] == 1);
     done(c);
 }
 
@@ -303,8 +311,8 @@ static void status_503_retry_after_seconds(void **state)
     assert_billed(&s, id);
     assert_int_equal(coord_client_last_error(c)->attempts, 2);
     assert_int_equal(sim_api_requests(), 2);
-    assert_non_null(strstr(logs.text, "retry PUT /v1/access/parking/" LOT "/session/"));
-    assert_non_null(strstr(logs.text, "in 1000 ms after COORD_ERR_SERVER: HTTP 503"));
+    assert_logged(strstr(logs.text, "retry PUT /v1/access/parking/" LOT "/session/") != NULL);
+    assert_logged(strstr(logs.text, "in 1000 ms after COORD_ERR_SERVER: HTTP 503") != NULL);
     done(c);
 }
 
@@ -324,7 +332,7 @@ static void status_429_retry_after_http_date(void **state)
     assert_true(took < 8.0);
     assert_billed(&s, id);
     assert_int_equal(coord_client_last_error(c)->attempts, 2);
-    assert_non_null(strstr(logs.text, "after COORD_ERR_RATE_LIMITED: HTTP 429"));
+    assert_logged(strstr(logs.text, "after COORD_ERR_RATE_LIMITED: HTTP 429") != NULL);
     done(c);
 }
 
@@ -349,7 +357,7 @@ static void status_500_with_secrets_in_the_body(void **state)
     assert_string_equal(coord_client_last_error(c)->api_message,
                         "db down; key [redacted] token [redacted]");
     assert_int_equal(sim_api_requests(), 3);
-    assert_non_null(strstr(logs.text, "key [redacted] token [redacted]"));
+    assert_logged(strstr(logs.text, "key [redacted] token [redacted]") != NULL);
     done(c);
 }
 
@@ -516,7 +524,7 @@ static void end_then_drop_is_recovered(void **state)
     /* PUT (answer lost), PUT (409), GET */
     assert_int_equal(coord_client_last_error(c)->attempts, 3);
     assert_int_equal(sim_api_requests(), 3);
-    assert_non_null(strstr(logs.text, "request GET /v1/access/parking/" LOT "/session/"));
+    assert_logged(strstr(logs.text, "request GET /v1/access/parking/" LOT "/session/") != NULL);
     done(c);
 }
 
@@ -524,7 +532,11 @@ static void no_secret_was_ever_logged(void **state)
 {
     (void)state;
     /* the suite above ran with logging on; it must have said something */
+#ifdef COORD_MINIMAL
+    assert_int_equal(total_messages, 0);
+#else
     assert_true(total_messages >= 50);
+#endif
 }
 
 static int global_setup(void **state)
