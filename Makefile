@@ -43,13 +43,20 @@ INTEG_TESTS := $(filter-out $(TLS_TESTS),$(INTEG_TESTS))
 INTEG_HELPERS := tests/integration/sim_client.c tests/integration/counting_alloc.c
 EXAMPLES    := $(BUILD)/examples/end_session
 
-VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
-           --errors-for-leak-kinds=definite,indirect --error-exitcode=99
+VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
+           --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+# Sanitizer run-time options, set explicitly so that no inherited environment
+# can weaken them: stop at the first error, with a stack, and check leaks.
+ASAN_RUN_OPTIONS  = detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:strict_init_order=1
+UBSAN_RUN_OPTIONS = halt_on_error=1:print_stacktrace=1
 WITH_SIM = tests/sim/with_sim.sh
 WITH_TLS_SIM = tests/sim/with_tls_sim.sh
+WITH_NGINX = tests/threads/with_nginx.sh
+THREAD_TEST := $(BUILD)/tests/test_threads
 
 .PHONY: all lib examples tests check check-unit check-integration check-sim \
-        check-valgrind check-asan demo deps install uninstall clean
+        check-valgrind check-asan demo deps install uninstall clean fuzz fuzz-build \
+        check-threads check-tsan
 
 all: lib examples
 
@@ -98,7 +105,7 @@ $(BUILD)/tests/test_%: tests/integration/test_%.c $(INTEG_HELPERS) $(INTEG_HELPE
 # non-idempotent yet, and "never retried" must be proven over real HTTP.
 $(BUILD)/tests/test_retries: INTEG_CFLAGS = -Isrc
 
-tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS)
+tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(THREAD_TEST)
 
 check: tests examples check-sim
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
@@ -113,14 +120,60 @@ check-sim:
 	@$(PYTHON) tests/sim/test_sim.py -q
 
 # The whole test suite under valgrind memcheck: any leak or error fails.
+# RUN prefixes only the C test binaries; the Python simulator runs natively.
 check-valgrind: tests examples
 	@$(MAKE) --no-print-directory check RUN="$(VALGRIND)"
 
-# The whole test suite with AddressSanitizer + UndefinedBehaviorSanitizer.
+# The whole test suite with AddressSanitizer + UndefinedBehaviorSanitizer
+# (only the C programs are instrumented; the Python simulator is not).
 check-asan:
-	@$(MAKE) --no-print-directory check BUILD=$(BUILD)/asan \
+	@ASAN_OPTIONS=$(ASAN_RUN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_RUN_OPTIONS) \
+	  $(MAKE) --no-print-directory check BUILD=$(BUILD)/asan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
+
+# ---- threads: 8 threads x 2,000 calls against a private nginx -------------
+$(THREAD_TEST): tests/threads/test_threads.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) -pthread $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS) \
+	  $(TEST_LIBS) -pthread
+
+check-threads: lib $(THREAD_TEST)
+	@echo "== $(THREAD_TEST) (nginx)"
+	@$(WITH_NGINX) $(RUN) $(THREAD_TEST)
+
+# The library and the thread test under ThreadSanitizer.
+check-tsan:
+	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  $(MAKE) --no-print-directory check-threads BUILD=$(BUILD)/tsan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=thread" LDFLAGS="-fsanitize=thread"
+
+# ---- fuzzing: libFuzzer harnesses of every decoder (tests/fuzz/) ----------
+# `make fuzz FUZZ_SECONDS=N` runs each harness for N seconds with ASan+UBSan
+# and prints the executions; a crash fails the target (input in build/fuzz/work).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_OBJS    := $(SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_BUILD)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(WARNINGS) -Iinclude $(DEPS_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(WARNINGS) -Iinclude -Isrc $(DEPS_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer \
+	  -o $@ $< $(FUZZ_OBJS) $(DEPS_LIBS)
+
+# kept between runs (make would delete them as intermediates)
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz-build: deps $(FUZZERS)
+
+fuzz: fuzz-build
+	@FUZZ_WORK=$(FUZZ_BUILD)/work tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 demo: examples
 	@PYTHON=$(PYTHON) $(WITH_SIM) examples/demo.sh $(BUILD)/examples/end_session

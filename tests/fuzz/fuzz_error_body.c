@@ -1,0 +1,45 @@
+/* libFuzzer harness: coord_decode_error_body, the parser of every non-2xx
+ * answer. On success the message must be NUL-terminated within its buffer;
+ * on failure the outputs are not written. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void require(int ok)
+{
+    if (!ok)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *json = malloc(size > 0 ? size : 1);
+    char message[COORD_MESSAGE_MAX], tiny[4];
+    int32_t code = 12345, code2 = 0;
+    coord_status st;
+
+    if (json == NULL)
+        return 0;
+    if (size > 0)
+        memcpy(json, data, size);
+    memset(message, 'x', sizeof(message));
+    st = coord_decode_error_body(json, size, &code, message, sizeof(message));
+    if (st == COORD_OK) {
+        require(memchr(message, '\0', sizeof(message)) != NULL);
+        /* a smaller buffer gets the same code and a truncated, terminated message */
+        memset(tiny, 'x', sizeof(tiny));
+        require(coord_decode_error_body(json, size, &code2, tiny, sizeof(tiny)) == COORD_OK);
+        require(code2 == code);
+        require(memchr(tiny, '\0', sizeof(tiny)) != NULL);
+        require(strncmp(tiny, message, sizeof(tiny) - 1) == 0);
+    } else {
+        require(st == COORD_ERR_BAD_RESPONSE);
+        require(code == 12345);
+    }
+    free(json);
+    return 0;
+}

@@ -1,0 +1,176 @@
+/* Threads: 8 threads x 2,000 calls, one client per thread, against a local
+ * nginx (tests/threads/with_nginx.sh) whose answer is built from the request
+ * path, so that every decoded session proves it is the answer to this
+ * thread's own call: id = amount = the call's session id, location_id = the
+ * thread's location. Also built with -fsanitize=thread by make check-tsan. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pthread.h>
+
+#include <cmocka.h>
+
+#include "coord/coord.h"
+
+#define THREADS 8
+#define CALLS 2000
+
+typedef struct worker {
+    pthread_t thread;
+    int index;
+    char location[32];
+    char user[48];
+    int ok;            /* calls that returned COORD_OK with exactly the expected values */
+    int first_bad;     /* 1-based call number of the first failure, 0 when none */
+    char why[COORD_MESSAGE_MAX + 64]; /* what went wrong there */
+} worker;
+
+static const char *env(const char *name)
+{
+    const char *value = getenv(name);
+
+    if (value == NULL || value[0] == '\0') {
+        fprintf(stderr, "%s is not set: run this test through tests/threads/with_nginx.sh\n",
+                name);
+        exit(2);
+    }
+    return value;
+}
+
+/* "" when s is exactly the answer to call `id` of worker w, else why not. */
+static void check_session(const worker *w, const coord_session *s, int64_t id, char *why,
+                          size_t size)
+{
+    why[0] = '\0';
+    if (s->id != id)
+        snprintf(why, size, "id %lld, expected %lld", (long long)s->id, (long long)id);
+    else if (strcmp(s->location_id, w->location) != 0)
+        snprintf(why, size, "location_id \"%s\", expected \"%s\"", s->location_id, w->location);
+    else if (strcmp(s->user_id, w->user) != 0)
+        snprintf(why, size, "user_id \"%s\", expected \"%s\"", s->user_id, w->user);
+    else if (!s->has_start_time || s->start_time_ms != INT64_C(1523492060292))
+        snprintf(why, size, "start_time %s", s->start_time);
+    else if (!s->has_end_time || s->end_time_ms != INT64_C(1523492270161))
+        snprintf(why, size, "end_time %s", s->end_time);
+    else if (!s->has_billing_info || !s->billing_info.has_cost ||
+             s->billing_info.cost.amount != id ||
+             strcmp(s->billing_info.cost.currency, "USD") != 0)
+        snprintf(why, size, "billing %lld %s", (long long)s->billing_info.cost.amount,
+                 s->billing_info.cost.currency);
+}
+
+static void *run_worker(void *arg)
+{
+    worker *w = arg;
+    coord_client *c = NULL;
+    coord_status st;
+
+    st = coord_client_new(env("COORD_NGINX_URL"), env("COORD_NGINX_KEY"), &c);
+    if (st != COORD_OK) {
+        w->first_bad = 1;
+        snprintf(w->why, sizeof(w->why), "coord_client_new: %s", coord_status_name(st));
+        return NULL;
+    }
+    for (int i = 1; i <= CALLS; i++) {
+        /* distinct ids across threads, so a crossed answer cannot pass */
+        int64_t id = (int64_t)w->index * 1000000 + i;
+        coord_session s;
+        char why[COORD_MESSAGE_MAX + 64];
+
+        st = coord_end_session(c, w->location, id, &s);
+        if (st == COORD_OK)
+            check_session(w, &s, id, why, sizeof(why));
+        else
+            snprintf(why, sizeof(why), "%s: %s", coord_status_name(st),
+                     coord_client_last_error(c)->detail);
+        if (why[0] == '\0') {
+            w->ok++;
+        } else if (w->first_bad == 0) {
+            w->first_bad = i;
+            snprintf(w->why, sizeof(w->why), "%s", why);
+        }
+    }
+    coord_client_free(c);
+    return NULL;
+}
+
+static void eight_threads_two_thousand_calls_each(void **state)
+{
+    worker workers[THREADS];
+    int total = 0;
+    (void)state;
+
+    memset(workers, 0, sizeof(workers));
+    for (int t = 0; t < THREADS; t++) {
+        workers[t].index = t + 1;
+        snprintf(workers[t].location, sizeof(workers[t].location), "LOT-T%d", t + 1);
+        snprintf(workers[t].user, sizeof(workers[t].user), "LOT-T%d-user", t + 1);
+        assert_int_equal(pthread_create(&workers[t].thread, NULL, run_worker, &workers[t]), 0);
+    }
+    for (int t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_join(workers[t].thread, NULL), 0);
+    for (int t = 0; t < THREADS; t++) {
+        if (workers[t].first_bad != 0)
+            fail_msg("thread %d: call %d: %s", t + 1, workers[t].first_bad, workers[t].why);
+        assert_int_equal(workers[t].ok, CALLS);
+        total += workers[t].ok;
+    }
+    assert_int_equal(total, THREADS * CALLS);
+}
+
+/* The pure helpers from many threads at once, against one shared input. */
+static void *decode_many(void *arg)
+{
+    static const char json[] =
+        "{\"id\":42,\"location_id\":\"L\",\"start_time\":\"2018-04-12T00:14:20.292Z\","
+        "\"end_time\":\"2018-04-12T00:17:50.161Z\","
+        "\"billing_info\":{\"cost\":{\"amount\":100,\"currency\":\"USD\"}}}";
+    int *ok = arg;
+
+    for (int i = 0; i < CALLS; i++) {
+        coord_session s;
+        char detail[64];
+
+        if (coord_session_decode(json, sizeof(json) - 1, &s, detail, sizeof(detail)) ==
+                COORD_OK &&
+            s.id == 42 && s.end_time_ms == INT64_C(1523492270161) &&
+            s.billing_info.cost.amount == 100 &&
+            strcmp(coord_status_name(COORD_ERR_TLS), "COORD_ERR_TLS") == 0)
+            (*ok)++;
+    }
+    return NULL;
+}
+
+static void pure_helpers_from_many_threads(void **state)
+{
+    pthread_t threads[THREADS];
+    int ok[THREADS] = {0};
+    (void)state;
+
+    for (int t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_create(&threads[t], NULL, decode_many, &ok[t]), 0);
+    for (int t = 0; t < THREADS; t++) {
+        assert_int_equal(pthread_join(threads[t], NULL), 0);
+        assert_int_equal(ok[t], CALLS);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(eight_threads_two_thousand_calls_each),
+        cmocka_unit_test(pure_helpers_from_many_threads),
+    };
+    int failed;
+
+    if (coord_global_init() != COORD_OK)
+        return 2;
+    failed = cmocka_run_group_tests_name("threads", tests, NULL, NULL);
+    coord_global_cleanup();
+    return failed;
+}
