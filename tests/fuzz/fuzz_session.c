@@ -1,6 +1,6 @@
 /* libFuzzer harness: coord_decode_session and the public coord_session_decode.
  * Besides the sanitizers' checks, it asserts the decoder's contract: every
- * string NUL-terminated in its storage, flags 0 or 1 and consistent with the
+ * string NUL-terminated in its storage and well-formed UTF-8, flags 0 or 1 and consistent with the
  * strings, integers within +/-(2^53 - 1), and on failure a zeroed session
  * and a terminated, non-empty detail. */
 #include <stdint.h>
@@ -17,9 +17,14 @@ static void require(int ok)
         abort(); /* libFuzzer reports it as a crash with the input */
 }
 
+/* Terminated within its storage, and well-formed UTF-8 (cJSON does not
+ * check; the decoder must). */
 static void require_terminated(const char *s, size_t size)
 {
-    require(memchr(s, '\0', size) != NULL);
+    const char *nul = memchr(s, '\0', size);
+
+    require(nul != NULL);
+    require(coord_utf8_valid(s, (size_t)(nul - s)));
 }
 
 static int all_zero(const void *p, size_t n)
@@ -36,7 +41,7 @@ static void check(coord_status st, const coord_session *s, const char *detail, s
 {
     if (st != COORD_OK) {
         require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_OUT_OF_MEMORY);
-        require_terminated(detail, size);
+        require(memchr(detail, '\0', size) != NULL);
         require(detail[0] != '\0');
         require(all_zero(s, sizeof(*s)));
         return;
@@ -85,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * it safely */
     memset(small, 'x', sizeof(small));
     require(coord_session_decode(json, size, &t, small, sizeof(small)) == st);
-    require_terminated(small, sizeof(small));
+    require(memchr(small, '\0', sizeof(small)) != NULL);
     require((st == COORD_OK) == (small[0] == '\0'));
     require(memcmp(&s, &t, sizeof(s)) == 0);
     free(json);
