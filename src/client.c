@@ -18,6 +18,7 @@ struct coord_client {
     char *bearer_token; /* secret: wiped on free; NULL when none */
     char *user_agent;   /* NULL: the default */
     coord_transport_config limits;
+    uint32_t timeout_cap_ms; /* 0: none; see coord_client_cap_timeouts() */
     coord_transport *transport;
     coord_error last_error;
     char *ca_file;      /* NULL: libcurl's default trust store (with ca_path) */
@@ -373,6 +374,8 @@ void coord_call_begin(coord_client *client)
 {
     memset(&client->last_error, 0, sizeof(client->last_error));
     client->deadline_ms = now_ms() + client->limits.timeout_ms;
+    if (client->timeout_cap_ms != 0 && client->timeout_cap_ms < client->limits.timeout_ms)
+        client->deadline_ms = now_ms() + client->timeout_cap_ms; /* coord_session_wait() */
     client->answer_lost = 0;
 }
 
@@ -541,4 +544,27 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
                          req->method, path, (long)wait, coord_status_name(st), e->detail);
         sleep_ms(wait);
     }
+}
+
+coord_status coord_client_send_built(coord_client *client, coord_status built,
+                                     coord_request *req, const char *detail,
+                                     coord_response *out)
+{
+    coord_status st;
+
+    if (built != COORD_OK)
+        return coord_call_fail_detail(client, built, detail);
+    st = coord_client_send(client, req, out);
+    coord_request_free(req);
+    return st;
+}
+
+void coord_client_cap_timeouts(coord_client *client, uint32_t max_ms)
+{
+    client->timeout_cap_ms = max_ms;
+}
+
+void coord_client_wipe_response(coord_client *client)
+{
+    coord_transport_wipe_body(client->transport);
 }

@@ -16,6 +16,7 @@
 typedef struct decode_ctx {
     char *detail;
     size_t detail_size;
+    const char *prefix; /* put before every path in errors, e.g. "[3]." in lists; NULL: none */
 } decode_ctx;
 
 typedef coord_status (*field_fn)(const cJSON *item, void *target, const char *path,
@@ -57,7 +58,8 @@ void coord_decode_use_allocator(int use)
 
 static coord_status fail(decode_ctx *ctx, const char *path, const char *why)
 {
-    coord_set_text(ctx->detail, ctx->detail_size, "field %s: %s", path, why);
+    coord_set_text(ctx->detail, ctx->detail_size, "field %s%s: %s",
+                   ctx->prefix != NULL ? ctx->prefix : "", path, why);
     return COORD_ERR_BAD_RESPONSE;
 }
 
@@ -115,9 +117,10 @@ static coord_status get_string(const cJSON *item, char *dst, size_t size, const 
         return fail(ctx, path, "not a string");
     n = strlen(item->valuestring);
     if (n >= size) {
-        coord_set_text(ctx->detail, ctx->detail_size, "field %s: longer than %u bytes",
-                       path, (unsigned)(size - 1));
-        return COORD_ERR_BAD_RESPONSE;
+        char why[48];
+
+        snprintf(why, sizeof(why), "longer than %u bytes", (unsigned)(size - 1));
+        return fail(ctx, path, why);
     }
     if (!coord_utf8_valid(item->valuestring, n))
         return fail(ctx, path, "invalid UTF-8");
@@ -315,10 +318,63 @@ static coord_status parse(const char *json, size_t len, cJSON **out_root, decode
     return COORD_OK;
 }
 
+#define SESSION_FIELDS (sizeof(session_fields) / sizeof(session_fields[0]))
+
+/* Wipe every string in a parsed tree: the answer held a secret. */
+static void wipe_strings(cJSON *item)
+{
+    for (; item != NULL; item = item->next) {
+        if (cJSON_IsString(item) && item->valuestring != NULL)
+            coord_wipe(item->valuestring, strlen(item->valuestring));
+        wipe_strings(item->child);
+    }
+}
+
+/* A whole answer that is one object of `fields` (`what` names it in errors);
+ * with `secret`, cJSON's copies of its strings are wiped before release. */
+static coord_status decode_document(const char *json, size_t len, const char *what,
+                                    const field *fields, size_t nfields, void *target,
+                                    int secret, decode_ctx *ctx)
+{
+    cJSON *root;
+    coord_status st = parse(json, len, &root, ctx);
+
+    if (st != COORD_OK)
+        return st; /* malformed, or out of memory */
+    if (cJSON_IsObject(root)) {
+        st = decode_object(root, fields, nfields, target, ctx);
+    } else {
+        coord_set_text(ctx->detail, ctx->detail_size, "%s is not a JSON object", what);
+        st = COORD_ERR_BAD_RESPONSE;
+    }
+    if (secret)
+        wipe_strings(root);
+    cJSON_Delete(root);
+    return st;
+}
+
 coord_status coord_decode_session(const char *json, size_t len, coord_session *out,
                                   char *detail, size_t detail_size)
 {
-    decode_ctx ctx = {detail, detail_size};
+    decode_ctx ctx = {detail, detail_size, NULL};
+    coord_status st;
+
+    memset(out, 0, sizeof(*out));
+    st = decode_document(json, len, "session", session_fields, SESSION_FIELDS, out, 0, &ctx);
+    if (st != COORD_OK)
+        memset(out, 0, sizeof(*out));
+    return st;
+}
+
+/* ---- session lifecycle answers (issue 3) ---- */
+
+coord_status coord_decode_session_list(const char *json, size_t len, coord_session_list *out,
+                                       char *detail, size_t detail_size)
+{
+    decode_ctx ctx = {detail, detail_size, NULL};
+    char prefix[32];
+    const cJSON *item;
+    size_t count = 0, i = 0;
     cJSON *root;
     coord_status st;
 
@@ -326,23 +382,141 @@ coord_status coord_decode_session(const char *json, size_t len, coord_session *o
     st = parse(json, len, &root, &ctx);
     if (st != COORD_OK)
         return st;
-    if (!cJSON_IsObject(root)) {
-        coord_set_text(detail, detail_size, "session is not a JSON object");
+    if (!cJSON_IsArray(root)) {
+        coord_set_text(detail, detail_size, "session list is not a JSON array");
         st = COORD_ERR_BAD_RESPONSE;
-    } else {
-        st = decode_object(root, session_fields,
-                           sizeof(session_fields) / sizeof(session_fields[0]), out, &ctx);
+        goto done;
     }
+    for (item = root->child; item != NULL; item = item->next)
+        count++;
+    if (count > COORD_SESSION_LIST_MAX) {
+        coord_set_text(detail, detail_size, "session list has more than %u entries",
+                       COORD_SESSION_LIST_MAX);
+        st = COORD_ERR_RESPONSE_TOO_LARGE;
+        goto done;
+    }
+    if (count > 0) {
+        out->sessions = coord_calloc(count, sizeof(*out->sessions));
+        if (out->sessions == NULL) {
+            coord_set_text(detail, detail_size, "out of memory for %zu sessions", count);
+            st = COORD_ERR_OUT_OF_MEMORY;
+            goto done;
+        }
+    }
+    ctx.prefix = prefix;
+    for (item = root->child; item != NULL && st == COORD_OK; item = item->next, i++) {
+        snprintf(prefix, sizeof(prefix), "[%zu].", i);
+        if (!cJSON_IsObject(item)) {
+            coord_set_text(detail, detail_size, "[%zu]: session is not a JSON object", i);
+            st = COORD_ERR_BAD_RESPONSE;
+        } else {
+            st = decode_object(item, session_fields, SESSION_FIELDS, &out->sessions[i], &ctx);
+        }
+    }
+    out->count = (uint32_t)count;
+
+done:
     cJSON_Delete(root);
+    if (st != COORD_OK) {
+        coord_free(out->sessions);
+        memset(out, 0, sizeof(*out));
+    }
+    return st;
+}
+
+/* A barcode answer has the shape of redemption_info.barcode, both members required. */
+static const field barcode_answer_fields[] = {
+    {"data", "data", f_barcode_data, 1},
+    {"format", "format", f_barcode_format, 1},
+};
+
+coord_status coord_decode_barcode(const char *json, size_t len, coord_redemption_info *out,
+                                  char *detail, size_t detail_size)
+{
+    decode_ctx ctx = {detail, detail_size, NULL};
+    coord_status st;
+
+    memset(out, 0, sizeof(*out));
+    st = decode_document(json, len, "barcode answer", barcode_answer_fields, 2, out, 0, &ctx);
     if (st != COORD_OK)
         memset(out, 0, sizeof(*out));
     return st;
 }
 
+typedef struct token_sink {
+    char *out;
+    size_t size;
+} token_sink;
+
+static coord_status f_jwt_token(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+{
+    token_sink *sink = t;
+    size_t n;
+
+    if (!cJSON_IsString(item) || item->valuestring == NULL)
+        return fail(ctx, path, "not a string");
+    /* usable as a bearer token, or it is of no use to the caller */
+    if (!coord_text_ok(item->valuestring, COORD_TOKEN_MAX))
+        return fail(ctx, path, "empty, too long or with control characters");
+    n = strlen(item->valuestring);
+    if (n >= sink->size) {
+        coord_set_text(ctx->detail, ctx->detail_size,
+                       "the token needs %zu bytes; out_token has %zu", n + 1, sink->size);
+        return COORD_ERR_INVALID_ARGUMENT;
+    }
+    memcpy(sink->out, item->valuestring, n + 1);
+    return COORD_OK;
+}
+
+static const field jwt_fields[] = {
+    {"jwt_token", "jwt_token", f_jwt_token, 1},
+};
+
+coord_status coord_decode_jwt(const char *json, size_t len, char *out, size_t size,
+                              char *detail, size_t detail_size)
+{
+    decode_ctx ctx = {detail, detail_size, NULL};
+    token_sink sink = {out, size};
+    coord_status st;
+
+    out[0] = '\0';
+    st = decode_document(json, len, "create_jwt answer", jwt_fields, 1, &sink, 1, &ctx);
+    if (st != COORD_OK)
+        coord_wipe(out, size);
+    return st;
+}
+
+char *coord_encode_strings(const char *const *names, const char *const *values, size_t n)
+{
+    cJSON *obj = cJSON_CreateObject();
+    size_t i, size = 3; /* {} and the NUL */
+    char *text = NULL;
+
+    for (i = 0; obj != NULL && i < n; i++) {
+        if (values[i] == NULL)
+            continue;
+        /* escaping can at most sextuple a byte (\u00XX); plus quotes, colon, comma */
+        size += 6 * (strlen(names[i]) + strlen(values[i])) + 6;
+        if (cJSON_AddStringToObject(obj, names[i], values[i]) == NULL)
+            goto done;
+    }
+    if (obj == NULL)
+        return NULL;
+    size += 5; /* cJSON asks for 5 spare bytes with preallocated printing */
+    text = coord_malloc(size);
+    if (text != NULL && !cJSON_PrintPreallocated(obj, text, (int)size, 0)) {
+        coord_free(text);
+        text = NULL;
+    }
+done:
+    cJSON_Delete(obj);
+    return text;
+}
+
 coord_status coord_decode_error_body(const char *json, size_t len, int32_t *out_code,
                                      char *out_message, size_t message_size)
 {
-    decode_ctx ctx = {NULL, 0};
+    decode_ctx ctx = {NULL, 0, NULL};
     cJSON *root;
     const cJSON *code, *message;
     coord_status st = parse(json, len, &root, &ctx);
@@ -376,4 +550,18 @@ coord_status coord_session_decode(const char *json, size_t len, coord_session *o
         return COORD_ERR_INVALID_ARGUMENT;
     }
     return coord_decode_session(json, len, out_session, out_detail, detail_size);
+}
+
+coord_status coord_session_list_decode(const char *json, size_t len,
+                                       coord_session_list *out_list,
+                                       char *out_detail, size_t detail_size)
+{
+    coord_set_text(out_detail, detail_size, "%s", "");
+    if (json == NULL || out_list == NULL) {
+        coord_set_text(out_detail, detail_size, "json and out_list must not be NULL");
+        if (out_list != NULL)
+            memset(out_list, 0, sizeof(*out_list));
+        return COORD_ERR_INVALID_ARGUMENT;
+    }
+    return coord_decode_session_list(json, len, out_list, out_detail, detail_size);
 }

@@ -12,7 +12,6 @@
 /* Upper bounds on what a caller may configure. */
 #define COORD_URL_MAX 2048u
 #define COORD_KEY_MAX 1024u
-#define COORD_TOKEN_MAX 8192u
 #define COORD_USER_AGENT_MAX 256u
 #define COORD_MIN_RESPONSE_SIZE 1024u
 #define COORD_MAX_RESPONSE_SIZE (64u * 1024u * 1024u)
@@ -95,6 +94,7 @@ typedef struct coord_request {
     const char *body;
     size_t body_len;
     int idempotent; /* may be sent again after a lost answer; from the method, POST: 0 */
+    char *owned_body; /* the body when the builder made it; freed with the request */
 } coord_request;
 
 /* Build method + URL base/seg1/seg2/...?access_key=KEY, every segment and
@@ -121,6 +121,34 @@ COORD_HIDDEN void coord_request_free(coord_request *req);
 /* The request's path, as sent but without the query (which holds the key):
  * what logs may show. Truncated to size. */
 COORD_HIDDEN void coord_request_path(const coord_request *req, char *out, size_t size);
+
+/* Session lifecycle requests (issue 3); each validates its arguments. The
+ * body, when there is one, is owned by the request (owned_body). */
+COORD_HIDDEN coord_status coord_request_create_session(coord_request *out,
+                                                       const coord_target *target,
+                                                       const char *location_id,
+                                                       const char *resource_id,
+                                                       char *detail, size_t detail_size);
+/* GET {base}/{location_id}/session, or GET {base}/session when location_id is NULL */
+COORD_HIDDEN coord_status coord_request_list_sessions(coord_request *out,
+                                                      const coord_target *target,
+                                                      const char *location_id,
+                                                      char *detail, size_t detail_size);
+COORD_HIDDEN coord_status coord_request_create_barcode(coord_request *out,
+                                                       const coord_target *target,
+                                                       char *detail, size_t detail_size);
+COORD_HIDDEN coord_status coord_request_simulate_redemption(coord_request *out,
+                                                            const coord_target *target,
+                                                            const char *location_id,
+                                                            int64_t session_id,
+                                                            uint32_t duration_m,
+                                                            char *detail, size_t detail_size);
+/* POST {scheme://host[:port]}/v1/users/testing/create_jwt: the base URL's
+ * path is replaced (libcurl's URL API parses it). */
+COORD_HIDDEN coord_status coord_request_create_jwt(coord_request *out,
+                                                   const coord_target *target,
+                                                   const char *email, const char *external_uid,
+                                                   char *detail, size_t detail_size);
 
 /* ---- transport_curl.c: the only user of the libcurl easy API -------------- */
 
@@ -155,6 +183,8 @@ COORD_HIDDEN coord_status coord_transport_set_trust(coord_transport *t, const ch
 /* Public-key pin list ("sha256//..."[;...]); NULL removes the pin. */
 COORD_HIDDEN coord_status coord_transport_set_pin(coord_transport *t, const char *pin,
                                                   char *detail, size_t detail_size);
+/* Overwrite the kept response body (after it carried a secret). */
+COORD_HIDDEN void coord_transport_wipe_body(coord_transport *t);
 /* Perform one exchange on the transport's reused handle. Any HTTP status
  * is COORD_OK here; the caller maps it. */
 COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t,
@@ -176,6 +206,26 @@ COORD_HIDDEN void coord_decode_use_allocator(int use);
 COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,
                                                   int32_t *out_code,
                                                   char *out_message, size_t message_size);
+
+/* Session lifecycle (issue 3). */
+COORD_HIDDEN coord_status coord_decode_session_list(const char *json, size_t len,
+                                                    coord_session_list *out,
+                                                    char *detail, size_t detail_size);
+/* {"data": string, "format": string}, both required. */
+COORD_HIDDEN coord_status coord_decode_barcode(const char *json, size_t len,
+                                               coord_redemption_info *out,
+                                               char *detail, size_t detail_size);
+/* {"jwt_token": string}: copied into out (size bytes); every other copy the
+ * decoder made is wiped. COORD_ERR_INVALID_ARGUMENT when it does not fit. */
+COORD_HIDDEN coord_status coord_decode_jwt(const char *json, size_t len,
+                                           char *out, size_t size,
+                                           char *detail, size_t detail_size);
+/* A JSON object of string members, for request bodies: member i is
+ * names[i]: values[i], skipped when values[i] is NULL. Returns a
+ * coord_malloc'd NUL-terminated text (free with coord_free) or NULL when
+ * out of memory. cJSON does the escaping. */
+COORD_HIDDEN char *coord_encode_strings(const char *const *names, const char *const *values,
+                                        size_t n);
 
 /* ---- timefmt.c: RFC 3339 ------------------------------------------------ */
 
@@ -245,5 +295,15 @@ COORD_HIDDEN void coord_client_log(coord_client *client, coord_log_level level,
                                    const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #endif
+/* Cap the connect and total timeouts of the client's next calls at max_ms
+ * (0 removes the cap); used by coord_session_wait() to honour its deadline. */
+COORD_HIDDEN void coord_client_cap_timeouts(coord_client *client, uint32_t max_ms);
+/* The send step of an endpoint: req was built with status `built` (detail
+ * says why building failed); send it as coord_client_send() does, then free it. */
+COORD_HIDDEN coord_status coord_client_send_built(coord_client *client, coord_status built,
+                                                  coord_request *req, const char *detail,
+                                                  coord_response *out);
+/* Wipe the last response body kept by the transport (it held a secret). */
+COORD_HIDDEN void coord_client_wipe_response(coord_client *client);
 
 #endif

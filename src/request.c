@@ -113,47 +113,197 @@ url_failed:
     return st;
 }
 
+/* Fails with detail when s is not 1..max-1 bytes free of control characters. */
+static coord_status check_text(const char *what, const char *s, size_t max,
+                               char *detail, size_t detail_size)
+{
+    if (coord_text_ok(s, max))
+        return COORD_OK;
+    coord_set_text(detail, detail_size, "%s must be 1..%d bytes without control characters",
+                   what, (int)max - 1);
+    return COORD_ERR_INVALID_ARGUMENT;
+}
+
+/* method {base}/{location_id}/session/{session_id}[/tail] */
+static coord_status session_request(coord_request *out, const coord_target *target,
+                                    const char *method, const char *location_id,
+                                    int64_t session_id, const char *tail,
+                                    char *detail, size_t detail_size)
+{
+    char id[24];
+    const char *segments[4] = {location_id, "session", id, tail};
+    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
+
+    memset(out, 0, sizeof(*out));
+    if (st != COORD_OK)
+        return st;
+    snprintf(id, sizeof(id), "%" PRId64, session_id);
+    return coord_request_build(out, target, method, segments, tail != NULL ? 4 : 3, NULL, 0,
+                               detail, detail_size);
+}
+
+/* Build with a body the request then owns (NULL body: allocation failed). */
+static coord_status build_with_body(coord_request *out, const coord_target *target,
+                                    const char *method, const char *const *segments,
+                                    size_t nsegments, char *body,
+                                    char *detail, size_t detail_size)
+{
+    coord_status st;
+
+    memset(out, 0, sizeof(*out));
+    if (body == NULL) {
+        coord_set_text(detail, detail_size, "out of memory building the body");
+        return COORD_ERR_OUT_OF_MEMORY;
+    }
+    st = coord_request_build(out, target, method, segments, nsegments, body, strlen(body),
+                             detail, detail_size);
+    if (st != COORD_OK) {
+        coord_free(body);
+        return st;
+    }
+    out->owned_body = body;
+    return COORD_OK;
+}
+
 coord_status coord_request_end_session(coord_request *out, const coord_target *target,
                                        const char *location_id, int64_t session_id,
                                        char *detail, size_t detail_size)
 {
-    char id[24];
-    const char *segments[4];
-
-    memset(out, 0, sizeof(*out));
-    if (!coord_text_ok(location_id, COORD_ID_MAX)) {
-        coord_set_text(detail, detail_size,
-                       "location_id must be 1..%d bytes without control characters",
-                       COORD_ID_MAX - 1);
-        return COORD_ERR_INVALID_ARGUMENT;
-    }
-    snprintf(id, sizeof(id), "%" PRId64, session_id);
-    segments[0] = location_id;
-    segments[1] = "session";
-    segments[2] = id;
-    segments[3] = "end";
-    return coord_request_build(out, target, "PUT", segments, 4, NULL, 0, detail, detail_size);
+    return session_request(out, target, "PUT", location_id, session_id, "end",
+                           detail, detail_size);
 }
 
 coord_status coord_request_get_session(coord_request *out, const coord_target *target,
                                        const char *location_id, int64_t session_id,
                                        char *detail, size_t detail_size)
 {
-    char id[24];
-    const char *segments[3];
+    return session_request(out, target, "GET", location_id, session_id, NULL,
+                           detail, detail_size);
+}
+
+coord_status coord_request_create_session(coord_request *out, const coord_target *target,
+                                          const char *location_id, const char *resource_id,
+                                          char *detail, size_t detail_size)
+{
+    static const char *const names[] = {"resource_id"};
+    const char *segments[] = {location_id, "session"};
+    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
 
     memset(out, 0, sizeof(*out));
-    if (!coord_text_ok(location_id, COORD_ID_MAX)) {
-        coord_set_text(detail, detail_size,
-                       "location_id must be 1..%d bytes without control characters",
-                       COORD_ID_MAX - 1);
+    if (st == COORD_OK && resource_id != NULL)
+        st = check_text("resource_id", resource_id, COORD_ID_MAX, detail, detail_size);
+    if (st != COORD_OK)
+        return st;
+    return build_with_body(out, target, "POST", segments, 2,
+                           coord_encode_strings(names, &resource_id, 1), detail, detail_size);
+}
+
+coord_status coord_request_list_sessions(coord_request *out, const coord_target *target,
+                                         const char *location_id,
+                                         char *detail, size_t detail_size)
+{
+    const char *segments[] = {location_id, "session"};
+
+    memset(out, 0, sizeof(*out));
+    if (location_id == NULL)
+        return coord_request_build(out, target, "GET", segments + 1, 1, NULL, 0,
+                                   detail, detail_size);
+    if (check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    return coord_request_build(out, target, "GET", segments, 2, NULL, 0, detail, detail_size);
+}
+
+coord_status coord_request_create_barcode(coord_request *out, const coord_target *target,
+                                          char *detail, size_t detail_size)
+{
+    static const char body[] = "{}"; /* the unpublished body: see coord_barcode_create() */
+    const char *segments[] = {"barcode"};
+
+    return coord_request_build(out, target, "POST", segments, 1, body, sizeof(body) - 1,
+                               detail, detail_size);
+}
+
+coord_status coord_request_simulate_redemption(coord_request *out, const coord_target *target,
+                                               const char *location_id, int64_t session_id,
+                                               uint32_t duration_m,
+                                               char *detail, size_t detail_size)
+{
+    char id[24], *body;
+    const char *segments[] = {"testing", location_id, id, "simulate_redemption"};
+    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
+
+    memset(out, 0, sizeof(*out));
+    if (st != COORD_OK)
+        return st;
+    if (duration_m > COORD_REDEMPTION_MAX_MINUTES) {
+        coord_set_text(detail, detail_size, "duration_m must be 0..%u minutes",
+                       COORD_REDEMPTION_MAX_MINUTES);
         return COORD_ERR_INVALID_ARGUMENT;
     }
     snprintf(id, sizeof(id), "%" PRId64, session_id);
-    segments[0] = location_id;
-    segments[1] = "session";
-    segments[2] = id;
-    return coord_request_build(out, target, "GET", segments, 3, NULL, 0, detail, detail_size);
+    body = coord_malloc(32);
+    if (body != NULL)
+        snprintf(body, 32, "{\"duration_m\":%" PRIu32 "}", duration_m);
+    return build_with_body(out, target, "POST", segments, 4, body, detail, detail_size);
+}
+
+/* The Users API base on the client's host: scheme://host[:port]/v1/users,
+ * with libcurl's URL parser doing the parsing. NULL when out of memory or
+ * when libcurl cannot parse the base. */
+static char *users_base(const char *base_url, coord_status *st)
+{
+    CURLU *u = curl_url();
+    char *url = NULL, *copy = NULL;
+
+    *st = COORD_ERR_OUT_OF_MEMORY;
+    if (u == NULL)
+        return NULL;
+    if (curl_url_set(u, CURLUPART_URL, base_url, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_PATH, "/v1/users", 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+        *st = COORD_ERR_INVALID_ARGUMENT;
+    } else {
+        copy = coord_strdup(url);
+        if (copy != NULL)
+            *st = COORD_OK;
+    }
+    curl_free(url);
+    curl_url_cleanup(u);
+    return copy;
+}
+
+coord_status coord_request_create_jwt(coord_request *out, const coord_target *target,
+                                      const char *email, const char *external_uid,
+                                      char *detail, size_t detail_size)
+{
+    static const char *const names[] = {"email", "external_uid"};
+    static const char *const segments[] = {"testing", "create_jwt"};
+    const char *values[] = {email, external_uid};
+    coord_target users = {NULL, target->access_key, NULL}; /* no bearer token needed */
+    coord_status st = check_text("email", email, COORD_EMAIL_MAX, detail, detail_size);
+    char *base;
+
+    memset(out, 0, sizeof(*out));
+    if (st == COORD_OK && strchr(email, '@') == NULL) {
+        coord_set_text(detail, detail_size, "email must contain '@'");
+        st = COORD_ERR_INVALID_ARGUMENT;
+    }
+    if (st == COORD_OK && external_uid != NULL)
+        st = check_text("external_uid", external_uid, COORD_ID_MAX, detail, detail_size);
+    if (st != COORD_OK)
+        return st;
+    base = users_base(target->base_url, &st);
+    if (base == NULL) {
+        coord_set_text(detail, detail_size, st == COORD_ERR_OUT_OF_MEMORY
+                       ? "out of memory building the URL"
+                       : "cannot derive the Users API URL from the base URL");
+        return st;
+    }
+    users.base_url = base;
+    st = build_with_body(out, &users, "POST", segments, 2,
+                         coord_encode_strings(names, values, 2), detail, detail_size);
+    coord_free(base);
+    return st;
 }
 
 void coord_request_free(coord_request *req)
@@ -165,6 +315,7 @@ void coord_request_free(coord_request *req)
     coord_secret_free(&req->url);
     for (i = 0; i < req->header_count; i++)
         coord_secret_free(&req->headers[i]);
+    coord_free(req->owned_body);
     memset(req, 0, sizeof(*req));
 }
 

@@ -1,5 +1,8 @@
 /* The session endpoints: validate, build, send, map, decode. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -70,6 +73,64 @@ static coord_status end_refused(coord_client *client, coord_status st, const cha
     return st;
 }
 
+/* Refine the generic status of a refused call (see each function in coord.h). */
+typedef coord_status (*refine_fn)(coord_client *client, coord_status st);
+
+/* Only the 409: a refusal that names redemption_info is not a gate checkout here. */
+static coord_status refine_redemption(coord_client *client, coord_status st)
+{
+    if (coord_client_last_error(client)->http_status == 409)
+        coord_client_error(client)->status = st = COORD_ERR_ALREADY_ENDED;
+    return st;
+}
+
+static coord_status refine_create(coord_client *client, coord_status st)
+{
+    if (coord_client_last_error(client)->http_status == 409)
+        coord_client_error(client)->status = st = COORD_ERR_SESSION_ACTIVE;
+    return st;
+}
+
+/* Start a call: zero the output, clear the client's record, get its target. */
+static coord_status begin_call(coord_client *client, void *out, size_t size, const char *name,
+                               coord_target *target)
+{
+    if (out != NULL)
+        memset(out, 0, size);
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_call_begin(client);
+    if (out == NULL)
+        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT, "%s is NULL", name);
+    coord_client_target(client, target);
+    return COORD_OK;
+}
+
+static void default_location(coord_session *s, const char *location_id)
+{
+    if (s->location_id[0] == '\0')
+        memcpy(s->location_id, location_id, strlen(location_id) + 1);
+}
+
+/* The tail of every call answering one session: req was built with status
+ * `built` (detail says why it failed); send it, refine a refusal, decode. */
+static coord_status finish_session(coord_client *client, coord_status built, coord_request *req,
+                                   const char *detail, refine_fn refine,
+                                   const char *location_id, coord_session *out)
+{
+    char why[COORD_MESSAGE_MAX] = "";
+    coord_response resp;
+    coord_status st = coord_client_send_built(client, built, req, detail, &resp);
+
+    if (st != COORD_OK)
+        return refine != NULL ? refine(client, st) : st;
+    st = coord_decode_session(resp.body, resp.body_len, out, why, sizeof(why));
+    if (st != COORD_OK)
+        return coord_call_fail_detail(client, st, why);
+    default_location(out, location_id);
+    return COORD_OK;
+}
+
 coord_status coord_end_session(coord_client *client, const char *location_id,
                                int64_t session_id, coord_session *out_session)
 {
@@ -77,25 +138,14 @@ coord_status coord_end_session(coord_client *client, const char *location_id,
     coord_request req;
     coord_response resp;
     coord_target target;
-    coord_status st;
+    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
+                                 &target);
 
-    if (client == NULL) {
-        if (out_session != NULL)
-            memset(out_session, 0, sizeof(*out_session));
-        return COORD_ERR_INVALID_ARGUMENT;
-    }
-    coord_call_begin(client);
-    if (out_session == NULL)
-        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT, "out_session is NULL");
-    memset(out_session, 0, sizeof(*out_session));
-
-    coord_client_target(client, &target);
+    if (st != COORD_OK)
+        return st;
     st = coord_request_end_session(&req, &target, location_id, session_id,
                                    detail, sizeof(detail));
-    if (st != COORD_OK)
-        return coord_call_fail_detail(client, st, detail);
-    st = coord_client_send(client, &req, &resp);
-    coord_request_free(&req);
+    st = coord_client_send_built(client, st, &req, detail, &resp);
     if (st != COORD_OK)
         st = end_refused(client, st, location_id, session_id, out_session);
     else if ((st = coord_decode_session(resp.body, resp.body_len, out_session, detail,
@@ -103,8 +153,7 @@ coord_status coord_end_session(coord_client *client, const char *location_id,
         coord_call_fail_detail(client, st, detail);
     if (st != COORD_OK)
         return st;
-    if (out_session->location_id[0] == '\0')
-        memcpy(out_session->location_id, location_id, strlen(location_id) + 1);
+    default_location(out_session, location_id);
     return COORD_OK;
 }
 
@@ -137,4 +186,220 @@ coord_status coord_session_end(coord_client *client, const coord_session *sessio
         return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
                                "session has no location_id");
     return coord_end_session(client, location_id, id, out_session);
+}
+
+/* ---- session lifecycle (issue 3) ---- */
+
+coord_status coord_session_create(coord_client *client, const char *location_id,
+                                  const char *resource_id, coord_session *out_session)
+{
+    char detail[COORD_MESSAGE_MAX] = "";
+    coord_request req;
+    coord_target target;
+    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
+                                 &target);
+
+    if (st != COORD_OK)
+        return st;
+    st = coord_request_create_session(&req, &target, location_id, resource_id,
+                                      detail, sizeof(detail));
+    return finish_session(client, st, &req, detail, refine_create, location_id, out_session);
+}
+
+coord_status coord_session_get(coord_client *client, const char *location_id,
+                               int64_t session_id, coord_session *out_session)
+{
+    char detail[COORD_MESSAGE_MAX] = "";
+    coord_request req;
+    coord_target target;
+    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
+                                 &target);
+
+    if (st != COORD_OK)
+        return st;
+    st = coord_request_get_session(&req, &target, location_id, session_id,
+                                   detail, sizeof(detail));
+    return finish_session(client, st, &req, detail, NULL, location_id, out_session);
+}
+
+coord_status coord_test_simulate_redemption(coord_client *client, const char *location_id,
+                                            int64_t session_id, uint32_t duration_m,
+                                            coord_session *out_session)
+{
+    char detail[COORD_MESSAGE_MAX] = "";
+    coord_request req;
+    coord_target target;
+    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
+                                 &target);
+
+    if (st != COORD_OK)
+        return st;
+    st = coord_request_simulate_redemption(&req, &target, location_id, session_id, duration_m,
+                                           detail, sizeof(detail));
+    return finish_session(client, st, &req, detail, refine_redemption, location_id,
+                          out_session);
+}
+
+/* GET a list: at location_id, or the user's everywhere when it is NULL. */
+static coord_status list_sessions(coord_client *client, const char *location_id,
+                                  coord_session_list *out_list)
+{
+    char detail[COORD_MESSAGE_MAX] = "";
+    coord_request req;
+    coord_response resp;
+    coord_target target;
+    coord_status st = begin_call(client, out_list, sizeof(*out_list), "out_list",
+                                 &target);
+
+    if (st != COORD_OK)
+        return st;
+    st = coord_request_list_sessions(&req, &target, location_id, detail, sizeof(detail));
+    st = coord_client_send_built(client, st, &req, detail, &resp);
+    if (st != COORD_OK)
+        return st;
+    st = coord_decode_session_list(resp.body, resp.body_len, out_list, detail, sizeof(detail));
+    if (st != COORD_OK)
+        return coord_call_fail_detail(client, st, detail);
+    for (uint32_t i = 0; location_id != NULL && i < out_list->count; i++)
+        default_location(&out_list->sessions[i], location_id);
+    return COORD_OK;
+}
+
+coord_status coord_session_list_location(coord_client *client, const char *location_id,
+                                         coord_session_list *out_list)
+{
+    if (location_id == NULL) { /* NULL means "the user's" internally: refuse it here */
+        if (out_list != NULL)
+            memset(out_list, 0, sizeof(*out_list));
+        if (client == NULL)
+            return COORD_ERR_INVALID_ARGUMENT;
+        coord_call_begin(client);
+        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
+    }
+    return list_sessions(client, location_id, out_list);
+}
+
+coord_status coord_session_list_user(coord_client *client, coord_session_list *out_list)
+{
+    return list_sessions(client, NULL, out_list);
+}
+
+void coord_session_list_free(coord_session_list *list)
+{
+    if (list == NULL)
+        return;
+    coord_free(list->sessions);
+    memset(list, 0, sizeof(*list));
+}
+
+coord_status coord_session_list_find_active(const coord_session_list *list,
+                                            const char *location_id,
+                                            const coord_session **out_session)
+{
+    if (out_session != NULL)
+        *out_session = NULL;
+    if (list == NULL || out_session == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < list->count; i++) {
+        const coord_session *s = &list->sessions[i];
+
+        if (!s->has_end_time &&
+            (location_id == NULL || strcmp(s->location_id, location_id) == 0)) {
+            *out_session = s;
+            return COORD_OK;
+        }
+    }
+    return COORD_ERR_NOT_FOUND;
+}
+
+coord_status coord_barcode_create(coord_client *client, coord_redemption_info *out_barcode)
+{
+    char detail[COORD_MESSAGE_MAX] = "";
+    coord_request req;
+    coord_response resp;
+    coord_target target;
+    coord_status st = begin_call(client, out_barcode, sizeof(*out_barcode), "out_barcode",
+                                 &target);
+
+    if (st != COORD_OK)
+        return st;
+    st = coord_request_create_barcode(&req, &target, detail, sizeof(detail));
+    st = coord_client_send_built(client, st, &req, detail, &resp);
+    if (st != COORD_OK)
+        return st;
+    st = coord_decode_barcode(resp.body, resp.body_len, out_barcode, detail, sizeof(detail));
+    return st == COORD_OK ? st : coord_call_fail_detail(client, st, detail);
+}
+
+/* ---- waiting for a session ---- */
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec want = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L}, left;
+
+    while (nanosleep(&want, &left) != 0 && errno == EINTR)
+        want = left; /* a signal cut the sleep short: sleep the rest */
+}
+
+static int reached(const coord_session *s, coord_wait_for until)
+{
+    return until == COORD_WAIT_ENDED ? s->has_end_time
+                                     : (s->has_start_time || s->has_end_time);
+}
+
+coord_status coord_session_wait(coord_client *client, const char *location_id,
+                                int64_t session_id, coord_wait_for until,
+                                uint32_t timeout_ms, uint32_t interval_ms,
+                                coord_session *out_session)
+{
+    coord_session seen;
+    coord_target unused;
+    uint64_t deadline, now;
+    uint32_t polls = 0;
+    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
+                                 &unused);
+
+    if (st != COORD_OK)
+        return st;
+    if (until != COORD_WAIT_STARTED && until != COORD_WAIT_ENDED)
+        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                               "until must be COORD_WAIT_STARTED or COORD_WAIT_ENDED");
+    if (interval_ms < COORD_WAIT_MIN_INTERVAL_MS || interval_ms > 3600000u)
+        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                               "interval_ms must be %u..3600000", COORD_WAIT_MIN_INTERVAL_MS);
+    deadline = monotonic_ms() + timeout_ms;
+    for (;;) {
+        now = monotonic_ms();
+        /* no poll may outlive the deadline (0 left: the single poll of timeout 0) */
+        coord_client_cap_timeouts(client, deadline > now ? (uint32_t)(deadline - now) : 0);
+        st = coord_session_get(client, location_id, session_id, &seen);
+        coord_client_cap_timeouts(client, 0);
+        polls++;
+        now = monotonic_ms();
+        if (st == COORD_OK) {
+            *out_session = seen;
+            if (reached(&seen, until))
+                return COORD_OK;
+        } else if (st != COORD_ERR_TIMEOUT || now < deadline) {
+            return st; /* the poll's own failure */
+        }
+        if (now >= deadline)
+            break;
+        sleep_ms(interval_ms < deadline - now ? interval_ms : deadline - now);
+        if (monotonic_ms() >= deadline)
+            break;
+    }
+    return coord_call_fail(client, COORD_ERR_TIMEOUT,
+                           "session %lld at %s not %s after %lu ms (%lu polls)",
+                           (long long)session_id, location_id,
+                           until == COORD_WAIT_ENDED ? "ended" : "started",
+                           (unsigned long)timeout_ms, (unsigned long)polls);
 }

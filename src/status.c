@@ -22,6 +22,8 @@ static const struct {
     [COORD_ERR_PHYSICAL_CHECKOUT] = {"COORD_ERR_PHYSICAL_CHECKOUT",
                                      "session is gate-controlled: checkout happens at the gate"},
     [COORD_ERR_ALREADY_ENDED] = {"COORD_ERR_ALREADY_ENDED", "session already ended"},
+    [COORD_ERR_SESSION_ACTIVE] = {"COORD_ERR_SESSION_ACTIVE",
+                                  "the user already has an active session at this location"},
 };
 
 #define STATUS_COUNT (sizeof(status_table) / sizeof(status_table[0]))

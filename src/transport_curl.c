@@ -177,6 +177,13 @@ coord_status coord_transport_set_pin(coord_transport *t, const char *pin, char *
                               "the public-key pin", detail, detail_size);
 }
 
+void coord_transport_wipe_body(coord_transport *t)
+{
+    if (t->body != NULL)
+        coord_wipe(t->body, t->cap);
+    t->len = 0;
+}
+
 static coord_status status_from_curl(CURLcode rc, const coord_transport *t)
 {
     switch (rc) {

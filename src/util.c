@@ -141,6 +141,25 @@ void coord_secret_free(char **secret)
     *secret = NULL;
 }
 
+/* A text cut to its buffer may end with the first part of a secret (a
+ * server echoing a long token): replace a tail of 4 or more bytes that
+ * begins the secret, so that no piece of it survives truncation. */
+static void redact_cut_tail(char *text, size_t size, const char *secret, size_t slen)
+{
+    static const char mark[] = "[redacted]";
+    size_t len = strlen(text), k = slen - 1 < len ? slen - 1 : len;
+
+    for (; k >= 4; k--) {
+        if (memcmp(text + len - k, secret, k) == 0) {
+            size_t at = len - k, n = sizeof(mark) - 1 < size - 1 - at ? sizeof(mark) - 1
+                                                                     : size - 1 - at;
+            memcpy(text + at, mark, n);
+            text[at + n] = '\0';
+            return;
+        }
+    }
+}
+
 void coord_redact(char *text, size_t size, const char *secret)
 {
     static const char mark[] = "[redacted]";
@@ -165,6 +184,7 @@ void coord_redact(char *text, size_t size, const char *secret)
         text[size - 1] = '\0';
         from = hit + mlen; /* the mark itself may contain the secret */
     }
+    redact_cut_tail(text, size, secret, slen);
 }
 
 void coord_set_text(char *dst, size_t size, const char *fmt, ...)

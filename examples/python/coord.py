@@ -22,7 +22,7 @@ import ctypes
 import ctypes.util
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import List, Optional
 
 ID_MAX = 128
 TIME_MAX = 40
@@ -83,8 +83,15 @@ class _Error(ctypes.Structure):
                 ("attempts", ctypes.c_int32)]
 
 
+class _SessionList(ctypes.Structure):
+    _fields_ = [("sessions", ctypes.POINTER(_Session)),
+                ("count", ctypes.c_uint32),
+                ("reserved", ctypes.c_uint8 * 52)]
+
+
 # C type name -> ctypes mirror, for the layout test (tests/python).
 LAYOUTS = {
+    "coord_session_list": _SessionList,
     "coord_money": _Money,
     "coord_billing_info": _BillingInfo,
     "coord_redemption_info": _RedemptionInfo,
@@ -127,7 +134,32 @@ _PROTOTYPES = {
     "coord_session_decode": (_status, [ctypes.c_char_p, ctypes.c_size_t,
                                        ctypes.POINTER(_Session), ctypes.c_char_p,
                                        ctypes.c_size_t]),
+    # the session lifecycle
+    "coord_session_create": (_status, [_client_p, ctypes.c_char_p, ctypes.c_char_p,
+                                       ctypes.POINTER(_Session)]),
+    "coord_session_get": (_status, [_client_p, ctypes.c_char_p, ctypes.c_int64,
+                                    ctypes.POINTER(_Session)]),
+    "coord_session_list_location": (_status, [_client_p, ctypes.c_char_p,
+                                              ctypes.POINTER(_SessionList)]),
+    "coord_session_list_user": (_status, [_client_p, ctypes.POINTER(_SessionList)]),
+    "coord_session_list_free": (None, [ctypes.POINTER(_SessionList)]),
+    "coord_session_list_find_active": (_status, [ctypes.POINTER(_SessionList), ctypes.c_char_p,
+                                                 ctypes.POINTER(ctypes.POINTER(_Session))]),
+    "coord_session_list_decode": (_status, [ctypes.c_char_p, ctypes.c_size_t,
+                                            ctypes.POINTER(_SessionList), ctypes.c_char_p,
+                                            ctypes.c_size_t]),
+    "coord_session_wait": (_status, [_client_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int,
+                                     ctypes.c_uint32, ctypes.c_uint32,
+                                     ctypes.POINTER(_Session)]),
+    "coord_barcode_create": (_status, [_client_p, ctypes.POINTER(_RedemptionInfo)]),
+    "coord_test_simulate_redemption": (_status, [_client_p, ctypes.c_char_p, ctypes.c_int64,
+                                                 ctypes.c_uint32, ctypes.POINTER(_Session)]),
+    "coord_test_create_jwt": (_status, [_client_p, ctypes.c_char_p, ctypes.c_char_p,
+                                        ctypes.c_char_p, ctypes.c_size_t]),
 }
+
+TOKEN_MAX = 8192
+WAIT_STARTED, WAIT_ENDED = 1, 2
 
 
 def _candidates():
@@ -274,6 +306,34 @@ def decode_session(json_text) -> Session:
     return Session._from_c(out)
 
 
+def _sessions(c_list: _SessionList) -> List[Session]:
+    """Copy a C list into Python objects and free it."""
+    try:
+        return [Session._from_c(c_list.sessions[i]) for i in range(c_list.count)]
+    finally:
+        _lib.coord_session_list_free(ctypes.byref(c_list))
+
+
+def decode_session_list(json_text) -> List[Session]:
+    """Decode a JSON array of sessions, without any I/O."""
+    data = json_text.encode("utf-8") if isinstance(json_text, str) else bytes(json_text)
+    out = _SessionList()
+    detail = ctypes.create_string_buffer(MESSAGE_MAX)
+    st = _lib.coord_session_list_decode(data, len(data), ctypes.byref(out), detail, MESSAGE_MAX)
+    if st != OK:
+        raise CoordError(st, detail=_text(detail.value))
+    return _sessions(out)
+
+
+def find_active(sessions: List[Session], location_id: Optional[str] = None) -> Optional[Session]:
+    """The first session without end_time (at location_id), as
+    coord_session_list_find_active() does on a C list; None when there is none."""
+    for s in sessions:
+        if s.end_time is None and (location_id is None or s.location_id == location_id):
+            return s
+    return None
+
+
 def _arg(text: Optional[str]) -> Optional[bytes]:
     return None if text is None else text.encode("utf-8")
 
@@ -368,3 +428,54 @@ class Client:
         out = _Session()
         self._call("coord_session_end", ctypes.byref(held), ctypes.byref(out))
         return Session._from_c(out)
+
+    def session_create(self, location_id: str, resource_id: Optional[str] = None) -> Session:
+        out = _Session()
+        self._call("coord_session_create", _arg(location_id), _arg(resource_id),
+                   ctypes.byref(out))
+        return Session._from_c(out)
+
+    def session_get(self, location_id: str, session_id: int) -> Session:
+        out = _Session()
+        self._call("coord_session_get", _arg(location_id), session_id, ctypes.byref(out))
+        return Session._from_c(out)
+
+    def session_list_location(self, location_id: str) -> List[Session]:
+        out = _SessionList()
+        self._call("coord_session_list_location", _arg(location_id), ctypes.byref(out))
+        return _sessions(out)
+
+    def session_list_user(self) -> List[Session]:
+        out = _SessionList()
+        self._call("coord_session_list_user", ctypes.byref(out))
+        return _sessions(out)
+
+    def session_wait(self, location_id: str, session_id: int, until: int = WAIT_STARTED,
+                     timeout_ms: int = 60000, interval_ms: int = 1000) -> Session:
+        """Poll until started (WAIT_STARTED) or ended (WAIT_ENDED); CoordError
+        COORD_ERR_TIMEOUT at the deadline."""
+        out = _Session()
+        self._call("coord_session_wait", _arg(location_id), session_id, until, timeout_ms,
+                   interval_ms, ctypes.byref(out))
+        return Session._from_c(out)
+
+    def barcode_create(self) -> RedemptionInfo:
+        out = _RedemptionInfo()
+        self._call("coord_barcode_create", ctypes.byref(out))
+        return RedemptionInfo(_text(out.barcode_data), _text(out.barcode_format))
+
+    def test_simulate_redemption(self, location_id: str, session_id: int,
+                                 duration_m: int) -> Session:
+        out = _Session()
+        self._call("coord_test_simulate_redemption", _arg(location_id), session_id,
+                   duration_m, ctypes.byref(out))
+        return Session._from_c(out)
+
+    def test_create_jwt(self, email: str, external_uid: Optional[str] = None) -> str:
+        """A sandbox test user's token (a secret: the C buffer is wiped)."""
+        buf = ctypes.create_string_buffer(TOKEN_MAX)
+        try:
+            self._call("coord_test_create_jwt", _arg(email), _arg(external_uid), buf, TOKEN_MAX)
+            return _text(buf.value)
+        finally:
+            ctypes.memset(buf, 0, TOKEN_MAX)

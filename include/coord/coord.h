@@ -16,7 +16,8 @@
  * ABI: the shared library's SONAME is libcoord.so.COORD_VERSION_MAJOR. Within
  * one SONAME, functions are only added, enum values only appended, and no
  * public struct changes its size or the offset of a field it has:
- *  - a struct the library fills in the caller's memory (coord_session) ends
+ *  - a struct the library fills in the caller's memory (coord_session,
+ *    coord_session_list: 64 bytes on LP64) ends
  *    with a `reserved` byte array that keeps its size fixed (4096 bytes on
  *    LP64 platforms); a new field takes its bytes from the front of
  *    `reserved`. The library zeroes `reserved` in every struct it fills, so
@@ -79,6 +80,8 @@ extern "C" {
 #define COORD_BARCODE_DATA_MAX 2048 /**< barcode payload (Aztec holds at most 1914 bytes) */
 #define COORD_BARCODE_FORMAT_MAX 32 /**< e.g. "aztec" */
 #define COORD_MESSAGE_MAX 256       /**< server error message, error detail */
+#define COORD_EMAIL_MAX 255         /**< e-mail address of a test user (RFC 5321: 254) */
+#define COORD_TOKEN_MAX 8192u       /**< bearer token (JWT) + NUL: holds any token libcoord accepts */
 
 /** Default limits of a new client. */
 #define COORD_DEFAULT_CONNECT_TIMEOUT_MS 10000u
@@ -99,6 +102,8 @@ extern "C" {
  */
 #define COORD_API_CODE_PHYSICAL_CHECKOUT 4001
 #define COORD_API_CODE_SESSION_ENDED 4091
+/** The user already has an active session at the location (see coord_session_create()). */
+#define COORD_API_CODE_SESSION_ACTIVE 4092
 
 /** Result of every call. Values are stable within SONAME 1. */
 typedef enum coord_status {
@@ -116,7 +121,8 @@ typedef enum coord_status {
     COORD_ERR_BAD_RESPONSE = 11,     /**< malformed or unexpected answer (JSON, types, ranges, status) */
     COORD_ERR_RESPONSE_TOO_LARGE = 12, /**< answer bigger than the client's maximum response size */
     COORD_ERR_PHYSICAL_CHECKOUT = 13,  /**< gate-controlled session (redemption_info): end it at the gate */
-    COORD_ERR_ALREADY_ENDED = 14       /**< the session was already ended */
+    COORD_ERR_ALREADY_ENDED = 14,      /**< the session was already ended */
+    COORD_ERR_SESSION_ACTIVE = 15      /**< the user already has an active session there */
 } coord_status;
 
 /** Money in the currency's smallest unit: amount 1234 + "USD" is 12.34 USD. */
@@ -576,6 +582,272 @@ COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, si
                                                            coord_session *out_session,
                                                            char *out_detail,
                                                            size_t detail_size);
+
+/* ------------------------------------------------------------------------ */
+/* Session lifecycle: create, get, list, wait (issue 3)                      */
+/*                                                                           */
+/* Sessions are user transactions: every call below except                  */
+/* coord_test_create_jwt() is made on behalf of the user whose bearer token  */
+/* is set on the client (coord_client_set_bearer_token()); without one the   */
+/* server answers 401, reported as COORD_ERR_UNAUTHORIZED.                   */
+
+/** Most sessions a list answer may hold; more is COORD_ERR_RESPONSE_TOO_LARGE. */
+#define COORD_SESSION_LIST_MAX 10000u
+/** Shortest poll interval coord_session_wait() accepts, in milliseconds. */
+#define COORD_WAIT_MIN_INTERVAL_MS 10u
+/** Longest stay coord_test_simulate_redemption() accepts: 366 days, in minutes. */
+#define COORD_REDEMPTION_MAX_MINUTES 527040u
+
+/**
+ * A list of sessions, in the order the server sent them. The array is the
+ * one heap result of libcoord: allocated by the call that fills the list,
+ * released by coord_session_list_free(). Its size is bounded by the
+ * client's maximum response size and COORD_SESSION_LIST_MAX (worst case
+ * COORD_SESSION_LIST_MAX * sizeof(coord_session) bytes).
+ */
+typedef struct coord_session_list {
+    coord_session *sessions; /**< count entries; NULL when count is 0 */
+    uint32_t count;
+    uint8_t reserved[52];    /**< always zero; future fields (64 bytes on LP64, see ABI) */
+} coord_session_list;
+
+/** What coord_session_wait() waits for. */
+typedef enum coord_wait_for {
+    COORD_WAIT_STARTED = 1, /**< start_time is set (or end_time: an ended session has started) */
+    COORD_WAIT_ENDED = 2    /**< end_time is set */
+} coord_wait_for;
+
+/**
+ * Open a session for the current user at a location.
+ *
+ * Sends POST {base}/{location_id}/session with the JSON body {} or
+ * {"resource_id": "..."}. The answer either has start_time (the session runs
+ * now) or, at a gate-controlled location, carries redemption_info and no
+ * start_time: the user presents that barcode at the gate, and
+ * coord_session_wait() sees it start. At most one session per user and
+ * location is active: a second create is refused with HTTP 409 (Coord code
+ * COORD_API_CODE_SESSION_ACTIVE in libcoord's simulator), reported as
+ * COORD_ERR_SESSION_ACTIVE.
+ *
+ * @param client       a client with the user's bearer token
+ * @param location_id  1..COORD_ID_MAX-1 bytes, no control characters
+ * @param resource_id  stall, charger or pump, same rules; NULL for none
+ * @param out_session  filled on COORD_OK (location_id defaults to the
+ *                     argument when the answer omits it); zeroed otherwise
+ * @return COORD_OK, or
+ *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
+ *   COORD_ERR_SESSION_ACTIVE     HTTP 409: the user already has an active session there
+ *   COORD_ERR_NOT_FOUND          no such location
+ *   COORD_ERR_UNAUTHORIZED       access key (403) or token (401) refused
+ *   COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
+ *   COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT, COORD_ERR_TLS
+ *   COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE, COORD_ERR_OUT_OF_MEMORY
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_create(coord_client *client,
+                                                           const char *location_id,
+                                                           const char *resource_id,
+                                                           coord_session *out_session);
+
+/**
+ * Get one session (poll it to see a gate-controlled session start or end).
+ *
+ * Sends GET {base}/{location_id}/session/{session_id}.
+ *
+ * @param out_session  filled on COORD_OK (location_id defaults to the
+ *                     argument); zeroed otherwise
+ * @return COORD_OK, or
+ *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
+ *   COORD_ERR_NOT_FOUND          no such session for this user at this location
+ *   COORD_ERR_UNAUTHORIZED, COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
+ *   COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT, COORD_ERR_TLS
+ *   COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE, COORD_ERR_OUT_OF_MEMORY
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_get(coord_client *client,
+                                                        const char *location_id,
+                                                        int64_t session_id,
+                                                        coord_session *out_session);
+
+/**
+ * List the current user's sessions at a location, in the server's order; at
+ * most one of them is active (see coord_session_list_find_active()).
+ *
+ * Sends GET {base}/{location_id}/session; the answer is a JSON array of
+ * sessions. Entries without location_id get the argument.
+ *
+ * @param out_list  filled on COORD_OK, then owned by the caller: release it
+ *                  with coord_session_list_free(); zeroed otherwise (nothing
+ *                  to free)
+ * @return COORD_OK, or
+ *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
+ *   COORD_ERR_NOT_FOUND          no such location
+ *   COORD_ERR_RESPONSE_TOO_LARGE more than COORD_SESSION_LIST_MAX entries,
+ *                                or the answer exceeded the maximum response size
+ *   COORD_ERR_BAD_RESPONSE       not an array, or an entry is malformed: the
+ *                                detail names it by index, e.g. "field [3].id: missing"
+ *   COORD_ERR_UNAUTHORIZED, COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
+ *   COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT, COORD_ERR_TLS, COORD_ERR_OUT_OF_MEMORY
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_list_location(coord_client *client,
+                                                                  const char *location_id,
+                                                                  coord_session_list *out_list);
+
+/**
+ * List the current user's sessions at every location (GET {base}/session).
+ * Same ownership and statuses as coord_session_list_location(), without
+ * COORD_ERR_NOT_FOUND for a location.
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_list_user(coord_client *client,
+                                                              coord_session_list *out_list);
+
+/**
+ * Release a list's array and zero the list. NULL, or a zeroed list, is a
+ * no-op; freeing twice is safe.
+ */
+COORD_API void coord_session_list_free(coord_session_list *list);
+
+/**
+ * Find the active session (no end_time) in a list. No I/O; thread-safe for
+ * a list no one modifies.
+ *
+ * @param list         a list filled by this library (or zeroed)
+ * @param location_id  only sessions at this location; NULL for any (a user's
+ *                     list can hold one active session per location)
+ * @param out_session  receives a pointer into the list (valid until it is
+ *                     freed) to the first active match on COORD_OK; NULL otherwise
+ * @return COORD_OK, COORD_ERR_NOT_FOUND when no session matches, or
+ *         COORD_ERR_INVALID_ARGUMENT (NULL list or out_session).
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_list_find_active(
+    const coord_session_list *list, const char *location_id,
+    const coord_session **out_session);
+
+/**
+ * Decode a JSON array of sessions without I/O (the decoder the list calls
+ * use). Each entry follows coord_session_decode()'s rules; errors name the
+ * entry's index ("field [3].id: not a number", "[2]: not an object").
+ *
+ * @param out_list     filled on COORD_OK (free with coord_session_list_free());
+ *                     zeroed otherwise
+ * @param out_detail   optional reason on failure, truncated to detail_size
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL json or out_list),
+ *         COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE (more than
+ *         COORD_SESSION_LIST_MAX entries), COORD_ERR_OUT_OF_MEMORY.
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_list_decode(const char *json, size_t len,
+                                                                coord_session_list *out_list,
+                                                                char *out_detail,
+                                                                size_t detail_size);
+
+/**
+ * Poll a session until it has started or ended, or the deadline passes.
+ *
+ * Calls coord_session_get() at once, then every interval_ms, sleeping in
+ * between (nanosleep; no busy loop), never past the deadline: each poll's
+ * HTTP timeouts are cut to the time left. The first error other than the
+ * deadline ends the wait with that status.
+ *
+ * @param until        COORD_WAIT_STARTED or COORD_WAIT_ENDED
+ * @param timeout_ms   the deadline, from the call; 0 polls exactly once
+ * @param interval_ms  pause between polls, COORD_WAIT_MIN_INTERVAL_MS..3600000
+ * @param out_session  the last session seen, whatever the status (zeroed
+ *                     when no poll succeeded)
+ * @return COORD_OK (the condition holds for out_session), or
+ *   COORD_ERR_TIMEOUT            the deadline passed first (last_error's
+ *                                detail says how many polls were made)
+ *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
+ *   any status of coord_session_get()
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_wait(coord_client *client,
+                                                         const char *location_id,
+                                                         int64_t session_id,
+                                                         coord_wait_for until,
+                                                         uint32_t timeout_ms,
+                                                         uint32_t interval_ms,
+                                                         coord_session *out_session);
+
+/**
+ * Create a barcode for the current user to scan on entry and exit.
+ *
+ * Coord never published this call's body. libcoord's assumption, which its
+ * simulator implements: POST {base}/barcode with the body {}, answered by
+ * {"data": "<raw data to render>", "format": "aztec"} (both required).
+ *
+ * @param out_barcode  filled on COORD_OK (the same struct a gate-controlled
+ *                     session carries); zeroed otherwise
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT, COORD_ERR_UNAUTHORIZED,
+ *         COORD_ERR_NOT_FOUND, COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED,
+ *         COORD_ERR_SERVER, COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT,
+ *         COORD_ERR_TLS, COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE,
+ *         COORD_ERR_OUT_OF_MEMORY
+ */
+COORD_API COORD_NODISCARD coord_status coord_barcode_create(coord_client *client,
+                                                           coord_redemption_info *out_barcode);
+
+/* ------------------------------------------------------------------------ */
+/* Sandbox testing helpers                                                   */
+
+/**
+ * Act as if a test user checked in at the gate now and checked out
+ * duration_m minutes later (sandbox test users only).
+ *
+ * Sends POST {base}/testing/{location_id}/{session_id}/simulate_redemption
+ * with the body {"duration_m": N}. Coord did not publish the answer;
+ * libcoord assumes the session (now with start_time, end_time and
+ * billing_info), as its simulator sends.
+ *
+ * @param duration_m   0..COORD_REDEMPTION_MAX_MINUTES
+ * @param out_session  filled on COORD_OK; zeroed otherwise
+ * @return COORD_OK, or
+ *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
+ *   COORD_ERR_ALREADY_ENDED      HTTP 409: the session was already redeemed or ended
+ *   COORD_ERR_NOT_FOUND          no such session for this user
+ *   COORD_ERR_REFUSED            e.g. the session is not gate-controlled (400)
+ *   COORD_ERR_UNAUTHORIZED       key or token refused, or the user is not a test user
+ *   COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER, COORD_ERR_TIMEOUT,
+ *   COORD_ERR_TRANSPORT, COORD_ERR_TLS, COORD_ERR_BAD_RESPONSE,
+ *   COORD_ERR_RESPONSE_TOO_LARGE, COORD_ERR_OUT_OF_MEMORY
+ */
+COORD_API COORD_NODISCARD coord_status coord_test_simulate_redemption(coord_client *client,
+                                                                     const char *location_id,
+                                                                     int64_t session_id,
+                                                                     uint32_t duration_m,
+                                                                     coord_session *out_session);
+
+/**
+ * Create a test user's token (sandbox back ends; valid one hour).
+ *
+ * Sends POST {scheme}://{host}[:{port}]/v1/users/testing/create_jwt?access_key=...
+ * -- the Users API on the same host as the client's base URL, so it works
+ * for production, sandbox and custom hosts (the base URL's path is not
+ * used) -- with the body {"email": "...", "external_uid": "..."}; the answer
+ * is {"jwt_token": "..."}. No bearer token is needed or sent.
+ *
+ * The token is a secret: it is written only into out_token, the copies the
+ * call made are wiped, and it never appears in error text. Set it with
+ * coord_client_set_bearer_token() to act as the user; wipe out_token when done.
+ *
+ * @param email         1..COORD_EMAIL_MAX-1 bytes with an '@', no control characters
+ * @param external_uid  your id for the user (1..COORD_ID_MAX-1 bytes), or NULL
+ * @param out_token     receives the NUL-terminated token on COORD_OK; an
+ *                      empty string otherwise
+ * @param token_size    its size; COORD_TOKEN_MAX always suffices
+ * @return COORD_OK, or
+ *   COORD_ERR_INVALID_ARGUMENT   bad argument (nothing sent), or the token
+ *                                does not fit in token_size bytes
+ *   COORD_ERR_BAD_RESPONSE       no usable jwt_token in the answer (missing,
+ *                                not a string, empty, control characters or
+ *                                COORD_TOKEN_MAX bytes or more)
+ *   COORD_ERR_UNAUTHORIZED       access key refused
+ *   COORD_ERR_REFUSED            e.g. the server refused the e-mail (400)
+ *   COORD_ERR_NOT_FOUND, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER,
+ *   COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT, COORD_ERR_TLS,
+ *   COORD_ERR_RESPONSE_TOO_LARGE, COORD_ERR_OUT_OF_MEMORY
+ */
+COORD_API COORD_NODISCARD coord_status coord_test_create_jwt(coord_client *client,
+                                                            const char *email,
+                                                            const char *external_uid,
+                                                            char *out_token,
+                                                            size_t token_size);
 
 #ifdef __cplusplus
 }

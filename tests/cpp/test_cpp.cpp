@@ -74,6 +74,8 @@ void end_session_over_http(void **)
     coord_session s;
 
     assert_int_equal(client.status(), COORD_OK);
+    // ending is a user transaction: the seeded session's user's token
+    assert_int_equal(coord_client_set_bearer_token(client.get(), sim_user_token()), COORD_OK);
     assert_int_equal(coord_end_session(client.get(), "CPP-LOT", id, &s), COORD_OK);
     assert_int_equal(s.id, id);
     assert_string_equal(s.location_id, "CPP-LOT");

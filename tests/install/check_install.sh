@@ -54,7 +54,10 @@ def post(path, body):
                                  {"Content-Type": "application/json"}, method="POST")
     return json.load(urllib.request.urlopen(req, timeout=10))
 post("/_sim/locations", {"location_id": "INSTALL-LOT", "hourly_rate": 300})
-print(post("/_sim/sessions", {"location_id": "INSTALL-LOT", "start_minutes_ago": 20})["id"])')
+s = post("/_sim/sessions", {"location_id": "INSTALL-LOT", "start_minutes_ago": 20})
+print(s["id"], post("/_sim/tokens", {"user_id": s["user_id"]})["jwt_token"])')
+export COORD_TOKEN=\${id#* }
+id=\${id%% *}
 LD_LIBRARY_PATH="$stage/usr/lib" "$work/consumer" "\$COORD_SIM_URL/v1/access/parking" \
     "\$COORD_SIM_KEY" INSTALL-LOT "\$id" | tee "$work/out"
 grep -q "ended session \$id at INSTALL-LOT, cost 100 USD" "$work/out"

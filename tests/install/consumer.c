@@ -1,6 +1,6 @@
 /* An outside program: built only with `pkg-config --cflags --libs coord`
  * against an installed libcoord (tests/install/check_install.sh).
- * usage: consumer BASE_URL ACCESS_KEY LOCATION_ID SESSION_ID */
+ * usage: COORD_TOKEN=<user's token> consumer BASE_URL ACCESS_KEY LOCATION_ID SESSION_ID */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,6 +19,8 @@ int main(int argc, char **argv)
     if (coord_global_init() != COORD_OK)
         return 1;
     st = coord_client_new(argv[1], argv[2], &client);
+    if (st == COORD_OK && getenv("COORD_TOKEN") != NULL) /* ending is a user transaction */
+        st = coord_client_set_bearer_token(client, getenv("COORD_TOKEN"));
     if (st == COORD_OK)
         st = coord_end_session(client, argv[3], strtoll(argv[4], NULL, 10), &s);
     if (st == COORD_OK)

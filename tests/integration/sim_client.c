@@ -138,6 +138,29 @@ int64_t sim_session(const char *location_id, int start_minutes_ago, int gate_con
     return value;
 }
 
+void sim_token(const char *json, char *out, size_t out_size)
+{
+    char answer[4096];
+    cJSON *o, *token;
+
+    control("POST", "/_sim/tokens", json, answer, sizeof(answer));
+    o = cJSON_Parse(answer);
+    token = cJSON_GetObjectItemCaseSensitive(o, "jwt_token");
+    if (!cJSON_IsString(token))
+        die("/_sim/tokens answered no jwt_token");
+    snprintf(out, out_size, "%s", token->valuestring);
+    cJSON_Delete(o);
+}
+
+const char *sim_user_token(void)
+{
+    static char token[8192];
+
+    if (token[0] == '\0')
+        sim_token("{\"user_id\":\"" SIM_DEFAULT_USER "\"}", token, sizeof(token));
+    return token;
+}
+
 void sim_stats(long *connections, long *requests)
 {
     char out[256];

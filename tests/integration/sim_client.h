@@ -22,6 +22,14 @@ void sim_location(const char *location_id, int hourly_rate, int gate_controlled,
 /* Seed a session; returns its id, and its JSON in json (when non-NULL). */
 int64_t sim_session(const char *location_id, int start_minutes_ago, int gate_controlled,
                     char *json, size_t json_size);
+/* The user id of seeded sessions (the simulator's DEFAULT_USER_ID). */
+#define SIM_DEFAULT_USER "00000000-0000-0000-0000-000000000000"
+/* A bearer token from POST /_sim/tokens with the JSON body json, e.g.
+ * {"user_id": SIM_DEFAULT_USER} or {"email": "a@b.c", "expires_in": -1}. */
+void sim_token(const char *json, char *out, size_t out_size);
+/* A token for SIM_DEFAULT_USER, fetched once per process (the simulator
+ * signs tokens with a per-process secret that survives resets). */
+const char *sim_user_token(void);
 /* Counters since the last reset. */
 void sim_stats(long *connections, long *requests);
 /* API requests the simulator received since the last reset. */

@@ -28,19 +28,21 @@ typedef struct outcome {
 } outcome;
 
 /* One run with the k-th allocation failing (k = 0: none fails). */
-static void run_once(long k, int64_t session_id, outcome *out)
+static void run_once(long k, int64_t session_id, const char *token, outcome *out)
 {
     coord_client *c = NULL;
 
     memset(out, 0, sizeof(*out));
     counting_arm(k);
     out->status = coord_client_new(sim_api_base(), sim_key(), &c);
-    if (out->status == COORD_OK) {
-        out->status = coord_end_session(c, LOT, session_id, &out->session);
-        out->error = *coord_client_last_error(c);
-    } else {
+    if (out->status != COORD_OK)
         assert_null(c);
-    }
+    if (out->status == COORD_OK)
+        out->status = coord_client_set_bearer_token(c, token); /* a user transaction */
+    if (out->status == COORD_OK)
+        out->status = coord_end_session(c, LOT, session_id, &out->session);
+    if (c != NULL)
+        out->error = *coord_client_last_error(c);
     coord_client_free(c);
     out->failures = counting_failures();
     out->calls = counting_calls();
@@ -54,13 +56,15 @@ static long sweep(int curl_on_hooks, long counts[])
     long k, live_before;
     outcome o;
 
+    const char *token = sim_user_token(); /* fetched before any failure is armed */
+
     sim_reset();
     sim_location(LOT, 200, 0, 0);
     for (k = 1; k <= MAX_K; k++) {
         int64_t id = sim_session(LOT, 30, 0, NULL, 0);
 
         live_before = counting_live();
-        run_once(k, id, &o);
+        run_once(k, id, token, &o);
         /* every block the run took came back, and only ours were freed */
         assert_int_equal(counting_live(), live_before);
         assert_int_equal(counting_foreign_frees(), 0);
@@ -79,11 +83,19 @@ static long sweep(int curl_on_hooks, long counts[])
             assert_int_equal(o.session.id, id);
             assert_int_equal(o.session.billing_info.cost.amount, 100);
         } else if (o.status == COORD_ERR_UNAUTHORIZED) {
-            /* libcurl 7.88 lost the query string to the failure and sent the
-             * request without it: the server refused the missing key */
-            char key[256];
-            assert_int_equal(o.error.http_status, 403);
-            assert_int_not_equal(sim_last_request("query", "access_key", key, sizeof(key)), 0);
+            /* libcurl 7.88 lost the query string (or a header) to the failure
+             * and sent the request without it: the server refused the
+             * missing key (403) or token (401) */
+            char seen[8192], want[8200];
+            if (o.error.http_status == 401) {
+                snprintf(want, sizeof(want), "Bearer %s", token);
+                assert_true(sim_last_request("headers", "authorization", seen, sizeof(seen)) != 0
+                            || strcmp(seen, want) != 0);
+            } else {
+                assert_int_equal(o.error.http_status, 403);
+                assert_int_not_equal(sim_last_request("query", "access_key", seen, sizeof(seen)),
+                                     0);
+            }
         } else if (o.status == COORD_ERR_TRANSPORT) {
             assert_int_equal(o.error.http_status, 0); /* e.g. resolving the host failed */
         } else {

@@ -18,11 +18,15 @@
 #include "coord/coord.h"
 #include "sim_client.h"
 
+/* A client acting as the user the seeded sessions belong to: ending a
+ * session is a user transaction and needs the user's token. */
 static coord_client *new_client(const char *key)
 {
     coord_client *c = NULL;
+
     assert_int_equal(coord_client_new(sim_api_base(), key, &c), COORD_OK);
     assert_non_null(c);
+    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
     return c;
 }
 
@@ -225,17 +229,19 @@ static void sends_token_agent_and_method(void **state)
 {
     coord_client *c = new_client(sim_key());
     coord_session s;
-    char req[4096];
+    char req[4096], token[COORD_TOKEN_MAX], want[COORD_TOKEN_MAX + 16];
     (void)state;
 
     sim_location("LOT-1", 200, 0, 0);
     int64_t id = sim_session("LOT-1", 5, 0, NULL, 0);
-    assert_int_equal(coord_client_set_bearer_token(c, "eyJ0ZXN0.token.sig"), COORD_OK);
+    sim_token("{\"user_id\":\"" SIM_DEFAULT_USER "\"}", token, sizeof(token));
+    assert_int_equal(coord_client_set_bearer_token(c, token), COORD_OK);
     assert_int_equal(coord_end_session(c, "LOT-1", id, &s), COORD_OK);
     assert_int_equal(sim_last_request(NULL, "method", req, sizeof(req)), 0);
     assert_string_equal(req, "PUT");
     assert_int_equal(sim_last_request("headers", "authorization", req, sizeof(req)), 0);
-    assert_string_equal(req, "Bearer eyJ0ZXN0.token.sig");
+    snprintf(want, sizeof(want), "Bearer %s", token);
+    assert_string_equal(req, want);
     assert_int_equal(sim_last_request("headers", "user-agent", req, sizeof(req)), 0);
     assert_string_equal(req, "libcoord/" COORD_VERSION_STRING);
     assert_int_equal(sim_last_request("headers", "accept", req, sizeof(req)), 0);
@@ -245,9 +251,10 @@ static void sends_token_agent_and_method(void **state)
     /* an empty PUT is not a form post */
     assert_int_equal(sim_last_request("headers", "content-type", req, sizeof(req)), -1);
 
-    /* cleared token: no Authorization header at all */
+    /* cleared token: no Authorization header at all, and the server says 401 */
     assert_int_equal(coord_client_set_bearer_token(c, NULL), COORD_OK);
-    assert_int_equal(coord_end_session(c, "LOT-1", 424242, &s), COORD_ERR_NOT_FOUND);
+    assert_int_equal(coord_end_session(c, "LOT-1", 424242, &s), COORD_ERR_UNAUTHORIZED);
+    assert_int_equal(coord_client_last_error(c)->http_status, 401);
     assert_int_equal(sim_last_request("headers", "authorization", req, sizeof(req)), -1);
     coord_client_free(c);
 }

@@ -30,6 +30,8 @@ static coord_client *client(uint32_t attempts)
     coord_client *c = NULL;
 
     assert_int_equal(coord_client_new(sim_api_base(), sim_key(), &c), COORD_OK);
+    /* ending is a user transaction: the seeded sessions' user */
+    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
     assert_int_equal(coord_client_set_retry(c, attempts, 5, 20), COORD_OK);
     return c;
 }
@@ -77,6 +79,7 @@ static void gives_up_after_max_attempts(void **state)
     /* the defaults: 3 */
     coord_client *d = NULL;
     assert_int_equal(coord_client_new(sim_api_base(), sim_key(), &d), COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(d, sim_user_token()), COORD_OK);
     assert_int_equal(coord_end_session(d, LOT, 1, &s), COORD_ERR_TRANSPORT);
     assert_int_equal(attempts(d), 3);
     coord_client_free(d);

@@ -32,6 +32,7 @@ static coord_client *client_for(const char *base)
 
     assert_int_equal(coord_client_new(base, sim_key(), &c), COORD_OK);
     assert_non_null(c);
+    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
     return c;
 }
 

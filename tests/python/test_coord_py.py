@@ -21,6 +21,7 @@ import coord  # noqa: E402  (after the path above)
 
 SIM = os.environ.get("COORD_SIM_URL", "")
 KEY = os.environ.get("COORD_SIM_KEY", "")
+DEFAULT_USER = "00000000-0000-0000-0000-000000000000"  # of seeded sessions
 BASE = SIM + "/v1/access/parking"
 
 
@@ -103,10 +104,17 @@ class AgainstSimulator(unittest.TestCase):
     def setUp(self):
         sim("/_sim/reset", {})
         sim("/_sim/locations", {"location_id": "PY-LOT", "hourly_rate": 200})
+        # sessions are user transactions: act as the seeded sessions' user
+        self.token = sim("/_sim/tokens", {"user_id": DEFAULT_USER})["jwt_token"]
+
+    def user_client(self):
+        client = coord.Client(BASE, KEY)
+        client.set_bearer_token(self.token)
+        return client
 
     def test_end_session_returns_dataclasses(self):
         sid = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 30})["id"]
-        with coord.Client(BASE, KEY) as client:
+        with self.user_client() as client:
             client.set_user_agent("coord-py-test/1")
             client.set_timeouts(5000, 10000)
             s = client.end_session("PY-LOT", sid)
@@ -119,7 +127,7 @@ class AgainstSimulator(unittest.TestCase):
 
     def test_one_exception_type_with_status_http_and_message(self):
         sid = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 5})["id"]
-        with coord.Client(BASE, KEY) as client:
+        with self.user_client() as client:
             client.end_session("PY-LOT", sid)
             with self.assertRaises(coord.CoordError) as cm:
                 client.end_session("PY-LOT", sid)
@@ -147,7 +155,7 @@ class AgainstSimulator(unittest.TestCase):
         held = coord.decode_session(json.dumps(sim("/_sim/sessions", {
             "location_id": "PY-LOT", "start_minutes_ago": 5, "gate_controlled": True})))
         self.assertEqual(held.redemption_info.barcode_format, "aztec")
-        with coord.Client(BASE, KEY) as client:
+        with self.user_client() as client:
             with self.assertRaises(coord.CoordError) as cm:
                 client.session_end(held)
         self.assertEqual((cm.exception.status_name, cm.exception.http_status),
@@ -156,10 +164,39 @@ class AgainstSimulator(unittest.TestCase):
     def test_held_session_ends(self):
         held = coord.decode_session(json.dumps(sim("/_sim/sessions", {
             "location_id": "PY-LOT", "start_minutes_ago": 60})))
-        with coord.Client(BASE, KEY) as client:
+        with self.user_client() as client:
             ended = client.session_end(held)
         self.assertEqual(ended.id, held.id)
         self.assertEqual(ended.billing_info.cost.amount, 200)
+
+    def test_session_lifecycle(self):
+        sim("/_sim/locations", {"location_id": "PY-GATE", "gate_controlled": True})
+        with coord.Client(BASE, KEY) as client:
+            client.set_bearer_token(client.test_create_jwt("py@example.com", "py-1"))
+            s = client.session_create("PY-LOT", "stall-1")
+            self.assertEqual((s.location_id, s.resource_id), ("PY-LOT", "stall-1"))
+            self.assertIsNotNone(s.start_time)
+            with self.assertRaises(coord.CoordError) as cm:
+                client.session_create("PY-LOT")
+            self.assertEqual((cm.exception.status_name, cm.exception.http_status),
+                             ("COORD_ERR_SESSION_ACTIVE", 409))
+            self.assertEqual(client.session_get("PY-LOT", s.id).id, s.id)
+            gate = client.session_create("PY-GATE")
+            self.assertEqual(gate.redemption_info.barcode_format, "aztec")
+            redeemed = client.test_simulate_redemption("PY-GATE", gate.id, 60)
+            self.assertEqual(redeemed.billing_info.cost, coord.Money(200, "USD"))
+            waited = client.session_wait("PY-GATE", gate.id, coord.WAIT_ENDED, 5000, 50)
+            self.assertEqual(waited.end_time, redeemed.end_time)
+            mine = client.session_list_user()
+            self.assertEqual([x.id for x in mine], [s.id, gate.id])
+            self.assertEqual(coord.find_active(mine).id, s.id)
+            self.assertEqual(len(client.session_list_location("PY-LOT")), 1)
+            self.assertTrue(client.barcode_create().barcode_data.startswith("COORD-USER-"))
+        self.assertEqual([x.id for x in coord.decode_session_list('[{"id": 3}, {"id": 4}]')],
+                         [3, 4])
+        with self.assertRaises(coord.CoordError) as cm:
+            coord.decode_session_list('[{"id": 3}, {}]')
+        self.assertEqual(cm.exception.detail, "field [1].id: missing")
 
     def test_bad_arguments_and_closed_client(self):
         with self.assertRaises(coord.CoordError) as cm:

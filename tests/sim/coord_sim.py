@@ -33,8 +33,13 @@ API routes (base path /v1/access/parking)
 -----------------------------------------
 Every API route needs exactly one query parameter access_key equal to an
 accepted key, otherwise: 403 {"code": 403, "message": "access key missing or
-invalid"}. Routing happens first (unknown route 404, wrong method 405), then
-the key is checked, then the route's own parameters. Path segments are
+invalid"}. Every route except create_jwt is a user call: it also needs
+"Authorization: Bearer <token>" with a token from create_jwt (or
+/_sim/tokens), unexpired and signed by this process, otherwise: 401 {"code":
+401, "message": "bearer token missing, invalid or expired"}. Routing happens
+first (unknown route 404, wrong method 405), then the key, then the token,
+then the route's own parameters. A user sees only their own sessions: another
+user's session is 404 "session not found". Path segments are
 percent-decoded one by one after the raw path is split on "/" (so
 "a%2F..%2Fb%3Fx%3D1" is the location id "a/../b?x=1"); the query is parsed
 from the raw request target.
@@ -47,9 +52,43 @@ PUT /v1/access/parking/{location_id}/session/{session_id}/end
          (redemption_info); end it at the gate"}   gate-controlled session
     409  {"code": 4091, "message": "session already ended"}
 
+POST /v1/access/parking/{location_id}/session   body {} or {"resource_id": "..."}
+    200  the new session: start_time now, or (gate-controlled location)
+         redemption_info and no start_time until redeemed
+    400  {"code": 400, ...}   body not a JSON object, unknown field, bad type
+    404  {"code": 404, "message": "location not found"}   (seed it with /_sim/locations)
+    409  {"code": 4092, "message": "user already has an active session at this
+         location"}   the user has a session without end_time there
+
 GET /v1/access/parking/{location_id}/session/{session_id}
-    200  the session as it is now
-    400  session_id is not a decimal int64;  404  unknown location or session
+    200  the session;  400 bad session_id;  404 "session not found"
+
+GET /v1/access/parking/{location_id}/session
+    200  [the user's sessions at the location, oldest first];  404 "location not found"
+
+GET /v1/access/parking/session
+    200  [the user's sessions at every location, in creation order]
+
+POST /v1/access/parking/barcode   body {} (Coord never published it)
+    200  {"data": "COORD-USER-<user_id>", "format": "aztec"};  400 unknown field
+
+POST /v1/access/parking/testing/{location_id}/{session_id}/simulate_redemption
+    body {"duration_m": 0..527040}: the user checked in at the gate now and
+    out duration_m minutes later; start_time, end_time and the bill are set
+    at once.
+    200  the session, ended and billed
+    400  {"code": 400, ...}    missing or bad duration_m, bad session_id
+    400  {"code": 4002, "message": "session has no redemption_info: nothing to redeem"}
+    403  {"code": 4031, "message": "simulate_redemption is only for test users"}
+         (a token from /_sim/tokens with "test_user": false)
+    404  "session not found";  409 {"code": 4091, ...} already ended
+
+POST /v1/users/testing/create_jwt   (Users API: access key only, no token)
+    body {"email": "a@b.c", "external_uid": "..."} (email required, 3..254
+    bytes, one "@"); the same e-mail (any case) is always the same user, id
+    uuid5(NAMESPACE_URL, "coord-sim:user:" + lower-case e-mail), a test user.
+    200  {"jwt_token": "<header>.<claims>.<HS256 signature>"}, valid one hour
+    400  {"code": 400, ...}   missing or bad email, unknown field
 
 Any other path: 404 {"code": 404, "message": "no such route"}; a known path
 with another method: 405 {"code": 405, ...} with an Allow header.
@@ -86,6 +125,12 @@ POST   /_sim/sessions      {"location_id": "L", "user_id": "...",
                            setting; a gate-controlled session has no
                            start_time unless start_minutes_ago is given;
                            "ended": true ends it now, with billing.
+POST   /_sim/tokens        {"email": E | "user_id": U, "external_uid": X,
+                           "test_user": true, "expires_in": 3600}: a token
+                           without the API (e.g. for the seeded sessions'
+                           DEFAULT user_id, or already expired with a
+                           negative expires_in); 200 {"jwt_token", "user_id",
+                           "email"}
 GET    /_sim/stats         {"connections": N, "requests": M, "api_requests",
                            "control_requests", "api_connections"}, counted
                            since start or the last reset
@@ -146,6 +191,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import base64
+import hashlib
+import hmac
+import itertools
 import json
 import os
 import re
@@ -157,6 +206,7 @@ import sys
 import threading
 import time
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -185,6 +235,20 @@ MSG_NO_SESSION = "session not found"
 MSG_PHYSICAL_CHECKOUT = ("session checkout is controlled physically "
                          "(redemption_info); end it at the gate")
 MSG_ALREADY_ENDED = "session already ended"
+
+# Session lifecycle (issue 3): users, tokens and the calls made as a user.
+USERS_PREFIX = "/v1/users"
+TOKEN_LIFETIME_SECONDS = 3600
+MAX_EMAIL_LENGTH = 254
+MAX_REDEMPTION_MINUTES = 527040           # 366 days
+CODE_NOT_GATE_CONTROLLED = 4002
+CODE_NOT_TEST_USER = 4031
+CODE_SESSION_ACTIVE = 4092
+MSG_BAD_TOKEN = "bearer token missing, invalid or expired"
+MSG_NO_LOCATION = "location not found"
+MSG_SESSION_ACTIVE = "user already has an active session at this location"
+MSG_NOT_GATE_CONTROLLED = "session has no redemption_info: nothing to redeem"
+MSG_NOT_TEST_USER = "simulate_redemption is only for test users"
 
 
 # --------------------------------------------------------------------------
@@ -244,6 +308,33 @@ def compute_cost(hourly_rate: int, start_ms: int, end_ms: int) -> int:
 
 
 # --------------------------------------------------------------------------
+# Users and tokens
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    email: str
+    external_uid: Optional[str] = None
+    test_user: bool = True
+
+
+def user_id_for(email: str) -> str:
+    """The same e-mail (any case) is always the same user."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "coord-sim:user:" + email.lower()))
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(str(exc))
+
+
+# --------------------------------------------------------------------------
 # Model
 
 @dataclass
@@ -257,6 +348,7 @@ class Session:
     barcode: Optional[str] = None       # set for gate-controlled sessions
     amount: Optional[int] = None        # set once ended
     currency: Optional[str] = None
+    seq: int = 0                        # creation order across locations
 
     @property
     def gate_controlled(self) -> bool:
@@ -272,6 +364,11 @@ class Session:
         self.end_ms = at_ms
         self.amount = compute_cost(location.hourly_rate, self.start_ms, at_ms)
         self.currency = location.currency
+
+    def redeem(self, location: "Location", at_ms: int, duration_m: int) -> None:
+        """Checked in at the gate at at_ms, out duration_m minutes later."""
+        self.start_ms = at_ms
+        self.end(location, at_ms + duration_m * 60_000)
 
 
 @dataclass
@@ -290,12 +387,12 @@ class Location:
                 "cost_pending": self.cost_pending}
 
     def add_session(self, user_id: str, resource_id: Optional[str],
-                    start_ms: Optional[int], gate_controlled: bool) -> Session:
+                    start_ms: Optional[int], gate_controlled: bool, seq: int = 0) -> Session:
         session_id = self.next_session_id
         self.next_session_id += 1
         barcode = f"COORD-{self.location_id}-{session_id}" if gate_controlled else None
         session = Session(session_id, self.location_id, user_id, resource_id,
-                          start_ms=start_ms, barcode=barcode)
+                          start_ms=start_ms, barcode=barcode, seq=seq)
         self.sessions[session_id] = session
         return session
 
@@ -580,6 +677,7 @@ class SimState:
 
     def __init__(self, access_keys: List[str]):
         self.access_keys = frozenset(access_keys)
+        self.token_secret = os.urandom(32)  # signs test tokens; kept across resets
         self.lock = threading.Lock()
         self.stopping = threading.Event()   # set on server shutdown
         self.generation = 0                 # bumped by every reset
@@ -587,6 +685,7 @@ class SimState:
 
     def _clear(self) -> None:
         self.locations: Dict[str, Location] = {}
+        self.session_seq = itertools.count(1)
         self.fault: Optional[ArmedFault] = None
         self.last_request: Optional[Dict[str, Any]] = None
         self.counters = dict.fromkeys(("connections", "requests", "api_requests",
@@ -677,17 +776,15 @@ class SimState:
             elif not gate:
                 start = now
             session = location.add_session(fields.get("user_id", DEFAULT_USER_ID),
-                                           fields.get("resource_id"), start, gate)
+                                           fields.get("resource_id"), start, gate,
+                                           next(self.session_seq))
             if fields.get("ended", False):
                 session.end(location, now)
             return render_session(session, location)
 
-    def end_session(self, location_id: str, session_id: int) -> Dict[str, Any]:
+    def end_session(self, location_id: str, session_id: int, user: "User") -> Dict[str, Any]:
         with self.lock:
-            location = self.locations.get(location_id)
-            session = location.sessions.get(session_id) if location else None
-            if session is None:
-                raise ApiError(404, 404, MSG_NO_SESSION)
+            location, session = self._user_session(location_id, session_id, user)
             if session.gate_controlled:
                 raise ApiError(400, CODE_PHYSICAL_CHECKOUT, MSG_PHYSICAL_CHECKOUT)
             if session.ended:
@@ -695,13 +792,98 @@ class SimState:
             session.end(location, now_ms())
             return render_session(session, location)
 
-    def get_session(self, location_id: str, session_id: int) -> Dict[str, Any]:
+    # users and their calls (issue 3) -------------------------------------
+
+    def _user_session(self, location_id: str, session_id: int,
+                      user: "User") -> Tuple[Location, Session]:
+        """The user's session, or 404: other users' sessions are invisible."""
+        location = self.locations.get(location_id)
+        session = location.sessions.get(session_id) if location else None
+        if session is None or session.user_id != user.user_id:
+            raise ApiError(404, 404, MSG_NO_SESSION)
+        return location, session
+
+    def _known_location(self, location_id: str) -> Location:
+        location = self.locations.get(location_id)
+        if location is None:
+            raise ApiError(404, 404, MSG_NO_LOCATION)
+        return location
+
+    def open_session(self, location_id: str, user: "User",
+                     resource_id: Optional[str]) -> Dict[str, Any]:
         with self.lock:
-            location = self.locations.get(location_id)
-            session = location.sessions.get(session_id) if location else None
-            if session is None:
-                raise ApiError(404, 404, MSG_NO_SESSION)
+            location = self._known_location(location_id)
+            if any(s.user_id == user.user_id and not s.ended
+                   for s in location.sessions.values()):
+                raise ApiError(409, CODE_SESSION_ACTIVE, MSG_SESSION_ACTIVE)
+            gate = location.gate_controlled
+            session = location.add_session(user.user_id, resource_id,
+                                           None if gate else now_ms(), gate,
+                                           next(self.session_seq))
             return render_session(session, location)
+
+    def get_session(self, location_id: str, session_id: int, user: "User") -> Dict[str, Any]:
+        with self.lock:
+            location, session = self._user_session(location_id, session_id, user)
+            return render_session(session, location)
+
+    def location_sessions(self, location_id: str, user: "User") -> List[Dict[str, Any]]:
+        with self.lock:
+            location = self._known_location(location_id)
+            return [render_session(s, location) for s in location.sessions.values()
+                    if s.user_id == user.user_id]
+
+    def user_sessions(self, user: "User") -> List[Dict[str, Any]]:
+        with self.lock:
+            mine = [(s, location) for location in self.locations.values()
+                    for s in location.sessions.values() if s.user_id == user.user_id]
+            mine.sort(key=lambda pair: pair[0].seq)
+            return [render_session(s, location) for s, location in mine]
+
+    def simulate_redemption(self, location_id: str, session_id: int, user: "User",
+                            duration_m: int) -> Dict[str, Any]:
+        with self.lock:
+            if not user.test_user:
+                raise ApiError(403, CODE_NOT_TEST_USER, MSG_NOT_TEST_USER)
+            location, session = self._user_session(location_id, session_id, user)
+            if not session.gate_controlled:
+                raise ApiError(400, CODE_NOT_GATE_CONTROLLED, MSG_NOT_GATE_CONTROLLED)
+            if session.ended:
+                raise ApiError(409, CODE_ALREADY_ENDED, MSG_ALREADY_ENDED)
+            session.redeem(location, now_ms(), duration_m)
+            return render_session(session, location)
+
+    # tokens: HS256 JWTs signed with this process's secret -------------------
+
+    def issue_token(self, user: "User", lifetime_s: float = TOKEN_LIFETIME_SECONDS) -> str:
+        now = int(time.time())
+        claims = {"sub": user.user_id, "email": user.email, "test": user.test_user,
+                  "iat": now, "exp": now + int(lifetime_s)}
+        if user.external_uid is not None:
+            claims["external_uid"] = user.external_uid
+        signing_input = (b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." +
+                         b64url(json.dumps(claims, separators=(",", ":")).encode()))
+        return signing_input + "." + b64url(self._sign(signing_input))
+
+    def _sign(self, signing_input: str) -> bytes:
+        return hmac.new(self.token_secret, signing_input.encode(), hashlib.sha256).digest()
+
+    def authenticate(self, authorization: Optional[str]) -> "User":
+        """The user of an "Authorization: Bearer <JWT>" header, or 401."""
+        scheme, _, token = (authorization or "").partition(" ")
+        parts = token.strip().split(".")
+        if scheme.lower() != "bearer" or len(parts) != 3:
+            raise ApiError(401, 401, MSG_BAD_TOKEN)
+        try:
+            signature = b64url_decode(parts[2])
+            claims = json.loads(b64url_decode(parts[1]))
+        except ValueError:
+            raise ApiError(401, 401, MSG_BAD_TOKEN)
+        if not hmac.compare_digest(signature, self._sign(parts[0] + "." + parts[1])) \
+                or not isinstance(claims, dict) or claims.get("exp", 0) <= time.time():
+            raise ApiError(401, 401, MSG_BAD_TOKEN)
+        return User(claims["sub"], claims["email"], claims.get("external_uid"),
+                    bool(claims.get("test")))
 
 
 # --------------------------------------------------------------------------
@@ -789,6 +971,7 @@ class Request:
     headers: Dict[str, str]     # lower-case names
     body: bytes
     params: Dict[str, str] = field(default_factory=dict)   # from the route pattern
+    user: Optional[User] = None                             # set by user_call
 
     def to_json(self) -> Dict[str, Any]:
         return {"method": self.method, "target": self.target, "path": self.path,
@@ -856,23 +1039,87 @@ class Router:
 # --------------------------------------------------------------------------
 # API handlers
 
+def user_call(handler: Handler) -> Handler:
+    """A call made as a user: needs a valid bearer token (401 otherwise),
+    checked after the access key and before the route's own parameters."""
+    def authenticated(state: SimState, request: Request) -> Reply:
+        request.user = state.authenticate(request.headers.get("authorization"))
+        return handler(state, request)
+    return authenticated
+
+
+def session_params(request: Request) -> Tuple[str, int]:
+    return (request.params["location_id"],
+            parse_int64(request.params["session_id"], "session_id"))
+
+
+@user_call
 def api_end_session(state: SimState, request: Request) -> Reply:
-    session_id = parse_int64(request.params["session_id"], "session_id")
-    return json_reply(state.end_session(request.params["location_id"], session_id))
+    return json_reply(state.end_session(*session_params(request), request.user))
 
 
+@user_call
+def api_create_session(state: SimState, request: Request) -> Reply:
+    fields = check_fields(parse_json_object(request.body), {"resource_id": v_str()})
+    return json_reply(state.open_session(request.params["location_id"], request.user,
+                                         fields.get("resource_id")))
+
+
+@user_call
 def api_get_session(state: SimState, request: Request) -> Reply:
-    session_id = parse_int64(request.params["session_id"], "session_id")
-    return json_reply(state.get_session(request.params["location_id"], session_id))
+    return json_reply(state.get_session(*session_params(request), request.user))
+
+
+@user_call
+def api_location_sessions(state: SimState, request: Request) -> Reply:
+    return json_reply(state.location_sessions(request.params["location_id"], request.user))
+
+
+@user_call
+def api_user_sessions(state: SimState, request: Request) -> Reply:
+    return json_reply(state.user_sessions(request.user))
+
+
+@user_call
+def api_create_barcode(state: SimState, request: Request) -> Reply:
+    check_fields(parse_json_object(request.body), {})
+    return json_reply({"data": f"COORD-USER-{request.user.user_id}",
+                       "format": BARCODE_FORMAT})
+
+
+@user_call
+def api_simulate_redemption(state: SimState, request: Request) -> Reply:
+    fields = check_fields(parse_json_object(request.body),
+                          {"duration_m": v_int(0, MAX_REDEMPTION_MINUTES)},
+                          required=("duration_m",))
+    return json_reply(state.simulate_redemption(*session_params(request), request.user,
+                                                fields["duration_m"]))
+
+
+def v_email(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not 3 <= len(value) <= MAX_EMAIL_LENGTH \
+            or not re.fullmatch(r"[^@\s]+@[^@\s]+", value):
+        raise bad_request(f"{name} must be an e-mail address")
+    return value
+
+
+def api_create_jwt(state: SimState, request: Request) -> Reply:
+    fields = check_fields(parse_json_object(request.body),
+                          {"email": v_email, "external_uid": v_str()}, required=("email",))
+    user = User(user_id_for(fields["email"]), fields["email"], fields.get("external_uid"))
+    return json_reply({"jwt_token": state.issue_token(user)})
 
 
 API_ROUTER = Router([
     route("PUT", API_PREFIX + "/{location_id}/session/{session_id}/end", api_end_session),
+    route("POST", API_PREFIX + "/{location_id}/session", api_create_session),
+    route("GET", API_PREFIX + "/{location_id}/session", api_location_sessions),
     route("GET", API_PREFIX + "/{location_id}/session/{session_id}", api_get_session),
-    # Still to come: POST {location_id}/session, GET {location_id}/session,
-    # GET /session, POST /barcode,
-    # POST /testing/{location_id}/{session_id}/simulate_redemption,
-    # POST /v1/users/testing/create_jwt.
+    route("GET", API_PREFIX + "/session", api_user_sessions),
+    route("POST", API_PREFIX + "/barcode", api_create_barcode),
+    route("POST", API_PREFIX + "/testing/{location_id}/{session_id}/simulate_redemption",
+          api_simulate_redemption),
+    route("POST", USERS_PREFIX + "/testing/create_jwt", api_create_jwt),
 ])
 
 
@@ -919,6 +1166,23 @@ def ctl_create_session(state: SimState, request: Request) -> Reply:
     return json_reply(state.create_session(fields))
 
 
+TOKEN_FIELDS: Dict[str, Validator] = {
+    "email": v_email, "user_id": v_str(), "external_uid": v_str(), "test_user": v_bool,
+    "expires_in": v_number(minimum=-1e9),
+}
+
+
+def ctl_issue_token(state: SimState, request: Request) -> Reply:
+    fields = check_fields(parse_json_object(request.body), TOKEN_FIELDS)
+    if "email" not in fields and "user_id" not in fields:
+        raise bad_request("give email or user_id")
+    user_id = fields.get("user_id") or user_id_for(fields["email"])
+    user = User(user_id, fields.get("email", f"{user_id}@sim.invalid"),
+                fields.get("external_uid"), fields.get("test_user", True))
+    token = state.issue_token(user, fields.get("expires_in", TOKEN_LIFETIME_SECONDS))
+    return json_reply({"jwt_token": token, "user_id": user.user_id, "email": user.email})
+
+
 def ctl_stats(state: SimState, request: Request) -> Reply:
     return json_reply(state.stats())
 
@@ -956,6 +1220,7 @@ CONTROL_ROUTER = Router([
     route("POST", CONTROL_PREFIX + "/reset", ctl_reset),
     route("POST", CONTROL_PREFIX + "/locations", ctl_upsert_location),
     route("POST", CONTROL_PREFIX + "/sessions", ctl_create_session),
+    route("POST", CONTROL_PREFIX + "/tokens", ctl_issue_token),
     route("GET", CONTROL_PREFIX + "/stats", ctl_stats),
     route("GET", CONTROL_PREFIX + "/last_request", ctl_last_request),
     route("GET", CONTROL_PREFIX + "/fault", ctl_get_fault),

@@ -61,6 +61,16 @@ class SimTestCase(unittest.TestCase):
 
     def setUp(self):
         self.assertEqual(self.control("POST", "/_sim/reset"), (200, {}))
+        # sessions are user transactions: seeded sessions belong to DEFAULT_USER_ID
+        self.token = self.issue_token(user_id=coord_sim.DEFAULT_USER_ID)
+
+    def issue_token(self, **fields):
+        status, body = self.control("POST", "/_sim/tokens", fields)
+        self.assertEqual(status, 200, body)
+        return body["jwt_token"]
+
+    def auth(self, token):
+        return {} if token is None else {"Authorization": f"Bearer {token}"}
 
     def connect(self, timeout=5):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -79,9 +89,16 @@ class SimTestCase(unittest.TestCase):
     def control(self, method, path, body=None, conn=None):
         return self.request(method, path, body, conn)
 
-    def end(self, location, session, key=KEY, conn=None):
+    def end(self, location, session, key=KEY, conn=None, token=""):
         query = "" if key is None else f"?access_key={key}"
-        return self.request("PUT", f"{BASE}/{location}/session/{session}/end{query}", conn=conn)
+        return self.request("PUT", f"{BASE}/{location}/session/{session}/end{query}", conn=conn,
+                            headers=self.auth(self.token if token == "" else token))
+
+    def api(self, method, path, body=None, token="", key=KEY):
+        """An API call as the test's user (token "" = self.token, None = none)."""
+        sep = "&" if "?" in path else "?"
+        return self.request(method, f"{path}{sep}access_key={key}", body,
+                            headers=self.auth(self.token if token == "" else token))
 
     def new_session(self, **fields):
         status, body = self.control("POST", "/_sim/sessions", fields)
@@ -182,6 +199,148 @@ class EndSessionTest(SimTestCase):
         self.assertEqual(self.request("GET", "/_sim/nope")[0], 404)
 
 
+class LifecycleTest(SimTestCase):
+    """The user calls of issue 3: tokens, create, get, lists, barcode, redemption."""
+
+    def setUp(self):
+        super().setUp()
+        self.control("POST", "/_sim/locations", {"location_id": "L1", "hourly_rate": 350})
+        self.control("POST", "/_sim/locations", {"location_id": "G", "gate_controlled": True})
+        self.token = self.create_jwt("Kiosk@Example.com")
+
+    def create_jwt(self, email, **extra):
+        status, body = self.request("POST", f"/v1/users/testing/create_jwt?access_key={KEY}",
+                                    {"email": email, **extra})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(set(body), {"jwt_token"})
+        return body["jwt_token"]
+
+    def create(self, location, body=None, token=""):
+        return self.api("POST", f"{BASE}/{location}/session", body, token=token)
+
+    def test_create_jwt(self):
+        token = self.create_jwt("a@b.c", external_uid="1234")
+        self.assertEqual(len(token.split(".")), 3)
+        claims = json.loads(coord_sim.b64url_decode(token.split(".")[1]))
+        self.assertEqual(claims["sub"], coord_sim.user_id_for("a@b.c"))
+        self.assertEqual(claims["external_uid"], "1234")
+        self.assertEqual(claims["exp"] - claims["iat"], 3600)
+        # the same e-mail in any case is the same user
+        status, first = self.create("L1", token=self.create_jwt("kiosk@example.COM"))
+        self.assertEqual(status, 200, first)
+        self.assertEqual(first["user_id"], coord_sim.user_id_for("kiosk@example.com"))
+        target = "/v1/users/testing/create_jwt"
+        for body in ({}, {"email": "no-at-sign"}, {"email": 7}, {"email": "a@b.c", "x": 1},
+                     {"email": "a@b.c", "external_uid": 5}, "[]", "{"):
+            status, reply = self.request("POST", f"{target}?access_key={KEY}", body)
+            self.assertEqual((status, reply["code"]), (400, 400), body)
+        self.assertEqual(self.request("POST", f"{target}?access_key=wrong", {"email": "a@b.c"}),
+                         (403, {"code": 403, "message": coord_sim.MSG_BAD_KEY}))
+        self.assertEqual(self.request("GET", f"{target}?access_key={KEY}")[0], 405)
+
+    def test_token_required_on_every_user_call(self):
+        unauthorized = (401, {"code": 401, "message": coord_sim.MSG_BAD_TOKEN})
+        header, claims, signature = self.token.split(".")
+        forged = coord_sim.b64url(json.dumps({"sub": "someone-else", "email": "x@y.z",
+                                              "exp": 9999999999}).encode())
+        expired = self.issue_token(email="kiosk@example.com", expires_in=-1)
+        calls = [("PUT", f"{BASE}/L1/session/1/end"), ("POST", f"{BASE}/L1/session"),
+                 ("GET", f"{BASE}/L1/session/1"), ("GET", f"{BASE}/L1/session"),
+                 ("GET", f"{BASE}/session"), ("POST", f"{BASE}/barcode"),
+                 ("POST", f"{BASE}/testing/L1/1/simulate_redemption")]
+        for method, path in calls:
+            for token in (None, "garbage", f"{header}.{forged}.{signature}", expired):
+                self.assertEqual(self.api(method, path, token=token), unauthorized,
+                                 (method, path, token))
+        # the key is checked before the token
+        self.assertEqual(self.api("GET", f"{BASE}/session", token=None, key="wrong")[0], 403)
+        self.assertEqual(self.request("GET", f"{BASE}/session?access_key={KEY}",
+                                      headers={"Authorization": f"Basic {self.token}"}),
+                         unauthorized)
+
+    def test_create_one_active_per_user_and_location(self):
+        status, created = self.create("L1", {"resource_id": "stall-3"})
+        self.assertEqual(status, 200, created)
+        self.assertEqual((created["id"], created["location_id"], created["resource_id"]),
+                         (1, "L1", "stall-3"))
+        self.assertRegex(created["start_time"], TIME_RE)
+        self.assertNotIn("end_time", created)
+        self.assertNotIn("redemption_info", created)
+        self.assertEqual(self.create("L1"), (409, {"code": 4092,
+                                                   "message": coord_sim.MSG_SESSION_ACTIVE}))
+        # another user, or another location, is not affected
+        self.assertEqual(self.create("L1", token=self.create_jwt("other@example.com"))[0], 200)
+        self.assertEqual(self.create("G")[0], 200)
+        self.assertEqual(self.end("L1", 1, token=self.token)[0], 200)
+        status, again = self.create("L1")
+        self.assertEqual((status, again["id"]), (200, 3))
+        self.assertEqual(self.create("nowhere"),
+                         (404, {"code": 404, "message": coord_sim.MSG_NO_LOCATION}))
+        for body in ({"resource_id": 5}, {"resource_id": ""}, {"x": 1}, "[]"):
+            self.assertEqual(self.create("L1", body)[0], 400, body)
+
+    def test_gate_controlled_flow(self):
+        status, created = self.create("G")
+        self.assertEqual(status, 200, created)
+        self.assertNotIn("start_time", created)
+        self.assertEqual(created["redemption_info"],
+                         {"barcode": {"data": "COORD-G-1", "format": "aztec"}})
+        self.assertEqual(self.end("G", 1, token=self.token)[1]["code"], 4001)
+        redeem = f"{BASE}/testing/G/1/simulate_redemption"
+        for body in ({}, {"duration_m": -1}, {"duration_m": 1.5}, {"duration_m": "5"},
+                     {"duration_m": 527041}, {"duration_m": 5, "x": 1}):
+            self.assertEqual(self.api("POST", redeem, body)[0], 400, body)
+        status, redeemed = self.api("POST", redeem, {"duration_m": 95})
+        self.assertEqual(status, 200, redeemed)
+        self.assertEqual(redeemed["billing_info"], {"cost": {"amount": 317, "currency": "USD"}})
+        start = time.strptime(redeemed["start_time"][:19], "%Y-%m-%dT%H:%M:%S")
+        end = time.strptime(redeemed["end_time"][:19], "%Y-%m-%dT%H:%M:%S")
+        self.assertEqual(time.mktime(end) - time.mktime(start), 95 * 60)
+        self.assertEqual(self.api("GET", f"{BASE}/G/session/1")[1], redeemed)
+        self.assertEqual(self.api("POST", redeem, {"duration_m": 1}),
+                         (409, {"code": 4091, "message": coord_sim.MSG_ALREADY_ENDED}))
+        # not gate-controlled, another user's, unknown, not a test user
+        self.create("L1")
+        self.assertEqual(self.api("POST", f"{BASE}/testing/L1/1/simulate_redemption",
+                                  {"duration_m": 1}),
+                         (400, {"code": 4002, "message": coord_sim.MSG_NOT_GATE_CONTROLLED}))
+        other = self.create_jwt("other@example.com")
+        self.assertEqual(self.api("POST", redeem, {"duration_m": 1}, token=other)[0], 404)
+        self.assertEqual(self.api("POST", f"{BASE}/testing/G/9/simulate_redemption",
+                                  {"duration_m": 1})[0], 404)
+        real = self.issue_token(email="real@example.com", test_user=False)
+        self.create("G", token=real)
+        self.assertEqual(self.api("POST", f"{BASE}/testing/G/2/simulate_redemption",
+                                  {"duration_m": 1}, token=real),
+                         (403, {"code": 4031, "message": coord_sim.MSG_NOT_TEST_USER}))
+
+    def test_get_and_lists_show_only_the_users_sessions(self):
+        other = self.create_jwt("other@example.com")
+        self.control("POST", "/_sim/locations", {"location_id": "L2"})
+        self.assertEqual(self.api("GET", f"{BASE}/L1/session"), (200, []))
+        self.assertEqual(self.api("GET", f"{BASE}/session"), (200, []))
+        first = self.create("L2")[1]            # L2 #1, mine
+        self.create("L1", token=other)          # L1 #1, other's
+        second = self.create("L1")[1]           # L1 #2, mine
+        self.assertEqual(self.api("GET", f"{BASE}/L1/session/2"), (200, second))
+        self.assertEqual(self.api("GET", f"{BASE}/L1/session/1")[0], 404)
+        self.assertEqual(self.api("GET", f"{BASE}/L1/session/x")[0], 400)
+        self.assertEqual(self.api("GET", f"{BASE}/L1/session"), (200, [second]))
+        self.assertEqual(self.api("GET", f"{BASE}/session"), (200, [first, second]))
+        self.assertEqual(self.api("GET", f"{BASE}/nowhere/session")[0], 404)
+        status, ended = self.end("L1", 2, token=self.token)
+        third = self.create("L1")[1]
+        self.assertEqual(self.api("GET", f"{BASE}/L1/session"), (200, [ended, third]))
+
+    def test_barcode(self):
+        status, body = self.api("POST", f"{BASE}/barcode", {})
+        user = coord_sim.user_id_for("kiosk@example.com")
+        self.assertEqual((status, body), (200, {"data": f"COORD-USER-{user}", "format": "aztec"}))
+        self.assertEqual(self.api("POST", f"{BASE}/barcode")[0], 200)    # empty body
+        self.assertEqual(self.api("POST", f"{BASE}/barcode", {"format": "qr"})[0], 400)
+        self.assertEqual(self.api("GET", f"{BASE}/barcode")[0], 405)
+
+
 class ControlTest(SimTestCase):
     def test_keep_alive_and_stats(self):
         conn = self.connect()
@@ -189,8 +348,9 @@ class ControlTest(SimTestCase):
             self.assertEqual(self.end("x", 1, conn=conn)[0], 404)
         status, stats = self.control("GET", "/_sim/stats", conn=conn)
         self.assertEqual(status, 200)
-        self.assertEqual(stats, {"connections": 1, "requests": 4, "api_requests": 3,
-                                 "control_requests": 1, "api_connections": 1})
+        # setUp's token request adds one connection and one control request
+        self.assertEqual(stats, {"connections": 2, "requests": 5, "api_requests": 3,
+                                 "control_requests": 2, "api_connections": 1})
 
     def test_last_request(self):
         self.assertEqual(self.control("GET", "/_sim/last_request")[0], 404)
@@ -271,7 +431,8 @@ class HardeningFaultTest(SimTestCase):
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         self.addCleanup(sock.close)
         sock.sendall(f"PUT {BASE}/{location}/session/{session}/end?access_key={KEY} HTTP/1.1\r\n"
-                     f"Host: x\r\nContent-Length: 0\r\n".encode() + extra + b"\r\n")
+                     f"Host: x\r\nContent-Length: 0\r\nAuthorization: Bearer {self.token}\r\n"
+                     .encode() + extra + b"\r\n")
         data = b""
         while True:
             piece = sock.recv(65536)
@@ -281,12 +442,12 @@ class HardeningFaultTest(SimTestCase):
 
     def test_get_session(self):
         self.new_session(location_id="L1", start_minutes_ago=30)
-        status, body = self.request("GET", f"{BASE}/L1/session/1?access_key={KEY}")
+        status, body = self.api("GET", f"{BASE}/L1/session/1")
         self.assertEqual((status, "end_time" in body), (200, False))
         self.end("L1", 1)
-        status, body = self.request("GET", f"{BASE}/L1/session/1?access_key={KEY}")
+        status, body = self.api("GET", f"{BASE}/L1/session/1")
         self.assertEqual((status, body["billing_info"]["cost"]["amount"]), (200, 100))
-        self.assertEqual(self.request("GET", f"{BASE}/L1/session/2?access_key={KEY}")[0], 404)
+        self.assertEqual(self.api("GET", f"{BASE}/L1/session/2")[0], 404)
 
     def test_accept_close(self):
         self.arm(mode="accept_close")

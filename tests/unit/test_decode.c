@@ -470,6 +470,264 @@ static void reserved_bytes_are_zero(void **state)
     assert_int_equal(offsetof(coord_session, reserved) + sizeof(s.reserved), sizeof(s));
 }
 
+/* ---- session lists, barcodes, tokens, request bodies (issue 3) ---- */
+
+static coord_status decode_list(const char *json, coord_session_list *list)
+{
+    detail[0] = '\0';
+    return coord_decode_session_list(json, strlen(json), list, detail, sizeof(detail));
+}
+
+static void list_of_zero_one_and_many(void **state)
+{
+    coord_session_list list;
+    char json[4096];
+    size_t n = 0;
+    (void)state;
+
+    assert_int_equal(decode_list("[]", &list), COORD_OK);
+    assert_int_equal(list.count, 0);
+    assert_null(list.sessions);
+    coord_session_list_free(&list);
+
+    assert_int_equal(decode_list(" [ {\"id\":9,\"location_id\":\"L\"} ]\n", &list), COORD_OK);
+    assert_int_equal(list.count, 1);
+    assert_int_equal(list.sessions[0].id, 9);
+    assert_string_equal(list.sessions[0].location_id, "L");
+    coord_session_list_free(&list);
+    assert_null(list.sessions);
+    assert_int_equal(list.count, 0);
+    coord_session_list_free(&list); /* twice is safe */
+
+    /* the spec's list answer, then 40 more: order is preserved */
+    n += (size_t)snprintf(json + n, sizeof(json) - n,
+                          "[{\"id\":1,\"start_time\":\"2018-04-12T00:14:20.292Z\","
+                          "\"end_time\":\"2018-04-12T04:10:13.456Z\","
+                          "\"user_id\":\"00000000-0000-0000-0000-000000000000\"},"
+                          "{\"id\":2,\"start_time\":\"2018-04-12T00:14:20.292Z\","
+                          "\"user_id\":\"00000000-0000-0000-0000-000000000000\"}");
+    for (int i = 3; i <= 42; i++)
+        n += (size_t)snprintf(json + n, sizeof(json) - n, ",{\"id\":%d}", i);
+    snprintf(json + n, sizeof(json) - n, "]");
+    assert_int_equal(decode_list(json, &list), COORD_OK);
+    assert_int_equal(list.count, 42);
+    for (uint32_t i = 0; i < list.count; i++)
+        assert_int_equal(list.sessions[i].id, (int64_t)i + 1);
+    assert_int_equal(list.sessions[0].has_end_time, 1);
+    assert_int_equal(list.sessions[0].end_time_ms, INT64_C(1523506213456));
+    assert_int_equal(list.sessions[1].has_end_time, 0);
+    assert_int_equal(list.sessions[1].start_time_ms, INT64_C(1523492060292));
+    coord_session_list_free(&list);
+}
+
+/* A malformed entry anywhere fails the whole list, names its index, and
+ * leaves a zeroed list (nothing to free). */
+static void assert_list_rejected(const char *json, coord_status want, const char *why)
+{
+    coord_session_list list;
+
+    memset(&list, 0xab, sizeof(list)); /* garbage in: zeroed out */
+
+    assert_int_equal(decode_list(json, &list), want);
+    assert_non_null(strstr(detail, why));
+    assert_null(list.sessions);
+    assert_int_equal(list.count, 0);
+    for (size_t i = 0; i < sizeof(list.reserved); i++)
+        assert_int_equal(list.reserved[i], 0);
+}
+
+static void list_names_the_malformed_entry(void **state)
+{
+    (void)state;
+    assert_list_rejected("[{\"id\":1},{\"id\":2},{\"id\":3},{\"id\":\"4\"},{\"id\":5}]",
+                         COORD_ERR_BAD_RESPONSE, "field [3].id: not a number");
+    assert_list_rejected("[{\"id\":1},{\"user_id\":\"u\"},{\"id\":3}]",
+                         COORD_ERR_BAD_RESPONSE, "field [1].id: missing");
+    assert_list_rejected("[{\"id\":1},{\"id\":2,\"billing_info\":{\"cost\":"
+                         "{\"amount\":1.5,\"currency\":\"USD\"}}},{\"id\":3}]",
+                         COORD_ERR_BAD_RESPONSE,
+                         "field [1].billing_info.cost.amount: not a whole number");
+    assert_list_rejected("[{\"id\":1},{\"id\":2,\"end_time\":\"yesterday\"}]",
+                         COORD_ERR_BAD_RESPONSE, "field [1].end_time: not an RFC 3339");
+    assert_list_rejected("[{\"id\":1},[],{\"id\":3}]", COORD_ERR_BAD_RESPONSE,
+                         "[1]: session is not a JSON object");
+    assert_list_rejected("[{\"id\":1},null]", COORD_ERR_BAD_RESPONSE,
+                         "[1]: session is not a JSON object");
+    assert_list_rejected("{\"id\":1}", COORD_ERR_BAD_RESPONSE, "not a JSON array");
+    assert_list_rejected("[{\"id\":1},", COORD_ERR_BAD_RESPONSE, "invalid JSON");
+    assert_list_rejected("[] []", COORD_ERR_BAD_RESPONSE, "bytes after the JSON value");
+    assert_list_rejected("", COORD_ERR_BAD_RESPONSE, "empty body");
+}
+
+static void list_length_is_bounded(void **state)
+{
+    size_t n = COORD_SESSION_LIST_MAX + 1, size = n * 9 + 3, at = 0;
+    char *json = malloc(size);
+    coord_session_list list;
+    (void)state;
+
+    assert_non_null(json);
+    json[at++] = '[';
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(json + at, size - at, "%s{\"id\":1}", i ? "," : "");
+    json[at++] = ']';
+    assert_int_equal(coord_decode_session_list(json, at, &list, detail, sizeof(detail)),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_non_null(strstr(detail, "more than 10000"));
+    assert_null(list.sessions);
+    /* exactly the maximum is fine */
+    json[at - 10] = ']';
+    assert_int_equal(coord_decode_session_list(json, at - 9, &list, detail, sizeof(detail)),
+                     COORD_OK);
+    assert_int_equal(list.count, COORD_SESSION_LIST_MAX);
+    coord_session_list_free(&list);
+    free(json);
+}
+
+static void find_active(void **state)
+{
+    coord_session_list list;
+    const coord_session *s = (const coord_session *)&list;
+    (void)state;
+
+    assert_int_equal(decode_list("[{\"id\":1,\"location_id\":\"A\",\"end_time\":"
+                                 "\"2018-04-12T04:10:13.456Z\"},{\"id\":2,\"location_id\":\"A\"},"
+                                 "{\"id\":3,\"location_id\":\"B\"}]", &list), COORD_OK);
+    assert_int_equal(coord_session_list_find_active(&list, NULL, &s), COORD_OK);
+    assert_int_equal(s->id, 2);
+    assert_int_equal(coord_session_list_find_active(&list, "B", &s), COORD_OK);
+    assert_int_equal(s->id, 3);
+    assert_ptr_equal(s, &list.sessions[2]);
+    assert_int_equal(coord_session_list_find_active(&list, "C", &s), COORD_ERR_NOT_FOUND);
+    assert_null(s);
+    assert_int_equal(coord_session_list_find_active(NULL, NULL, &s),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_session_list_find_active(&list, NULL, NULL),
+                     COORD_ERR_INVALID_ARGUMENT);
+    coord_session_list_free(&list);
+    /* an empty list has no active session */
+    assert_int_equal(coord_session_list_find_active(&list, NULL, &s), COORD_ERR_NOT_FOUND);
+    coord_session_list_free(NULL);
+}
+
+static void public_list_decode(void **state)
+{
+    coord_session_list list;
+    char d[64];
+    (void)state;
+
+    assert_int_equal(coord_session_list_decode("[{\"id\":4}]", 10, &list, d, sizeof(d)),
+                     COORD_OK);
+    assert_int_equal(list.count, 1);
+    assert_string_equal(d, "");
+    coord_session_list_free(&list);
+    assert_int_equal(coord_session_list_decode(NULL, 2, &list, d, sizeof(d)),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_session_list_decode("[]", 2, NULL, NULL, 0),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_session_list_decode("[{}]", 4, &list, d, sizeof(d)),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(d, "field [0].id: missing");
+}
+
+static void barcode_answer(void **state)
+{
+    coord_redemption_info b;
+    const char *ok = "{\"data\":\"COORD-USER-1\",\"format\":\"aztec\",\"new\":1}";
+    (void)state;
+
+    assert_int_equal(coord_decode_barcode(ok, strlen(ok), &b, detail, sizeof(detail)),
+                     COORD_OK);
+    assert_string_equal(b.barcode_data, "COORD-USER-1");
+    assert_string_equal(b.barcode_format, "aztec");
+    assert_int_equal(coord_decode_barcode("{\"data\":\"x\"}", 12, &b, detail, sizeof(detail)),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(detail, "field format: missing");
+    assert_string_equal(b.barcode_data, ""); /* zeroed on failure */
+    const char *wrong = "{\"data\":1,\"format\":\"aztec\"}";
+    assert_int_equal(coord_decode_barcode(wrong, strlen(wrong), &b, detail, sizeof(detail)),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(detail, "field data: not a string");
+    assert_int_equal(coord_decode_barcode("[]", 2, &b, detail, sizeof(detail)),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(detail, "barcode answer is not a JSON object");
+}
+
+static void jwt_answer(void **state)
+{
+    static const char ok[] = "{\"jwt_token\":\"eyJh.eyJz.c2ln\"}";
+    char token[16], small[8];
+    (void)state;
+
+    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, token, sizeof(token), detail,
+                                      sizeof(detail)), COORD_OK);
+    assert_string_equal(token, "eyJh.eyJz.c2ln");
+    /* too small for the caller's buffer: wiped, and the detail never quotes it */
+    memset(small, 'x', sizeof(small));
+    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, small, sizeof(small), detail,
+                                      sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(detail, "needs 15 bytes"));
+    assert_null(strstr(detail, "eyJ"));
+    for (size_t i = 0; i < sizeof(small); i++)
+        assert_int_equal(small[i], 0);
+
+    static const struct {
+        const char *json;
+        const char *why;
+    } bad[] = {
+        {"{}", "field jwt_token: missing"},
+        {"{\"jwt_token\":null}", "field jwt_token: not a string"},
+        {"{\"jwt_token\":42}", "field jwt_token: not a string"},
+        {"{\"jwt_token\":\"\"}", "field jwt_token: empty, too long or with control characters"},
+        {"{\"jwt_token\":\"a\\nb\"}", "control characters"},
+        {"[\"eyJh\"]", "create_jwt answer is not a JSON object"},
+        {"{\"jwt_token\":\"eyJh\"", "invalid JSON"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(coord_decode_jwt(bad[i].json, strlen(bad[i].json), token,
+                                          sizeof(token), detail, sizeof(detail)),
+                         COORD_ERR_BAD_RESPONSE);
+        assert_non_null(strstr(detail, bad[i].why));
+        assert_string_equal(token, "");
+    }
+}
+
+static void jwt_longer_than_any_bearer_token(void **state)
+{
+    size_t n = COORD_TOKEN_MAX + 32;
+    char *json = malloc(n), *token = malloc(COORD_TOKEN_MAX + 16);
+    (void)state;
+
+    assert_non_null(json);
+    assert_non_null(token);
+    memcpy(json, "{\"jwt_token\":\"", 14);
+    memset(json + 14, 'a', COORD_TOKEN_MAX);
+    memcpy(json + 14 + COORD_TOKEN_MAX, "\"}", 2);
+    assert_int_equal(coord_decode_jwt(json, 14 + COORD_TOKEN_MAX + 2, token,
+                                      COORD_TOKEN_MAX + 16, detail, sizeof(detail)),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_non_null(strstr(detail, "too long"));
+    free(json);
+    free(token);
+}
+
+static void encode_strings(void **state)
+{
+    static const char *const names[] = {"email", "external_uid", "resource_id"};
+    const char *values[] = {"a\"b\\c@d\xc3\xa9", NULL, "r/1"};
+    char *text;
+    (void)state;
+
+    text = coord_encode_strings(names, values, 3);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"email\":\"a\\\"b\\\\c@d\xc3\xa9\",\"resource_id\":\"r/1\"}");
+    coord_free(text);
+    text = coord_encode_strings(names, values + 1, 1); /* every value NULL */
+    assert_non_null(text);
+    assert_string_equal(text, "{}");
+    coord_free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +752,15 @@ int main(void)
         cmocka_unit_test(public_decode_checks_arguments),
         cmocka_unit_test(allocation_failure_is_out_of_memory),
         cmocka_unit_test(reserved_bytes_are_zero),
+        cmocka_unit_test(list_of_zero_one_and_many),
+        cmocka_unit_test(list_names_the_malformed_entry),
+        cmocka_unit_test(list_length_is_bounded),
+        cmocka_unit_test(find_active),
+        cmocka_unit_test(public_list_decode),
+        cmocka_unit_test(barcode_answer),
+        cmocka_unit_test(jwt_answer),
+        cmocka_unit_test(jwt_longer_than_any_bearer_token),
+        cmocka_unit_test(encode_strings),
     };
     return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }

@@ -172,6 +172,183 @@ static void get_session_request_and_its_loggable_path(void **state)
     coord_request_free(&req);
 }
 
+/* ---- session lifecycle requests (issue 3) ---- */
+
+#define Q "?access_key=sandbox-s3cr3t%2F%2B%26%3D"
+
+static void create_session_request(void **state)
+{
+    coord_request req;
+    (void)state;
+
+    assert_int_equal(coord_request_create_session(&req, &target, "LOT-9", NULL, detail,
+                                                  sizeof(detail)), COORD_OK);
+    assert_string_equal(req.method, "POST");
+    assert_string_equal(req.url, BASE "/LOT-9/session" Q);
+    assert_string_equal(req.body, "{}");
+    assert_int_equal(req.body_len, 2);
+    assert_ptr_equal(req.body, req.owned_body);
+    assert_string_equal(req.headers[1], "Content-Type: application/json");
+    coord_request_free(&req);
+    assert_null(req.owned_body);
+
+    /* cJSON escapes the resource id; the location is one escaped segment */
+    assert_int_equal(coord_request_create_session(&req, &target, "a/b", "stall \"7\"\\x",
+                                                  detail, sizeof(detail)), COORD_OK);
+    assert_string_equal(req.url, BASE "/a%2Fb/session" Q);
+    assert_string_equal(req.body, "{\"resource_id\":\"stall \\\"7\\\"\\\\x\"}");
+    assert_int_equal(req.body_len, strlen(req.body));
+    coord_request_free(&req);
+
+    assert_int_equal(coord_request_create_session(&req, &target, "L", "bad\nid", detail,
+                                                  sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(detail, "resource_id"));
+    assert_null(req.url);
+    assert_int_equal(coord_request_create_session(&req, &target, "", NULL, detail,
+                                                  sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(detail, "location_id"));
+}
+
+static void get_session_request(void **state)
+{
+    coord_request req;
+    (void)state;
+
+    assert_int_equal(coord_request_get_session(&req, &target, "L 1", INT64_MAX, detail,
+                                               sizeof(detail)), COORD_OK);
+    assert_string_equal(req.method, "GET");
+    assert_string_equal(req.url, BASE "/L%201/session/9223372036854775807" Q);
+    assert_null(req.body);
+    assert_int_equal(req.header_count, 1);
+    coord_request_free(&req);
+    assert_int_equal(coord_request_get_session(&req, &target, NULL, 1, detail, sizeof(detail)),
+                     COORD_ERR_INVALID_ARGUMENT);
+}
+
+static void list_requests(void **state)
+{
+    coord_target t = {BASE, KEY, "tok"};
+    coord_request req;
+    (void)state;
+
+    assert_int_equal(coord_request_list_sessions(&req, &t, "L?1", detail, sizeof(detail)),
+                     COORD_OK);
+    assert_string_equal(req.method, "GET");
+    assert_string_equal(req.url, BASE "/L%3F1/session" Q);
+    assert_string_equal(req.headers[1], "Authorization: Bearer tok");
+    coord_request_free(&req);
+    /* the user's sessions: GET {base}/session */
+    assert_int_equal(coord_request_list_sessions(&req, &t, NULL, detail, sizeof(detail)),
+                     COORD_OK);
+    assert_string_equal(req.url, BASE "/session" Q);
+    coord_request_free(&req);
+    assert_int_equal(coord_request_list_sessions(&req, &t, "x\ty", detail, sizeof(detail)),
+                     COORD_ERR_INVALID_ARGUMENT);
+}
+
+static void barcode_request(void **state)
+{
+    coord_request req;
+    (void)state;
+
+    assert_int_equal(coord_request_create_barcode(&req, &target, detail, sizeof(detail)),
+                     COORD_OK);
+    assert_string_equal(req.method, "POST");
+    assert_string_equal(req.url, BASE "/barcode" Q);
+    assert_string_equal(req.body, "{}");
+    assert_null(req.owned_body); /* a constant body */
+    coord_request_free(&req);
+}
+
+static void simulate_redemption_request(void **state)
+{
+    coord_request req;
+    (void)state;
+
+    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G/1", -5, 95, detail,
+                                                       sizeof(detail)), COORD_OK);
+    assert_string_equal(req.method, "POST");
+    assert_string_equal(req.url, BASE "/testing/G%2F1/-5/simulate_redemption" Q);
+    assert_string_equal(req.body, "{\"duration_m\":95}");
+    assert_int_equal(req.body_len, 17);
+    coord_request_free(&req);
+    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G", 1,
+                                                       COORD_REDEMPTION_MAX_MINUTES, detail,
+                                                       sizeof(detail)), COORD_OK);
+    assert_string_equal(req.body, "{\"duration_m\":527040}");
+    coord_request_free(&req);
+    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G", 1,
+                                                       COORD_REDEMPTION_MAX_MINUTES + 1, detail,
+                                                       sizeof(detail)),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(detail, "duration_m"));
+    assert_null(req.url);
+}
+
+static void create_jwt_request_uses_the_users_api_on_the_same_host(void **state)
+{
+    static const struct {
+        const char *base;
+        const char *url;
+    } cases[] = {
+        {BASE, "http://127.0.0.1:8080/v1/users/testing/create_jwt" Q},
+        {COORD_BASE_URL_PRODUCTION, "https://api.coord.co/v1/users/testing/create_jwt" Q},
+        {COORD_BASE_URL_SANDBOX, "https://api.sandbox.coord.co/v1/users/testing/create_jwt" Q},
+        {"https://gw.example:8443/coord/proxy/v1/access/parking",
+         "https://gw.example:8443/v1/users/testing/create_jwt" Q},
+        {"http://[::1]:9000/v1/access/parking", "http://[::1]:9000/v1/users/testing/create_jwt" Q},
+    };
+    coord_request req;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        coord_target t = {cases[i].base, KEY, "user-token"};
+
+        assert_int_equal(coord_request_create_jwt(&req, &t, "a@b.c", NULL, detail,
+                                                  sizeof(detail)), COORD_OK);
+        assert_string_equal(req.url, cases[i].url);
+        assert_string_equal(req.method, "POST");
+        assert_string_equal(req.body, "{\"email\":\"a@b.c\"}");
+        /* no bearer token is sent to create_jwt */
+        assert_int_equal(req.header_count, 2);
+        assert_string_equal(req.headers[1], "Content-Type: application/json");
+        coord_request_free(&req);
+    }
+    assert_int_equal(coord_request_create_jwt(&req, &target, "kiosk@example.com", "uid-\"1\"",
+                                              detail, sizeof(detail)), COORD_OK);
+    assert_string_equal(req.body,
+                        "{\"email\":\"kiosk@example.com\",\"external_uid\":\"uid-\\\"1\\\"\"}");
+    coord_request_free(&req);
+}
+
+static void create_jwt_validates_its_arguments(void **state)
+{
+    char long_email[COORD_EMAIL_MAX + 1];
+    coord_request req;
+    (void)state;
+
+    assert_int_equal(coord_request_create_jwt(&req, &target, "no-at-sign", NULL, detail,
+                                              sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(detail, "'@'"));
+    assert_int_equal(coord_request_create_jwt(&req, &target, NULL, NULL, detail, sizeof(detail)),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b\n", NULL, detail,
+                                              sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b.c", "", detail,
+                                              sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(detail, "external_uid"));
+    memset(long_email, 'a', sizeof(long_email));
+    long_email[1] = '@';
+    long_email[COORD_EMAIL_MAX] = '\0';
+    assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, detail,
+                                              sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    long_email[COORD_EMAIL_MAX - 1] = '\0';
+    assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, detail,
+                                              sizeof(detail)), COORD_OK);
+    coord_request_free(&req);
+    assert_null(req.url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +360,13 @@ int main(void)
         cmocka_unit_test(body_gets_content_type),
         cmocka_unit_test(invalid_location_ids),
         cmocka_unit_test(overlong_url_error_hides_the_key),
+        cmocka_unit_test(create_session_request),
+        cmocka_unit_test(get_session_request),
+        cmocka_unit_test(list_requests),
+        cmocka_unit_test(barcode_request),
+        cmocka_unit_test(simulate_redemption_request),
+        cmocka_unit_test(create_jwt_request_uses_the_users_api_on_the_same_host),
+        cmocka_unit_test(create_jwt_validates_its_arguments),
     };
     return cmocka_run_group_tests_name("request", tests, NULL, NULL);
 }

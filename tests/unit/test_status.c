@@ -12,7 +12,7 @@
 static void every_status_has_name_and_text(void **state)
 {
     (void)state;
-    for (int s = COORD_OK; s <= COORD_ERR_ALREADY_ENDED; s++) {
+    for (int s = COORD_OK; s <= COORD_ERR_SESSION_ACTIVE; s++) {
         const char *name = coord_status_name((coord_status)s);
         assert_non_null(name);
         assert_int_equal(strncmp(name, "COORD_", 6), 0);
@@ -21,6 +21,8 @@ static void every_status_has_name_and_text(void **state)
     assert_string_equal(coord_status_name(COORD_ERR_PHYSICAL_CHECKOUT),
                         "COORD_ERR_PHYSICAL_CHECKOUT");
     assert_string_equal(coord_status_name(COORD_OK), "COORD_OK");
+    assert_string_equal(coord_status_name(COORD_ERR_SESSION_ACTIVE), "COORD_ERR_SESSION_ACTIVE");
+    assert_int_equal(COORD_ERR_SESSION_ACTIVE, 15); /* appended: values are ABI */
     assert_string_equal(coord_strerror(COORD_ERR_NOT_FOUND), "not found");
     assert_string_equal(coord_strerror((coord_status)999), "unknown status");
     assert_string_equal(coord_status_name((coord_status)-1), "COORD_ERR_UNKNOWN");

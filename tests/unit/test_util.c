@@ -46,6 +46,21 @@ static void redact(void **state)
     assert_int_equal(strlen(small), sizeof(small) - 1);
     assert_null(strstr(small, "k="));
 
+    /* a text cut to its buffer ends with the start of the secret: a real
+     * test token (300+ bytes) echoed in a 256-byte message did this */
+    strcpy(text, "token eyJhbGciOiJI");
+    coord_redact(text, sizeof(text), "eyJhbGciOiJIUzI1NiJ9.payload.signature");
+    assert_string_equal(text, "token [redacted]");
+    strcpy(small, "tok: abcdefgh");
+    coord_redact(small, sizeof(small), "abcdefghijkl");
+    assert_string_equal(small, "tok: [redacted]");
+    strcpy(small, "0123456789abcd");
+    coord_redact(small, sizeof(small), "abcdefghijkl"); /* the mark is cut to fit */
+    assert_string_equal(small, "0123456789[reda");
+    strcpy(text, "ends in abc");                      /* under 4 bytes: kept */
+    coord_redact(text, sizeof(text), "abcdefghijkl");
+    assert_string_equal(text, "ends in abc");
+
     strcpy(text, "nothing here");
     coord_redact(text, sizeof(text), "");
     coord_redact(text, sizeof(text), NULL);
