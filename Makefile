@@ -56,7 +56,7 @@ THREAD_TEST := $(BUILD)/tests/test_threads
 
 .PHONY: all lib examples tests check check-unit check-integration check-sim \
         check-valgrind check-asan demo deps install uninstall clean fuzz fuzz-build \
-        check-threads check-tsan
+        check-threads check-tsan coverage
 
 all: lib examples
 
@@ -147,6 +147,23 @@ check-tsan:
 	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  $(MAKE) --no-print-directory check-threads BUILD=$(BUILD)/tsan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=thread" LDFLAGS="-fsanitize=thread"
+
+# ---- coverage: the test suite on a gcov build; line and branch figures of src/
+COVERAGE_BUILD := $(BUILD)/coverage
+GCOVR = gcovr --root . --filter 'src/' --object-directory $(COVERAGE_BUILD)/obj
+
+coverage:
+	@command -v gcovr >/dev/null || { echo "make coverage needs gcovr (apt-get install gcovr)" >&2; exit 1; }
+	@rm -f $(COVERAGE_BUILD)/obj/*.gcda
+	@$(MAKE) --no-print-directory check BUILD=$(COVERAGE_BUILD) \
+	  CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage"
+	@echo "== coverage of src/ (lines)"
+	@$(GCOVR) --txt
+	@echo "== coverage of src/ (branches)"
+	@$(GCOVR) --txt --branches
+	@$(GCOVR) --print-summary --html-details $(COVERAGE_BUILD)/index.html >/dev/null
+	@$(GCOVR) --print-summary | grep -E "^(lines|branches):"
+	@echo "(per-line report: $(COVERAGE_BUILD)/index.html)"
 
 # ---- fuzzing: libFuzzer harnesses of every decoder (tests/fuzz/) ----------
 # `make fuzz FUZZ_SECONDS=N` runs each harness for N seconds with ASan+UBSan

@@ -161,11 +161,65 @@ static void libcurl_allocations_too(void **state)
                   counts[COORD_ERR_TRANSPORT], counts[COORD_ERR_UNAUTHORIZED], counts[COORD_OK]);
 }
 
+/* A refused call with a bearer token: every allocation of building the
+ * token header and of decoding the 404's error body can fail. A failure
+ * while reading the error body keeps the HTTP status (COORD_ERR_NOT_FOUND,
+ * saying the body could not be read); any other is COORD_ERR_OUT_OF_MEMORY. */
+static void refused_call_with_token(void **state)
+{
+    long k, body_failures = 0;
+    (void)state;
+
+    assert_int_equal(coord_global_init(), COORD_OK);
+    assert_int_equal(coord_set_allocator(counting_allocator()), COORD_OK);
+    sim_reset();
+    sim_location(LOT, 200, 0, 0);
+    for (k = 1; k <= MAX_K; k++) {
+        coord_client *c = NULL;
+        coord_session s;
+        coord_status st;
+        const coord_error *e;
+
+        counting_arm(k);
+        st = coord_client_new(sim_api_base(), sim_key(), &c);
+        if (st == COORD_OK)
+            st = coord_client_set_bearer_token(c, "eyJhbGciOiJIUzI1NiJ9.e30.sig");
+        if (st == COORD_OK)
+            st = coord_end_session(c, LOT, 999999, &s);
+        e = coord_client_last_error(c);
+        if (counting_failures() == 0) {
+            assert_int_equal(st, COORD_ERR_NOT_FOUND);
+            assert_int_equal(e->has_api_error, 1);
+            assert_string_equal(e->api_message, "session not found");
+            coord_client_free(c);
+            break;
+        }
+        if (st == COORD_ERR_NOT_FOUND) {
+            assert_int_equal(e->http_status, 404);
+            assert_int_equal(e->has_api_error, 0);
+            assert_non_null(strstr(e->detail, "out of memory decoding its error body"));
+            body_failures++;
+        } else {
+            assert_int_equal(st, COORD_ERR_OUT_OF_MEMORY);
+        }
+        coord_client_free(c);
+        counting_arm(0);
+        assert_int_equal(counting_live(), 0);
+    }
+    counting_arm(0);
+    assert_true(k <= MAX_K);
+    assert_true(body_failures >= 1);
+    assert_int_equal(counting_live(), 0);
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+    coord_global_cleanup();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(library_and_cjson_allocations),
         cmocka_unit_test(libcurl_allocations_too),
+        cmocka_unit_test(refused_call_with_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -349,6 +349,25 @@ static void create_jwt_validates_its_arguments(void **state)
     assert_null(req.url);
 }
 
+/* A URL without a path logs as "/"; no URL at all too; freeing NULL or an
+ * empty request is harmless. */
+static void path_of_bare_and_missing_urls(void **state)
+{
+    char bare[] = "https://api.example", path[64];
+    coord_request req;
+    (void)state;
+
+    memset(&req, 0, sizeof(req));
+    coord_request_path(&req, path, sizeof(path));
+    assert_string_equal(path, "/");
+    req.url = bare;
+    coord_request_path(&req, path, sizeof(path));
+    assert_string_equal(path, "/");
+    req.url = NULL;
+    coord_request_free(&req);
+    coord_request_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +386,7 @@ int main(void)
         cmocka_unit_test(simulate_redemption_request),
         cmocka_unit_test(create_jwt_request_uses_the_users_api_on_the_same_host),
         cmocka_unit_test(create_jwt_validates_its_arguments),
+        cmocka_unit_test(path_of_bare_and_missing_urls),
     };
     return cmocka_run_group_tests_name("request", tests, NULL, NULL);
 }

@@ -1,0 +1,238 @@
+/* client.c without the network: argument checks, base URL handling, and
+ * every option setter under allocation failure (libcoord's copies and
+ * libcurl's, through coord_set_allocator installed before coord_global_init). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+#define KEY "sandbox-test-key"
+#define PIN "sha256//On/dnO5ohRsscRfg6P2hBIczMfh271rsRukc5mba13Q="
+
+/* An allocator that fails the fail_at-th allocation after arming (0: never)
+ * and counts live blocks. Single-threaded test: no lock needed. */
+static long fail_at, calls, live;
+
+static void *t_malloc(size_t size, void *user)
+{
+    (void)user;
+    if (fail_at != 0 && ++calls == fail_at)
+        return NULL;
+    live++;
+    return malloc(size);
+}
+
+static void *t_realloc(void *ptr, size_t size, void *user)
+{
+    (void)user;
+    if (fail_at != 0 && ++calls == fail_at)
+        return NULL;
+    return realloc(ptr, size);
+}
+
+static void t_free(void *ptr, void *user)
+{
+    (void)user;
+    live--;
+    free(ptr);
+}
+
+static void arm(long k)
+{
+    fail_at = k;
+    calls = 0;
+}
+
+static coord_client *new_client(void)
+{
+    coord_client *c = NULL;
+
+    assert_int_equal(coord_client_new("http://127.0.0.1:9/v1/access/parking", KEY, &c),
+                     COORD_OK);
+    return c;
+}
+
+static void null_client_is_refused_everywhere(void **state)
+{
+    coord_session s;
+    (void)state;
+
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(coord_client_set_bearer_token(NULL, "t"), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_client_set_user_agent(NULL, "ua"), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_client_set_timeouts(NULL, 1, 2), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_client_set_max_response_size(NULL, 4096), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_client_set_ca_file(NULL, "/x"), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_client_set_ca_path(NULL, "/x"), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_client_set_pinned_public_key(NULL, PIN), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_session_end(NULL, &s, &s), COORD_ERR_INVALID_ARGUMENT);
+    assert_null(coord_client_last_error(NULL));
+    coord_client_free(NULL);
+}
+
+static void base_urls_are_checked_and_trailing_slashes_dropped(void **state)
+{
+    static const char *const bad[] = {
+        "", "ftp://example.com", "example.com/v1", "http://a.example/v1?x=1",
+        "http://a.example/v1#frag", "http://a.example/ v1", "http://a.example/\x01",
+    };
+    char long_url[COORD_URL_MAX];
+    coord_client *c = NULL;
+    coord_target target;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(coord_client_new(bad[i], KEY, &c), COORD_ERR_INVALID_ARGUMENT);
+        assert_null(c);
+    }
+    memcpy(long_url, "http://", 7);
+    memset(long_url + 7, 'a', sizeof(long_url) - 8);
+    long_url[sizeof(long_url) - 1] = '\0';
+    assert_int_equal(coord_client_new(long_url, KEY, &c), COORD_ERR_INVALID_ARGUMENT);
+
+    assert_int_equal(coord_client_new("https://api.example/v1///", KEY, &c), COORD_OK);
+    coord_client_target(c, &target);
+    assert_string_equal(target.base_url, "https://api.example/v1");
+    assert_string_equal(target.access_key, KEY);
+    assert_null(target.bearer_token);
+    coord_client_free(c);
+
+    assert_int_equal(coord_client_new(NULL, KEY, &c), COORD_OK);
+    coord_client_target(c, &target);
+    assert_string_equal(target.base_url, COORD_BASE_URL_PRODUCTION);
+    coord_client_free(c);
+}
+
+/* A held session whose location_id fills its storage without a NUL. */
+static void unterminated_location_is_refused(void **state)
+{
+    coord_client *c = new_client();
+    coord_session s, out;
+    (void)state;
+
+    memset(&s, 0, sizeof(s));
+    memset(s.location_id, 'L', sizeof(s.location_id));
+    assert_int_equal(coord_session_end(c, &s, &out), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(coord_client_last_error(c)->detail, "not terminated"));
+    s.has_redemption_info = 1; /* the gate check names no unterminated text */
+    assert_int_equal(coord_session_end(c, &s, &out), COORD_ERR_PHYSICAL_CHECKOUT);
+    assert_non_null(strstr(coord_client_last_error(c)->detail, "at ?"));
+    coord_client_free(c);
+}
+
+typedef coord_status (*setter)(coord_client *c);
+
+static coord_status set_token(coord_client *c)
+{
+    return coord_client_set_bearer_token(c, "eyJhbGciOiJIUzI1NiJ9.e30.sig");
+}
+
+static coord_status set_agent(coord_client *c)
+{
+    return coord_client_set_user_agent(c, "kiosk/2.1");
+}
+
+static coord_status set_ca_file(coord_client *c)
+{
+    return coord_client_set_ca_file(c, "/etc/kiosk/ca.pem");
+}
+
+static coord_status set_ca_path(coord_client *c)
+{
+    return coord_client_set_ca_path(c, "/etc/kiosk/cas");
+}
+
+static coord_status set_pin(coord_client *c)
+{
+    return coord_client_set_pinned_public_key(c, PIN);
+}
+
+/* For k = 1, 2, ...: fail the k-th allocation of the setter. Each failing
+ * run returns COORD_ERR_OUT_OF_MEMORY with a detail and leaks nothing; the
+ * sweep ends with a run that succeeds. Returns how many runs failed. */
+static long sweep(setter set)
+{
+    long k, before;
+
+    for (k = 1; k < 100; k++) {
+        coord_client *c = new_client();
+        coord_status st;
+
+        before = live;
+        arm(k);
+        st = set(c);
+        arm(0);
+        if (st == COORD_OK) {
+            coord_client_free(c);
+            return k - 1;
+        }
+        assert_int_equal(st, COORD_ERR_OUT_OF_MEMORY);
+        assert_int_equal(coord_client_last_error(c)->status, COORD_ERR_OUT_OF_MEMORY);
+        assert_true(coord_client_last_error(c)->detail[0] != '\0');
+        assert_int_equal(live, before); /* the failed setter kept nothing */
+        /* the client is still usable: the same setting now succeeds */
+        assert_int_equal(set(c), COORD_OK);
+        coord_client_free(c);
+    }
+    fail_msg("setter never succeeded");
+    return -1;
+}
+
+static void setters_survive_allocation_failures(void **state)
+{
+    long start = live;
+    (void)state;
+
+    assert_int_equal(sweep(set_token), 1);   /* libcoord's copy */
+    assert_int_equal(sweep(set_agent), 1);   /* libcoord's copy; libcurl copies per call */
+    assert_true(sweep(set_ca_file) >= 2);    /* libcoord's copy, then libcurl's */
+    assert_true(sweep(set_ca_path) >= 2);
+    assert_true(sweep(set_pin) >= 1);        /* libcurl's copy only */
+    assert_int_equal(live, start);
+}
+
+/* A failed CA setting leaves the previous one in force, and a later change
+ * still works. */
+static void failed_trust_change_keeps_the_previous_paths(void **state)
+{
+    coord_client *c = new_client();
+    (void)state;
+
+    assert_int_equal(coord_client_set_ca_file(c, "/first/ca.pem"), COORD_OK);
+    arm(2); /* libcurl's copy of the new path fails */
+    assert_int_equal(coord_client_set_ca_file(c, "/second/ca.pem"), COORD_ERR_OUT_OF_MEMORY);
+    arm(0);
+    assert_non_null(strstr(coord_client_last_error(c)->detail, "CA file"));
+    assert_int_equal(coord_client_set_ca_file(c, NULL), COORD_OK);
+    assert_int_equal(coord_client_set_ca_path(c, "/third"), COORD_OK);
+    coord_client_free(c);
+}
+
+int main(void)
+{
+    static const coord_allocator allocator = {t_malloc, t_realloc, t_free, NULL, NULL,
+                                              {NULL, NULL, NULL, NULL}};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(null_client_is_refused_everywhere),
+        cmocka_unit_test(base_urls_are_checked_and_trailing_slashes_dropped),
+        cmocka_unit_test(unterminated_location_is_refused),
+        cmocka_unit_test(setters_survive_allocation_failures),
+        cmocka_unit_test(failed_trust_change_keeps_the_previous_paths),
+    };
+    int failed;
+
+    /* before coord_global_init(), so that libcurl allocates through it too */
+    if (coord_set_allocator(&allocator) != COORD_OK || coord_global_init() != COORD_OK)
+        return 2;
+    failed = cmocka_run_group_tests_name("client", tests, NULL, NULL);
+    coord_global_cleanup();
+    if (coord_set_allocator(NULL) != COORD_OK)
+        return 2;
+    return failed;
+}
