@@ -154,7 +154,7 @@ GCOVR = gcovr --root . --filter 'src/' --object-directory $(COVERAGE_BUILD)/obj
 
 coverage:
 	@command -v gcovr >/dev/null || { echo "make coverage needs gcovr (apt-get install gcovr)" >&2; exit 1; }
-	@rm -f $(COVERAGE_BUILD)/obj/*.gcda
+	@if [ -d $(COVERAGE_BUILD) ]; then find $(COVERAGE_BUILD) -name "*.gcda" -delete; fi
 	@$(MAKE) --no-print-directory check BUILD=$(COVERAGE_BUILD) \
 	  CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage"
 	@echo "== coverage of src/ (lines)"
@@ -180,7 +180,7 @@ $(FUZZ_BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARNINGS) -Iinclude $(DEPS_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_OBJS)
 	$(FUZZ_CC) $(WARNINGS) -Iinclude -Isrc $(DEPS_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer \
 	  -o $@ $< $(FUZZ_OBJS) $(DEPS_LIBS)
 

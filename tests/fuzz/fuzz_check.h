@@ -1,0 +1,74 @@
+/* What every fuzz harness asserts about a decoded session. Not part of
+ * libcoord. A failed check aborts, which libFuzzer reports with the input. */
+#ifndef FUZZ_CHECK_H
+#define FUZZ_CHECK_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define FUZZ_SAFE_INTEGER INT64_C(9007199254740991)
+
+static inline void require(int ok)
+{
+    if (!ok)
+        abort();
+}
+
+/* Terminated within its storage, and well-formed UTF-8 (cJSON does not
+ * check; the decoder must). */
+static inline void require_text(const char *s, size_t size)
+{
+    const char *nul = memchr(s, '\0', size);
+
+    require(nul != NULL);
+    require(coord_utf8_valid(s, (size_t)(nul - s)));
+}
+
+static inline int all_zero(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* A session the decoder returned with COORD_OK. */
+static inline void require_session(const coord_session *s)
+{
+    require(s->id >= -FUZZ_SAFE_INTEGER && s->id <= FUZZ_SAFE_INTEGER);
+    require_text(s->location_id, sizeof(s->location_id));
+    require_text(s->user_id, sizeof(s->user_id));
+    require_text(s->resource_id, sizeof(s->resource_id));
+    require_text(s->start_time, sizeof(s->start_time));
+    require_text(s->end_time, sizeof(s->end_time));
+    require(s->has_start_time <= 1 && s->has_end_time <= 1);
+    require(s->has_billing_info <= 1 && s->has_redemption_info <= 1);
+    require(s->has_start_time == (s->start_time[0] != '\0'));
+    require(s->has_end_time == (s->end_time[0] != '\0'));
+    require(s->billing_info.has_cost <= 1);
+    if (s->billing_info.has_cost) {
+        require(s->has_billing_info);
+        require(s->billing_info.cost.amount >= -FUZZ_SAFE_INTEGER &&
+                s->billing_info.cost.amount <= FUZZ_SAFE_INTEGER);
+        require(strlen(s->billing_info.cost.currency) == 3);
+    }
+    require_text(s->redemption_info.barcode_data, sizeof(s->redemption_info.barcode_data));
+    require_text(s->redemption_info.barcode_format, sizeof(s->redemption_info.barcode_format));
+}
+
+/* A private copy of the input, so that reading one byte past it is caught. */
+static inline char *fuzz_copy(const uint8_t *data, size_t size)
+{
+    char *copy = malloc(size > 0 ? size : 1);
+
+    if (copy != NULL && size > 0)
+        memcpy(copy, data, size);
+    return copy;
+}
+
+#endif

@@ -1,0 +1,40 @@
+/* libFuzzer harness: coord_decode_jwt ({"jwt_token": string}), with a
+ * full-size and a tiny output buffer. On success the token is usable as a
+ * bearer token (1..COORD_TOKEN_MAX-1 bytes, no control characters) and the
+ * same in both buffers when it fits; a token that does not fit is
+ * COORD_ERR_INVALID_ARGUMENT; on any failure the output is wiped. */
+#include "fuzz_check.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static char token[COORD_TOKEN_MAX];
+    char *json = fuzz_copy(data, size);
+    char detail[COORD_MESSAGE_MAX], tiny[16];
+    coord_status st, st_tiny;
+
+    if (json == NULL)
+        return 0;
+    memset(token, 'x', sizeof(token));
+    memset(detail, 'x', sizeof(detail));
+    st = coord_decode_jwt(json, size, token, sizeof(token), detail, sizeof(detail));
+    if (st == COORD_OK) {
+        require(coord_text_ok(token, COORD_TOKEN_MAX));
+    } else {
+        require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_OUT_OF_MEMORY);
+        require(memchr(detail, '\0', sizeof(detail)) != NULL && detail[0] != '\0');
+        require(all_zero(token, sizeof(token)));
+    }
+    memset(tiny, 'x', sizeof(tiny));
+    st_tiny = coord_decode_jwt(json, size, tiny, sizeof(tiny), detail, sizeof(detail));
+    if (st_tiny == COORD_OK) {
+        require(st == COORD_OK && strcmp(tiny, token) == 0);
+    } else {
+        require(all_zero(tiny, sizeof(tiny)));
+        if (st == COORD_OK)
+            require(st_tiny == COORD_ERR_INVALID_ARGUMENT && strlen(token) >= sizeof(tiny));
+    }
+    free(json);
+    return 0;
+}
