@@ -16,6 +16,7 @@ struct coord_client {
     char *base_url;     /* no trailing '/' */
     char *access_key;   /* secret: wiped on free */
     char *bearer_token; /* secret: wiped on free; NULL when none */
+    char *authorization; /* "Authorization: Bearer <token>", built once: secret */
     char *user_agent;   /* NULL: the default */
     coord_transport_config limits;
     uint32_t timeout_cap_ms; /* 0: none; see coord_client_cap_timeouts() */
@@ -134,6 +135,7 @@ void coord_client_free(coord_client *client)
     coord_transport_free(client->transport);
     coord_secret_free(&client->access_key);
     coord_secret_free(&client->bearer_token);
+    coord_secret_free(&client->authorization);
     coord_free(client->base_url);
     coord_free(client->user_agent);
     coord_free(client->ca_file);
@@ -144,7 +146,8 @@ void coord_client_free(coord_client *client)
 
 coord_status coord_client_set_bearer_token(coord_client *client, const char *token)
 {
-    char *copy = NULL;
+    static const char prefix[] = "Authorization: Bearer ";
+    char *copy = NULL, *line = NULL;
 
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
@@ -154,12 +157,23 @@ coord_status coord_client_set_bearer_token(coord_client *client, const char *tok
             return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
                                    "token must be 1..%u bytes without control characters",
                                    COORD_TOKEN_MAX - 1);
-        copy = coord_strdup(token);
-        if (copy == NULL)
+        size_t n = strlen(token) + 1;
+
+        copy = coord_malloc(n);
+        line = coord_malloc(sizeof(prefix) - 1 + n);
+        if (copy == NULL || line == NULL) {
+            coord_free(copy);
+            coord_free(line);
             return coord_call_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the token");
+        }
+        memcpy(copy, token, n);
+        memcpy(line, prefix, sizeof(prefix) - 1);
+        memcpy(line + sizeof(prefix) - 1, token, n);
     }
     coord_secret_free(&client->bearer_token);
+    coord_secret_free(&client->authorization);
     client->bearer_token = copy;
+    client->authorization = line;
     return COORD_OK;
 }
 
@@ -439,6 +453,7 @@ void coord_client_target(const coord_client *client, coord_target *out)
     out->base_url = client->base_url;
     out->access_key = client->access_key;
     out->bearer_token = client->bearer_token;
+    out->authorization = client->authorization;
 }
 
 /* One exchange: perform, then map the HTTP status and error body into the

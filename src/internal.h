@@ -82,19 +82,25 @@ typedef struct coord_target {
     const char *base_url;     /* no trailing '/' */
     const char *access_key;
     const char *bearer_token; /* NULL: none */
+    /* "Authorization: Bearer <token>" prepared by the client, so that a call
+     * formats nothing; NULL: built from bearer_token per request. */
+    const char *authorization;
 } coord_target;
 
-/* A built request. url and headers are owned and hold secrets: free with
- * coord_request_free(), which wipes them. body is borrowed. */
+/* A built request; free it with coord_request_free(), which wipes what holds
+ * secrets. The URL lives in url_buf (no allocation per call); headers point at
+ * literals, the target's authorization line, or owned_header. body is borrowed. */
 typedef struct coord_request {
     const char *method;
-    char *url;
-    char *headers[COORD_REQUEST_MAX_HEADERS];
+    char *url; /* url_buf once built, NULL otherwise; holds the access key */
+    const char *headers[COORD_REQUEST_MAX_HEADERS];
     size_t header_count;
     const char *body;
     size_t body_len;
     int idempotent; /* may be sent again after a lost answer; from the method, POST: 0 */
     char *owned_body; /* the body when the builder made it; freed with the request */
+    char *owned_header; /* an Authorization line formatted here, or NULL */
+    char url_buf[COORD_URL_MAX];
 } coord_request;
 
 /* Build method + URL base/seg1/seg2/...?access_key=KEY, every segment and

@@ -9,42 +9,86 @@
 
 #include "internal.h"
 
-static coord_status add_header(coord_request *req, const char *name, const char *value)
+static coord_status add_header(coord_request *req, const char *line)
 {
-    size_t n = strlen(name) + 2 + strlen(value) + 1;
-    char *line;
-
     if (req->header_count >= COORD_REQUEST_MAX_HEADERS)
         return COORD_ERR_INVALID_ARGUMENT;
-    line = coord_malloc(n);
-    if (line == NULL)
-        return COORD_ERR_OUT_OF_MEMORY;
-    snprintf(line, n, "%s: %s", name, value);
     req->headers[req->header_count++] = line;
     return COORD_OK;
 }
 
-/* Append "/" + escaped segment, or "?access_key=" + escaped key, to url. */
+/* 1 when curl_easy_escape would return raw unchanged: RFC 3986 unreserved
+ * characters only. Ids, the fixed path words and typical keys are, so most
+ * segments skip the escape's allocation. */
+static int is_unreserved(const char *raw)
+{
+    for (; *raw != '\0'; raw++) {
+        char c = *raw;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '~'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Append prefix + raw escaped by libcurl to url ("/" + a segment, or
+ * "?access_key=" + the key). */
 static coord_status append_escaped(char *url, size_t size, size_t *len,
                                    const char *prefix, const char *raw)
 {
-    char *esc = curl_easy_escape(NULL, raw, 0);
+    char *esc = NULL;
+    const char *text = raw;
     size_t plen = strlen(prefix), elen;
     coord_status st = COORD_OK;
 
-    if (esc == NULL)
-        return COORD_ERR_OUT_OF_MEMORY;
-    elen = strlen(esc);
+    if (!is_unreserved(raw)) {
+        esc = curl_easy_escape(NULL, raw, 0);
+        if (esc == NULL)
+            return COORD_ERR_OUT_OF_MEMORY;
+        text = esc;
+    }
+    elen = strlen(text);
     if (*len + plen + elen + 1 > size) {
         st = COORD_ERR_INVALID_ARGUMENT;
     } else {
         memcpy(url + *len, prefix, plen);
-        memcpy(url + *len + plen, esc, elen + 1);
+        memcpy(url + *len + plen, text, elen + 1);
         *len += plen + elen;
     }
-    coord_wipe(esc, elen); /* may be the escaped key */
-    curl_free(esc);
+    if (esc != NULL) {
+        coord_wipe(esc, elen); /* may be the escaped key */
+        curl_free(esc);
+    }
     return st;
+}
+
+/* What coord_request_free() can always take, without touching url_buf. */
+static void request_reset(coord_request *req)
+{
+    req->method = NULL;
+    req->url = NULL;
+    req->header_count = 0;
+    req->body = NULL;
+    req->body_len = 0;
+    req->idempotent = 0;
+    req->owned_header = NULL;
+    req->owned_body = NULL;
+}
+
+static coord_status add_authorization(coord_request *req, const coord_target *target)
+{
+    static const char prefix[] = "Authorization: Bearer ";
+    size_t n;
+
+    if (target->authorization != NULL)
+        return add_header(req, target->authorization);
+    n = sizeof(prefix) + strlen(target->bearer_token);
+    req->owned_header = coord_malloc(n);
+    if (req->owned_header == NULL)
+        return COORD_ERR_OUT_OF_MEMORY;
+    snprintf(req->owned_header, n, "%s%s", prefix, target->bearer_token);
+    return add_header(req, req->owned_header);
 }
 
 coord_status coord_request_build(coord_request *out, const coord_target *target,
@@ -56,22 +100,18 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
     size_t len, i;
     coord_status st;
 
-    memset(out, 0, sizeof(*out));
+    request_reset(out);
     out->method = method;
     out->body = body;
     out->body_len = body_len;
     out->idempotent = strcmp(method, "POST") != 0; /* HTTP's rule; endpoints may refine */
 
-    out->url = coord_malloc(COORD_URL_MAX);
-    if (out->url == NULL) {
-        coord_set_text(detail, detail_size, "out of memory building the URL");
-        return COORD_ERR_OUT_OF_MEMORY;
-    }
     len = strlen(target->base_url);
     if (len >= COORD_URL_MAX) {
         st = COORD_ERR_INVALID_ARGUMENT;
         goto url_failed;
     }
+    out->url = out->url_buf;
     memcpy(out->url, target->base_url, len + 1);
     for (i = 0; i < nsegments; i++) {
         st = append_escaped(out->url, COORD_URL_MAX, &len, "/", segments[i]);
@@ -82,22 +122,11 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
     if (st != COORD_OK)
         goto url_failed;
 
-    st = add_header(out, "Accept", "application/json");
+    st = add_header(out, "Accept: application/json");
     if (st == COORD_OK && body_len > 0)
-        st = add_header(out, "Content-Type", "application/json");
-    if (st == COORD_OK && target->bearer_token != NULL) {
-        size_t n = sizeof("Bearer ") + strlen(target->bearer_token);
-        char *value = coord_malloc(n);
-
-        if (value == NULL) {
-            st = COORD_ERR_OUT_OF_MEMORY;
-        } else {
-            snprintf(value, n, "Bearer %s", target->bearer_token);
-            st = add_header(out, "Authorization", value);
-            coord_wipe(value, n);
-            coord_free(value);
-        }
-    }
+        st = add_header(out, "Content-Type: application/json");
+    if (st == COORD_OK && (target->authorization != NULL || target->bearer_token != NULL))
+        st = add_authorization(out, target);
     if (st != COORD_OK) {
         coord_set_text(detail, detail_size, "out of memory building headers");
         coord_request_free(out);
@@ -134,7 +163,7 @@ static coord_status session_request(coord_request *out, const coord_target *targ
     const char *segments[4] = {location_id, "session", id, tail};
     coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
 
-    memset(out, 0, sizeof(*out));
+    request_reset(out);
     if (st != COORD_OK)
         return st;
     snprintf(id, sizeof(id), "%" PRId64, session_id);
@@ -150,7 +179,7 @@ static coord_status build_with_body(coord_request *out, const coord_target *targ
 {
     coord_status st;
 
-    memset(out, 0, sizeof(*out));
+    request_reset(out);
     if (body == NULL) {
         coord_set_text(detail, detail_size, "out of memory building the body");
         return COORD_ERR_OUT_OF_MEMORY;
@@ -189,7 +218,7 @@ coord_status coord_request_create_session(coord_request *out, const coord_target
     const char *segments[] = {location_id, "session"};
     coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
 
-    memset(out, 0, sizeof(*out));
+    request_reset(out);
     if (st == COORD_OK && resource_id != NULL)
         st = check_text("resource_id", resource_id, COORD_ID_MAX, detail, detail_size);
     if (st != COORD_OK)
@@ -204,7 +233,7 @@ coord_status coord_request_list_sessions(coord_request *out, const coord_target 
 {
     const char *segments[] = {location_id, "session"};
 
-    memset(out, 0, sizeof(*out));
+    request_reset(out);
     if (location_id == NULL)
         return coord_request_build(out, target, "GET", segments + 1, 1, NULL, 0,
                                    detail, detail_size);
@@ -232,7 +261,7 @@ coord_status coord_request_simulate_redemption(coord_request *out, const coord_t
     const char *segments[] = {"testing", location_id, id, "simulate_redemption"};
     coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
 
-    memset(out, 0, sizeof(*out));
+    request_reset(out);
     if (st != COORD_OK)
         return st;
     if (duration_m > COORD_REDEMPTION_MAX_MINUTES) {
@@ -279,11 +308,11 @@ coord_status coord_request_create_jwt(coord_request *out, const coord_target *ta
     static const char *const names[] = {"email", "external_uid"};
     static const char *const segments[] = {"testing", "create_jwt"};
     const char *values[] = {email, external_uid};
-    coord_target users = {NULL, target->access_key, NULL}; /* no bearer token needed */
+    coord_target users = {NULL, target->access_key, NULL, NULL}; /* no bearer token needed */
     coord_status st = check_text("email", email, COORD_EMAIL_MAX, detail, detail_size);
     char *base;
 
-    memset(out, 0, sizeof(*out));
+    request_reset(out);
     if (st == COORD_OK && strchr(email, '@') == NULL) {
         coord_set_text(detail, detail_size, "email must contain '@'");
         st = COORD_ERR_INVALID_ARGUMENT;
@@ -308,15 +337,13 @@ coord_status coord_request_create_jwt(coord_request *out, const coord_target *ta
 
 void coord_request_free(coord_request *req)
 {
-    size_t i;
-
     if (req == NULL)
         return;
-    coord_secret_free(&req->url);
-    for (i = 0; i < req->header_count; i++)
-        coord_secret_free(&req->headers[i]);
+    if (req->url != NULL)
+        coord_wipe(req->url, strlen(req->url));
+    coord_secret_free(&req->owned_header);
     coord_free(req->owned_body);
-    memset(req, 0, sizeof(*req));
+    request_reset(req);
 }
 
 void coord_request_path(const coord_request *req, char *out, size_t size)

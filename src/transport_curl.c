@@ -15,10 +15,20 @@ struct coord_transport {
     size_t cap;
     size_t limit;     /* max_response_size of the call under way */
     int too_large;    /* set by on_body when the limit stopped the transfer */
-    const char *default_ca_file; /* libcurl's built-in trust store (static strings) */
-    const char *default_ca_path;
     uint32_t sent;    /* times the request went out in this perform */
     int idempotent;   /* of the request under way */
+    const char *default_ca_file; /* libcurl's built-in trust store (static strings) */
+    const char *default_ca_path;
+    /* What the handle was last given, so that a call sets only what changed:
+     * libcurl copies every string option (an allocation each time), and the
+     * header list is rebuilt only when a line differs (a new token). */
+    struct curl_slist *headers; /* owned; holds the Authorization line: wiped */
+    char url[COORD_URL_MAX];    /* holds the access key: wiped */
+    char method[16];
+    char user_agent[COORD_USER_AGENT_MAX];
+    uint32_t connect_timeout_ms;
+    uint32_t timeout_ms;
+    uint32_t max_response_size;
 };
 
 /* Called right before each send of the request. libcurl silently re-sends a
@@ -134,14 +144,23 @@ coord_status coord_transport_new(coord_transport **out)
     return COORD_OK;
 }
 
+static void free_headers(struct curl_slist *headers)
+{
+    for (struct curl_slist *h = headers; h != NULL; h = h->next)
+        coord_wipe(h->data, strlen(h->data)); /* the Authorization line */
+    curl_slist_free_all(headers);
+}
+
 void coord_transport_free(coord_transport *t)
 {
     if (t == NULL)
         return;
     curl_easy_cleanup(t->curl);
+    free_headers(t->headers);
     if (t->body != NULL)
         coord_wipe(t->body, t->cap);
     coord_free(t->body);
+    coord_wipe(t, sizeof(*t)); /* the URL copy holds the key */
     coord_free(t);
 }
 
@@ -238,48 +257,125 @@ static const char *tls_failure(CURLcode rc)
     }
 }
 
-/* Options that differ per call; the rest persist on the reused handle. */
-static CURLcode set_request(CURL *c, const coord_transport_config *cfg,
-                            const coord_request *req, struct curl_slist *headers)
+/* 1 when the handle's list holds exactly these lines, in order. */
+static int headers_match(const struct curl_slist *h, const char *const *lines, size_t n)
 {
-    CURLcode rc = curl_easy_setopt(c, CURLOPT_URL, req->url);
+    for (size_t i = 0; i < n; i++, h = h->next)
+        if (h == NULL || strcmp(h->data, lines[i]) != 0)
+            return 0;
+    return h == NULL;
+}
 
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_USERAGENT, cfg->user_agent);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_response_size);
-    if (rc != CURLE_OK)
-        return rc;
-    if (strcmp(req->method, "GET") == 0) {
-        rc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+static CURLcode set_headers(coord_transport *t, const coord_request *req, int is_get)
+{
+    const char *lines[COORD_REQUEST_MAX_HEADERS + 1];
+    struct curl_slist *list = NULL;
+    size_t n = 0, i;
+    CURLcode rc;
+
+    for (i = 0; i < req->header_count && i < COORD_REQUEST_MAX_HEADERS; i++)
+        lines[n++] = req->headers[i];
+    /* libcurl would label an empty PUT/POST body as a form post */
+    if (req->body_len == 0 && !is_get)
+        lines[n++] = "Content-Type:";
+    if (t->headers != NULL && headers_match(t->headers, lines, n))
+        return CURLE_OK;
+    for (i = 0; i < n; i++) {
+        struct curl_slist *more = curl_slist_append(list, lines[i]);
+
+        if (more == NULL) {
+            free_headers(list);
+            return CURLE_OUT_OF_MEMORY;
+        }
+        list = more;
+    }
+    rc = curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, list);
+    if (rc != CURLE_OK) {
+        free_headers(list);
         return rc;
     }
-    /* A body, even an empty one, so that PUT/POST send Content-Length. */
+    free_headers(t->headers);
+    t->headers = list;
+    return CURLE_OK;
+}
+
+static CURLcode set_method(coord_transport *t, const coord_request *req, int is_get)
+{
+    CURL *c = t->curl;
+    CURLcode rc = CURLE_OK;
+
+    if (strcmp(t->method, req->method) != 0) {
+        if (is_get) {
+            rc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+            if (rc == CURLE_OK)
+                rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+        } else {
+            rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
+                                  strcmp(req->method, "POST") == 0 ? NULL : req->method);
+        }
+        t->method[0] = '\0';
+        if (rc == CURLE_OK && strlen(req->method) < sizeof(t->method))
+            memcpy(t->method, req->method, strlen(req->method) + 1);
+    }
+    if (rc != CURLE_OK || is_get)
+        return rc;
+    /* A body, even an empty one, so that PUT/POST send Content-Length.
+     * These store a pointer and a size: nothing is copied. */
     rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
-                              strcmp(req->method, "POST") == 0 ? NULL : req->method);
     return rc;
 }
 
-static coord_status append_header(struct curl_slist **headers, const char *line)
+static CURLcode set_config(coord_transport *t, const coord_transport_config *cfg)
 {
-    struct curl_slist *more = curl_slist_append(*headers, line);
+    CURL *c = t->curl;
+    CURLcode rc = CURLE_OK;
+    size_t n;
 
-    if (more == NULL)
-        return COORD_ERR_OUT_OF_MEMORY;
-    *headers = more;
-    return COORD_OK;
+    if (strcmp(t->user_agent, cfg->user_agent) != 0) {
+        t->user_agent[0] = '\0';
+        rc = curl_easy_setopt(c, CURLOPT_USERAGENT, cfg->user_agent);
+        n = strlen(cfg->user_agent);
+        if (rc == CURLE_OK && n < sizeof(t->user_agent))
+            memcpy(t->user_agent, cfg->user_agent, n + 1);
+    }
+    if (rc == CURLE_OK && t->connect_timeout_ms != cfg->connect_timeout_ms) {
+        rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
+        t->connect_timeout_ms = rc == CURLE_OK ? cfg->connect_timeout_ms : 0;
+    }
+    if (rc == CURLE_OK && t->timeout_ms != cfg->timeout_ms) {
+        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+        t->timeout_ms = rc == CURLE_OK ? cfg->timeout_ms : 0;
+    }
+    if (rc == CURLE_OK && t->max_response_size != cfg->max_response_size) {
+        rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                              (curl_off_t)cfg->max_response_size);
+        t->max_response_size = rc == CURLE_OK ? cfg->max_response_size : 0;
+    }
+    return rc;
+}
+
+/* Give the handle this call's options; what it already holds is not set again. */
+static CURLcode set_request(coord_transport *t, const coord_transport_config *cfg,
+                            const coord_request *req)
+{
+    int is_get = strcmp(req->method, "GET") == 0;
+    CURLcode rc = CURLE_OK;
+
+    if (strcmp(t->url, req->url) != 0) {
+        t->url[0] = '\0';
+        rc = curl_easy_setopt(t->curl, CURLOPT_URL, req->url);
+        if (rc == CURLE_OK && strlen(req->url) < sizeof(t->url))
+            memcpy(t->url, req->url, strlen(req->url) + 1);
+    }
+    if (rc == CURLE_OK)
+        rc = set_headers(t, req, is_get);
+    if (rc == CURLE_OK)
+        rc = set_method(t, req, is_get);
+    if (rc == CURLE_OK)
+        rc = set_config(t, cfg);
+    return rc;
 }
 
 /* Content-Type and Retry-After of the answer, when present and short. */
@@ -300,21 +396,10 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
                                      const coord_request *req, coord_response *out,
                                      char *detail, size_t detail_size)
 {
-    struct curl_slist *headers = NULL;
     CURLcode rc;
-    coord_status st = COORD_OK;
-    size_t i;
+    coord_status st;
 
     memset(out, 0, sizeof(*out));
-    for (i = 0; i < req->header_count && st == COORD_OK; i++)
-        st = append_header(&headers, req->headers[i]);
-    /* libcurl would label an empty PUT/POST body as a form post */
-    if (st == COORD_OK && req->body_len == 0 && strcmp(req->method, "GET") != 0)
-        st = append_header(&headers, "Content-Type:");
-    if (st != COORD_OK) {
-        coord_set_text(detail, detail_size, "out of memory building headers");
-        goto done;
-    }
     t->errbuf[0] = '\0';
     t->len = 0;
     t->too_large = 0;
@@ -324,7 +409,7 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
     if (t->body != NULL)
         t->body[0] = '\0';
 
-    rc = set_request(t->curl, cfg, req, headers);
+    rc = set_request(t, cfg, req);
     if (rc == CURLE_OK)
         rc = curl_easy_perform(t->curl);
     st = status_from_curl(rc, t);
@@ -342,22 +427,14 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
         else
             coord_set_text(detail, detail_size, "%s", t->errbuf[0] != '\0'
                            ? t->errbuf : curl_easy_strerror(rc));
-        goto done;
+        return st;
     }
     if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK) {
         coord_set_text(detail, detail_size, "no HTTP status in the answer");
-        st = COORD_ERR_BAD_RESPONSE;
-        goto done;
+        return COORD_ERR_BAD_RESPONSE;
     }
     out->body = t->body != NULL ? t->body : "";
     out->body_len = t->len;
     read_headers(t->curl, out);
-
-done:
-    /* The handle must not keep pointers to this call's headers. */
-    curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
-    for (struct curl_slist *h = headers; h != NULL; h = h->next)
-        coord_wipe(h->data, strlen(h->data)); /* the Authorization line */
-    curl_slist_free_all(headers);
-    return st;
+    return COORD_OK;
 }

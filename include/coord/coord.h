@@ -148,7 +148,8 @@ typedef struct coord_redemption_info {
  * ids are unique only within a location.
  *
  * Strings are NUL-terminated in the fixed storage above; an empty string
- * means the server did not send the field. Times keep the server's RFC 3339
+ * means the server did not send the field (bytes after the NUL are
+ * unspecified: compare strings, not whole structs). Times keep the server's RFC 3339
  * text and the same instant as milliseconds since the Unix epoch (UTC);
  * digits below the millisecond are dropped.
  *

@@ -728,9 +728,30 @@ static void encode_strings(void **state)
     coord_free(text);
 }
 
+/* A struct reused for another answer keeps nothing of the previous one. */
+static void reused_struct_is_cleared(void **state)
+{
+    coord_session s;
+    (void)state;
+
+    assert_int_equal(decode("{\"id\":3,\"user_id\":\"u\",\"resource_id\":\"r\",\"redemption_info\":"
+                            "{\"barcode\":{\"data\":\"COORD-LOT-3\",\"format\":\"aztec\"}}}", &s),
+                     COORD_OK);
+    assert_int_equal(decode("{\"id\":4}", &s), COORD_OK);
+    assert_int_equal(s.id, 4);
+    assert_string_equal(s.user_id, "");
+    assert_string_equal(s.resource_id, "");
+    assert_int_equal(s.has_redemption_info, 0);
+    assert_string_equal(s.redemption_info.barcode_data, "");
+    assert_string_equal(s.redemption_info.barcode_format, "");
+    assert_int_equal(s.has_start_time, 0);
+    assert_int_equal(s.start_time_ms, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reused_struct_is_cleared),
         cmocka_unit_test(spec_example_every_field),
         cmocka_unit_test(active_session_without_optional_fields),
         cmocka_unit_test(location_and_resource),

@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "internal.h"
 
 #define KEY "sandbox-s3cr3t/+&="
 #define BASE "http://127.0.0.1:8080/v1/access/parking"
 
-static const coord_target target = {BASE, KEY, NULL};
+static const coord_target target = {BASE, KEY, NULL, NULL};
 static char detail[COORD_MESSAGE_MAX];
 
 static void end_session_request(void **state)
@@ -68,7 +69,7 @@ static void int64_ids_in_full(void **state)
 
 static void bearer_token_header(void **state)
 {
-    coord_target t = {BASE, KEY, "eyJhbGciOi.payload.sig"};
+    coord_target t = {BASE, KEY, "eyJhbGciOi.payload.sig", NULL};
     coord_request req;
     (void)state;
 
@@ -126,7 +127,7 @@ static void invalid_location_ids(void **state)
 static void overlong_url_error_hides_the_key(void **state)
 {
     static char key[COORD_URL_MAX];
-    coord_target t = {BASE, key, NULL};
+    coord_target t = {BASE, key, NULL, NULL};
     coord_request req;
     (void)state;
 
@@ -227,7 +228,7 @@ static void get_session_request(void **state)
 
 static void list_requests(void **state)
 {
-    coord_target t = {BASE, KEY, "tok"};
+    coord_target t = {BASE, KEY, "tok", NULL};
     coord_request req;
     (void)state;
 
@@ -302,7 +303,7 @@ static void create_jwt_request_uses_the_users_api_on_the_same_host(void **state)
     (void)state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        coord_target t = {cases[i].base, KEY, "user-token"};
+        coord_target t = {cases[i].base, KEY, "user-token", NULL};
 
         assert_int_equal(coord_request_create_jwt(&req, &t, "a@b.c", NULL, detail,
                                                   sizeof(detail)), COORD_OK);
@@ -368,6 +369,64 @@ static void path_of_bare_and_missing_urls(void **state)
     coord_request_free(NULL);
 }
 
+/* Segments of unreserved characters skip curl_easy_escape: the URL must be
+ * what the escape would have produced, character for character. */
+static void unescaped_segments_match_curl(void **state)
+{
+    static const char *const ids[] = {
+        "LOT-9", "a.b_c~d", "AZaz09-._~", "a b", "a/b", "%41", "caf\xc3\xa9", "~", "x+y", "L!",
+    };
+    char expected[COORD_URL_MAX];
+    coord_request req;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        char *esc = curl_easy_escape(NULL, ids[i], 0);
+
+        assert_non_null(esc);
+        snprintf(expected, sizeof(expected),
+                 "%s/%s/session/5/end?access_key=sandbox-s3cr3t%%2F%%2B%%26%%3D", BASE, esc);
+        curl_free(esc);
+        assert_int_equal(coord_request_end_session(&req, &target, ids[i], 5, detail,
+                                                   sizeof(detail)), COORD_OK);
+        assert_string_equal(req.url, expected);
+        coord_request_free(&req);
+    }
+}
+
+/* The client's prepared Authorization line is used as is: nothing is
+ * formatted or allocated per call. */
+static void prepared_authorization_is_borrowed(void **state)
+{
+    static const char line[] = "Authorization: Bearer tok.en";
+    coord_target t = {BASE, KEY, "tok.en", line};
+    coord_request req;
+    (void)state;
+
+    assert_int_equal(coord_request_end_session(&req, &t, "L", 1, detail, sizeof(detail)),
+                     COORD_OK);
+    assert_int_equal(req.header_count, 2);
+    assert_ptr_equal(req.headers[1], line);
+    assert_null(req.owned_header);
+    coord_request_free(&req);
+}
+
+/* The URL holds the key: freeing the request wipes its storage. */
+static void free_wipes_the_url(void **state)
+{
+    coord_request req;
+    size_t i;
+    (void)state;
+
+    assert_int_equal(coord_request_end_session(&req, &target, "L", 1, detail, sizeof(detail)),
+                     COORD_OK);
+    assert_ptr_equal(req.url, req.url_buf);
+    coord_request_free(&req);
+    assert_null(req.url);
+    for (i = 0; i < sizeof(BASE "/L/session/1/end?access_key=sandbox-s3cr3t%2F%2B%26%3D"); i++)
+        assert_int_equal(req.url_buf[i], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +446,9 @@ int main(void)
         cmocka_unit_test(create_jwt_request_uses_the_users_api_on_the_same_host),
         cmocka_unit_test(create_jwt_validates_its_arguments),
         cmocka_unit_test(path_of_bare_and_missing_urls),
+        cmocka_unit_test(unescaped_segments_match_curl),
+        cmocka_unit_test(prepared_authorization_is_borrowed),
+        cmocka_unit_test(free_wipes_the_url),
     };
     return cmocka_run_group_tests_name("request", tests, NULL, NULL);
 }

@@ -218,10 +218,32 @@ static void utf8(void **state)
     assert_string_equal(text, "ok \xc3\xa9?[31m???");
 }
 
+/* The ASCII fast path reads eight bytes at a time: a bad or multi-byte
+ * sequence must be found at any offset, in a word or in the tail. */
+static void utf8_long_ascii_runs(void **state)
+{
+    char buf[64];
+    (void)state;
+
+    for (size_t at = 0; at < 40; at++) {
+        memset(buf, 'a', sizeof(buf));
+        assert_true(coord_utf8_valid(buf, 48));
+        buf[at] = (char)0xc3;
+        buf[at + 1] = (char)0xa9; /* é */
+        assert_true(coord_utf8_valid(buf, 48));
+        buf[at + 1] = 'x'; /* cut short */
+        assert_false(coord_utf8_valid(buf, 48));
+        buf[at] = (char)0xff;
+        assert_false(coord_utf8_valid(buf, 48));
+        assert_true(coord_utf8_valid(buf, at)); /* the bad byte just past the end */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf8),
+        cmocka_unit_test(utf8_long_ascii_runs),
         cmocka_unit_test(text_ok),
         cmocka_unit_test(redact),
         cmocka_unit_test(wipe_and_free),
