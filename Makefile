@@ -56,7 +56,7 @@ THREAD_TEST := $(BUILD)/tests/test_threads
 
 .PHONY: all lib examples tests check check-unit check-integration check-sim \
         check-valgrind check-asan demo deps install uninstall clean fuzz fuzz-build \
-        check-threads check-tsan coverage
+        check-threads check-tsan coverage bench
 
 all: lib examples
 
@@ -191,6 +191,18 @@ fuzz-build: deps $(FUZZERS)
 
 fuzz: fuzz-build
 	@FUZZ_WORK=$(FUZZ_BUILD)/work tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# ---- benchmark (issue 5): `make bench`, results in tests/bench/RESULTS.md ----
+# Measurement only, never a gate: BENCH_N, BENCH_ROUNDS, BENCH_CLI_N and
+# BENCH_ALLOC_N tune it (tests/bench/bench.py).
+BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+
+$(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_util.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
+
+bench: lib examples $(BENCH_PROGS)
+	$(PYTHON) tests/bench/bench.py $(BUILD) $(BUILD)/bench/RESULTS.md
 
 demo: examples
 	@PYTHON=$(PYTHON) $(WITH_SIM) examples/demo.sh $(BUILD)/examples/end_session

@@ -1,0 +1,503 @@
+#!/usr/bin/env python3
+"""libcoord benchmark driver (Python 3 standard library only): `make bench`.
+
+Starts a private nginx on loopback that answers every PUT .../session/{id}/end
+with the spec's example end answer (tests/bench/end_answer.json), then runs
+the peers side by side in alternating rounds and reports medians:
+
+  libcoord      loop_coord: N sequential coord_end_session calls, one client
+  hand-written  loop_curl: the same PUT + cJSON parse, libcurl set up once
+  bare socket   loop_socket: write the request, read to Content-Length
+  python        loop_py.py: http.client kept alive + json
+  node          loop_node.mjs: built-in fetch + res.json() (when node exists)
+  curl CLI      one `curl` process per call
+
+CPU time is the client process's own user + system time (getrusage in the
+client, or wait4's rusage for the curl processes). Then, outside the timed
+rounds: decode instructions (callgrind), heap allocations per call and leaks
+(valgrind totals at N and 2N calls), TCP connections for 1,000 calls (nginx
+logs $connection), peak RSS, and stripped sizes.
+
+Environment: BENCH_N (calls per round, default 5000), BENCH_ROUNDS (5),
+BENCH_CLI_N (curl processes per round, default 300), BENCH_ALLOC_N (200).
+Usage: bench.py BUILD_DIR [RESULTS_MARKDOWN]
+"""
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import http.client
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEY = "bench-key"
+TOKEN = "bench-token"
+LOCATION_PATH = "/v1/access/parking"
+
+
+def env_int(name, default):
+    value = int(os.environ.get(name, default))
+    if value < 1:
+        raise SystemExit(f"{name} must be >= 1")
+    return value
+
+
+N = env_int("BENCH_N", 5000)
+ROUNDS = env_int("BENCH_ROUNDS", 5)
+CLI_N = env_int("BENCH_CLI_N", 300)
+ALLOC_N = env_int("BENCH_ALLOC_N", 200)
+CONN_N = 1000
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def find_tool(name, extra_dirs=("/usr/sbin", "/sbin")):
+    path = shutil.which(name)
+    if path is None:
+        for d in extra_dirs:
+            if os.access(os.path.join(d, name), os.X_OK):
+                return os.path.join(d, name)
+    return path
+
+
+def require_tools():
+    """nginx, valgrind and curl are required; install them when root."""
+    need = {"nginx": "nginx-light", "valgrind": "valgrind", "curl": "curl",
+            "strip": "binutils"}
+    missing = [pkg for tool, pkg in need.items() if find_tool(tool) is None]
+    if missing:
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            say("bench: installing " + " ".join(missing))
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"]
+                           + missing, check=True, env=env, stdout=subprocess.DEVNULL)
+        else:
+            raise SystemExit("bench: missing tools; run:\n  sudo apt-get install -y "
+                             + " ".join(missing))
+    if find_tool("node") is None:
+        say("bench: node not found: the Node peer is skipped "
+            "(apt-get install nodejs to include it)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+NGINX_CONF = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+    log_format conn '$connection $connection_requests $request_method $status';
+    default_type application/json;
+    # `return` answers in the rewrite phase, so PUT is accepted as is.
+    server {{
+        listen 127.0.0.1:{port};
+        location {prefix}/ {{ return 200 '{answer}'; }}
+    }}
+    # The same answer, logging which connection carried each request.
+    server {{
+        listen 127.0.0.1:{log_port};
+        access_log {tmp}/conn.log conn;
+        location {prefix}/ {{ return 200 '{answer}'; }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    def __init__(self, tmp, answer):
+        self.tmp = tmp
+        self.port, self.log_port = free_port(), free_port()
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(tmp=tmp, port=self.port, log_port=self.log_port,
+                                      prefix=LOCATION_PATH, answer=answer))
+        self.proc = subprocess.Popen([find_tool("nginx"), "-p", tmp, "-c", conf,
+                                      "-e", os.path.join(tmp, "error.log")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", self.log_port), timeout=1).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    err = self.proc.stderr.read().decode(errors="replace")
+                    self.stop()
+                    raise SystemExit("bench: nginx did not start: " + err)
+                time.sleep(0.05)
+
+    def base(self, port=None):
+        return f"http://127.0.0.1:{port or self.port}{LOCATION_PATH}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def parse_result(text, who):
+    for line in text.splitlines():
+        if line.startswith("RESULT "):
+            return {k: float(v) for k, v in (f.split("=") for f in line.split()[1:])}
+    raise SystemExit(f"bench: {who} printed no RESULT line:\n{text}")
+
+
+def run_client(argv, who):
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {who} failed ({proc.returncode}):\n{proc.stderr}")
+    return parse_result(proc.stdout, who)
+
+
+def run_curl_cli(url, n):
+    """n curl processes, one per call; CPU and RSS from wait4 of each child."""
+    argv = [find_tool("curl"), "-s", "-f", "-X", "PUT", "-A", "libcoord/1.0.0",
+            "-H", "Accept: application/json", "-H", "Authorization: Bearer " + TOKEN,
+            "-o", "/dev/null", url]
+    devnull = os.open(os.devnull, os.O_RDWR)
+    cpu = 0.0
+    w0 = time.monotonic()
+    try:
+        for _ in range(n):
+            pid = os.posix_spawn(argv[0], argv, os.environ,
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
+            _, status, ru = os.wait4(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit("bench: curl CLI call failed")
+            cpu += ru.ru_utime + ru.ru_stime
+    finally:
+        os.close(devnull)
+    # ru_maxrss of a spawned child includes the launcher's own peak: not reported
+    return {"calls": n, "wall_s": time.monotonic() - w0, "cpu_s": cpu, "maxrss_kb": -1}
+
+
+def peers(build, nginx):
+    base = nginx.base()
+    path = f"{LOCATION_PATH}/LOT-1/session/1/end?access_key={KEY}"
+    bench = os.path.join(build, "bench")
+    table = [
+        ("libcoord", lambda: run_client([os.path.join(bench, "loop_coord"), base, KEY, TOKEN,
+                                         str(N)], "libcoord")),
+        ("hand-written libcurl+cJSON",
+         lambda: run_client([os.path.join(bench, "loop_curl"), base, KEY, TOKEN, str(N)],
+                            "hand-written")),
+        ("bare socket", lambda: run_client([os.path.join(bench, "loop_socket"),
+                                            str(nginx.port), path, TOKEN, str(N)],
+                                           "bare socket")),
+        ("python http.client+json",
+         lambda: run_client([sys.executable, os.path.join(HERE, "loop_py.py"), base, KEY,
+                             TOKEN, str(N)], "python")),
+    ]
+    node = find_tool("node")
+    if node is not None:
+        table.append(("node fetch", lambda: run_client(
+            [node, os.path.join(HERE, "loop_node.mjs"), base, KEY, TOKEN, str(N)], "node")))
+    table.append(("curl CLI (1 process/call)",
+                  lambda: run_curl_cli(f"{base}/LOT-1/session/1/end?access_key={KEY}", CLI_N)))
+    return table
+
+
+def timed_rounds(build, nginx):
+    table = peers(build, nginx)
+    results = {name: [] for name, _ in table}
+    for r in range(ROUNDS):
+        order = table[r % len(table):] + table[:r % len(table)]  # alternate who goes first
+        for name, run in order:
+            res = run()
+            results[name].append(res)
+        say(f"bench: round {r + 1}/{ROUNDS} done (load {os.getloadavg()[0]:.2f})")
+    summary = {}
+    for name, rows in results.items():
+        summary[name] = {
+            "calls_per_s": statistics.median(x["calls"] / x["wall_s"] for x in rows),
+            "cpu_us": statistics.median(x["cpu_s"] / x["calls"] * 1e6 for x in rows),
+            "maxrss_kb": statistics.median(x["maxrss_kb"] for x in rows),
+            "calls": int(rows[0]["calls"]),
+        }
+    return summary
+
+
+def count_connections(build, nginx):
+    """Distinct nginx $connection numbers for CONN_N sequential calls."""
+    log = os.path.join(nginx.tmp, "conn.log")
+    out = {}
+    for name, prog in (("libcoord", "loop_coord"), ("hand-written", "loop_curl")):
+        open(log, "w").close()  # nginx appends (O_APPEND): truncation is safe
+        run_client([os.path.join(build, "bench", prog), nginx.base(nginx.log_port), KEY,
+                    TOKEN, str(CONN_N - 1)], name)  # + its one untimed call = CONN_N
+        time.sleep(0.2)
+        with open(log) as f:
+            lines = [ln.split() for ln in f if ln.strip()]
+        if len(lines) != CONN_N or any(ln[2:] != ["PUT", "200"] for ln in lines):
+            raise SystemExit(f"bench: expected {CONN_N} PUT 200 lines in nginx's log, "
+                             f"got {len(lines)}")
+        out[name] = len({ln[0] for ln in lines})
+    return out
+
+
+HEAP_RE = re.compile(r"total heap usage: ([\d,]+) allocs, ([\d,]+) frees")
+LOST_RE = re.compile(r"(definitely|indirectly) lost: ([\d,]+) bytes")
+
+
+def valgrind_allocs(build, nginx, argv_tail, n):
+    prog = argv_tail[0]
+    argv = ["valgrind", "--leak-check=full", os.path.join(build, "bench", prog),
+            nginx.base(), KEY, TOKEN, str(n), "count-cjson"] + argv_tail[1:]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+    heap = HEAP_RE.search(proc.stderr)
+    if proc.returncode != 0 or heap is None:
+        raise SystemExit(f"bench: valgrind {prog} failed:\n{proc.stderr[-3000:]}")
+    lost = sum(int(m.group(2).replace(",", "")) for m in LOST_RE.finditer(proc.stderr))
+    res = parse_result(proc.stdout, prog)
+    return int(heap.group(1).replace(",", "")), int(res["cjson_allocs"]), lost
+
+
+def allocations(build, nginx):
+    """Per steady-state call: valgrind's totals at N and 2N calls, minus the
+    allocations cJSON made through counting hooks."""
+    out = {}
+    for name, argv_tail in (("libcoord", ["loop_coord"]),
+                            ("hand-written", ["loop_curl"]),
+                            ("hand-written + Accept-Encoding",
+                             ["loop_curl", "accept-encoding"])):
+        a1, c1, lost1 = valgrind_allocs(build, nginx, argv_tail, ALLOC_N)
+        a2, c2, lost2 = valgrind_allocs(build, nginx, argv_tail, 2 * ALLOC_N)
+        out[name] = {"total": (a2 - a1) / ALLOC_N, "cjson": (c2 - c1) / ALLOC_N,
+                     "beyond": ((a2 - a1) - (c2 - c1)) / ALLOC_N,
+                     "lost_bytes": max(lost1, lost2)}
+    return out
+
+
+def callgrind_ir(build, tmp, mode, k):
+    fn = "run_coord" if mode == "coord" else "run_cjson"
+    argv = ["valgrind", "--tool=callgrind", f"--toggle-collect={fn}",
+            f"--callgrind-out-file={tmp}/callgrind.{mode}",
+            os.path.join(build, "bench", "decode_cost"), mode,
+            os.path.join(HERE, "end_answer.json"), str(k)]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+    m = re.search(r"Collected : (\d+)", proc.stderr)
+    if proc.returncode != 0 or m is None:
+        raise SystemExit(f"bench: callgrind {mode} failed:\n{proc.stderr[-3000:]}")
+    return int(m.group(1)) / k
+
+
+def call_instructions(build, nginx, tmp):
+    """Instructions per steady-state call (callgrind totals at N and 2N calls):
+    deterministic where wall-clock CPU time on a shared machine is not."""
+    out = {}
+    n = ALLOC_N
+    for name, argv_tail in (("libcoord", ["loop_coord"]),
+                            ("hand-written", ["loop_curl"]),
+                            ("hand-written + Accept-Encoding",
+                             ["loop_curl", "accept-encoding"])):
+        totals = []
+        for calls in (n, 2 * n):
+            argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.calls",
+                    os.path.join(build, "bench", argv_tail[0]), nginx.base(), KEY, TOKEN,
+                    str(calls)] + argv_tail[1:]
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+            m = re.search(r"Collected : (\d+)", proc.stderr)
+            if proc.returncode != 0 or m is None:
+                raise SystemExit(f"bench: callgrind {name} failed:\n{proc.stderr[-3000:]}")
+            totals.append(int(m.group(1)))
+        out[name] = (totals[1] - totals[0]) / n
+    return out
+
+
+def stripped_size(path, tmp):
+    copy = os.path.join(tmp, "stripped-" + os.path.basename(path))
+    shutil.copyfile(path, copy)
+    subprocess.run([find_tool("strip"), copy], check=True)
+    return os.path.getsize(copy)
+
+
+def sizes(build, tmp):
+    lib = os.path.realpath(os.path.join(build, "lib", "libcoord.so"))
+    return {"lib": stripped_size(lib, tmp),
+            "example": stripped_size(os.path.join(build, "examples", "end_session"), tmp)}
+
+
+def version(argv, pattern=r"(\d+\.\d+(\.\d+)?)"):
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    except OSError:
+        return "absent"
+    m = re.search(pattern, proc.stdout + proc.stderr)
+    return m.group(1) if m else "?"
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+        "os": platform.freedesktop_os_release().get("PRETTY_NAME", "?")
+        if hasattr(platform, "freedesktop_os_release") else "?",
+        "cc": version([os.environ.get("CC", "cc"), "--version"]),
+        "libcurl": version(["pkg-config", "--modversion", "libcurl"]),
+        "cjson": version(["pkg-config", "--modversion", "libcjson"]),
+        "nginx": version([find_tool("nginx"), "-v"]),
+        "python": platform.python_version(),
+        "node": version([find_tool("node") or "node", "--version"]),
+        "curl": version([find_tool("curl"), "--version"]),
+        "valgrind": version(["valgrind", "--version"]),
+    }
+
+
+def verdict(ok):
+    if ok is None:
+        return "(reference)"
+    return "met" if ok else "MISSED"
+
+
+def report(m, load, summary, decode, allocs, conns, size, instr):
+    lines = []
+    add = lines.append
+    add("## Results")
+    add("")
+    add(f"Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}, {m['os']}; "
+        f"cc {m['cc']}, libcurl {m['libcurl']}, cJSON {m['cjson']}, nginx {m['nginx']}, "
+        f"Python {m['python']}, Node {m['node']}, curl {m['curl']}, valgrind {m['valgrind']}.")
+    add(f"Load average (1 min) before / after: {load[0]:.2f} / {load[1]:.2f}. "
+        f"N = {N} calls per round ({CLI_N} for the curl CLI), {ROUNDS} alternating rounds, "
+        "medians; loopback nginx, keep-alive.")
+    add("")
+    add("| client | calls/s | CPU µs/call | peak RSS KiB | libcoord/peer calls/s "
+        "| libcoord/peer CPU |")
+    add("| --- | ---: | ---: | ---: | ---: | ---: |")
+    me = summary["libcoord"]
+    for name, s in summary.items():
+        rss = f"{s['maxrss_kb']:.0f}" if s["maxrss_kb"] >= 0 else "–"
+        add(f"| {name} | {s['calls_per_s']:.0f} | {s['cpu_us']:.1f} | {rss} "
+            f"| {me['calls_per_s'] / s['calls_per_s']:.2f}× "
+            f"| {me['cpu_us'] / s['cpu_us']:.2f}× |")
+    add("")
+    hw = summary["hand-written libcurl+cJSON"]
+    rows = [
+        ("CPU per call vs hand-written", f"{me['cpu_us'] / hw['cpu_us']:.3f}×", "≤ 1.0×",
+         me["cpu_us"] <= hw["cpu_us"]),
+        ("calls/s vs hand-written", f"{me['calls_per_s'] / hw['calls_per_s']:.3f}×",
+         "≥ 0.97×", me["calls_per_s"] >= 0.97 * hw["calls_per_s"]),
+    ]
+    for peer, label, target in (("curl CLI (1 process/call)", "curl CLI", 40),
+                                ("python http.client+json", "Python", 1.4),
+                                ("node fetch", "Node", 2.5)):
+        if peer in summary:
+            r = me["calls_per_s"] / summary[peer]["calls_per_s"]
+            rows.append((f"calls/s vs {label}", f"{r:.2f}×", f"≥ {target}×", r >= target))
+    ic, ih, ia = (instr["libcoord"], instr["hand-written"],
+                  instr["hand-written + Accept-Encoding"])
+    rows.append(("instructions per call (callgrind): libcoord / hand-written",
+                 f"{ic:.0f} / {ih:.0f} = {ic / ih:.3f}×", "(CPU ≤ 1.0×)", ic <= ih))
+    rows.append(("… hand-written with Accept-Encoding, as libcoord asks",
+                 f"{ia:.0f}: libcoord = {ic / ia:.3f}× of it", "—", None))
+    rss = me["maxrss_kb"] - hw["maxrss_kb"]
+    rows.append(("peak RSS above hand-written", f"{rss:+.0f} KiB", "≤ +512 KiB", rss <= 512))
+    ratio = decode["coord"] / decode["cjson"]
+    rows.append(("decode instructions (callgrind): coord_session_decode / "
+                 "cJSON_Parse+Delete",
+                 f"{decode['coord']:.0f} / {decode['cjson']:.0f} = {ratio:.2f}×", "≤ 1.2×",
+                 ratio <= 1.2))
+    a = allocs["libcoord"]
+    hw_a, hw_ae = allocs["hand-written"], allocs["hand-written + Accept-Encoding"]
+    rows.append(("heap allocations per call beyond cJSON's (valgrind, N vs 2N)",
+                 f"{a['beyond']:.2f} (total {a['total']:.2f}, cJSON {a['cjson']:.2f})",
+                 "≤ 4", a["beyond"] <= 4))
+    rows.append(("… the same for the hand-written loop: libcurl's own floor",
+                 f"{hw_a['beyond']:.2f}; with Accept-Encoding as libcoord asks: "
+                 f"{hw_ae['beyond']:.2f}", "—", None))
+    own = a["beyond"] - hw_ae["beyond"]
+    rows.append(("allocations libcoord adds over the equivalent hand-written loop",
+                 f"{own:.2f}", "≤ 4", own <= 4))
+    lost = max(x["lost_bytes"] for x in allocs.values())
+    rows.append(("bytes leaked (definitely + indirectly lost), every valgrind run",
+                 f"{lost}", "0", lost == 0))
+    rows.append((f"TCP connections for {CONN_N} calls (nginx $connection)",
+                 f"{conns['libcoord']} (hand-written: {conns['hand-written']})", "1",
+                 conns["libcoord"] == 1))
+    rows.append(("stripped libcoord.so", f"{size['lib']} B ({size['lib'] / 1024:.1f} KiB)",
+                 "≤ 40 KiB", size["lib"] <= 40 * 1024))
+    rows.append(("stripped end_session example, libcoord static (libcurl, cJSON, libc "
+                 "shared)", f"{size['example']} B ({size['example'] / 1024:.1f} KiB)",
+                 "≤ 64 KiB", size["example"] <= 64 * 1024))
+    add("| measure | value | target | |")
+    add("| --- | --- | --- | --- |")
+    for label, value, target, ok in rows:
+        add(f"| {label} | {value} | {target} | {verdict(ok)} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        raise SystemExit(__doc__)
+    build = os.path.abspath(sys.argv[1])
+    require_tools()
+    with open(os.path.join(HERE, "end_answer.json")) as f:
+        answer = f.read().strip()
+    if "'" in answer or "\\" in answer:
+        raise SystemExit("bench: the answer must not contain quotes or backslashes")
+    with tempfile.TemporaryDirectory(prefix="coord-bench-") as tmp:
+        nginx = Nginx(tmp, answer)
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", nginx.port, timeout=10)
+            conn.request("PUT", LOCATION_PATH + "/LOT-1/session/1/end", body=b"")
+            resp = conn.getresponse()
+            if resp.status != 200 or resp.read().decode() != answer:
+                raise SystemExit("bench: nginx does not serve the end answer to PUT")
+            conn.close()
+            load0 = os.getloadavg()[0]
+            say(f"bench: nginx on 127.0.0.1:{nginx.port}; load {load0:.2f}; "
+                f"N={N} x {ROUNDS} rounds")
+            summary = timed_rounds(build, nginx)
+            load1 = os.getloadavg()[0]
+            say("bench: connections, allocations (valgrind), decode cost (callgrind)")
+            conns = count_connections(build, nginx)
+            allocs = allocations(build, nginx)
+            decode = {mode: callgrind_ir(build, tmp, mode, 2000) for mode in ("coord", "cjson")}
+            instr = call_instructions(build, nginx, tmp)
+        finally:
+            nginx.stop()
+        size = sizes(build, tmp)
+    text = report(machine(), (load0, load1), summary, decode, allocs, conns, size, instr)
+    print()
+    print(text)
+    if len(sys.argv) == 3:
+        with open(sys.argv[2], "w") as f:
+            f.write(text)
+        say(f"bench: results written to {sys.argv[2]}")
+
+
+if __name__ == "__main__":
+    main()
