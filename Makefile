@@ -10,6 +10,7 @@ PYTHON   ?= python3
 PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR   ?= $(PREFIX)/bin
 # make MINIMAL=1: the firmware build, in its own directory (see "Embedding" below)
 ifeq ($(MINIMAL),1)
 BUILD    ?= build/minimal
@@ -41,7 +42,7 @@ INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard test
 TLS_TESTS   := $(BUILD)/tests/test_tls
 INTEG_TESTS := $(filter-out $(TLS_TESTS),$(INTEG_TESTS))
 INTEG_HELPERS := tests/integration/sim_client.c tests/integration/counting_alloc.c
-EXAMPLES    := $(BUILD)/examples/end_session
+EXAMPLES    := $(BUILD)/examples/end_session $(BUILD)/examples/coord
 
 VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
            --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
@@ -205,9 +206,18 @@ bench: lib examples $(BENCH_PROGS)
 	$(PYTHON) tests/bench/bench.py $(BUILD) $(BUILD)/bench/RESULTS.md
 
 demo: examples
-	@PYTHON=$(PYTHON) $(WITH_SIM) examples/demo.sh $(BUILD)/examples/end_session
+	@PYTHON=$(PYTHON) $(WITH_SIM) examples/demo.sh $(BUILD)/examples/coord
 
-install: lib
+# ---- the coord CLI (issue 3): JSON and exit codes against the simulator ----
+.PHONY: check-cli
+check-cli: examples
+	@echo "== tests/cli/test_cli.py (the coord CLI, simulator)"
+	@PYTHON=$(PYTHON) COORD_CLI=$(BUILD)/examples/coord COORD_CLI_WRAPPER="$(RUN)" \
+	  $(WITH_SIM) $(PYTHON) tests/cli/test_cli.py
+
+check: check-cli
+
+install: lib $(BUILD)/examples/coord
 	install -d $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 include/coord/coord.h $(DESTDIR)$(INCLUDEDIR)/coord/coord.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libcoord.a
@@ -217,6 +227,8 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    pkgconfig/coord.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(BUILD)/examples/coord $(DESTDIR)$(BINDIR)/coord
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/coord/coord.h \
@@ -224,7 +236,8 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libcoord.so.$(VERSION) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libcoord.so \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc \
+	      $(DESTDIR)$(BINDIR)/coord
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/coord 2>/dev/null
 
 clean:

@@ -1,0 +1,534 @@
+/* coord: the Coord Parking Access API from the command line, on libcoord.
+ *
+ *   coord [OPTIONS] COMMAND [OPTIONS]      (coord --help for everything)
+ *
+ * Answers go to stdout as JSON (printed with cJSON, stable field names);
+ * a failure is one line on stderr -- status name, HTTP status, the server's
+ * message -- and an exit code per error class. Neither the access key nor
+ * the token is ever printed (libcoord redacts them from its error text;
+ * this program never echoes an option's value). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <coord/coord.h>
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: coord [OPTIONS] COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands (calls are made as the user whose token is given):\n"
+    "  session create --location L [--resource R]   open a session\n"
+    "  session get    --location L --id N           one session\n"
+    "  session end    --location L --id N           end it; prints it with its bill\n"
+    "  session wait   --location L --id N [--until started|ended]\n"
+    "                 [--deadline-ms 60000] [--interval-ms 1000]\n"
+    "                                               poll until it started (default) or ended\n"
+    "  sessions list  --location L | --mine [--active]\n"
+    "                                               the user's sessions there, or everywhere;\n"
+    "                                               --active: only the active one\n"
+    "  barcode [create]                             a barcode for entry and exit\n"
+    "  test redeem    --location L --id N --duration MINUTES\n"
+    "                                               sandbox: act as the gate (in now, out later)\n"
+    "  test token     --email E [--external-uid U]  sandbox: a test user's token\n"
+    "\n"
+    "Options:\n"
+    "  --base-url URL     API base URL (env COORD_BASE_URL; default production)\n"
+    "  --key KEY          access key (env COORD_ACCESS_KEY; required)\n"
+    "  --token JWT        the user's bearer token (env COORD_TOKEN; prefer the\n"
+    "                     environment: options show up in process lists)\n"
+    "  --timeout-ms N     total time allowed for each call (default 30000)\n"
+    "  --pretty           indented JSON\n"
+    "  --help, --version\n"
+    "\n"
+    "Output: JSON on stdout. A session is {\"id\", \"location_id\", \"user_id\",\n"
+    "\"resource_id\", \"start_time\", \"start_time_ms\", \"end_time\", \"end_time_ms\",\n"
+    "\"active\", \"billing_info\": {\"cost\": {\"amount\", \"currency\"} | null} | null,\n"
+    "\"redemption_info\": {\"barcode\": {\"data\", \"format\"}} | null}, absent values null.\n"
+    "sessions list: {\"count\", \"sessions\": [...]}; barcode: {\"data\", \"format\"};\n"
+    "test token: {\"jwt_token\"}. A wait that times out also prints the last session seen.\n"
+    "\n"
+    "Errors: one line on stderr, \"coord: STATUS (HTTP n): message\". Exit codes:\n"
+    "  0  success                         8  COORD_ERR_ALREADY_ENDED\n"
+    "  1  other failure (out of memory)   9  COORD_ERR_SESSION_ACTIVE\n"
+    "  2  usage: bad command or option   10  COORD_ERR_TIMEOUT (also a wait's deadline)\n"
+    "  3  COORD_ERR_INVALID_ARGUMENT     11  COORD_ERR_TRANSPORT, COORD_ERR_TLS\n"
+    "  4  COORD_ERR_UNAUTHORIZED         12  COORD_ERR_RATE_LIMITED\n"
+    "  5  COORD_ERR_NOT_FOUND            13  COORD_ERR_SERVER\n"
+    "  6  COORD_ERR_REFUSED              14  COORD_ERR_BAD_RESPONSE,\n"
+    "  7  COORD_ERR_PHYSICAL_CHECKOUT        COORD_ERR_RESPONSE_TOO_LARGE\n";
+
+static int exit_code(coord_status st)
+{
+    switch (st) {
+    case COORD_OK: return 0;
+    case COORD_ERR_INVALID_ARGUMENT: return 3;
+    case COORD_ERR_UNAUTHORIZED: return 4;
+    case COORD_ERR_NOT_FOUND: return 5;
+    case COORD_ERR_REFUSED: return 6;
+    case COORD_ERR_PHYSICAL_CHECKOUT: return 7;
+    case COORD_ERR_ALREADY_ENDED: return 8;
+    case COORD_ERR_SESSION_ACTIVE: return 9;
+    case COORD_ERR_TIMEOUT: return 10;
+    case COORD_ERR_TRANSPORT:
+    case COORD_ERR_TLS: return 11;
+    case COORD_ERR_RATE_LIMITED: return 12;
+    case COORD_ERR_SERVER: return 13;
+    case COORD_ERR_BAD_RESPONSE:
+    case COORD_ERR_RESPONSE_TOO_LARGE: return 14;
+    default: return 1;
+    }
+}
+
+/* ---- options ---- */
+
+enum {
+    O_LOCATION = 1u << 0, O_ID = 1u << 1, O_RESOURCE = 1u << 2, O_MINE = 1u << 3,
+    O_ACTIVE = 1u << 4, O_UNTIL = 1u << 5, O_DEADLINE = 1u << 6, O_INTERVAL = 1u << 7,
+    O_DURATION = 1u << 8, O_EMAIL = 1u << 9, O_EXTERNAL_UID = 1u << 10,
+    /* global */
+    O_BASE_URL = 1u << 16, O_KEY = 1u << 17, O_TOKEN = 1u << 18, O_TIMEOUT = 1u << 19,
+    O_PRETTY = 1u << 20, O_HELP = 1u << 21, O_VERSION = 1u << 22
+};
+#define O_GLOBAL 0xffff0000u
+
+static const struct option long_options[] = {
+    {"location", required_argument, NULL, O_LOCATION},
+    {"id", required_argument, NULL, O_ID},
+    {"resource", required_argument, NULL, O_RESOURCE},
+    {"mine", no_argument, NULL, O_MINE},
+    {"active", no_argument, NULL, O_ACTIVE},
+    {"until", required_argument, NULL, O_UNTIL},
+    {"deadline-ms", required_argument, NULL, O_DEADLINE},
+    {"interval-ms", required_argument, NULL, O_INTERVAL},
+    {"duration", required_argument, NULL, O_DURATION},
+    {"email", required_argument, NULL, O_EMAIL},
+    {"external-uid", required_argument, NULL, O_EXTERNAL_UID},
+    {"base-url", required_argument, NULL, O_BASE_URL},
+    {"key", required_argument, NULL, O_KEY},
+    {"token", required_argument, NULL, O_TOKEN},
+    {"timeout-ms", required_argument, NULL, O_TIMEOUT},
+    {"pretty", no_argument, NULL, O_PRETTY},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct args {
+    unsigned seen; /* O_* given */
+    const char *base_url, *key, *token, *location, *resource, *email, *external_uid;
+    int64_t id;
+    uint32_t duration_m, deadline_ms, interval_ms, timeout_ms;
+    coord_wait_for until;
+} args;
+
+static int usage_error(const char *fmt, const char *what)
+{
+    fprintf(stderr, "coord: ");
+    fprintf(stderr, fmt, what);
+    fprintf(stderr, " (coord --help)\n");
+    return EXIT_USAGE;
+}
+
+/* A decimal number within [min, max]; the option's name (never its value) in errors. */
+static int number(const char *text, long long min, long long max, long long *out,
+                  const char *name)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || *out < min || *out > max)
+        return usage_error("--%s needs a whole number in range", name);
+    return 0;
+}
+
+static int parse_option(int opt, const char *value, args *a)
+{
+    long long n;
+
+    switch (opt) {
+    case O_LOCATION: a->location = value; return 0;
+    case O_RESOURCE: a->resource = value; return 0;
+    case O_EMAIL: a->email = value; return 0;
+    case O_EXTERNAL_UID: a->external_uid = value; return 0;
+    case O_BASE_URL: a->base_url = value; return 0;
+    case O_KEY: a->key = value; return 0;
+    case O_TOKEN: a->token = value; return 0;
+    case O_MINE: case O_ACTIVE: case O_PRETTY: case O_HELP: case O_VERSION: return 0;
+    case O_UNTIL:
+        if (strcmp(value, "started") == 0)
+            a->until = COORD_WAIT_STARTED;
+        else if (strcmp(value, "ended") == 0)
+            a->until = COORD_WAIT_ENDED;
+        else
+            return usage_error("--until is %s", "started or ended");
+        return 0;
+    case O_ID:
+        if (number(value, INT64_MIN, INT64_MAX, &n, "id"))
+            return EXIT_USAGE;
+        a->id = (int64_t)n;
+        return 0;
+    case O_DURATION:
+        if (number(value, 0, COORD_REDEMPTION_MAX_MINUTES, &n, "duration"))
+            return EXIT_USAGE;
+        a->duration_m = (uint32_t)n;
+        return 0;
+    case O_DEADLINE:
+        if (number(value, 0, UINT32_MAX, &n, "deadline-ms"))
+            return EXIT_USAGE;
+        a->deadline_ms = (uint32_t)n;
+        return 0;
+    case O_INTERVAL:
+        if (number(value, COORD_WAIT_MIN_INTERVAL_MS, 3600000, &n, "interval-ms"))
+            return EXIT_USAGE;
+        a->interval_ms = (uint32_t)n;
+        return 0;
+    case O_TIMEOUT:
+        if (number(value, 1, 0x7fffffff, &n, "timeout-ms"))
+            return EXIT_USAGE;
+        a->timeout_ms = (uint32_t)n;
+        return 0;
+    default:
+        return EXIT_USAGE;
+    }
+}
+
+/* ---- JSON out ---- */
+
+static void add_text(cJSON *o, const char *name, const char *text)
+{
+    if (text[0] != '\0')
+        cJSON_AddStringToObject(o, name, text);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static void add_time(cJSON *o, const char *name, const char *name_ms, int has,
+                     const char *text, int64_t ms)
+{
+    if (has) {
+        cJSON_AddStringToObject(o, name, text);
+        cJSON_AddNumberToObject(o, name_ms, (double)ms); /* exact: far below 2^53 */
+    } else {
+        cJSON_AddNullToObject(o, name);
+        cJSON_AddNullToObject(o, name_ms);
+    }
+}
+
+static cJSON *barcode_json(const coord_redemption_info *r)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "data", r->barcode_data);
+    cJSON_AddStringToObject(o, "format", r->barcode_format);
+    return o;
+}
+
+static cJSON *session_json(const coord_session *s)
+{
+    cJSON *o = cJSON_CreateObject(), *billing, *cost, *redemption;
+
+    cJSON_AddNumberToObject(o, "id", (double)s->id); /* libcoord bounds ids to +/-(2^53-1) */
+    add_text(o, "location_id", s->location_id);
+    add_text(o, "user_id", s->user_id);
+    add_text(o, "resource_id", s->resource_id);
+    add_time(o, "start_time", "start_time_ms", s->has_start_time, s->start_time,
+             s->start_time_ms);
+    add_time(o, "end_time", "end_time_ms", s->has_end_time, s->end_time, s->end_time_ms);
+    cJSON_AddBoolToObject(o, "active", !s->has_end_time);
+    if (s->has_billing_info) {
+        billing = cJSON_AddObjectToObject(o, "billing_info");
+        if (s->billing_info.has_cost) {
+            cost = cJSON_AddObjectToObject(billing, "cost");
+            cJSON_AddNumberToObject(cost, "amount", (double)s->billing_info.cost.amount);
+            cJSON_AddStringToObject(cost, "currency", s->billing_info.cost.currency);
+        } else {
+            cJSON_AddNullToObject(billing, "cost");
+        }
+    } else {
+        cJSON_AddNullToObject(o, "billing_info");
+    }
+    if (s->has_redemption_info) {
+        redemption = cJSON_AddObjectToObject(o, "redemption_info");
+        cJSON_AddItemToObject(redemption, "barcode", barcode_json(&s->redemption_info));
+    } else {
+        cJSON_AddNullToObject(o, "redemption_info");
+    }
+    return o;
+}
+
+/* ---- the commands: each returns a status and its answer in *out ---- */
+
+typedef coord_status (*command_fn)(coord_client *c, const args *a, cJSON **out);
+
+static coord_status one_session(coord_status st, const coord_session *s, cJSON **out)
+{
+    if (st == COORD_OK || (st == COORD_ERR_TIMEOUT && s->id != 0)) /* a wait: the last seen */
+        *out = session_json(s);
+    return st;
+}
+
+static coord_status cmd_session_create(coord_client *c, const args *a, cJSON **out)
+{
+    coord_session s;
+    return one_session(coord_session_create(c, a->location, a->resource, &s), &s, out);
+}
+
+static coord_status cmd_session_get(coord_client *c, const args *a, cJSON **out)
+{
+    coord_session s;
+    return one_session(coord_session_get(c, a->location, a->id, &s), &s, out);
+}
+
+static coord_status cmd_session_end(coord_client *c, const args *a, cJSON **out)
+{
+    coord_session s;
+    return one_session(coord_end_session(c, a->location, a->id, &s), &s, out);
+}
+
+static coord_status cmd_session_wait(coord_client *c, const args *a, cJSON **out)
+{
+    coord_session s;
+    return one_session(coord_session_wait(c, a->location, a->id, a->until, a->deadline_ms,
+                                          a->interval_ms, &s), &s, out);
+}
+
+static coord_status cmd_test_redeem(coord_client *c, const args *a, cJSON **out)
+{
+    coord_session s;
+    return one_session(coord_test_simulate_redemption(c, a->location, a->id, a->duration_m, &s),
+                       &s, out);
+}
+
+static coord_status cmd_sessions_list(coord_client *c, const args *a, cJSON **out)
+{
+    coord_session_list list;
+    const coord_session *active;
+    coord_status st = (a->seen & O_MINE) ? coord_session_list_user(c, &list)
+                                         : coord_session_list_location(c, a->location, &list);
+    cJSON *array;
+
+    if (st != COORD_OK)
+        return st;
+    if (a->seen & O_ACTIVE) {
+        st = coord_session_list_find_active(&list, a->location, &active);
+        if (st == COORD_OK)
+            *out = session_json(active);
+        coord_session_list_free(&list);
+        return st;
+    }
+    *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(*out, "count", list.count);
+    array = cJSON_AddArrayToObject(*out, "sessions");
+    for (uint32_t i = 0; i < list.count; i++)
+        cJSON_AddItemToArray(array, session_json(&list.sessions[i]));
+    coord_session_list_free(&list);
+    return COORD_OK;
+}
+
+static coord_status cmd_barcode(coord_client *c, const args *a, cJSON **out)
+{
+    coord_redemption_info b;
+    coord_status st = coord_barcode_create(c, &b);
+
+    (void)a;
+    if (st == COORD_OK)
+        *out = barcode_json(&b);
+    return st;
+}
+
+static coord_status cmd_test_token(coord_client *c, const args *a, cJSON **out)
+{
+    char token[COORD_TOKEN_MAX];
+    coord_status st = coord_test_create_jwt(c, a->email, a->external_uid, token, sizeof(token));
+
+    if (st == COORD_OK) {
+        *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(*out, "jwt_token", token); /* the command's very answer */
+    }
+    memset(token, 0, sizeof(token));
+    return st;
+}
+
+static const struct command {
+    const char *noun, *verb; /* verb NULL: the noun alone also runs it */
+    command_fn run;
+    unsigned allowed, required;
+} commands[] = {
+    {"session", "create", cmd_session_create, O_LOCATION | O_RESOURCE, O_LOCATION},
+    {"session", "get", cmd_session_get, O_LOCATION | O_ID, O_LOCATION | O_ID},
+    {"session", "end", cmd_session_end, O_LOCATION | O_ID, O_LOCATION | O_ID},
+    {"session", "wait", cmd_session_wait,
+     O_LOCATION | O_ID | O_UNTIL | O_DEADLINE | O_INTERVAL, O_LOCATION | O_ID},
+    {"sessions", "list", cmd_sessions_list, O_LOCATION | O_MINE | O_ACTIVE, 0},
+    {"barcode", "create", cmd_barcode, 0, 0},
+    {"test", "redeem", cmd_test_redeem, O_LOCATION | O_ID | O_DURATION,
+     O_LOCATION | O_ID | O_DURATION},
+    {"test", "token", cmd_test_token, O_EMAIL | O_EXTERNAL_UID, O_EMAIL},
+};
+
+static const struct command *find_command(int n, char **words)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        const struct command *c = &commands[i];
+
+        if (n >= 1 && strcmp(words[0], c->noun) == 0 &&
+            ((n == 2 && strcmp(words[1], c->verb) == 0) ||
+             (n == 1 && strcmp(c->noun, "barcode") == 0)))
+            return c;
+    }
+    return NULL;
+}
+
+static const char *option_name(unsigned bit)
+{
+    for (const struct option *o = long_options; o->name != NULL; o++)
+        if ((unsigned)o->val == bit)
+            return o->name;
+    return "?";
+}
+
+/* Options given but not for this command, or required and missing. */
+static int check_options(const struct command *cmd, const args *a)
+{
+    unsigned extra = a->seen & ~O_GLOBAL & ~cmd->allowed;
+    unsigned missing = cmd->required & ~a->seen;
+
+    if (extra != 0)
+        return usage_error("--%s does not apply to this command", option_name(extra & -extra));
+    if (missing != 0)
+        return usage_error("--%s is required", option_name(missing & -missing));
+    if (cmd->run == cmd_sessions_list &&
+        !(a->seen & O_MINE) == !(a->seen & O_LOCATION))
+        return usage_error("sessions list needs %s", "--location L or --mine");
+    return 0;
+}
+
+/* One line: the status, the HTTP status, the server's message (or libcoord's
+ * detail), control characters flattened so that it stays one line. */
+static void print_error(coord_status st, const coord_client *c, const char *local)
+{
+    const coord_error *e = coord_client_last_error(c);
+    char message[COORD_MESSAGE_MAX];
+
+    snprintf(message, sizeof(message), "%s",
+             local != NULL ? local
+             : e == NULL ? coord_strerror(st)
+             : e->has_api_error && e->api_message[0] != '\0' ? e->api_message : e->detail);
+    for (char *p = message; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    fprintf(stderr, "coord: %s (HTTP %d): %s\n", coord_status_name(st),
+            local == NULL && e != NULL ? (int)e->http_status : 0, message);
+}
+
+static int print_json(cJSON *answer, int pretty)
+{
+    char *text = answer != NULL ? (pretty ? cJSON_Print(answer) : cJSON_PrintUnformatted(answer))
+                                : NULL;
+
+    if (text == NULL) {
+        fprintf(stderr, "coord: out of memory printing the answer\n");
+        return 1;
+    }
+    puts(text);
+    cJSON_free(text);
+    return 0;
+}
+
+static int run(const struct command *cmd, const args *a)
+{
+    coord_client *client = NULL;
+    cJSON *answer = NULL;
+    coord_status st = coord_client_new(a->base_url, a->key, &client);
+    int code;
+
+    if (st != COORD_OK) {
+        fprintf(stderr, "coord: %s (HTTP 0): cannot create the client (check --base-url "
+                "and --key)\n", coord_status_name(st));
+        return exit_code(st);
+    }
+    if (a->token != NULL)
+        st = coord_client_set_bearer_token(client, a->token);
+    if (st == COORD_OK && a->timeout_ms != 0)
+        st = coord_client_set_timeouts(client, a->timeout_ms < COORD_DEFAULT_CONNECT_TIMEOUT_MS
+                                                   ? a->timeout_ms
+                                                   : COORD_DEFAULT_CONNECT_TIMEOUT_MS,
+                                       a->timeout_ms);
+    if (st == COORD_OK)
+        st = cmd->run(client, a, &answer);
+    code = exit_code(st);
+    if (answer != NULL && print_json(answer, (a->seen & O_PRETTY) != 0) != 0 && st == COORD_OK)
+        code = 1;
+    /* the client's record says OK when the failure was ours: --active found none */
+    if (st != COORD_OK)
+        print_error(st, client, coord_client_last_error(client)->status == COORD_OK
+                                    ? "no active session" : NULL);
+    cJSON_Delete(answer);
+    coord_client_free(client);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    args a;
+    const struct command *cmd;
+    const char *env;
+    int opt, rc;
+
+    memset(&a, 0, sizeof(a));
+    a.until = COORD_WAIT_STARTED;
+    a.deadline_ms = 60000;
+    a.interval_ms = 1000;
+    opterr = 0; /* our own messages: getopt's would echo what was typed */
+    while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        if (opt == '?' || opt == ':') {
+            const char *typed = argv[optind - 1];
+            char name[64];
+
+            /* the name only: "--kye=SECRET" must not print SECRET */
+            snprintf(name, sizeof(name), "%.*s", (int)strcspn(typed, "="), typed);
+            return usage_error(opt == ':' ? "%s needs a value" : "unknown option %s", name);
+        }
+        a.seen |= (unsigned)opt;
+        rc = parse_option(opt, optarg, &a);
+        if (rc != 0)
+            return rc;
+    }
+    if (a.seen & O_HELP) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (a.seen & O_VERSION) {
+        printf("coord %s (libcoord %s)\n", COORD_VERSION_STRING, coord_version());
+        return 0;
+    }
+    cmd = find_command(argc - optind, argv + optind);
+    if (cmd == NULL)
+        return usage_error("%s", argc == optind ? "no command" : "unknown command");
+    rc = check_options(cmd, &a);
+    if (rc != 0)
+        return rc;
+    if (a.base_url == NULL && (env = getenv("COORD_BASE_URL")) != NULL && env[0] != '\0')
+        a.base_url = env;
+    if (a.key == NULL)
+        a.key = getenv("COORD_ACCESS_KEY");
+    if (a.token == NULL && (env = getenv("COORD_TOKEN")) != NULL && env[0] != '\0')
+        a.token = env;
+    if (a.key == NULL || a.key[0] == '\0')
+        return usage_error("no access key: give %s", "--key or COORD_ACCESS_KEY");
+    if (coord_global_init() != COORD_OK) {
+        fprintf(stderr, "coord: COORD_ERR_TRANSPORT (HTTP 0): libcurl did not initialise\n");
+        return exit_code(COORD_ERR_TRANSPORT);
+    }
+    rc = run(cmd, &a);
+    coord_global_cleanup();
+    return rc;
+}
