@@ -61,6 +61,27 @@ static inline void require_session(const coord_session *s)
     require_text(s->redemption_info.barcode_format, sizeof(s->redemption_info.barcode_format));
 }
 
+/* Two decodings of the same text agree field by field (bytes after a
+ * string's NUL are unspecified, so whole structs are not compared). */
+static inline void require_same_session(const coord_session *a, const coord_session *b)
+{
+    require(a->id == b->id);
+    require(strcmp(a->location_id, b->location_id) == 0);
+    require(strcmp(a->user_id, b->user_id) == 0);
+    require(strcmp(a->resource_id, b->resource_id) == 0);
+    require(a->has_start_time == b->has_start_time && a->has_end_time == b->has_end_time);
+    require(strcmp(a->start_time, b->start_time) == 0);
+    require(strcmp(a->end_time, b->end_time) == 0);
+    require(a->start_time_ms == b->start_time_ms && a->end_time_ms == b->end_time_ms);
+    require(a->has_billing_info == b->has_billing_info);
+    require(a->billing_info.has_cost == b->billing_info.has_cost);
+    require(a->billing_info.cost.amount == b->billing_info.cost.amount);
+    require(strcmp(a->billing_info.cost.currency, b->billing_info.cost.currency) == 0);
+    require(a->has_redemption_info == b->has_redemption_info);
+    require(strcmp(a->redemption_info.barcode_data, b->redemption_info.barcode_data) == 0);
+    require(strcmp(a->redemption_info.barcode_format, b->redemption_info.barcode_format) == 0);
+}
+
 /* A private copy of the input, so that reading one byte past it is caught. */
 static inline char *fuzz_copy(const uint8_t *data, size_t size)
 {
