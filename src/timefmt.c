@@ -1,5 +1,13 @@
-/* RFC 3339 date-time -> milliseconds since the epoch (UTC). */
-#include <stddef.h>
+/* RFC 3339 date-time -> milliseconds since the epoch (UTC).
+ *
+ * libc does the calendar: strptime reads the fields, timegm turns them into
+ * an instant. strptime is lenient (single digits, spaces), so the fixed
+ * shape of RFC 3339 is checked first; timegm normalises impossible dates
+ * (31 April becomes 1 May), so a changed field means the date is invalid. */
+#define _DEFAULT_SOURCE 1 /* timegm */
+#define _XOPEN_SOURCE 700 /* strptime */
+#include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -22,35 +30,60 @@ static int two_digits(const char *p)
     return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
-static int days_in_month(int year, int month)
+/* The fraction (".d+", at most 9 digits) as milliseconds, sub-millisecond
+ * digits dropped; *p moves past it. -1 when malformed. */
+static int fraction_ms(const char **p)
 {
-    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    const char *q = *p;
+    int ms = 0, n = 0;
 
-    return month == 2 && leap ? 29 : days[month - 1];
+    if (*q != '.')
+        return 0;
+    for (q++; is_digit(*q); q++, n++) {
+        if (n >= 9)
+            return -1; /* beyond nanoseconds is not a timestamp */
+        if (n < 3)
+            ms = ms * 10 + (*q - '0');
+    }
+    if (n == 0)
+        return -1;
+    for (; n < 3; n++)
+        ms *= 10;
+    *p = q;
+    return ms;
 }
 
-/* Days from 1970-01-01 to year-month-day in the proleptic Gregorian calendar
- * (eras of 400 years, years starting in March so that the leap day is last). */
-static int64_t days_from_civil(int year, int month, int day)
+/* "Z" or "+hh:mm" / "-hh:mm" as seconds east of UTC; *p moves past it.
+ * Returns 0 on success, -1 when malformed. */
+static int offset_seconds(const char **p, int64_t *out)
 {
-    int y = month <= 2 ? year - 1 : year;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const char *q = *p;
 
-    return (int64_t)era * 146097 + doe - 719468;
+    if (*q == 'Z' || *q == 'z') {
+        *out = 0;
+        *p = q + 1;
+        return 0;
+    }
+    if ((*q == '+' || *q == '-') && digits(q, 1, 2) && q[3] == ':' && digits(q, 4, 2)) {
+        int hh = two_digits(q + 1), mm = two_digits(q + 4);
+
+        if (hh > 23 || mm > 59)
+            return -1;
+        *out = (int64_t)(hh * 3600 + mm * 60) * (*q == '-' ? -1 : 1);
+        *p = q + 6;
+        return 0;
+    }
+    return -1;
 }
 
-/* The fields sit at fixed places once the shape is checked, so this is plain
- * arithmetic: libc's strptime + timegm cost ~1,500 instructions per time
- * (callgrind), more than the whole cJSON parse of an answer's other fields. */
 int coord_rfc3339_parse(const char *text, int64_t *out_ms)
 {
+    char head[20]; /* "YYYY-MM-DDTHH:MM:SS" */
+    struct tm tm, asked;
     const char *p;
-    int64_t ms = 0, offset_s = 0;
-    int year, month, day, hour, minute, second;
+    int64_t offset_s;
+    time_t secs;
+    int ms, leap;
 
     /* full-date "T" partial-time; && stops at a NUL before the shape ends */
     if (!(digits(text, 0, 4) && text[4] == '-' && digits(text, 5, 2) && text[7] == '-' &&
@@ -58,53 +91,28 @@ int coord_rfc3339_parse(const char *text, int64_t *out_ms)
           digits(text, 11, 2) && text[13] == ':' && digits(text, 14, 2) && text[16] == ':' &&
           digits(text, 17, 2)))
         return -1;
-    year = two_digits(text) * 100 + two_digits(text + 2);
-    month = two_digits(text + 5);
-    day = two_digits(text + 8);
-    hour = two_digits(text + 11);
-    minute = two_digits(text + 14);
-    second = two_digits(text + 17);
-    /* second 60: RFC 3339 allows a leap second; it counts as the next second */
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
-        hour > 23 || minute > 59 || second > 60)
-        return -1;
-
-    /* then the optional fraction and the offset */
     p = text + 19;
-    if (p[0] == '.' && is_digit(p[1]) && is_digit(p[2]) && is_digit(p[3]) && !is_digit(p[4])) {
-        /* milliseconds, what Coord sends: the loop below in one step */
-        ms = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
-        p += 4;
-    } else if (*p == '.') {
-        int n = 0;
-
-        for (p++; is_digit(*p); p++, n++) {
-            if (n < 3)
-                ms = ms * 10 + (*p - '0');
-            if (n >= 9)
-                return -1; /* beyond nanoseconds is not a timestamp */
-        }
-        if (n == 0)
-            return -1;
-        for (; n < 3; n++)
-            ms *= 10;
-    }
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if ((*p == '+' || *p == '-') && digits(p, 1, 2) && p[3] == ':' && digits(p, 4, 2)) {
-        int hh = two_digits(p + 1);
-        int mm = two_digits(p + 4);
-
-        if (hh > 23 || mm > 59)
-            return -1;
-        offset_s = (int64_t)(hh * 3600 + mm * 60) * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
+    ms = fraction_ms(&p);
+    if (ms < 0 || offset_seconds(&p, &offset_s) != 0 || *p != '\0')
         return -1;
-    }
-    if (*p != '\0')
+
+    memcpy(head, text, 19);
+    head[10] = 'T';
+    head[19] = '\0';
+    memset(&tm, 0, sizeof(tm));
+    p = strptime(head, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (p == NULL || *p != '\0' || tm.tm_sec > 60)
         return -1;
-    *out_ms = (days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
-               second - offset_s) * 1000 + ms;
+    /* RFC 3339 allows a leap second: it counts as the next second */
+    leap = tm.tm_sec == 60;
+    if (leap)
+        tm.tm_sec = 59;
+    asked = tm;
+    secs = timegm(&tm);
+    if (tm.tm_year != asked.tm_year || tm.tm_mon != asked.tm_mon ||
+        tm.tm_mday != asked.tm_mday || tm.tm_hour != asked.tm_hour ||
+        tm.tm_min != asked.tm_min || tm.tm_sec != asked.tm_sec)
+        return -1;
+    *out_ms = ((int64_t)secs + leap - offset_s) * 1000 + ms;
     return 0;
 }

@@ -1,4 +1,4 @@
-/* RFC 3339 -> epoch milliseconds: the calendar arithmetic checked against
+/* RFC 3339 -> epoch milliseconds: the parser checked against
  * libc's timegm over four centuries, and the calendar's edges. */
 #define _DEFAULT_SOURCE 1 /* timegm */
 #include <setjmp.h>
