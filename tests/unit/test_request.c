@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -427,6 +428,113 @@ static void free_wipes_the_url(void **state)
         assert_int_equal(req.url_buf[i], 0);
 }
 
+/* ---- every builder under allocation failure ---- */
+
+static long oom_fail_at, oom_calls, oom_live;
+
+static void *oom_malloc(size_t size, void *user)
+{
+    (void)user;
+    if (oom_fail_at != 0 && ++oom_calls == oom_fail_at)
+        return NULL;
+    oom_live++;
+    return malloc(size);
+}
+
+static void *oom_realloc(void *ptr, size_t size, void *user)
+{
+    (void)user;
+    if (oom_fail_at != 0 && ++oom_calls == oom_fail_at)
+        return NULL;
+    return realloc(ptr, size);
+}
+
+static void oom_free(void *ptr, void *user)
+{
+    (void)user;
+    oom_live--;
+    free(ptr);
+}
+
+typedef coord_status (*builder)(coord_request *req);
+
+static coord_status b_end(coord_request *req)
+{
+    return coord_request_end_session(req, &target, "LOT 9/\xc3\xa4", 42, detail, sizeof(detail));
+}
+
+static coord_status b_get(coord_request *req)
+{
+    return coord_request_get_session(req, &target, "LOT 9", 42, detail, sizeof(detail));
+}
+
+static coord_status b_create(coord_request *req)
+{
+    return coord_request_create_session(req, &target, "LOT 9", "stall \"4\"", detail,
+                                        sizeof(detail));
+}
+
+static coord_status b_list(coord_request *req)
+{
+    return coord_request_list_sessions(req, &target, "LOT 9", detail, sizeof(detail));
+}
+
+static coord_status b_barcode(coord_request *req)
+{
+    return coord_request_create_barcode(req, &target, detail, sizeof(detail));
+}
+
+static coord_status b_redeem(coord_request *req)
+{
+    return coord_request_simulate_redemption(req, &target, "G/1", 7, 95, detail, sizeof(detail));
+}
+
+static coord_status b_jwt(coord_request *req)
+{
+    return coord_request_create_jwt(req, &target, "kiosk@example.com", "uid 1", detail,
+                                    sizeof(detail));
+}
+
+/* Fail the k-th allocation for k = 1, 2, ... until the builder succeeds:
+ * each failure is COORD_ERR_OUT_OF_MEMORY with a detail, leaves a request
+ * that is safe to free, and keeps no block. */
+static void builders_survive_allocation_failures(void **state)
+{
+    static const builder builders[] = {b_end, b_get, b_create, b_list, b_barcode, b_redeem,
+                                       b_jwt};
+    static const coord_allocator allocator = {oom_malloc, oom_realloc, oom_free, NULL, NULL,
+                                              {NULL, NULL, NULL, NULL}};
+    long failures = 0;
+    (void)state;
+
+    assert_int_equal(coord_set_allocator(&allocator), COORD_OK);
+    for (size_t i = 0; i < sizeof(builders) / sizeof(builders[0]); i++) {
+        for (long k = 1;; k++) {
+            coord_request req;
+            coord_status st;
+
+            assert_true(k < 100);
+            oom_fail_at = k;
+            oom_calls = 0;
+            detail[0] = '\0';
+            st = builders[i](&req);
+            oom_fail_at = 0;
+            if (st == COORD_OK) {
+                coord_request_free(&req);
+                assert_int_equal(oom_live, 0);
+                break;
+            }
+            assert_int_equal(st, COORD_ERR_OUT_OF_MEMORY);
+            assert_true(detail[0] != '\0');
+            coord_request_free(&req);
+            assert_int_equal(oom_live, 0);
+            failures++;
+        }
+    }
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+    assert_true(failures >= 7); /* at least one allocation per builder */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +557,7 @@ int main(void)
         cmocka_unit_test(unescaped_segments_match_curl),
         cmocka_unit_test(prepared_authorization_is_borrowed),
         cmocka_unit_test(free_wipes_the_url),
+        cmocka_unit_test(builders_survive_allocation_failures),
     };
     return cmocka_run_group_tests_name("request", tests, NULL, NULL);
 }
