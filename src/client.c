@@ -494,7 +494,10 @@ static coord_status attempt(coord_client *client, const coord_request *req,
 }
 
 /* How long to wait before the next attempt, or -1 when it is not worth one:
- * the server asked for more than the cap or than the time left. */
+ * the server asked for more than the cap, or the wait would leave the next
+ * attempt less than COORD_RETRY_MIN_ATTEMPT_MS of the call's time (an
+ * attempt that timed out on the whole remaining time ends the call, with
+ * libcurl's own detail). */
 static int64_t retry_delay(coord_client *client, const coord_response *resp,
                            uint32_t retry, int64_t left_ms)
 {
@@ -502,7 +505,8 @@ static int64_t retry_delay(coord_client *client, const coord_response *resp,
 
     if (resp->retry_after[0] != '\0' &&
         coord_retry_after_parse(resp->retry_after, (int64_t)time(NULL), &wait_ms) == 0) {
-        if (wait_ms > COORD_RETRY_AFTER_MAX_MS || (int64_t)wait_ms >= left_ms) {
+        if (wait_ms > COORD_RETRY_AFTER_MAX_MS ||
+            (int64_t)wait_ms + COORD_RETRY_MIN_ATTEMPT_MS > left_ms) {
             coord_set_text(client->last_error.detail + strlen(client->last_error.detail),
                            sizeof(client->last_error.detail) - strlen(client->last_error.detail),
                            "; Retry-After %s s is beyond the %s", resp->retry_after,
@@ -512,7 +516,7 @@ static int64_t retry_delay(coord_client *client, const coord_response *resp,
         return (int64_t)wait_ms;
     }
     wait_ms = coord_retry_backoff_ms(&client->retry, retry, &client->rng);
-    return (int64_t)wait_ms < left_ms ? (int64_t)wait_ms : -1;
+    return (int64_t)wait_ms + COORD_RETRY_MIN_ATTEMPT_MS <= left_ms ? (int64_t)wait_ms : -1;
 }
 
 coord_status coord_client_send(coord_client *client, const coord_request *req,

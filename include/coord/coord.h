@@ -94,6 +94,8 @@ extern "C" {
 #define COORD_DEFAULT_RETRY_MAX_DELAY_MS 2000u
 /** Longest Retry-After the SDK waits for; a server asking more is not retried. */
 #define COORD_RETRY_AFTER_MAX_MS 60000u
+/** Least time a retry must have left of the call's total timeout after its wait. */
+#define COORD_RETRY_MIN_ATTEMPT_MS 10
 
 /**
  * Codes in the Coord error body {"code", "message"} that the SDK recognises.
@@ -440,7 +442,9 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_pinned_public_key(coord_
  *
  * The total timeout (coord_client_set_timeouts()) bounds the whole call:
  * every attempt, every sleep, and a replay-safe end's fetch. Each attempt
- * gets what is left of it; a call never sleeps past it.
+ * gets what is left of it; a call never sleeps past it, and no retry starts
+ * with less than COORD_RETRY_MIN_ATTEMPT_MS left (so an attempt that timed
+ * out on the whole remaining time is the last one).
  *
  * Defaults: COORD_DEFAULT_RETRY_MAX_ATTEMPTS (3),
  * COORD_DEFAULT_RETRY_BASE_DELAY_MS (100), COORD_DEFAULT_RETRY_MAX_DELAY_MS

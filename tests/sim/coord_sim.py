@@ -1250,6 +1250,9 @@ def run_safely(handle: Callable[[SimState, Request], Reply],
 class SimHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "CoordSim/1.0"
+    # headers and body go out in separate writes: without this, Nagle and
+    # delayed ACKs stall every kept-alive answer by ~40 ms
+    disable_nagle_algorithm = True
     server: "SimServer"
 
     def setup(self) -> None:
