@@ -15,6 +15,7 @@
 struct coord_client {
     char *base_url;     /* no trailing '/' */
     char *access_key;   /* secret: wiped on free */
+    char *access_key_escaped; /* as it travels in URLs, when different; redacted too */
     char *bearer_token; /* secret: wiped on free; NULL when none */
     char *authorization; /* "Authorization: Bearer <token>", built once: secret */
     char *user_agent;   /* NULL: the default */
@@ -29,6 +30,9 @@ struct coord_client {
     coord_log_fn log;       /* NULL: no logging */
     void *log_data;
     coord_log_level log_min;
+    /* libcurl drops the old pin before copying a new one: when that copy
+     * fails the handle has no pin, so calls are refused until one is set */
+    int pin_lost;
     /* the call under way */
     int64_t deadline_ms;    /* monotonic: start + total timeout */
     int answer_lost;        /* an attempt the server may have carried out got no answer */
@@ -105,6 +109,9 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
         st = COORD_ERR_OUT_OF_MEMORY;
         goto failed;
     }
+    st = coord_request_escape_secret(c->access_key, &c->access_key_escaped);
+    if (st != COORD_OK)
+        goto failed;
     n = strlen(c->base_url);
     while (n > 0 && c->base_url[n - 1] == '/')
         c->base_url[--n] = '\0';
@@ -134,6 +141,7 @@ void coord_client_free(coord_client *client)
         return;
     coord_transport_free(client->transport);
     coord_secret_free(&client->access_key);
+    coord_secret_free(&client->access_key_escaped);
     coord_secret_free(&client->bearer_token);
     coord_secret_free(&client->authorization);
     coord_free(client->base_url);
@@ -326,6 +334,7 @@ coord_status coord_client_set_pinned_public_key(coord_client *client, const char
                                "pin must be \"sha256//\" and 44 base64 characters, "
                                "several joined by ';', at most %u bytes", COORD_PIN_MAX - 1);
     st = coord_transport_set_pin(client->transport, pin, detail, sizeof(detail));
+    client->pin_lost = st != COORD_OK;
     return st == COORD_OK ? COORD_OK : coord_call_fail_detail(client, st, detail);
 }
 
@@ -406,6 +415,7 @@ coord_error *coord_client_error(coord_client *client)
 static void redact_secrets(const coord_client *client, char *text, size_t size)
 {
     coord_redact(text, size, client->access_key);
+    coord_redact(text, size, client->access_key_escaped); /* a server echoing the URL */
     coord_redact(text, size, client->bearer_token);
 }
 
@@ -528,6 +538,10 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
     coord_status st;
     uint32_t retry;
 
+    if (client->pin_lost)
+        return coord_call_fail(client, COORD_ERR_TLS, "the public-key pin could not be set; "
+                               "calls are refused until coord_client_set_pinned_public_key() "
+                               "succeeds");
     coord_request_path(req, path, sizeof(path));
     for (retry = 0;; retry++) {
         int64_t started = now_ms(), left = client->deadline_ms - started, wait;

@@ -309,9 +309,20 @@ static const field session_fields[] = { /* alphabetical: see decode_object */
     {"user_id", "user_id", f_user_id, 0},
 };
 
+/* Wipe every string in a parsed tree: the answer held a secret. */
+static void wipe_strings(cJSON *item)
+{
+    for (; item != NULL; item = item->next) {
+        if (cJSON_IsString(item) && item->valuestring != NULL)
+            coord_wipe(item->valuestring, strlen(item->valuestring));
+        wipe_strings(item->child);
+    }
+}
+
 /* Parse the whole text as one JSON value; trailing bytes other than
  * white space are an error. Depth is bounded by cJSON (CJSON_NESTING_LIMIT). */
-static coord_status parse(const char *json, size_t len, cJSON **out_root, decode_ctx *ctx)
+static coord_status parse(const char *json, size_t len, int secret, cJSON **out_root,
+                          decode_ctx *ctx)
 {
     const char *end = NULL;
     cJSON *root;
@@ -335,6 +346,8 @@ static coord_status parse(const char *json, size_t len, cJSON **out_root, decode
     for (; end < json + len; end++) {
         if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
             coord_set_text(ctx->detail, ctx->detail_size, "bytes after the JSON value");
+            if (secret)
+                wipe_strings(root);
             cJSON_Delete(root);
             return COORD_ERR_BAD_RESPONSE;
         }
@@ -345,16 +358,6 @@ static coord_status parse(const char *json, size_t len, cJSON **out_root, decode
 
 #define SESSION_FIELDS (sizeof(session_fields) / sizeof(session_fields[0]))
 
-/* Wipe every string in a parsed tree: the answer held a secret. */
-static void wipe_strings(cJSON *item)
-{
-    for (; item != NULL; item = item->next) {
-        if (cJSON_IsString(item) && item->valuestring != NULL)
-            coord_wipe(item->valuestring, strlen(item->valuestring));
-        wipe_strings(item->child);
-    }
-}
-
 /* A whole answer that is one object of `fields` (`what` names it in errors);
  * with `secret`, cJSON's copies of its strings are wiped before release. */
 static coord_status decode_document(const char *json, size_t len, const char *what,
@@ -362,7 +365,7 @@ static coord_status decode_document(const char *json, size_t len, const char *wh
                                     int secret, decode_ctx *ctx)
 {
     cJSON *root;
-    coord_status st = parse(json, len, &root, ctx);
+    coord_status st = parse(json, len, secret, &root, ctx);
 
     if (st != COORD_OK)
         return st; /* malformed, or out of memory */
@@ -424,7 +427,7 @@ coord_status coord_decode_session_list(const char *json, size_t len, coord_sessi
     coord_status st;
 
     memset(out, 0, sizeof(*out));
-    st = parse(json, len, &root, &ctx);
+    st = parse(json, len, 0, &root, &ctx);
     if (st != COORD_OK)
         return st;
     if (!cJSON_IsArray(root)) {
@@ -564,7 +567,7 @@ coord_status coord_decode_error_body(const char *json, size_t len, int32_t *out_
     decode_ctx ctx = {NULL, 0, NULL};
     cJSON *root;
     const cJSON *code, *message;
-    coord_status st = parse(json, len, &root, &ctx);
+    coord_status st = parse(json, len, 0, &root, &ctx);
 
     if (st != COORD_OK)
         return st;

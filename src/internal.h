@@ -124,6 +124,9 @@ COORD_HIDDEN coord_status coord_request_get_session(coord_request *out,
                                                     int64_t session_id,
                                                     char *detail, size_t detail_size);
 COORD_HIDDEN void coord_request_free(coord_request *req);
+/* *out = the secret as libcurl escapes it into a URL, when that differs
+ * from the secret (NULL when not); owned, free with coord_secret_free(). */
+COORD_HIDDEN coord_status coord_request_escape_secret(const char *secret, char **out);
 /* The request's path, as sent but without the query (which holds the key):
  * what logs may show. Truncated to size. */
 COORD_HIDDEN void coord_request_path(const coord_request *req, char *out, size_t size);

@@ -32,6 +32,26 @@ static int is_unreserved(const char *raw)
     return 1;
 }
 
+coord_status coord_request_escape_secret(const char *secret, char **out)
+{
+    char *esc;
+    size_t n;
+
+    *out = NULL;
+    if (is_unreserved(secret))
+        return COORD_OK;
+    esc = curl_easy_escape(NULL, secret, 0);
+    if (esc == NULL)
+        return COORD_ERR_OUT_OF_MEMORY;
+    n = strlen(esc);
+    *out = coord_malloc(n + 1);
+    if (*out != NULL)
+        memcpy(*out, esc, n + 1);
+    coord_wipe(esc, n);
+    curl_free(esc);
+    return *out != NULL ? COORD_OK : COORD_ERR_OUT_OF_MEMORY;
+}
+
 /* Append prefix + raw escaped by libcurl to url ("/" + a segment, or
  * "?access_key=" + the key). */
 static coord_status append_escaped(char *url, size_t size, size_t *len,
@@ -153,6 +173,19 @@ static coord_status check_text(const char *what, const char *s, size_t max,
     return COORD_ERR_INVALID_ARGUMENT;
 }
 
+/* A location id is a path segment: "." and ".." are refused because URL
+ * parsers (libcurl's included) resolve them, moving the request elsewhere. */
+static coord_status check_location(const char *location_id, char *detail, size_t detail_size)
+{
+    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
+
+    if (st == COORD_OK && (strcmp(location_id, ".") == 0 || strcmp(location_id, "..") == 0)) {
+        coord_set_text(detail, detail_size, "location_id must not be \".\" or \"..\"");
+        st = COORD_ERR_INVALID_ARGUMENT;
+    }
+    return st;
+}
+
 /* method {base}/{location_id}/session/{session_id}[/tail] */
 static coord_status session_request(coord_request *out, const coord_target *target,
                                     const char *method, const char *location_id,
@@ -161,7 +194,7 @@ static coord_status session_request(coord_request *out, const coord_target *targ
 {
     char id[24];
     const char *segments[4] = {location_id, "session", id, tail};
-    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
+    coord_status st = check_location(location_id, detail, detail_size);
 
     request_reset(out);
     if (st != COORD_OK)
@@ -216,7 +249,7 @@ coord_status coord_request_create_session(coord_request *out, const coord_target
 {
     static const char *const names[] = {"resource_id"};
     const char *segments[] = {location_id, "session"};
-    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
+    coord_status st = check_location(location_id, detail, detail_size);
 
     request_reset(out);
     if (st == COORD_OK && resource_id != NULL)
@@ -237,7 +270,7 @@ coord_status coord_request_list_sessions(coord_request *out, const coord_target 
     if (location_id == NULL)
         return coord_request_build(out, target, "GET", segments + 1, 1, NULL, 0,
                                    detail, detail_size);
-    if (check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size) != COORD_OK)
+    if (check_location(location_id, detail, detail_size) != COORD_OK)
         return COORD_ERR_INVALID_ARGUMENT;
     return coord_request_build(out, target, "GET", segments, 2, NULL, 0, detail, detail_size);
 }
@@ -259,7 +292,7 @@ coord_status coord_request_simulate_redemption(coord_request *out, const coord_t
 {
     char id[24], *body;
     const char *segments[] = {"testing", location_id, id, "simulate_redemption"};
-    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
+    coord_status st = check_location(location_id, detail, detail_size);
 
     request_reset(out);
     if (st != COORD_OK)

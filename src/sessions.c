@@ -91,10 +91,31 @@ static coord_status refine_create(coord_client *client, coord_status st)
     return st;
 }
 
-/* Start a call: zero the output, clear the client's record, get its target. */
-static coord_status begin_call(coord_client *client, void *out, size_t size, const char *name,
-                               coord_target *target)
+/* A location id may live inside the output (polling a held session with
+ * coord_session_get(c, s.location_id, s.id, &s)): point *location_id at a
+ * copy before the output is zeroed. An id too long to copy is left as it is
+ * for the request builder to refuse. */
+static void keep_location(const char **location_id, char copy[COORD_ID_MAX])
 {
+    size_t n = 0;
+
+    if (location_id == NULL || *location_id == NULL)
+        return;
+    while (n < COORD_ID_MAX && (*location_id)[n] != '\0')
+        n++;
+    if (n == COORD_ID_MAX)
+        return;
+    memcpy(copy, *location_id, n + 1);
+    *location_id = copy;
+}
+
+/* Start a call: keep the location id, zero the output, clear the client's
+ * record, get its target. */
+static coord_status begin_call(coord_client *client, void *out, size_t size, const char *name,
+                               coord_target *target, const char **location_id,
+                               char location_copy[COORD_ID_MAX])
+{
+    keep_location(location_id, location_copy);
     if (out != NULL)
         memset(out, 0, size);
     if (client == NULL)
@@ -138,8 +159,9 @@ coord_status coord_end_session(coord_client *client, const char *location_id,
     coord_request req;
     coord_response resp;
     coord_target target;
+    char loc[COORD_ID_MAX];
     coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &target);
+                                 &target, &location_id, loc);
 
     if (st != COORD_OK)
         return st;
@@ -196,8 +218,9 @@ coord_status coord_session_create(coord_client *client, const char *location_id,
     char detail[COORD_MESSAGE_MAX] = "";
     coord_request req;
     coord_target target;
+    char loc[COORD_ID_MAX];
     coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &target);
+                                 &target, &location_id, loc);
 
     if (st != COORD_OK)
         return st;
@@ -212,8 +235,9 @@ coord_status coord_session_get(coord_client *client, const char *location_id,
     char detail[COORD_MESSAGE_MAX] = "";
     coord_request req;
     coord_target target;
+    char loc[COORD_ID_MAX];
     coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &target);
+                                 &target, &location_id, loc);
 
     if (st != COORD_OK)
         return st;
@@ -229,8 +253,9 @@ coord_status coord_test_simulate_redemption(coord_client *client, const char *lo
     char detail[COORD_MESSAGE_MAX] = "";
     coord_request req;
     coord_target target;
+    char loc[COORD_ID_MAX];
     coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &target);
+                                 &target, &location_id, loc);
 
     if (st != COORD_OK)
         return st;
@@ -249,7 +274,7 @@ static coord_status list_sessions(coord_client *client, const char *location_id,
     coord_response resp;
     coord_target target;
     coord_status st = begin_call(client, out_list, sizeof(*out_list), "out_list",
-                                 &target);
+                                 &target, NULL, NULL);
 
     if (st != COORD_OK)
         return st;
@@ -319,7 +344,7 @@ coord_status coord_barcode_create(coord_client *client, coord_redemption_info *o
     coord_response resp;
     coord_target target;
     coord_status st = begin_call(client, out_barcode, sizeof(*out_barcode), "out_barcode",
-                                 &target);
+                                 &target, NULL, NULL);
 
     if (st != COORD_OK)
         return st;
@@ -364,8 +389,9 @@ coord_status coord_session_wait(coord_client *client, const char *location_id,
     coord_target unused;
     uint64_t deadline, now;
     uint32_t polls = 0;
+    char loc[COORD_ID_MAX];
     coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &unused);
+                                 &unused, &location_id, loc);
 
     if (st != COORD_OK)
         return st;
@@ -378,8 +404,9 @@ coord_status coord_session_wait(coord_client *client, const char *location_id,
     deadline = monotonic_ms() + timeout_ms;
     for (;;) {
         now = monotonic_ms();
-        /* no poll may outlive the deadline (0 left: the single poll of timeout 0) */
-        coord_client_cap_timeouts(client, deadline > now ? (uint32_t)(deadline - now) : 0);
+        /* no poll may outlive the deadline; a cap of 0 would mean no cap, so
+         * the single poll of timeout 0 gets 1 ms */
+        coord_client_cap_timeouts(client, deadline > now ? (uint32_t)(deadline - now) : 1);
         st = coord_session_get(client, location_id, session_id, &seen);
         coord_client_cap_timeouts(client, 0);
         polls++;

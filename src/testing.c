@@ -25,8 +25,10 @@ coord_status coord_test_create_jwt(coord_client *client, const char *email,
     coord_client_target(client, &target);
     st = coord_request_create_jwt(&req, &target, email, external_uid, detail, sizeof(detail));
     st = coord_client_send_built(client, st, &req, detail, &resp);
-    if (st != COORD_OK)
+    if (st != COORD_OK) {
+        coord_client_wipe_response(client); /* a refusal's body may echo secrets too */
         return st;
+    }
     st = coord_decode_jwt(resp.body, resp.body_len, out_token, token_size,
                           detail, sizeof(detail));
     coord_client_wipe_response(client); /* the answer carried the token */

@@ -66,9 +66,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
             cap *= 2;
         if (cap > t->limit + 1)
             cap = t->limit + 1;
-        grown = coord_realloc(t->body, cap);
+        /* not realloc: the old block may hold a token and must be wiped */
+        grown = coord_malloc(cap);
         if (grown == NULL)
             return 0;
+        if (t->body != NULL) {
+            memcpy(grown, t->body, t->len);
+            coord_wipe(t->body, t->cap);
+            coord_free(t->body);
+        }
         t->body = grown;
         t->cap = cap;
     }
@@ -378,18 +384,23 @@ static CURLcode set_request(coord_transport *t, const coord_transport_config *cf
     return rc;
 }
 
-/* Content-Type and Retry-After of the answer, when present and short. */
+/* Content-Type and Retry-After of the answer, when present and short;
+ * cleaned, since they reach error text and logs. */
 static void read_headers(CURL *c, coord_response *out)
 {
     struct curl_header *h = NULL;
     char *type = NULL;
 
     if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type != NULL &&
-        strlen(type) < sizeof(out->content_type))
+        strlen(type) < sizeof(out->content_type)) {
         memcpy(out->content_type, type, strlen(type) + 1);
+        coord_text_clean(out->content_type);
+    }
     if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
-        strlen(h->value) < sizeof(out->retry_after))
+        strlen(h->value) < sizeof(out->retry_after)) {
         memcpy(out->retry_after, h->value, strlen(h->value) + 1);
+        coord_text_clean(out->retry_after);
+    }
 }
 
 coord_status coord_transport_perform(coord_transport *t, const coord_transport_config *cfg,

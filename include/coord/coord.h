@@ -346,6 +346,12 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_timeouts(coord_client *c
 /**
  * Set the largest response body the client accepts; a larger answer fails
  * with COORD_ERR_RESPONSE_TOO_LARGE and is not kept.
+ *
+ * Memory: while an accepted answer is decoded, cJSON's tree of it takes up
+ * to ~40 times its size (measured: a 1 MiB answer of tiny objects peaks at
+ * 42 MB), on top of the body itself; a list answer then also takes
+ * sizeof(coord_session) per entry. Keep the limit small on devices with
+ * little memory: 64 KiB holds hundreds of sessions.
  * @param max_bytes  1 KiB .. 64 MiB
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT outside that range.
  */
@@ -419,6 +425,10 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_ca_path(coord_client *cl
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL client, not of the form
  *         above; the previous pin is kept), COORD_ERR_OUT_OF_MEMORY, or
  *         COORD_ERR_TLS when libcurl's TLS backend does not support pinning.
+ *         After COORD_ERR_OUT_OF_MEMORY or COORD_ERR_TLS the previous pin is
+ *         gone too (libcurl drops it first), so the client fails closed:
+ *         every call returns COORD_ERR_TLS until a pin (or NULL) is set
+ *         successfully.
  */
 COORD_API COORD_NODISCARD coord_status coord_client_set_pinned_public_key(coord_client *client,
                                                                          const char *pin);
@@ -509,7 +519,9 @@ COORD_API const coord_error *coord_client_last_error(const coord_client *client)
  *
  * Sends PUT {base}/{location_id}/session/{session_id}/end?access_key=...
  * (with the bearer token when one is set). location_id is percent-escaped
- * by libcurl, so it can never change the path or the query.
+ * by libcurl, so it can never change the path or the query; the ids "."
+ * and ".." (which URL parsers resolve) are refused, as is every location
+ * id of the other calls.
  *
  * A gate-controlled session (one that came with redemption_info) cannot be
  * ended through the API. The SDK recognises the server's refusal as an HTTP
@@ -527,7 +539,8 @@ COORD_API const coord_error *coord_client_last_error(const coord_client *client)
  * in the same call is COORD_ERR_ALREADY_ENDED.
  *
  * @param client       a client from coord_client_new()
- * @param location_id  the location's id: 1..COORD_ID_MAX-1 bytes, no control characters
+ * @param location_id  the location's id: 1..COORD_ID_MAX-1 bytes, no control
+ *                     characters, not "." or ".."; may point into out_session
  * @param session_id   the session's id within that location
  * @param out_session  filled on COORD_OK (location_id defaults to the
  *                     argument when the answer omits it); zeroed otherwise

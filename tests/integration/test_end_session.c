@@ -431,6 +431,41 @@ static void server_echo_of_the_key_is_redacted(void **state)
     coord_client_free(c);
 }
 
+/* A key with reserved characters travels escaped: a server echoing the
+ * request target must not leak that form either (found in review). */
+static void server_echo_of_the_escaped_key_is_redacted(void **state)
+{
+    coord_client *c = new_client("sandbox-k+y/=z");
+    coord_session s;
+    (void)state;
+
+    sim_fault("{\"mode\":\"status\",\"status\":400,\"content_type\":\"application/json\","
+              "\"body\":\"{\\\"code\\\":400,\\\"message\\\":"
+              "\\\"no key sandbox-k%2By%2F%3Dz here\\\"}\"}");
+    assert_int_equal(coord_end_session(c, "L", 1, &s), COORD_ERR_REFUSED);
+    assert_string_equal(coord_client_last_error(c)->api_message, "no key [redacted] here");
+    assert_null(strstr(coord_client_last_error(c)->detail, "k%2By"));
+    coord_client_free(c);
+}
+
+/* Header text from the server reaches error details: control characters
+ * are replaced there (found in review). */
+static void server_header_text_is_cleaned(void **state)
+{
+    coord_client *c = new_client(sim_key());
+    coord_session s;
+    const char *detail;
+    (void)state;
+
+    sim_fault("{\"mode\":\"status\",\"status\":400,\"content_type\":\"text/html\\u001b[2J\","
+              "\"body\":\"<html>no</html>\"}");
+    assert_int_equal(coord_end_session(c, "L", 1, &s), COORD_ERR_REFUSED);
+    detail = coord_client_last_error(c)->detail;
+    assert_null(strchr(detail, 0x1b));
+    assert_non_null(strstr(detail, "text/html?[2J"));
+    coord_client_free(c);
+}
+
 static void client_options_are_validated(void **state)
 {
     coord_client *c = NULL;
@@ -495,6 +530,8 @@ int main(void)
         cmocka_unit_test_setup(oversized_answer_is_refused, setup),
         cmocka_unit_test_setup(server_failures_map_to_statuses, setup),
         cmocka_unit_test_setup(server_echo_of_the_key_is_redacted, setup),
+        cmocka_unit_test_setup(server_echo_of_the_escaped_key_is_redacted, setup),
+        cmocka_unit_test_setup(server_header_text_is_cleaned, setup),
         cmocka_unit_test(client_options_are_validated),
     };
     return cmocka_run_group_tests_name("end_session (simulator)", tests, global_setup,

@@ -557,6 +557,44 @@ static void wait_deadline_cuts_a_hanging_poll(void **state)
     coord_client_free(c);
 }
 
+/* A timeout of 0 is one poll bounded by a 1 ms cap, not by the client's
+ * 30 s timeout and its retries (found in review). */
+static void wait_with_timeout_zero_polls_once_quickly(void **state)
+{
+    coord_client *c = user_client(KIOSK);
+    coord_session s, seen;
+    (void)state;
+
+    assert_int_equal(coord_session_create(c, "GATE-1", NULL, &s), COORD_OK);
+    sim_fault("{\"mode\":\"hang\",\"count\":5,\"seconds\":10}");
+    double t0 = now_s();
+    assert_int_equal(coord_session_wait(c, "GATE-1", s.id, COORD_WAIT_STARTED, 0, 50, &seen),
+                     COORD_ERR_TIMEOUT);
+    assert_true(now_s() - t0 < 5.0);
+    sim_reset(); /* ends the hang */
+    coord_client_free(c);
+}
+
+/* Polling a held session in place: the location id lives inside the output
+ * struct that each call zeroes first (found in review). */
+static void calls_accept_ids_from_their_own_output(void **state)
+{
+    coord_client *c = user_client(KIOSK);
+    coord_session s;
+    (void)state;
+
+    assert_int_equal(coord_session_create(c, "LOT-1", NULL, &s), COORD_OK);
+    assert_int_equal(coord_session_get(c, s.location_id, s.id, &s), COORD_OK);
+    assert_string_equal(s.location_id, "LOT-1");
+    assert_int_equal(coord_session_wait(c, s.location_id, s.id, COORD_WAIT_STARTED, 1000, 50, &s),
+                     COORD_OK);
+    assert_string_equal(s.location_id, "LOT-1");
+    assert_int_equal(coord_end_session(c, s.location_id, s.id, &s), COORD_OK);
+    assert_string_equal(s.location_id, "LOT-1");
+    assert_int_equal(s.has_end_time, 1);
+    coord_client_free(c);
+}
+
 static void wait_stops_on_errors_and_checks_arguments(void **state)
 {
     coord_client *c = user_client(KIOSK);
@@ -611,6 +649,8 @@ int main(void)
         cmocka_unit_test_setup(wait_times_out_with_the_last_session_seen, setup),
         cmocka_unit_test_setup(wait_deadline_cuts_a_hanging_poll, setup),
         cmocka_unit_test_setup(wait_stops_on_errors_and_checks_arguments, setup),
+        cmocka_unit_test_setup(wait_with_timeout_zero_polls_once_quickly, setup),
+        cmocka_unit_test_setup(calls_accept_ids_from_their_own_output, setup),
     };
     return cmocka_run_group_tests_name("session lifecycle (simulator)", tests, global_setup,
                                        global_teardown);

@@ -214,6 +214,28 @@ static void failed_trust_change_keeps_the_previous_paths(void **state)
     coord_client_free(c);
 }
 
+/* libcurl drops the old pin before copying the new one: a failed copy must
+ * not leave the client talking without any pin (found in review). */
+static void failed_pin_change_fails_closed(void **state)
+{
+    coord_client *c = new_client();
+    coord_session s;
+    (void)state;
+
+    assert_int_equal(coord_client_set_retry(c, 1, 0, 0), COORD_OK);
+    assert_int_equal(coord_client_set_pinned_public_key(c, PIN), COORD_OK);
+    arm(1); /* libcurl's copy of the new pin fails */
+    assert_int_equal(coord_client_set_pinned_public_key(c, PIN), COORD_ERR_OUT_OF_MEMORY);
+    arm(0);
+    assert_int_equal(coord_end_session(c, "LOT-1", 1, &s), COORD_ERR_TLS);
+    assert_non_null(strstr(coord_client_last_error(c)->detail, "pin could not be set"));
+    assert_int_equal(coord_client_last_error(c)->attempts, 0); /* nothing was sent */
+    /* setting a pin again (or removing it) lifts the refusal */
+    assert_int_equal(coord_client_set_pinned_public_key(c, NULL), COORD_OK);
+    assert_int_equal(coord_end_session(c, "LOT-1", 1, &s), COORD_ERR_TRANSPORT); /* port 9 */
+    coord_client_free(c);
+}
+
 int main(void)
 {
     static const coord_allocator allocator = {t_malloc, t_realloc, t_free, NULL, NULL,
@@ -224,6 +246,7 @@ int main(void)
         cmocka_unit_test(unterminated_location_is_refused),
         cmocka_unit_test(setters_survive_allocation_failures),
         cmocka_unit_test(failed_trust_change_keeps_the_previous_paths),
+        cmocka_unit_test(failed_pin_change_fails_closed),
     };
     int failed;
 

@@ -748,9 +748,70 @@ static void reused_struct_is_cleared(void **state)
     assert_int_equal(s.start_time_ms, 0);
 }
 
+/* ---- secrets in freed memory ---- */
+
+/* An allocator that remembers sizes and, on free, looks for `sought` in the
+ * block: a decoder that frees a token unwiped is caught (found in review). */
+#define SCAN_HEADER 16 /* keeps blocks aligned as malloc's are */
+static const char *sought;
+static int found_in_freed;
+
+static void *scan_malloc(size_t size, void *user)
+{
+    size_t *p = malloc(size + SCAN_HEADER);
+    (void)user;
+    if (p == NULL)
+        return NULL;
+    *p = size;
+    return (char *)p + SCAN_HEADER;
+}
+
+static void scan_free(void *ptr, void *user)
+{
+    char *block = (char *)ptr - SCAN_HEADER;
+    size_t size = *(size_t *)block, n = strlen(sought);
+    (void)user;
+
+    for (size_t i = 0; i + n <= size; i++)
+        if (memcmp((char *)ptr + i, sought, n) == 0)
+            found_in_freed = 1;
+    free(block);
+}
+
+static void *scan_realloc(void *ptr, size_t size, void *user)
+{
+    size_t old = *(size_t *)((char *)ptr - SCAN_HEADER);
+    void *grown = scan_malloc(size, user);
+
+    if (grown != NULL) {
+        memcpy(grown, ptr, old < size ? old : size);
+        scan_free(ptr, user);
+    }
+    return grown;
+}
+
+static void refused_token_answers_are_wiped(void **state)
+{
+    static const coord_allocator scanning = {scan_malloc, scan_realloc, scan_free, NULL, NULL,
+                                             {NULL, NULL, NULL, NULL}};
+    static const char trailing[] = "{\"jwt_token\":\"eyJsecret.payload.sig\"} x";
+    char token[64];
+    (void)state;
+
+    sought = "eyJsecret.payload.sig";
+    found_in_freed = 0;
+    assert_int_equal(coord_set_allocator(&scanning), COORD_OK);
+    assert_int_equal(coord_decode_jwt(trailing, sizeof(trailing) - 1, token, sizeof(token),
+                                      detail, sizeof(detail)), COORD_ERR_BAD_RESPONSE);
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+    assert_string_equal(detail, "bytes after the JSON value");
+    assert_int_equal(found_in_freed, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(refused_token_answers_are_wiped),
         cmocka_unit_test(reused_struct_is_cleared),
         cmocka_unit_test(spec_example_every_field),
         cmocka_unit_test(active_session_without_optional_fields),
