@@ -1,11 +1,14 @@
 /* Control API of the simulator, over libcurl; aborts the test on failure. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "coord/coord.h"
 #include "sim_client.h"
 
 typedef struct sink {
@@ -221,4 +224,25 @@ int sim_last_request_query_count(void)
 
     cJSON_Delete(root);
     return n;
+}
+
+int sim_group_setup(void **state)
+{
+    (void)state;
+    return coord_global_init() == COORD_OK ? 0 : -1;
+}
+
+int sim_group_teardown(void **state)
+{
+    (void)state;
+    coord_global_cleanup();
+    return 0;
+}
+
+double sim_now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -43,4 +43,10 @@ int sim_last_request(const char *section, const char *name, char *out, size_t ou
 /* How many query parameters the last API request had. */
 int sim_last_request_query_count(void);
 
+/* cmocka group setup and teardown: coord_global_init / coord_global_cleanup. */
+int sim_group_setup(void **state);
+int sim_group_teardown(void **state);
+/* Monotonic seconds, for the generous upper bounds tests put on durations. */
+double sim_now_s(void);
+
 #endif

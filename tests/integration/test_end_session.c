@@ -30,13 +30,6 @@ static coord_client *new_client(const char *key)
     return c;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* No error text may ever carry the key or token. */
 static void assert_no_secret(const coord_client *c, const char *secret)
 {
@@ -292,9 +285,9 @@ static void times_out_on_a_silent_server(void **state)
     int64_t id = sim_session("LOT-1", 5, 0, NULL, 0);
     sim_fault("{\"mode\":\"hang\",\"count\":1,\"seconds\":5}");
     assert_int_equal(coord_client_set_timeouts(c, 200, 400), COORD_OK);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, "LOT-1", id, &s), COORD_ERR_TIMEOUT);
-    double took = now_s() - t0;
+    double took = sim_now_s() - t0;
     assert_true(took >= 0.35);
     assert_true(took < 3.0);
     assert_int_equal(coord_client_last_error(c)->http_status, 0);
@@ -497,19 +490,6 @@ static void client_options_are_validated(void **state)
     coord_client_free(NULL);
 }
 
-static int global_setup(void **state)
-{
-    (void)state;
-    return coord_global_init() == COORD_OK ? 0 : -1;
-}
-
-static int global_teardown(void **state)
-{
-    (void)state;
-    coord_global_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +514,6 @@ int main(void)
         cmocka_unit_test_setup(server_header_text_is_cleaned, setup),
         cmocka_unit_test(client_options_are_validated),
     };
-    return cmocka_run_group_tests_name("end_session (simulator)", tests, global_setup,
-                                       global_teardown);
+    return cmocka_run_group_tests_name("end_session (simulator)", tests, sim_group_setup,
+                                       sim_group_teardown);
 }

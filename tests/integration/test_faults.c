@@ -65,13 +65,6 @@ static void on_log(coord_log_level level, const char *message, void *user_data)
 #define assert_logged(cond) assert_true(cond)
 #endif
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static coord_client *client_at(const char *base, uint32_t attempts)
 {
     coord_client *c = NULL;
@@ -160,9 +153,9 @@ static void connection_refused(void **state)
     close(fd); /* bound, never listened: the port refuses */
     snprintf(base, sizeof(base), "http://127.0.0.1:%d/v1/access/parking", ntohs(addr.sin_port));
     coord_client *c = client_at(base, 3);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, 1, &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_TRANSPORT, 0, 3, "Couldn't connect to server");
     assert_logged(logs.by_level[COORD_LOG_WARN] == 2); /* two retries */
     assert_logged(logs.by_level[COORD_LOG_ERROR] == 1);
@@ -176,9 +169,9 @@ static void accept_then_close(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"accept_close\",\"count\":3}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_TRANSPORT, 0, 3, "Empty reply from server");
     assert_int_equal(sim_api_requests(), 3);
     done(c);
@@ -191,9 +184,9 @@ static void reset_mid_body(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"reset\",\"keep\":10}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_TRANSPORT, 0, 1, "Connection reset by peer");
     assert_int_equal(s.id, 0);
     done(c);
@@ -209,17 +202,17 @@ static void slow_headers(void **state)
     /* within the timeout: a slow server is still a server */
     sim_fault("{\"mode\":\"slow_headers\",\"seconds\":0.5}");
     assert_int_equal(coord_client_set_timeouts(c, 5000, 10000), COORD_OK);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
-    assert_true(now_s() - t0 >= 0.4); /* the server's own pauses */
-    assert_true(now_s() - t0 < 8.0);
+    assert_true(sim_now_s() - t0 >= 0.4); /* the server's own pauses */
+    assert_true(sim_now_s() - t0 < 8.0);
     assert_billed(&s, id);
     /* beyond it: the total timeout cuts the call */
     sim_fault("{\"mode\":\"slow_headers\",\"seconds\":20}");
     assert_int_equal(coord_client_set_timeouts(c, 500, 1000), COORD_OK);
-    t0 = now_s();
+    t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_TIMEOUT, 0, 1, "timed out after");
     done(c);
 }
@@ -232,16 +225,16 @@ static void trickled_body(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"trickle\",\"bytes\":16,\"interval\":0.02}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
-    assert_true(now_s() - t0 < 8.0);
+    assert_true(sim_now_s() - t0 < 8.0);
     assert_billed(&s, id);
     /* a body slower than the total timeout: no low-speed trick needed */
     sim_fault("{\"mode\":\"trickle\",\"bytes\":1,\"interval\":0.2}");
     assert_int_equal(coord_client_set_timeouts(c, 500, 1000), COORD_OK);
-    t0 = now_s();
+    t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_TIMEOUT, 0, 1, "timed out after");
     done(c);
 }
@@ -254,9 +247,9 @@ static void never_answers(void **state)
 
     sim_fault("{\"mode\":\"hang\",\"seconds\":30,\"count\":3}");
     assert_int_equal(coord_client_set_timeouts(c, 300, 600), COORD_OK);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     /* the first attempt used the whole call's time: no retry */
     assert_failed(c, st, COORD_ERR_TIMEOUT, 0, 1, "timed out after");
     done(c);
@@ -269,9 +262,9 @@ static void truncated_json(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"truncate\",\"keep\":16}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     /* the answer was lost on the way: a transport failure, retryable */
     assert_failed(c, st, COORD_ERR_TRANSPORT, 0, 1, "transfer closed with");
     done(c);
@@ -287,9 +280,9 @@ static void html_502_page(void **state)
 
     sim_fault("{\"mode\":\"status\",\"status\":502,\"content_type\":\"text/html\","
               "\"body\":\"<html><body><h1>502 Bad Gateway</h1></body></html>\"}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_SERVER, 502, 1,
                   "HTTP 502 (text/html) without a Coord error body");
     assert_int_equal(coord_client_last_error(c)->has_api_error, 0);
@@ -304,9 +297,9 @@ static void status_503_retry_after_seconds(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"throttle\",\"status\":503,\"retry_after\":1}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
-    double took = now_s() - t0;
+    double took = sim_now_s() - t0;
     assert_true(took >= 0.95); /* the SDK's own wait: cannot be shorter */
     assert_true(took < 5.0);
     assert_billed(&s, id);
@@ -326,9 +319,9 @@ static void status_429_retry_after_http_date(void **state)
 
     /* the date is 3 s ahead when sent; whole seconds make the wait 2..3 s */
     sim_fault("{\"mode\":\"throttle\",\"status\":429,\"retry_after\":3,\"http_date\":true}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
-    double took = now_s() - t0;
+    double took = sim_now_s() - t0;
     assert_true(took >= 1.0);
     assert_true(took < 8.0);
     assert_billed(&s, id);
@@ -350,9 +343,9 @@ static void status_500_with_secrets_in_the_body(void **state)
              "\"{\\\"code\\\":500,\\\"message\\\":\\\"db down; key %s token %s\\\"}\"}",
              sim_key(), TOKEN);
     sim_fault(fault);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_SERVER, 500, 3,
                   "HTTP 500: db down; key [redacted] token [redacted] (code 500)");
     assert_string_equal(coord_client_last_error(c)->api_message,
@@ -374,9 +367,9 @@ static void wrong_content_type(void **state)
     /* decided: a valid session is accepted whatever its label; the strict
      * decoder, not the header, judges a body */
     sim_fault("{\"mode\":\"content_type\",\"content_type\":\"text/plain\"}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_billed(&s, id);
     done(c);
 }
@@ -394,9 +387,9 @@ static void body_over_the_size_cap(void **state)
              "\"body\":\"{\\\"id\\\":1,\\\"pad\\\":\\\"%s\\\"}\"}", pad);
     sim_fault(fault);
     assert_int_equal(coord_client_set_max_response_size(c, 4096), COORD_OK);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, 1, &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_RESPONSE_TOO_LARGE, 0, 1, "response larger than 4096 bytes");
     done(c);
 }
@@ -408,9 +401,9 @@ static void invalid_utf8_in_a_string(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"invalid_utf8\",\"field\":\"user_id\"}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_BAD_RESPONSE, 200, 1, "field user_id: invalid UTF-8");
     assert_int_equal(s.id, 0);
     done(c);
@@ -429,9 +422,9 @@ static void deeply_nested_json(void **state)
     assert_billed(&s, id);
     /* beyond it (1000), the answer is refused, without a deep recursion */
     sim_fault("{\"mode\":\"nested\",\"depth\":100000}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, seed(), &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_BAD_RESPONSE, 200, 1, "invalid JSON near byte");
     done(c);
 }
@@ -444,9 +437,9 @@ static void duplicate_keys(void **state)
 
     sim_fault("{\"mode\":\"status\",\"status\":200,"
               "\"body\":\"{\\\"id\\\":1,\\\"user_id\\\":\\\"a\\\",\\\"id\\\":2}\"}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, 1, &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_BAD_RESPONSE, 200, 1, "field id: appears twice");
     done(c);
 }
@@ -460,9 +453,9 @@ static void out_of_range_numbers(void **state)
     sim_fault("{\"mode\":\"status\",\"status\":200,"
               "\"body\":\"{\\\"id\\\":1,\\\"billing_info\\\":{\\\"cost\\\":"
               "{\\\"amount\\\":9007199254740993,\\\"currency\\\":\\\"USD\\\"}}}\"}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     coord_status st = coord_end_session(c, LOT, 1, &s);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_failed(c, st, COORD_ERR_BAD_RESPONSE, 200, 1,
                   "field billing_info.cost.amount: integer outside +/-(2^53 - 1)");
     done(c);
@@ -476,9 +469,9 @@ static void chunked_transfer_encoding(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"chunked\",\"bytes\":7}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_billed(&s, id);
     assert_string_equal(s.user_id, "00000000-0000-0000-0000-000000000000");
     done(c);
@@ -493,9 +486,9 @@ static void gzip_content_encoding(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"gzip\"}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_billed(&s, id);
     assert_int_equal(sim_last_request("headers", "accept-encoding", accept, sizeof(accept)), 0);
     assert_non_null(strstr(accept, "gzip"));
@@ -517,9 +510,9 @@ static void end_then_drop_is_recovered(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"end_then_drop\"}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_billed(&s, id); /* one charge, and the caller has the bill */
     assert_int_equal(s.recovered, 1);
     /* PUT (answer lost), PUT (409), GET */
@@ -538,19 +531,6 @@ static void no_secret_was_ever_logged(void **state)
 #else
     assert_true(total_messages >= 50);
 #endif
-}
-
-static int global_setup(void **state)
-{
-    (void)state;
-    return coord_global_init() == COORD_OK ? 0 : -1;
-}
-
-static int global_teardown(void **state)
-{
-    (void)state;
-    coord_global_cleanup();
-    return 0;
 }
 
 int main(void)
@@ -578,6 +558,6 @@ int main(void)
         cmocka_unit_test_setup(end_then_drop_is_recovered, setup),
         cmocka_unit_test(no_secret_was_ever_logged),
     };
-    return cmocka_run_group_tests_name("faults (simulator, logging on)", tests, global_setup,
-                                       global_teardown);
+    return cmocka_run_group_tests_name("faults (simulator, logging on)", tests, sim_group_setup,
+                                       sim_group_teardown);
 }

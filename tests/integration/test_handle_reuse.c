@@ -123,25 +123,12 @@ static void agent_url_and_limits_follow_each_call(void **state)
     coord_client_free(c);
 }
 
-static int global_setup(void **state)
-{
-    (void)state;
-    return coord_global_init() == COORD_OK ? 0 : -1;
-}
-
-static int global_teardown(void **state)
-{
-    (void)state;
-    coord_global_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(token_changes_reach_the_wire, setup),
         cmocka_unit_test_setup(agent_url_and_limits_follow_each_call, setup),
     };
-    return cmocka_run_group_tests_name("handle reuse (simulator)", tests, global_setup,
-                                       global_teardown);
+    return cmocka_run_group_tests_name("handle reuse (simulator)", tests, sim_group_setup,
+                                       sim_group_teardown);
 }

@@ -18,13 +18,6 @@
 
 #define KIOSK "kiosk@example.com"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void assert_no_secret(const coord_client *c, const char *secret)
 {
     const coord_error *e = coord_client_last_error(c);
@@ -465,10 +458,10 @@ static void wait_sees_the_gate_redemption(void **state)
     job.status = COORD_ERR_SERVER;
     sim_stats(&conn0, &req0);
     assert_int_equal(pthread_create(&thread, NULL, redeem_after_300ms, &job), 0);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_session_wait(c, "GATE-1", s.id, COORD_WAIT_ENDED, 10000, 50, &seen),
                      COORD_OK);
-    double took = now_s() - t0;
+    double took = sim_now_s() - t0;
     assert_int_equal(pthread_join(thread, NULL), 0);
     assert_int_equal(job.status, COORD_OK);
     assert_int_equal(seen.id, s.id);
@@ -511,10 +504,10 @@ static void wait_times_out_with_the_last_session_seen(void **state)
 
     assert_int_equal(coord_session_create(c, "GATE-1", NULL, &s), COORD_OK);
     sim_stats(&conn0, &req0);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_session_wait(c, "GATE-1", s.id, COORD_WAIT_STARTED, 300, 50, &seen),
                      COORD_ERR_TIMEOUT);
-    double took = now_s() - t0;
+    double took = sim_now_s() - t0;
     sim_stats(&conn1, &req1);
     assert_true(took >= 0.29);
     assert_true(took < 5.0);
@@ -546,10 +539,10 @@ static void wait_deadline_cuts_a_hanging_poll(void **state)
     /* every poll hangs for 10 s: the client's own 30 s timeout would wait
      * for it; the 400 ms deadline must not */
     sim_fault("{\"mode\":\"hang\",\"count\":5,\"seconds\":10}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_session_wait(c, "GATE-1", s.id, COORD_WAIT_STARTED, 400, 50, &seen),
                      COORD_ERR_TIMEOUT);
-    double took = now_s() - t0;
+    double took = sim_now_s() - t0;
     assert_true(took >= 0.35);
     assert_true(took < 5.0);
     assert_int_equal(seen.id, 0); /* no poll succeeded */
@@ -567,10 +560,10 @@ static void wait_with_timeout_zero_polls_once_quickly(void **state)
 
     assert_int_equal(coord_session_create(c, "GATE-1", NULL, &s), COORD_OK);
     sim_fault("{\"mode\":\"hang\",\"count\":5,\"seconds\":10}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_session_wait(c, "GATE-1", s.id, COORD_WAIT_STARTED, 0, 50, &seen),
                      COORD_ERR_TIMEOUT);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     sim_reset(); /* ends the hang */
     coord_client_free(c);
 }
@@ -601,10 +594,10 @@ static void wait_stops_on_errors_and_checks_arguments(void **state)
     coord_session seen;
     (void)state;
 
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_session_wait(c, "LOT-1", 4242, COORD_WAIT_ENDED, 10000, 50, &seen),
                      COORD_ERR_NOT_FOUND);
-    assert_true(now_s() - t0 < 5.0);
+    assert_true(sim_now_s() - t0 < 5.0);
     assert_error(c, COORD_ERR_NOT_FOUND, 404, 404);
     assert_int_equal(coord_session_wait(c, "LOT-1", 1, COORD_WAIT_ENDED, 100,
                                         COORD_WAIT_MIN_INTERVAL_MS - 1, &seen),
@@ -616,19 +609,6 @@ static void wait_stops_on_errors_and_checks_arguments(void **state)
     assert_int_equal(coord_session_wait(c, NULL, 1, COORD_WAIT_ENDED, 100, 50, &seen),
                      COORD_ERR_INVALID_ARGUMENT);
     coord_client_free(c);
-}
-
-static int global_setup(void **state)
-{
-    (void)state;
-    return coord_global_init() == COORD_OK ? 0 : -1;
-}
-
-static int global_teardown(void **state)
-{
-    (void)state;
-    coord_global_cleanup();
-    return 0;
 }
 
 int main(void)
@@ -652,6 +632,6 @@ int main(void)
         cmocka_unit_test_setup(wait_with_timeout_zero_polls_once_quickly, setup),
         cmocka_unit_test_setup(calls_accept_ids_from_their_own_output, setup),
     };
-    return cmocka_run_group_tests_name("session lifecycle (simulator)", tests, global_setup,
-                                       global_teardown);
+    return cmocka_run_group_tests_name("session lifecycle (simulator)", tests, sim_group_setup,
+                                       sim_group_teardown);
 }

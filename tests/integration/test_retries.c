@@ -18,13 +18,6 @@
 
 #define LOT "LOT-R"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static coord_client *client(uint32_t attempts)
 {
     coord_client *c = NULL;
@@ -145,18 +138,18 @@ static void retry_after_beyond_the_cap_or_the_deadline(void **state)
     (void)state;
 
     sim_fault("{\"mode\":\"throttle\",\"status\":429,\"retry_after\":3600}");
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, 1, &s), COORD_ERR_RATE_LIMITED);
-    assert_true(now_s() - t0 < 3.0); /* gave up at once, no hour-long sleep */
+    assert_true(sim_now_s() - t0 < 3.0); /* gave up at once, no hour-long sleep */
     assert_int_equal(attempts(c), 1);
     assert_non_null(strstr(coord_client_last_error(c)->detail,
                            "Retry-After 3600 s is beyond the cap"));
 
     sim_fault("{\"mode\":\"throttle\",\"status\":503,\"retry_after\":5}");
     assert_int_equal(coord_client_set_timeouts(c, 1000, 2000), COORD_OK);
-    t0 = now_s();
+    t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, 1, &s), COORD_ERR_SERVER);
-    assert_true(now_s() - t0 < 3.0);
+    assert_true(sim_now_s() - t0 < 3.0);
     assert_int_equal(attempts(c), 1);
     assert_non_null(strstr(coord_client_last_error(c)->detail,
                            "Retry-After 5 s is beyond the total timeout"));
@@ -172,9 +165,9 @@ static void total_timeout_bounds_retries_and_sleeps(void **state)
     /* every answer asks for 1 s; 2.5 s allow attempts at 0, 1 and 2 s only */
     sim_fault("{\"mode\":\"throttle\",\"status\":503,\"retry_after\":1,\"count\":10}");
     assert_int_equal(coord_client_set_timeouts(c, 2500, 2500), COORD_OK);
-    double t0 = now_s();
+    double t0 = sim_now_s();
     assert_int_equal(coord_end_session(c, LOT, 1, &s), COORD_ERR_SERVER);
-    double took = now_s() - t0;
+    double took = sim_now_s() - t0;
     assert_true(took >= 1.9);
     assert_true(took < 4.5);
     assert_true(attempts(c) == 3 || attempts(c) == 2); /* 2 only on a very slow machine */
@@ -290,19 +283,6 @@ static void policy_is_validated(void **state)
     coord_client_free(c);
 }
 
-static int global_setup(void **state)
-{
-    (void)state;
-    return coord_global_init() == COORD_OK ? 0 : -1;
-}
-
-static int global_teardown(void **state)
-{
-    (void)state;
-    coord_global_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +298,6 @@ int main(void)
         cmocka_unit_test_setup(not_idempotent_is_never_sent_twice, setup),
         cmocka_unit_test_setup(policy_is_validated, setup),
     };
-    return cmocka_run_group_tests_name("retries (simulator)", tests, global_setup,
-                                       global_teardown);
+    return cmocka_run_group_tests_name("retries (simulator)", tests, sim_group_setup,
+                                       sim_group_teardown);
 }
