@@ -102,8 +102,10 @@ static CURLcode set_fixed(coord_transport *t)
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
+    /* gzip only: "" (every coding libcurl knows) costs ~2,900 more
+     * instructions per request for codings no JSON API uses (callgrind) */
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* what libcurl can decode */
+        rc = curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
     /* libcurl's defaults, stated so that no build or environment can weaken them */
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
