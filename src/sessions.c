@@ -404,9 +404,9 @@ coord_status coord_session_wait(coord_client *client, const char *location_id,
     deadline = monotonic_ms() + timeout_ms;
     for (;;) {
         now = monotonic_ms();
-        /* no poll may outlive the deadline; a cap of 0 would mean no cap, so
-         * the single poll of timeout 0 gets 1 ms */
-        coord_client_cap_timeouts(client, deadline > now ? (uint32_t)(deadline - now) : 1);
+        /* no poll may outlive the deadline (timeout 0: the one poll keeps the
+         * client's own timeouts, as documented) */
+        coord_client_cap_timeouts(client, deadline > now ? (uint32_t)(deadline - now) : 0);
         st = coord_session_get(client, location_id, session_id, &seen);
         coord_client_cap_timeouts(client, 0);
         polls++;

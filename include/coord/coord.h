@@ -765,7 +765,8 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_decode(const char *jso
  * deadline ends the wait with that status.
  *
  * @param until        COORD_WAIT_STARTED or COORD_WAIT_ENDED
- * @param timeout_ms   the deadline, from the call; 0 polls exactly once
+ * @param timeout_ms   the deadline, from the call; 0 polls exactly once,
+ *                     that poll bounded by the client's own timeouts
  * @param interval_ms  pause between polls, COORD_WAIT_MIN_INTERVAL_MS..3600000
  * @param out_session  the last session seen, whatever the status (zeroed
  *                     when no poll succeeded)
