@@ -542,7 +542,9 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
         return coord_call_fail(client, COORD_ERR_TLS, "the public-key pin could not be set; "
                                "calls are refused until coord_client_set_pinned_public_key() "
                                "succeeds");
-    coord_request_path(req, path, sizeof(path));
+    path[0] = '\0';
+    if (client->log != NULL) /* only log lines use it */
+        coord_request_path(req, path, sizeof(path));
     for (retry = 0;; retry++) {
         int64_t started = now_ms(), left = client->deadline_ms - started, wait;
 

@@ -43,6 +43,9 @@ int sim_last_request(const char *section, const char *name, char *out, size_t ou
 /* How many query parameters the last API request had. */
 int sim_last_request_query_count(void);
 
+/* A Parking Access base URL on a loopback port that refuses connections
+ * (bound, then closed without listening). */
+void sim_closed_port_base(char *base, size_t size);
 /* cmocka group setup and teardown: coord_global_init / coord_global_cleanup. */
 int sim_group_setup(void **state);
 int sim_group_teardown(void **state);

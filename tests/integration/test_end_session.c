@@ -8,10 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -321,22 +317,12 @@ static void one_connection_for_consecutive_calls(void **state)
 
 static void closed_port_is_transport_error(void **state)
 {
-    struct sockaddr_in addr;
-    socklen_t len = sizeof(addr);
     char base[128];
     coord_client *c = NULL;
     coord_session s;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
     (void)state;
 
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-    close(fd); /* bound, never listened: the port refuses connections */
-    snprintf(base, sizeof(base), "http://127.0.0.1:%d/v1/access/parking",
-             ntohs(addr.sin_port));
+    sim_closed_port_base(base, sizeof(base));
     assert_int_equal(coord_client_new(base, "sandbox-k3y", &c), COORD_OK);
     assert_int_equal(coord_end_session(c, "L", 1, &s), COORD_ERR_TRANSPORT);
     assert_int_equal(coord_client_last_error(c)->http_status, 0);

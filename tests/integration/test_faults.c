@@ -12,10 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -149,20 +145,11 @@ static int setup(void **state)
 
 static void connection_refused(void **state)
 {
-    struct sockaddr_in addr;
-    socklen_t len = sizeof(addr);
     char base[128];
     coord_session s;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
     (void)state;
 
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-    close(fd); /* bound, never listened: the port refuses */
-    snprintf(base, sizeof(base), "http://127.0.0.1:%d/v1/access/parking", ntohs(addr.sin_port));
+    sim_closed_port_base(base, sizeof(base));
     coord_client *c = client_at(base, 3);
     coord_status st = end_bounded(c, 1, &s);
     assert_failed(c, st, COORD_ERR_TRANSPORT, 0, 3, "Couldn't connect to server");
