@@ -229,6 +229,28 @@ static void libcurl_resend_on_a_reused_connection_is_seen(void **state)
     coord_client_free(c);
 }
 
+/* The transport hands libcurl the URL as a parsed handle; libcurl's resend
+ * must still go to this call's URL, not to the previous call's. The
+ * previous call is a GET of the same session: a resend to its URL would be
+ * a PUT that the simulator refuses, not the recovered end. */
+static void libcurl_resend_goes_to_the_current_url(void **state)
+{
+    coord_client *c = client(3);
+    coord_session s;
+    int64_t id = sim_session(LOT, 90, 0, NULL, 0);
+    (void)state;
+
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_OK); /* keeps a connection */
+    assert_int_equal(s.has_end_time, 0);
+    sim_fault("{\"mode\":\"end_then_drop\"}");
+    assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
+    assert_int_equal(s.recovered, 1);
+    assert_int_equal(s.has_end_time, 1);
+    assert_int_equal(s.billing_info.cost.amount, 300);
+    assert_int_equal(attempts(c), 3); /* PUT, libcurl's PUT (409), GET */
+    coord_client_free(c);
+}
+
 static void not_idempotent_is_never_sent_twice(void **state)
 {
     coord_client *c = client(5);
@@ -295,6 +317,7 @@ int main(void)
         cmocka_unit_test_setup(first_attempt_409_is_already_ended, setup),
         cmocka_unit_test_setup(a_409_after_a_throttle_is_not_recovered, setup),
         cmocka_unit_test_setup(libcurl_resend_on_a_reused_connection_is_seen, setup),
+        cmocka_unit_test_setup(libcurl_resend_goes_to_the_current_url, setup),
         cmocka_unit_test_setup(not_idempotent_is_never_sent_twice, setup),
         cmocka_unit_test_setup(policy_is_validated, setup),
     };
