@@ -1,9 +1,10 @@
 /* RFC 3339 date-time -> milliseconds since the epoch (UTC).
  *
- * libc does the calendar: strptime reads the fields, timegm turns them into
- * an instant. strptime is lenient (single digits, spaces), so the fixed
- * shape of RFC 3339 is checked first; timegm normalises impossible dates
- * (31 April becomes 1 May), so a changed field means the date is invalid. */
+ * libc does the calendar: strptime reads the date, timegm turns it into the
+ * instant of its midnight. strptime is lenient (single digits, spaces), so
+ * the fixed shape of RFC 3339 is checked first; timegm normalises impossible
+ * dates (31 April becomes 1 May), so a changed field means the date is
+ * invalid. The time of day is seconds added to that midnight. */
 #define _DEFAULT_SOURCE 1 /* timegm */
 #define _XOPEN_SOURCE 700 /* strptime */
 #include <string.h>
@@ -76,14 +77,65 @@ static int offset_seconds(const char **p, int64_t *out)
     return -1;
 }
 
-int coord_rfc3339_parse(const char *text, int64_t *out_ms)
+/* Midnight (UTC) of the date in text[0..10), in seconds since the epoch,
+ * from libc; -1 when the date does not exist. */
+static int day_start(const char *text, int64_t *out_s)
 {
-    char head[20]; /* "YYYY-MM-DDTHH:MM:SS" */
+    char head[20]; /* "YYYY-MM-DDT00:00:00" */
     struct tm tm, asked;
     const char *p;
-    int64_t offset_s;
     time_t secs;
-    int ms, leap;
+
+    memcpy(head, text, 10);
+    memcpy(head + 10, "T00:00:00", 10);
+    memset(&tm, 0, sizeof(tm));
+    p = strptime(head, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (p == NULL || *p != '\0')
+        return -1;
+    asked = tm;
+    secs = timegm(&tm);
+    if (tm.tm_year != asked.tm_year || tm.tm_mon != asked.tm_mon ||
+        tm.tm_mday != asked.tm_mday)
+        return -1;
+    *out_s = (int64_t)secs;
+    return 0;
+}
+
+/* The days libc last converted on this thread. A session's times mostly
+ * fall on a day seen just before (start and end, the sessions of a list),
+ * and strptime + timegm cost ~1,450 instructions a timestamp, most of a
+ * decode's own work (callgrind). Only dates libc accepted are kept. */
+#define REMEMBERED_DAYS 2
+
+static __thread struct remembered_day {
+    char date[10]; /* "YYYY-MM-DD"; all NUL: empty */
+    int64_t start_s;
+} remembered[REMEMBERED_DAYS];
+static __thread unsigned remembered_next;
+
+static int day_start_remembered(const char *text, int64_t *out_s)
+{
+    struct remembered_day *r;
+
+    for (unsigned i = 0; i < REMEMBERED_DAYS; i++) {
+        if (memcmp(remembered[i].date, text, 10) == 0) {
+            *out_s = remembered[i].start_s;
+            return 0;
+        }
+    }
+    if (day_start(text, out_s) != 0)
+        return -1;
+    r = &remembered[remembered_next++ % REMEMBERED_DAYS];
+    memcpy(r->date, text, 10);
+    r->start_s = *out_s;
+    return 0;
+}
+
+int coord_rfc3339_parse(const char *text, int64_t *out_ms)
+{
+    const char *p;
+    int64_t offset_s, day_s;
+    int ms, hh, mm, ss;
 
     /* full-date "T" partial-time; && stops at a NUL before the shape ends */
     if (!(digits(text, 0, 4) && text[4] == '-' && digits(text, 5, 2) && text[7] == '-' &&
@@ -95,24 +147,11 @@ int coord_rfc3339_parse(const char *text, int64_t *out_ms)
     ms = fraction_ms(&p);
     if (ms < 0 || offset_seconds(&p, &offset_s) != 0 || *p != '\0')
         return -1;
-
-    memcpy(head, text, 19);
-    head[10] = 'T';
-    head[19] = '\0';
-    memset(&tm, 0, sizeof(tm));
-    p = strptime(head, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (p == NULL || *p != '\0' || tm.tm_sec > 60)
+    hh = two_digits(text + 11);
+    mm = two_digits(text + 14);
+    ss = two_digits(text + 17); /* 60: a leap second, which counts as the next second */
+    if (hh > 23 || mm > 59 || ss > 60 || day_start_remembered(text, &day_s) != 0)
         return -1;
-    /* RFC 3339 allows a leap second: it counts as the next second */
-    leap = tm.tm_sec == 60;
-    if (leap)
-        tm.tm_sec = 59;
-    asked = tm;
-    secs = timegm(&tm);
-    if (tm.tm_year != asked.tm_year || tm.tm_mon != asked.tm_mon ||
-        tm.tm_mday != asked.tm_mday || tm.tm_hour != asked.tm_hour ||
-        tm.tm_min != asked.tm_min || tm.tm_sec != asked.tm_sec)
-        return -1;
-    *out_ms = ((int64_t)secs + leap - offset_s) * 1000 + ms;
+    *out_ms = (day_s + hh * 3600 + mm * 60 + ss - offset_s) * 1000 + ms;
     return 0;
 }

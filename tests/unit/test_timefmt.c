@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -81,11 +82,63 @@ static void calendar_edges(void **state)
     assert_int_equal(ms, INT64_C(1483228800000));
 }
 
+/* The days libc converted are remembered per thread: a second timestamp on
+ * a remembered day must still get its own time of day, and its time checked. */
+static void remembered_days_still_check_the_time(void **state)
+{
+    static const char *const days[] = {"2024-02-29", "1999-12-31", "2024-03-01"};
+    char text[64];
+    int64_t ms, first;
+    (void)state;
+
+    for (int round = 0; round < 2; round++) {
+        for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++) {
+            struct tm tm = {0};
+
+            tm.tm_year = atoi(days[d]) - 1900;
+            tm.tm_mon = atoi(days[d] + 5) - 1;
+            tm.tm_mday = atoi(days[d] + 8);
+            snprintf(text, sizeof(text), "%sT00:00:00Z", days[d]);
+            assert_int_equal(coord_rfc3339_parse(text, &first), 0);
+            assert_int_equal(first, (int64_t)timegm(&tm) * 1000);
+            snprintf(text, sizeof(text), "%sT23:59:59.5+01:00", days[d]);
+            assert_int_equal(coord_rfc3339_parse(text, &ms), 0);
+            assert_int_equal(ms, first + (86399 - 3600) * INT64_C(1000) + 500);
+            snprintf(text, sizeof(text), "%sT23:59:60Z", days[d]);
+            assert_int_equal(coord_rfc3339_parse(text, &ms), 0);
+            assert_int_equal(ms, first + 86400 * INT64_C(1000));
+            ms = 7;
+            snprintf(text, sizeof(text), "%sT24:00:00Z", days[d]);
+            assert_int_equal(coord_rfc3339_parse(text, &ms), -1);
+            snprintf(text, sizeof(text), "%sT12:60:00Z", days[d]);
+            assert_int_equal(coord_rfc3339_parse(text, &ms), -1);
+            snprintf(text, sizeof(text), "%sT12:00:61Z", days[d]);
+            assert_int_equal(coord_rfc3339_parse(text, &ms), -1);
+            assert_int_equal(ms, 7);
+        }
+    }
+}
+
+/* A date libc refused is not remembered: asking again is refused again. */
+static void refused_dates_stay_refused(void **state)
+{
+    int64_t ms = 7;
+    (void)state;
+
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(coord_rfc3339_parse("2019-02-29T00:00:00Z", &ms), -1);
+        assert_int_equal(coord_rfc3339_parse("2019-02-28T00:00:00Z", &ms), 0);
+        assert_int_equal(ms, INT64_C(1551312000000));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_day_agrees_with_timegm),
         cmocka_unit_test(calendar_edges),
+        cmocka_unit_test(remembered_days_still_check_the_time),
+        cmocka_unit_test(refused_dates_stay_refused),
     };
     return cmocka_run_group_tests_name("timefmt", tests, NULL, NULL);
 }
