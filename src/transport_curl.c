@@ -1,5 +1,6 @@
 /* The libcurl transport: one easy handle per client, reused so that
  * consecutive calls share a kept-alive connection. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,11 +389,9 @@ static CURLcode set_url(coord_transport *t, const char *url)
     }
     uc = curl_url_set(t->url_handle, CURLUPART_URL, url, 0);
     if (uc != CURLUE_OK) {
-        /* the handle keeps the last good URL: let libcurl judge the string */
-        rc = curl_easy_setopt(t->curl, CURLOPT_CURLU, NULL);
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
-        return uc == CURLUE_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : rc;
+        /* not sent: the handle keeps the last good URL, t->url the need to set it */
+        snprintf(t->errbuf, sizeof(t->errbuf), "%s", curl_url_strerror(uc));
+        return uc == CURLUE_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_URL_MALFORMAT;
     }
     rc = curl_easy_setopt(t->curl, CURLOPT_CURLU, t->url_handle);
     if (rc == CURLE_OK)
