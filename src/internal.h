@@ -8,6 +8,9 @@
 #include "coord/coord.h"
 
 #define COORD_HIDDEN __attribute__((visibility("hidden")))
+/* Error paths: gcc optimises these functions, and the paths that lead to
+ * them, for size and moves them out of the hot code. */
+#define COORD_COLD __attribute__((cold))
 
 /* Upper bounds on what a caller may configure. */
 #define COORD_URL_MAX 2048u
@@ -72,7 +75,7 @@ COORD_HIDDEN int coord_utf8_valid(const char *s, size_t n);
  * server text is made safe to show and to log. */
 COORD_HIDDEN void coord_text_clean(char *s);
 /* snprintf into a fixed buffer, tolerating NULL/0 destinations. */
-COORD_HIDDEN void coord_set_text(char *dst, size_t size, const char *fmt, ...)
+COORD_HIDDEN COORD_COLD void coord_set_text(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ---- request.c: pure request building ------------------------------------ */
@@ -278,7 +281,7 @@ COORD_HIDDEN coord_status coord_status_from_http(long http_status);
 /* Clear the client's last-error record; call first in every public call. */
 COORD_HIDDEN void coord_call_begin(coord_client *client);
 /* Record a failure (status + formatted detail, secrets redacted); returns status. */
-COORD_HIDDEN coord_status coord_call_fail(coord_client *client, coord_status status,
+COORD_HIDDEN COORD_COLD coord_status coord_call_fail(coord_client *client, coord_status status,
                                           const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The client's destination and credentials, for the request builder. */
@@ -288,7 +291,7 @@ COORD_HIDDEN void coord_client_target(const coord_client *client, coord_target *
 COORD_HIDDEN coord_status coord_client_send(coord_client *client, const coord_request *req,
                                             coord_response *out);
 /* Record a status (and detail) built by a pure stage: request or decode. */
-COORD_HIDDEN coord_status coord_call_fail_detail(coord_client *client, coord_status status,
+COORD_HIDDEN COORD_COLD coord_status coord_call_fail_detail(coord_client *client, coord_status status,
                                                  const char *detail);
 /* The record, writable by endpoints that refine a status. */
 COORD_HIDDEN coord_error *coord_client_error(coord_client *client);
