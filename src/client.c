@@ -529,6 +529,14 @@ static int64_t retry_delay(coord_client *client, const coord_response *resp,
     return (int64_t)wait_ms + COORD_RETRY_MIN_ATTEMPT_MS <= left_ms ? (int64_t)wait_ms : -1;
 }
 
+/* A log line of the send path: without a callback, no argument is evaluated
+ * (and coord_client_log is cold: logging is off on the hot path). */
+#define SEND_LOG(client, ...) \
+    do { \
+        if ((client)->log != NULL) \
+            coord_client_log(client, __VA_ARGS__); \
+    } while (0)
+
 coord_status coord_client_send(coord_client *client, const coord_request *req,
                                coord_response *out)
 {
@@ -556,11 +564,11 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
         limits.timeout_ms = (uint32_t)(left < limits.timeout_ms ? left : limits.timeout_ms);
         if (limits.connect_timeout_ms > limits.timeout_ms)
             limits.connect_timeout_ms = limits.timeout_ms;
-        coord_client_log(client, COORD_LOG_DEBUG, "request %s %s (attempt %ld)", req->method,
+        SEND_LOG(client, COORD_LOG_DEBUG, "request %s %s (attempt %ld)", req->method,
                          path, (long)e->attempts + 1);
         st = attempt(client, req, &limits, out);
         client->answer_lost |= coord_retry_may_have_applied(st, e->http_status, out->sent);
-        coord_client_log(client, COORD_LOG_INFO, "response %s %s: %s, HTTP %ld, %ld ms "
+        SEND_LOG(client, COORD_LOG_INFO, "response %s %s: %s, HTTP %ld, %ld ms "
                          "(attempt %ld)", req->method, path, coord_status_name(st),
                          (long)e->http_status, (long)(now_ms() - started), (long)e->attempts);
         if (st == COORD_OK)
@@ -570,12 +578,12 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
             coord_retry_is_retryable(st, e->http_status))
             wait = retry_delay(client, out, retry, client->deadline_ms - now_ms());
         if (wait < 0) {
-            coord_client_log(client, COORD_LOG_ERROR, "%s %s failed after %ld attempt(s): "
+            SEND_LOG(client, COORD_LOG_ERROR, "%s %s failed after %ld attempt(s): "
                              "%s: %s", req->method, path, (long)e->attempts,
                              coord_status_name(st), e->detail);
             return st;
         }
-        coord_client_log(client, COORD_LOG_WARN, "retry %s %s in %ld ms after %s: %s",
+        SEND_LOG(client, COORD_LOG_WARN, "retry %s %s in %ld ms after %s: %s",
                          req->method, path, (long)wait, coord_status_name(st), e->detail);
         sleep_ms(wait);
     }

@@ -303,8 +303,8 @@ COORD_HIDDEN int coord_client_answer_lost(const coord_client *client);
 #ifdef COORD_MINIMAL
 #define coord_client_log(client, ...) ((void)(client))
 #else
-COORD_HIDDEN void coord_client_log(coord_client *client, coord_log_level level,
-                                   const char *fmt, ...)
+COORD_HIDDEN COORD_COLD void coord_client_log(coord_client *client, coord_log_level level,
+                                              const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #endif
 /* Cap the connect and total timeouts of the client's next calls at max_ms
