@@ -97,16 +97,9 @@ static coord_status refine_create(coord_client *client, coord_status st)
  * for the request builder to refuse. */
 static void keep_location(const char **location_id, char copy[COORD_ID_MAX])
 {
-    size_t n = 0;
-
-    if (location_id == NULL || *location_id == NULL)
-        return;
-    while (n < COORD_ID_MAX && (*location_id)[n] != '\0')
-        n++;
-    if (n == COORD_ID_MAX)
-        return;
-    memcpy(copy, *location_id, n + 1);
-    *location_id = copy;
+    if (location_id != NULL && *location_id != NULL &&
+        coord_copy_text(copy, COORD_ID_MAX, *location_id))
+        *location_id = copy;
 }
 
 /* Start a call: keep the location id, zero the output, clear the client's
@@ -129,8 +122,8 @@ static coord_status begin_call(coord_client *client, void *out, size_t size, con
 
 static void default_location(coord_session *s, const char *location_id)
 {
-    if (s->location_id[0] == '\0')
-        memcpy(s->location_id, location_id, strlen(location_id) + 1);
+    if (s->location_id[0] == '\0') /* validated by the request builder: it fits */
+        coord_copy_text(s->location_id, sizeof(s->location_id), location_id);
 }
 
 /* The tail of every call answering one session: req was built with status

@@ -325,8 +325,8 @@ static CURLcode set_method(coord_transport *t, const coord_request *req, int is_
                                   strcmp(req->method, "POST") == 0 ? NULL : req->method);
         }
         t->method[0] = '\0';
-        if (rc == CURLE_OK && strlen(req->method) < sizeof(t->method))
-            memcpy(t->method, req->method, strlen(req->method) + 1);
+        if (rc == CURLE_OK)
+            coord_copy_text(t->method, sizeof(t->method), req->method);
     }
     if (rc != CURLE_OK || is_get)
         return rc;
@@ -342,14 +342,12 @@ static CURLcode set_config(coord_transport *t, const coord_transport_config *cfg
 {
     CURL *c = t->curl;
     CURLcode rc = CURLE_OK;
-    size_t n;
 
     if (strcmp(t->user_agent, cfg->user_agent) != 0) {
         t->user_agent[0] = '\0';
         rc = curl_easy_setopt(c, CURLOPT_USERAGENT, cfg->user_agent);
-        n = strlen(cfg->user_agent);
-        if (rc == CURLE_OK && n < sizeof(t->user_agent))
-            memcpy(t->user_agent, cfg->user_agent, n + 1);
+        if (rc == CURLE_OK)
+            coord_copy_text(t->user_agent, sizeof(t->user_agent), cfg->user_agent);
     }
     if (rc == CURLE_OK && t->connect_timeout_ms != cfg->connect_timeout_ms) {
         rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
@@ -396,8 +394,8 @@ static CURLcode set_url(coord_transport *t, const char *url)
     rc = curl_easy_setopt(t->curl, CURLOPT_CURLU, t->url_handle);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(t->curl, CURLOPT_URL, url);
-    if (rc == CURLE_OK && strlen(url) < sizeof(t->url))
-        memcpy(t->url, url, strlen(url) + 1);
+    if (rc == CURLE_OK)
+        coord_copy_text(t->url, sizeof(t->url), url);
     return rc;
 }
 
@@ -425,15 +423,11 @@ static void read_headers(CURL *c, coord_response *out)
     char *type = NULL;
 
     if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type != NULL &&
-        strlen(type) < sizeof(out->content_type)) {
-        memcpy(out->content_type, type, strlen(type) + 1);
+        coord_copy_text(out->content_type, sizeof(out->content_type), type))
         coord_text_clean(out->content_type);
-    }
     if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
-        strlen(h->value) < sizeof(out->retry_after)) {
-        memcpy(out->retry_after, h->value, strlen(h->value) + 1);
+        coord_copy_text(out->retry_after, sizeof(out->retry_after), h->value))
         coord_text_clean(out->retry_after);
-    }
 }
 
 coord_status coord_transport_perform(coord_transport *t, const coord_transport_config *cfg,

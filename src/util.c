@@ -118,6 +118,16 @@ void coord_wipe(void *p, size_t n)
         *v++ = 0;
 }
 
+int coord_copy_text(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= size)
+        return 0;
+    memcpy(dst, src, n + 1);
+    return 1;
+}
+
 char *coord_strdup(const char *s)
 {
     size_t n;
