@@ -69,8 +69,9 @@ COORD_HIDDEN char *coord_strdup(const char *s);
 /* Wipe a NUL-terminated secret, free it, and set the pointer to NULL. */
 COORD_HIDDEN void coord_secret_free(char **secret);
 /* Replace every occurrence of secret (if non-empty) in text with "[redacted]",
- * within text's size; the result stays NUL-terminated. */
-COORD_HIDDEN void coord_redact(char *text, size_t size, const char *secret);
+ * within text's size; the result stays NUL-terminated. Cold: error and log
+ * text only. */
+COORD_HIDDEN COORD_COLD void coord_redact(char *text, size_t size, const char *secret);
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
  * points above U+10FFFF). cJSON does not check this. */
 COORD_HIDDEN int coord_utf8_valid(const char *s, size_t n);
