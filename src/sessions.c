@@ -56,6 +56,9 @@ static coord_status recover_ended(coord_client *client, const char *location_id,
     return COORD_OK;
 }
 
+/* The calls that answer one session, and how each refines a refusal. */
+typedef enum { CALL_GET, CALL_END, CALL_CREATE, CALL_SIMULATE } session_call;
+
 /* Name the refusals of an end: gate-controlled, already ended, or ended by
  * this call's own attempt whose answer was lost. */
 static coord_status end_refused(coord_client *client, coord_status st, const char *location_id,
@@ -73,21 +76,19 @@ static coord_status end_refused(coord_client *client, coord_status st, const cha
     return st;
 }
 
-/* Refine the generic status of a refused call (see each function in coord.h). */
-typedef coord_status (*refine_fn)(coord_client *client, coord_status st);
-
-/* Only the 409: a refusal that names redemption_info is not a gate checkout here. */
-static coord_status refine_redemption(coord_client *client, coord_status st)
+/* Refine the generic status of a refused call (see each function in coord.h).
+ * For a simulated redemption only the 409: a refusal that names
+ * redemption_info is not a gate checkout there. */
+static coord_status refine(coord_client *client, session_call call, coord_status st,
+                           const char *location_id, int64_t session_id, coord_session *out)
 {
-    if (coord_client_last_error(client)->http_status == 409)
-        coord_client_error(client)->status = st = COORD_ERR_ALREADY_ENDED;
-    return st;
-}
+    coord_error *e = coord_client_error(client);
 
-static coord_status refine_create(coord_client *client, coord_status st)
-{
-    if (coord_client_last_error(client)->http_status == 409)
-        coord_client_error(client)->status = st = COORD_ERR_SESSION_ACTIVE;
+    if (call == CALL_END)
+        return end_refused(client, st, location_id, session_id, out);
+    if (call != CALL_GET && e->http_status == 409)
+        e->status = (int32_t)(st = call == CALL_CREATE ? COORD_ERR_SESSION_ACTIVE
+                                                       : COORD_ERR_ALREADY_ENDED);
     return st;
 }
 
@@ -126,21 +127,50 @@ static void default_location(coord_session *s, const char *location_id)
         coord_copy_text(s->location_id, sizeof(s->location_id), location_id);
 }
 
-/* The tail of every call answering one session: req was built with status
- * `built` (detail says why it failed); send it, refine a refusal, decode. */
-static coord_status finish_session(coord_client *client, coord_status built, coord_request *req,
-                                   const char *detail, refine_fn refine,
-                                   const char *location_id, coord_session *out)
+/* Every call answering one session: validate, build, send, refine a
+ * refusal, decode. resource_id and duration_m are for CALL_CREATE and
+ * CALL_SIMULATE. */
+static coord_status one_session(coord_client *client, session_call call,
+                                const char *location_id, int64_t session_id,
+                                const char *resource_id, uint32_t duration_m,
+                                coord_session *out)
 {
-    char why[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX] = "";
+    coord_request req;
     coord_response resp;
-    coord_status st = coord_client_send_built(client, built, req, detail, &resp);
+    coord_target target;
+    char loc[COORD_ID_MAX];
+    coord_status st = begin_call(client, out, sizeof(*out), "out_session", &target,
+                                 &location_id, loc);
 
     if (st != COORD_OK)
-        return refine != NULL ? refine(client, st) : st;
-    st = coord_decode_session(resp.body, resp.body_len, out, why, sizeof(why));
+        return st;
+    switch (call) {
+    case CALL_END:
+        st = coord_request_end_session(&req, &target, location_id, session_id,
+                                       detail, sizeof(detail));
+        break;
+    case CALL_CREATE:
+        st = coord_request_create_session(&req, &target, location_id, resource_id,
+                                          detail, sizeof(detail));
+        break;
+    case CALL_SIMULATE:
+        st = coord_request_simulate_redemption(&req, &target, location_id, session_id,
+                                               duration_m, detail, sizeof(detail));
+        break;
+    default:
+        st = coord_request_get_session(&req, &target, location_id, session_id,
+                                       detail, sizeof(detail));
+        break;
+    }
+    st = coord_client_send_built(client, st, &req, detail, &resp);
     if (st != COORD_OK)
-        return coord_call_fail_detail(client, st, why);
+        st = refine(client, call, st, location_id, session_id, out);
+    else if ((st = coord_decode_session(resp.body, resp.body_len, out, detail,
+                                        sizeof(detail))) != COORD_OK)
+        coord_call_fail_detail(client, st, detail);
+    if (st != COORD_OK)
+        return st;
     default_location(out, location_id);
     return COORD_OK;
 }
@@ -148,28 +178,7 @@ static coord_status finish_session(coord_client *client, coord_status built, coo
 coord_status coord_end_session(coord_client *client, const char *location_id,
                                int64_t session_id, coord_session *out_session)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
-    coord_request req;
-    coord_response resp;
-    coord_target target;
-    char loc[COORD_ID_MAX];
-    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &target, &location_id, loc);
-
-    if (st != COORD_OK)
-        return st;
-    st = coord_request_end_session(&req, &target, location_id, session_id,
-                                   detail, sizeof(detail));
-    st = coord_client_send_built(client, st, &req, detail, &resp);
-    if (st != COORD_OK)
-        st = end_refused(client, st, location_id, session_id, out_session);
-    else if ((st = coord_decode_session(resp.body, resp.body_len, out_session, detail,
-                                        sizeof(detail))) != COORD_OK)
-        coord_call_fail_detail(client, st, detail);
-    if (st != COORD_OK)
-        return st;
-    default_location(out_session, location_id);
-    return COORD_OK;
+    return one_session(client, CALL_END, location_id, session_id, NULL, 0, out_session);
 }
 
 coord_status coord_session_end(coord_client *client, const coord_session *session,
@@ -208,54 +217,21 @@ coord_status coord_session_end(coord_client *client, const coord_session *sessio
 coord_status coord_session_create(coord_client *client, const char *location_id,
                                   const char *resource_id, coord_session *out_session)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
-    coord_request req;
-    coord_target target;
-    char loc[COORD_ID_MAX];
-    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &target, &location_id, loc);
-
-    if (st != COORD_OK)
-        return st;
-    st = coord_request_create_session(&req, &target, location_id, resource_id,
-                                      detail, sizeof(detail));
-    return finish_session(client, st, &req, detail, refine_create, location_id, out_session);
+    return one_session(client, CALL_CREATE, location_id, 0, resource_id, 0, out_session);
 }
 
 coord_status coord_session_get(coord_client *client, const char *location_id,
                                int64_t session_id, coord_session *out_session)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
-    coord_request req;
-    coord_target target;
-    char loc[COORD_ID_MAX];
-    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &target, &location_id, loc);
-
-    if (st != COORD_OK)
-        return st;
-    st = coord_request_get_session(&req, &target, location_id, session_id,
-                                   detail, sizeof(detail));
-    return finish_session(client, st, &req, detail, NULL, location_id, out_session);
+    return one_session(client, CALL_GET, location_id, session_id, NULL, 0, out_session);
 }
 
 coord_status coord_test_simulate_redemption(coord_client *client, const char *location_id,
                                             int64_t session_id, uint32_t duration_m,
                                             coord_session *out_session)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
-    coord_request req;
-    coord_target target;
-    char loc[COORD_ID_MAX];
-    coord_status st = begin_call(client, out_session, sizeof(*out_session), "out_session",
-                                 &target, &location_id, loc);
-
-    if (st != COORD_OK)
-        return st;
-    st = coord_request_simulate_redemption(&req, &target, location_id, session_id, duration_m,
-                                           detail, sizeof(detail));
-    return finish_session(client, st, &req, detail, refine_redemption, location_id,
-                          out_session);
+    return one_session(client, CALL_SIMULATE, location_id, session_id, NULL, duration_m,
+                       out_session);
 }
 
 /* GET a list: at location_id, or the user's everywhere when it is NULL. */
