@@ -377,28 +377,15 @@ const coord_error *coord_client_last_error(const coord_client *client)
 
 /* ---- for the endpoints ---- */
 
-static int64_t now_ms(void)
+/* noinline: every public call starts here; one copy, not one per setter */
+__attribute__((noinline)) void coord_call_begin(coord_client *client)
 {
-    struct timespec ts;
+    uint32_t total = client->limits.timeout_ms;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        continue;
-}
-
-void coord_call_begin(coord_client *client)
-{
     memset(&client->last_error, 0, sizeof(client->last_error));
-    client->deadline_ms = now_ms() + client->limits.timeout_ms;
-    if (client->timeout_cap_ms != 0 && client->timeout_cap_ms < client->limits.timeout_ms)
-        client->deadline_ms = now_ms() + client->timeout_cap_ms; /* coord_session_wait() */
+    if (client->timeout_cap_ms != 0 && client->timeout_cap_ms < total)
+        total = client->timeout_cap_ms; /* coord_session_wait() */
+    client->deadline_ms = coord_now_ms() + total;
     client->answer_lost = 0;
 }
 
@@ -554,7 +541,7 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
     if (client->log != NULL) /* only log lines use it */
         coord_request_path(req, path, sizeof(path));
     for (retry = 0;; retry++) {
-        int64_t started = now_ms(), left = client->deadline_ms - started, wait;
+        int64_t started = coord_now_ms(), left = client->deadline_ms - started, wait;
 
         if (left <= 0)
             return coord_call_fail(client, COORD_ERR_TIMEOUT,
@@ -570,13 +557,13 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
         client->answer_lost |= coord_retry_may_have_applied(st, e->http_status, out->sent);
         SEND_LOG(client, COORD_LOG_INFO, "response %s %s: %s, HTTP %ld, %ld ms "
                          "(attempt %ld)", req->method, path, coord_status_name(st),
-                         (long)e->http_status, (long)(now_ms() - started), (long)e->attempts);
+                         (long)e->http_status, (long)(coord_now_ms() - started), (long)e->attempts);
         if (st == COORD_OK)
             return COORD_OK;
         wait = -1;
         if (req->idempotent && (uint32_t)e->attempts < client->retry.max_attempts &&
             coord_retry_is_retryable(st, e->http_status))
-            wait = retry_delay(client, out, retry, client->deadline_ms - now_ms());
+            wait = retry_delay(client, out, retry, client->deadline_ms - coord_now_ms());
         if (wait < 0) {
             SEND_LOG(client, COORD_LOG_ERROR, "%s %s failed after %ld attempt(s): "
                              "%s: %s", req->method, path, (long)e->attempts,
@@ -585,7 +572,7 @@ coord_status coord_client_send(coord_client *client, const coord_request *req,
         }
         SEND_LOG(client, COORD_LOG_WARN, "retry %s %s in %ld ms after %s: %s",
                          req->method, path, (long)wait, coord_status_name(st), e->detail);
-        sleep_ms(wait);
+        coord_sleep_ms((uint64_t)wait);
     }
 }
 

@@ -57,6 +57,11 @@ COORD_HIDDEN int coord_allocator_installed(void);
  * the matching pin 0 (coord_global_init / coord_global_cleanup). */
 COORD_HIDDEN void coord_allocator_pin(int pin);
 
+/* Milliseconds of CLOCK_MONOTONIC. */
+COORD_HIDDEN int64_t coord_now_ms(void);
+/* Sleep ms milliseconds; a signal that cuts the sleep short does not shorten it. */
+COORD_HIDDEN void coord_sleep_ms(uint64_t ms);
+
 /* 1 when s is non-NULL, 1..max-1 bytes long, and free of control characters. */
 COORD_HIDDEN int coord_text_ok(const char *s, size_t max);
 /* Overwrite n bytes so that the compiler cannot drop the stores. */

@@ -329,18 +329,7 @@ coord_status coord_barcode_create(coord_client *client, coord_redemption_info *o
 
 static uint64_t monotonic_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-    struct timespec want = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L}, left;
-
-    while (nanosleep(&want, &left) != 0 && errno == EINTR)
-        want = left; /* a signal cut the sleep short: sleep the rest */
+    return (uint64_t)coord_now_ms();
 }
 
 static int reached(const coord_session *s, coord_wait_for until)
@@ -389,7 +378,7 @@ coord_status coord_session_wait(coord_client *client, const char *location_id,
         }
         if (now >= deadline)
             break;
-        sleep_ms(interval_ms < deadline - now ? interval_ms : deadline - now);
+        coord_sleep_ms(interval_ms < deadline - now ? interval_ms : deadline - now);
         if (monotonic_ms() >= deadline)
             break;
     }
