@@ -243,10 +243,11 @@ coord_status coord_client_set_max_response_size(coord_client *client, uint32_t m
 static coord_status set_trust_path(coord_client *client, char **slot, const char *value,
                                    const char *what)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX];
     char *copy = NULL, *old = *slot;
     coord_status st;
 
+    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     if (value != NULL) {
         if (!coord_text_ok(value, COORD_PATH_MAX))
             return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
@@ -323,9 +324,10 @@ static int pin_list_ok(const char *pin)
 
 coord_status coord_client_set_pinned_public_key(coord_client *client, const char *pin)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX];
     coord_status st;
 
+    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
     coord_call_begin(client);
@@ -459,10 +461,11 @@ static coord_status attempt(coord_client *client, const coord_request *req,
                             const coord_transport_config *limits, coord_response *out)
 {
     coord_error *e = &client->last_error;
-    char detail[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX];
     int32_t attempts = e->attempts;
     coord_status st, dst;
 
+    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     memset(e, 0, sizeof(*e)); /* the record describes the last attempt ... */
     e->attempts = attempts;   /* ... and the count, the whole call */
     st = coord_transport_perform(client->transport, limits, req, out, detail, sizeof(detail));

@@ -186,8 +186,9 @@ static coord_status check_location(const char *location_id, char *detail, size_t
     return st;
 }
 
-/* method {base}/{location_id}/session/{session_id}[/tail] */
-static coord_status session_request(coord_request *out, const coord_target *target,
+/* method {base}/{location_id}/session/{session_id}[/tail]; one copy for
+ * both callers (noinline) */
+static __attribute__((noinline)) coord_status session_request(coord_request *out, const coord_target *target,
                                     const char *method, const char *location_id,
                                     int64_t session_id, const char *tail,
                                     char *detail, size_t detail_size)

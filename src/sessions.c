@@ -21,12 +21,13 @@ static int is_physical_checkout_refusal(const coord_error *e)
 static coord_status recover_ended(coord_client *client, const char *location_id,
                                   int64_t session_id, coord_session *out_session)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX];
     coord_request req;
     coord_response resp;
     coord_target target;
     coord_status st;
 
+    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     coord_client_log(client, COORD_LOG_INFO, "end of session %lld: an answer was lost and "
                      "the retry found it ended; fetching it", (long long)session_id);
     coord_client_target(client, &target);
@@ -135,7 +136,7 @@ static coord_status one_session(coord_client *client, session_call call,
                                 const char *resource_id, uint32_t duration_m,
                                 coord_session *out)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX];
     coord_request req;
     coord_response resp;
     coord_target target;
@@ -143,6 +144,7 @@ static coord_status one_session(coord_client *client, session_call call,
     coord_status st = begin_call(client, out, sizeof(*out), "out_session", &target,
                                  &location_id, loc);
 
+    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     if (st != COORD_OK)
         return st;
     switch (call) {
@@ -238,13 +240,14 @@ coord_status coord_test_simulate_redemption(coord_client *client, const char *lo
 static coord_status list_sessions(coord_client *client, const char *location_id,
                                   coord_session_list *out_list)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX];
     coord_request req;
     coord_response resp;
     coord_target target;
     coord_status st = begin_call(client, out_list, sizeof(*out_list), "out_list",
                                  &target, NULL, NULL);
 
+    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     if (st != COORD_OK)
         return st;
     st = coord_request_list_sessions(&req, &target, location_id, detail, sizeof(detail));
@@ -308,13 +311,14 @@ coord_status coord_session_list_find_active(const coord_session_list *list,
 
 coord_status coord_barcode_create(coord_client *client, coord_redemption_info *out_barcode)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX];
     coord_request req;
     coord_response resp;
     coord_target target;
     coord_status st = begin_call(client, out_barcode, sizeof(*out_barcode), "out_barcode",
                                  &target, NULL, NULL);
 
+    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     if (st != COORD_OK)
         return st;
     st = coord_request_create_barcode(&req, &target, detail, sizeof(detail));

@@ -8,12 +8,13 @@ coord_status coord_test_create_jwt(coord_client *client, const char *email,
                                    const char *external_uid, char *out_token,
                                    size_t token_size)
 {
-    char detail[COORD_MESSAGE_MAX] = "";
+    char detail[COORD_MESSAGE_MAX];
     coord_request req;
     coord_response resp;
     coord_target target;
     coord_status st;
 
+    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     if (out_token != NULL && token_size > 0)
         out_token[0] = '\0';
     if (client == NULL)

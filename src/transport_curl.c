@@ -154,7 +154,7 @@ coord_status coord_transport_new(coord_transport **out)
     return COORD_OK;
 }
 
-static void free_headers(struct curl_slist *headers)
+static __attribute__((noinline)) void free_headers(struct curl_slist *headers)
 {
     for (struct curl_slist *h = headers; h != NULL; h = h->next)
         coord_wipe(h->data, strlen(h->data)); /* the Authorization line */
