@@ -20,15 +20,25 @@ typedef struct decode_ctx {
     const char *prefix; /* put before every path in errors, e.g. "[3]." in lists; NULL: none */
 } decode_ctx;
 
-typedef coord_status (*field_fn)(const cJSON *item, void *target, const char *path,
+struct field;
+typedef coord_status (*field_fn)(const cJSON *item, char *target, const struct field *f,
                                  decode_ctx *ctx);
 
+/* One known member: where it goes in the target struct (offsets), and how
+ * it is read. One generic reader per kind of value keeps the library small. */
 typedef struct field {
     const char *name;
     const char *path; /* for error text, e.g. "billing_info.cost.amount" */
     field_fn decode;
-    int required;
+    const struct field *members; /* nested objects: their fields */
+    uint16_t off;                /* the value (a nested object: its struct) */
+    uint16_t size;               /* strings: their storage; times: offset of the ms */
+    uint16_t has;                /* offset of the has_ flag; NO_FLAG: none */
+    uint8_t nmembers;
+    uint8_t required;
 } field;
+
+#define NO_FLAG 0xffffu
 
 /* Set when an allocation of cJSON failed on this thread: cJSON reports that
  * as a parse error, which must not pass for a malformed answer. Per thread
@@ -72,7 +82,7 @@ static coord_status fail(decode_ctx *ctx, const char *path, const char *why)
 }
 
 static coord_status decode_object(const cJSON *obj, const field *fields, size_t nfields,
-                                  void *target, decode_ctx *ctx)
+                                  char *target, decode_ctx *ctx)
 {
     uint32_t seen = 0;
     const cJSON *item;
@@ -93,7 +103,7 @@ static coord_status decode_object(const cJSON *obj, const field *fields, size_t 
         seen |= UINT32_C(1) << i;
         if (is_type(item, cJSON_NULL) && !fields[i].required)
             continue;
-        coord_status st = fields[i].decode(item, target, fields[i].path, ctx);
+        coord_status st = fields[i].decode(item, target, &fields[i], ctx);
         if (st != COORD_OK)
             return st;
     }
@@ -146,167 +156,107 @@ static __attribute__((noinline)) coord_status copy_string(const cJSON *item, cha
     return COORD_OK;
 }
 
-static coord_status get_string(const cJSON *item, char *dst, size_t size, const char *path,
-                               decode_ctx *ctx)
+/* ---- the readers, one per kind of value ---- */
+
+static coord_status f_int64(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
 {
-    return copy_string(item, dst, size, path, ctx, 1);
+    return get_int64(item, (int64_t *)(void *)(t + f->off), f->path, ctx);
 }
 
-/* A nested object decoded into target; *has records whether it decoded. */
-static coord_status decode_nested(const cJSON *item, const char *path, const field *fields,
-                                  size_t nfields, void *target, uint8_t *has, decode_ctx *ctx)
+static coord_status f_string(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
 {
-    coord_status st = is_type(item, cJSON_Object) ? decode_object(item, fields, nfields, target, ctx)
-                                           : fail(ctx, path, "not an object");
-
-    if (has != NULL)
-        *has = st == COORD_OK;
-    return st;
+    return copy_string(item, t + f->off, f->size, f->path, ctx, 1);
 }
 
-/* ---- money and billing ---- */
-
-static coord_status f_amount(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+static coord_status f_currency(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
 {
-    return get_int64(item, &((coord_money *)t)->amount, path, ctx);
-}
-
-static coord_status f_currency(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
-{
-    char *cur = ((coord_money *)t)->currency;
-    coord_status st = get_string(item, cur, COORD_CURRENCY_MAX, path, ctx);
+    const char *cur = t + f->off;
+    coord_status st = f_string(item, t, f, ctx);
 
     if (st != COORD_OK)
         return st;
     for (int i = 0; i < 3; i++)
         if (cur[i] < 'A' || cur[i] > 'Z')
-            return fail(ctx, path, "not an ISO 4217 code");
+            return fail(ctx, f->path, "not an ISO 4217 code");
     return COORD_OK;
 }
 
-static const field money_fields[] = {
-    {"amount", "billing_info.cost.amount", f_amount, 1},
-    {"currency", "billing_info.cost.currency", f_currency, 1},
-};
-
-static coord_status f_cost(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+/* An RFC 3339 text kept as sent, its instant in ms at f->size, a has_ flag. */
+static coord_status f_time(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
 {
-    coord_billing_info *b = t;
-    return decode_nested(item, path, money_fields, 2, &b->cost, &b->has_cost, ctx);
+    /* no UTF-8 pass: the RFC 3339 check that follows accepts ASCII only */
+    coord_status st = copy_string(item, t + f->off, COORD_TIME_MAX, f->path, ctx, 0);
+
+    if (st != COORD_OK)
+        return st;
+    if (coord_rfc3339_parse(t + f->off, (int64_t *)(void *)(t + f->size)) != 0)
+        return fail(ctx, f->path, "not an RFC 3339 date-time");
+    t[f->has] = 1;
+    return COORD_OK;
 }
 
+/* A nested object decoded into its struct; the has_ flag records whether it decoded. */
+static coord_status f_object(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
+{
+    coord_status st = is_type(item, cJSON_Object)
+                          ? decode_object(item, f->members, f->nmembers, t + f->off, ctx)
+                          : fail(ctx, f->path, "not an object");
+
+    if (f->has != NO_FLAG)
+        t[f->has] = st == COORD_OK;
+    return st;
+}
+
+#define STRING_AT(type, member) f_string, NULL, offsetof(type, member), \
+    sizeof(((type *)0)->member), NO_FLAG, 0
+#define INT64_AT(type, member) f_int64, NULL, offsetof(type, member), 0, NO_FLAG, 0
+#define OBJECT_AT(type, member, members, has) f_object, members, offsetof(type, member), 0, has, \
+    sizeof(members) / sizeof(members[0])
+
+/* ---- money and billing ---- */
+
+static const field money_fields[] = {
+    {"amount", "billing_info.cost.amount", INT64_AT(coord_money, amount), 1},
+    {"currency", "billing_info.cost.currency", f_currency, NULL, offsetof(coord_money, currency),
+     COORD_CURRENCY_MAX, NO_FLAG, 0, 1},
+};
+
 static const field billing_fields[] = {
-    {"cost", "billing_info.cost", f_cost, 0},
+    {"cost", "billing_info.cost",
+     OBJECT_AT(coord_billing_info, cost, money_fields, offsetof(coord_billing_info, has_cost)), 0},
 };
 
 /* ---- redemption ---- */
 
-static coord_status f_barcode_data(const cJSON *item, void *t, const char *path,
-                                   decode_ctx *ctx)
-{
-    coord_redemption_info *r = t;
-    return get_string(item, r->barcode_data, sizeof(r->barcode_data), path, ctx);
-}
-
-static coord_status f_barcode_format(const cJSON *item, void *t, const char *path,
-                                     decode_ctx *ctx)
-{
-    coord_redemption_info *r = t;
-    return get_string(item, r->barcode_format, sizeof(r->barcode_format), path, ctx);
-}
-
 static const field barcode_fields[] = {
-    {"data", "redemption_info.barcode.data", f_barcode_data, 0},
-    {"format", "redemption_info.barcode.format", f_barcode_format, 0},
+    {"data", "redemption_info.barcode.data", STRING_AT(coord_redemption_info, barcode_data), 0},
+    {"format", "redemption_info.barcode.format",
+     STRING_AT(coord_redemption_info, barcode_format), 0},
 };
 
-static coord_status f_barcode(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
-{
-    return decode_nested(item, path, barcode_fields, 2, t, NULL, ctx);
-}
-
+/* "barcode" fills redemption_info itself: no struct of its own */
 static const field redemption_fields[] = {
-    {"barcode", "redemption_info.barcode", f_barcode, 0},
+    {"barcode", "redemption_info.barcode", f_object, barcode_fields, 0, 0, NO_FLAG, 2, 0},
 };
 
 /* ---- session ---- */
 
-static coord_status f_id(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
-{
-    return get_int64(item, &((coord_session *)t)->id, path, ctx);
-}
-
-static coord_status f_location_id(const cJSON *item, void *t, const char *path,
-                                  decode_ctx *ctx)
-{
-    coord_session *s = t;
-    return get_string(item, s->location_id, sizeof(s->location_id), path, ctx);
-}
-
-static coord_status f_user_id(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
-{
-    coord_session *s = t;
-    return get_string(item, s->user_id, sizeof(s->user_id), path, ctx);
-}
-
-static coord_status f_resource_id(const cJSON *item, void *t, const char *path,
-                                  decode_ctx *ctx)
-{
-    coord_session *s = t;
-    return get_string(item, s->resource_id, sizeof(s->resource_id), path, ctx);
-}
-
-static coord_status get_time(const cJSON *item, char *text, int64_t *ms, uint8_t *has,
-                             const char *path, decode_ctx *ctx)
-{
-    /* no UTF-8 pass: the RFC 3339 check that follows accepts ASCII only */
-    coord_status st = copy_string(item, text, COORD_TIME_MAX, path, ctx, 0);
-
-    if (st != COORD_OK)
-        return st;
-    if (coord_rfc3339_parse(text, ms) != 0)
-        return fail(ctx, path, "not an RFC 3339 date-time");
-    *has = 1;
-    return COORD_OK;
-}
-
-static coord_status f_start_time(const cJSON *item, void *t, const char *path,
-                                 decode_ctx *ctx)
-{
-    coord_session *s = t;
-    return get_time(item, s->start_time, &s->start_time_ms, &s->has_start_time, path, ctx);
-}
-
-static coord_status f_end_time(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
-{
-    coord_session *s = t;
-    return get_time(item, s->end_time, &s->end_time_ms, &s->has_end_time, path, ctx);
-}
-
-static coord_status f_billing(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
-{
-    coord_session *s = t;
-    return decode_nested(item, path, billing_fields, 1, &s->billing_info, &s->has_billing_info,
-                         ctx);
-}
-
-static coord_status f_redemption(const cJSON *item, void *t, const char *path,
-                                 decode_ctx *ctx)
-{
-    coord_session *s = t;
-    return decode_nested(item, path, redemption_fields, 1, &s->redemption_info,
-                         &s->has_redemption_info, ctx);
-}
+#define TIME_AT(text, ms, has) f_time, NULL, offsetof(coord_session, text), \
+    offsetof(coord_session, ms), offsetof(coord_session, has), 0
 
 static const field session_fields[] = { /* alphabetical: see decode_object */
-    {"billing_info", "billing_info", f_billing, 0},
-    {"end_time", "end_time", f_end_time, 0},
-    {"id", "id", f_id, 1},
-    {"location_id", "location_id", f_location_id, 0},
-    {"redemption_info", "redemption_info", f_redemption, 0},
-    {"resource_id", "resource_id", f_resource_id, 0},
-    {"start_time", "start_time", f_start_time, 0},
-    {"user_id", "user_id", f_user_id, 0},
+    {"billing_info", "billing_info",
+     OBJECT_AT(coord_session, billing_info, billing_fields,
+               offsetof(coord_session, has_billing_info)), 0},
+    {"end_time", "end_time", TIME_AT(end_time, end_time_ms, has_end_time), 0},
+    {"id", "id", INT64_AT(coord_session, id), 1},
+    {"location_id", "location_id", STRING_AT(coord_session, location_id), 0},
+    {"redemption_info", "redemption_info",
+     OBJECT_AT(coord_session, redemption_info, redemption_fields,
+               offsetof(coord_session, has_redemption_info)), 0},
+    {"resource_id", "resource_id", STRING_AT(coord_session, resource_id), 0},
+    {"start_time", "start_time", TIME_AT(start_time, start_time_ms, has_start_time), 0},
+    {"user_id", "user_id", STRING_AT(coord_session, user_id), 0},
 };
 
 /* Wipe every string in a parsed tree: the answer held a secret. */
@@ -361,7 +311,7 @@ static coord_status parse(const char *json, size_t len, int secret, cJSON **out_
 /* A whole answer that is one object of `fields` (`what` names it in errors);
  * with `secret`, cJSON's copies of its strings are wiped before release. */
 static coord_status decode_document(const char *json, size_t len, const char *what,
-                                    const field *fields, size_t nfields, void *target,
+                                    const field *fields, size_t nfields, char *target,
                                     int secret, decode_ctx *ctx)
 {
     cJSON *root;
@@ -408,7 +358,8 @@ coord_status coord_decode_session(const char *json, size_t len, coord_session *o
     coord_status st;
 
     clear_session(out);
-    st = decode_document(json, len, "session", session_fields, SESSION_FIELDS, out, 0, &ctx);
+    st = decode_document(json, len, "session", session_fields, SESSION_FIELDS, (char *)out, 0,
+                         &ctx);
     if (st != COORD_OK)
         memset(out, 0, sizeof(*out));
     return st;
@@ -458,7 +409,8 @@ coord_status coord_decode_session_list(const char *json, size_t len, coord_sessi
             coord_set_text(detail, detail_size, "[%zu]: session is not a JSON object", i);
             st = COORD_ERR_BAD_RESPONSE;
         } else {
-            st = decode_object(item, session_fields, SESSION_FIELDS, &out->sessions[i], &ctx);
+            st = decode_object(item, session_fields, SESSION_FIELDS, (char *)&out->sessions[i],
+                               &ctx);
         }
     }
     out->count = (uint32_t)count;
@@ -474,8 +426,8 @@ done:
 
 /* A barcode answer has the shape of redemption_info.barcode, both members required. */
 static const field barcode_answer_fields[] = {
-    {"data", "data", f_barcode_data, 1},
-    {"format", "format", f_barcode_format, 1},
+    {"data", "data", STRING_AT(coord_redemption_info, barcode_data), 1},
+    {"format", "format", STRING_AT(coord_redemption_info, barcode_format), 1},
 };
 
 coord_status coord_decode_barcode(const char *json, size_t len, coord_redemption_info *out,
@@ -485,7 +437,8 @@ coord_status coord_decode_barcode(const char *json, size_t len, coord_redemption
     coord_status st;
 
     memset(out, 0, sizeof(*out));
-    st = decode_document(json, len, "barcode answer", barcode_answer_fields, 2, out, 0, &ctx);
+    st = decode_document(json, len, "barcode answer", barcode_answer_fields, 2, (char *)out, 0,
+                         &ctx);
     if (st != COORD_OK)
         memset(out, 0, sizeof(*out));
     return st;
@@ -496,9 +449,10 @@ typedef struct token_sink {
     size_t size;
 } token_sink;
 
-static coord_status f_jwt_token(const cJSON *item, void *t, const char *path, decode_ctx *ctx)
+static coord_status f_jwt_token(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
 {
-    token_sink *sink = t;
+    token_sink *sink = (token_sink *)(void *)t;
+    const char *path = f->path;
     size_t n;
 
     if (!cJSON_IsString(item) || item->valuestring == NULL)
@@ -517,7 +471,7 @@ static coord_status f_jwt_token(const cJSON *item, void *t, const char *path, de
 }
 
 static const field jwt_fields[] = {
-    {"jwt_token", "jwt_token", f_jwt_token, 1},
+    {"jwt_token", "jwt_token", f_jwt_token, NULL, 0, 0, NO_FLAG, 0, 1},
 };
 
 coord_status coord_decode_jwt(const char *json, size_t len, char *out, size_t size,
@@ -528,7 +482,7 @@ coord_status coord_decode_jwt(const char *json, size_t len, char *out, size_t si
     coord_status st;
 
     out[0] = '\0';
-    st = decode_document(json, len, "create_jwt answer", jwt_fields, 1, &sink, 1, &ctx);
+    st = decode_document(json, len, "create_jwt answer", jwt_fields, 1, (char *)&sink, 1, &ctx);
     if (st != COORD_OK)
         coord_wipe(out, size);
     return st;

@@ -78,8 +78,8 @@ static int offset_seconds(const char **p, int64_t *out)
 }
 
 /* Midnight (UTC) of the date in text[0..10), in seconds since the epoch,
- * from libc; -1 when the date does not exist. */
-static int day_start(const char *text, int64_t *out_s)
+ * from libc; -1 when the date does not exist. Out of line: the rare path. */
+static __attribute__((noinline)) int day_start(const char *text, int64_t *out_s)
 {
     char head[20]; /* "YYYY-MM-DDT00:00:00" */
     struct tm tm, asked;
@@ -107,27 +107,30 @@ static int day_start(const char *text, int64_t *out_s)
  * decode's own work (callgrind). Only dates libc accepted are kept. */
 #define REMEMBERED_DAYS 2
 
-static __thread struct remembered_day {
-    char date[10]; /* "YYYY-MM-DD"; all NUL: empty */
-    int64_t start_s;
-} remembered[REMEMBERED_DAYS];
-static __thread unsigned remembered_next;
+static __thread struct day_memo {
+    struct {
+        char date[10]; /* "YYYY-MM-DD"; all NUL: empty */
+        int64_t start_s;
+    } day[REMEMBERED_DAYS];
+    unsigned next;
+} remembered;
 
 static int day_start_remembered(const char *text, int64_t *out_s)
 {
-    struct remembered_day *r;
+    struct day_memo *r = &remembered; /* one TLS lookup */
+    unsigned i;
 
-    for (unsigned i = 0; i < REMEMBERED_DAYS; i++) {
-        if (memcmp(remembered[i].date, text, 10) == 0) {
-            *out_s = remembered[i].start_s;
+    for (i = 0; i < REMEMBERED_DAYS; i++) {
+        if (memcmp(r->day[i].date, text, 10) == 0) {
+            *out_s = r->day[i].start_s;
             return 0;
         }
     }
     if (day_start(text, out_s) != 0)
         return -1;
-    r = &remembered[remembered_next++ % REMEMBERED_DAYS];
-    memcpy(r->date, text, 10);
-    r->start_s = *out_s;
+    i = r->next++ % REMEMBERED_DAYS;
+    memcpy(r->day[i].date, text, 10);
+    r->day[i].start_s = *out_s;
     return 0;
 }
 
