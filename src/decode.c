@@ -17,7 +17,8 @@
 typedef struct decode_ctx {
     char *detail;
     size_t detail_size;
-    const char *prefix; /* put before every path in errors, e.g. "[3]." in lists; NULL: none */
+    size_t index; /* in a list: the entry decoded, "[3]." before every path in errors */
+    int in_list;
 } decode_ctx;
 
 struct field;
@@ -76,8 +77,10 @@ static int is_type(const cJSON *item, int type)
 
 static coord_status fail(decode_ctx *ctx, const char *path, const char *why)
 {
-    coord_set_text(ctx->detail, ctx->detail_size, "field %s%s: %s",
-                   ctx->prefix != NULL ? ctx->prefix : "", path, why);
+    /* outside a list the index is 0, which "%.0zu" prints as nothing */
+    coord_set_text(ctx->detail, ctx->detail_size,
+                   ctx->in_list ? "field [%zu].%s: %s" : "field %.0zu%s: %s", ctx->index, path,
+                   why);
     return COORD_ERR_BAD_RESPONSE;
 }
 
@@ -354,7 +357,7 @@ static void clear_session(coord_session *s)
 coord_status coord_decode_session(const char *json, size_t len, coord_session *out,
                                   char *detail, size_t detail_size)
 {
-    decode_ctx ctx = {detail, detail_size, NULL};
+    decode_ctx ctx = {detail, detail_size, 0, 0};
     coord_status st;
 
     clear_session(out);
@@ -370,8 +373,7 @@ coord_status coord_decode_session(const char *json, size_t len, coord_session *o
 coord_status coord_decode_session_list(const char *json, size_t len, coord_session_list *out,
                                        char *detail, size_t detail_size)
 {
-    decode_ctx ctx = {detail, detail_size, NULL};
-    char prefix[32];
+    decode_ctx ctx = {detail, detail_size, 0, 0};
     const cJSON *item;
     size_t count = 0, i = 0;
     cJSON *root;
@@ -402,9 +404,9 @@ coord_status coord_decode_session_list(const char *json, size_t len, coord_sessi
             goto done;
         }
     }
-    ctx.prefix = prefix;
+    ctx.in_list = 1;
     for (item = root->child; item != NULL && st == COORD_OK; item = item->next, i++) {
-        snprintf(prefix, sizeof(prefix), "[%zu].", i);
+        ctx.index = i;
         if (!cJSON_IsObject(item)) {
             coord_set_text(detail, detail_size, "[%zu]: session is not a JSON object", i);
             st = COORD_ERR_BAD_RESPONSE;
@@ -433,7 +435,7 @@ static const field barcode_answer_fields[] = {
 coord_status coord_decode_barcode(const char *json, size_t len, coord_redemption_info *out,
                                   char *detail, size_t detail_size)
 {
-    decode_ctx ctx = {detail, detail_size, NULL};
+    decode_ctx ctx = {detail, detail_size, 0, 0};
     coord_status st;
 
     memset(out, 0, sizeof(*out));
@@ -477,7 +479,7 @@ static const field jwt_fields[] = {
 coord_status coord_decode_jwt(const char *json, size_t len, char *out, size_t size,
                               char *detail, size_t detail_size)
 {
-    decode_ctx ctx = {detail, detail_size, NULL};
+    decode_ctx ctx = {detail, detail_size, 0, 0};
     token_sink sink = {out, size};
     coord_status st;
 
@@ -518,7 +520,7 @@ done:
 coord_status coord_decode_error_body(const char *json, size_t len, int32_t *out_code,
                                      char *out_message, size_t message_size)
 {
-    decode_ctx ctx = {NULL, 0, NULL};
+    decode_ctx ctx = {NULL, 0, 0, 0};
     cJSON *root;
     const cJSON *code, *message;
     coord_status st = parse(json, len, 0, &root, &ctx);
