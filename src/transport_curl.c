@@ -214,43 +214,41 @@ void coord_transport_wipe_body(coord_transport *t)
     t->len = 0;
 }
 
+/* The status of each libcurl failure that is not COORD_ERR_TRANSPORT (0
+ * here): a byte table, smaller than a switch and its jump table. */
+static const unsigned char curl_failure_status[CURL_LAST] = {
+    [CURLE_OPERATION_TIMEDOUT] = COORD_ERR_TIMEOUT,
+    [CURLE_OUT_OF_MEMORY] = COORD_ERR_OUT_OF_MEMORY,
+    [CURLE_FILESIZE_EXCEEDED] = COORD_ERR_RESPONSE_TOO_LARGE,
+    [CURLE_URL_MALFORMAT] = COORD_ERR_INVALID_ARGUMENT,
+    [CURLE_UNSUPPORTED_PROTOCOL] = COORD_ERR_INVALID_ARGUMENT,
+    [CURLE_PEER_FAILED_VERIFICATION] = COORD_ERR_TLS,
+    [CURLE_SSL_CONNECT_ERROR] = COORD_ERR_TLS,
+    [CURLE_SSL_CERTPROBLEM] = COORD_ERR_TLS,
+    [CURLE_SSL_CIPHER] = COORD_ERR_TLS,
+    [CURLE_SSL_CACERT_BADFILE] = COORD_ERR_TLS,
+    [CURLE_SSL_PINNEDPUBKEYNOTMATCH] = COORD_ERR_TLS,
+    [CURLE_SSL_INVALIDCERTSTATUS] = COORD_ERR_TLS,
+    [CURLE_SSL_ISSUER_ERROR] = COORD_ERR_TLS,
+    [CURLE_SSL_CRL_BADFILE] = COORD_ERR_TLS,
+    [CURLE_SSL_ENGINE_NOTFOUND] = COORD_ERR_TLS,
+    [CURLE_SSL_ENGINE_SETFAILED] = COORD_ERR_TLS,
+    [CURLE_SSL_ENGINE_INITFAILED] = COORD_ERR_TLS,
+    [CURLE_SSL_SHUTDOWN_FAILED] = COORD_ERR_TLS,
+    [CURLE_USE_SSL_FAILED] = COORD_ERR_TLS,
+    [CURLE_WEIRD_SERVER_REPLY] = COORD_ERR_BAD_RESPONSE,
+    [CURLE_BAD_CONTENT_ENCODING] = COORD_ERR_BAD_RESPONSE,
+};
+
 static coord_status status_from_curl(CURLcode rc, const coord_transport *t)
 {
-    switch (rc) {
-    case CURLE_OK:
+    if (rc == CURLE_OK)
         return COORD_OK;
-    case CURLE_OPERATION_TIMEDOUT:
-        return COORD_ERR_TIMEOUT;
-    case CURLE_OUT_OF_MEMORY:
-        return COORD_ERR_OUT_OF_MEMORY;
-    case CURLE_FILESIZE_EXCEEDED:
-        return COORD_ERR_RESPONSE_TOO_LARGE;
-    case CURLE_WRITE_ERROR:
+    if (rc == CURLE_WRITE_ERROR)
         return t->too_large ? COORD_ERR_RESPONSE_TOO_LARGE : COORD_ERR_OUT_OF_MEMORY;
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        return COORD_ERR_INVALID_ARGUMENT;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_USE_SSL_FAILED:
-        return COORD_ERR_TLS;
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_BAD_CONTENT_ENCODING:
-        return COORD_ERR_BAD_RESPONSE;
-    default:
-        return COORD_ERR_TRANSPORT;
-    }
+    if ((unsigned)rc < CURL_LAST && curl_failure_status[rc] != 0)
+        return (coord_status)curl_failure_status[rc];
+    return COORD_ERR_TRANSPORT;
 }
 
 /* Which part of TLS failed, for the detail text. */
