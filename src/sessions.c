@@ -236,30 +236,47 @@ coord_status coord_test_simulate_redemption(coord_client *client, const char *lo
                        out_session);
 }
 
-/* GET a list: at location_id, or the user's everywhere when it is NULL. */
-static coord_status list_sessions(coord_client *client, const char *location_id,
-                                  coord_session_list *out_list)
+/* The calls without a session id: GET a list into out (a
+ * coord_session_list; at location_id, or the user's everywhere when it is
+ * NULL), or POST a barcode (a coord_redemption_info). One
+ * validate-build-send-decode for both. */
+static coord_status list_or_barcode(coord_client *client, const char *location_id,
+                                    void *out, int barcode)
 {
     char detail[COORD_MESSAGE_MAX];
     coord_request req;
     coord_response resp;
     coord_target target;
-    coord_status st = begin_call(client, out_list, sizeof(*out_list), "out_list",
-                                 &target, NULL, NULL);
+    coord_session_list *list = out;
+    coord_status st = begin_call(client, out, barcode ? sizeof(coord_redemption_info)
+                                                      : sizeof(coord_session_list),
+                                 barcode ? "out_barcode" : "out_list", &target, NULL, NULL);
 
     detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     if (st != COORD_OK)
         return st;
-    st = coord_request_list_sessions(&req, &target, location_id, detail, sizeof(detail));
+    if (barcode)
+        st = coord_request_create_barcode(&req, &target, detail, sizeof(detail));
+    else
+        st = coord_request_list_sessions(&req, &target, location_id, detail, sizeof(detail));
     st = coord_client_send_built(client, st, &req, detail, &resp);
     if (st != COORD_OK)
         return st;
-    st = coord_decode_session_list(resp.body, resp.body_len, out_list, detail, sizeof(detail));
+    if (barcode)
+        st = coord_decode_barcode(resp.body, resp.body_len, out, detail, sizeof(detail));
+    else
+        st = coord_decode_session_list(resp.body, resp.body_len, list, detail, sizeof(detail));
     if (st != COORD_OK)
         return coord_call_fail_detail(client, st, detail);
-    for (uint32_t i = 0; location_id != NULL && i < out_list->count; i++)
-        default_location(&out_list->sessions[i], location_id);
+    for (uint32_t i = 0; !barcode && location_id != NULL && i < list->count; i++)
+        default_location(&list->sessions[i], location_id);
     return COORD_OK;
+}
+
+static coord_status list_sessions(coord_client *client, const char *location_id,
+                                  coord_session_list *out_list)
+{
+    return list_or_barcode(client, location_id, out_list, 0);
 }
 
 coord_status coord_session_list_location(coord_client *client, const char *location_id,
@@ -311,22 +328,7 @@ coord_status coord_session_list_find_active(const coord_session_list *list,
 
 coord_status coord_barcode_create(coord_client *client, coord_redemption_info *out_barcode)
 {
-    char detail[COORD_MESSAGE_MAX];
-    coord_request req;
-    coord_response resp;
-    coord_target target;
-    coord_status st = begin_call(client, out_barcode, sizeof(*out_barcode), "out_barcode",
-                                 &target, NULL, NULL);
-
-    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
-    if (st != COORD_OK)
-        return st;
-    st = coord_request_create_barcode(&req, &target, detail, sizeof(detail));
-    st = coord_client_send_built(client, st, &req, detail, &resp);
-    if (st != COORD_OK)
-        return st;
-    st = coord_decode_barcode(resp.body, resp.body_len, out_barcode, detail, sizeof(detail));
-    return st == COORD_OK ? st : coord_call_fail_detail(client, st, detail);
+    return list_or_barcode(client, NULL, out_barcode, 1);
 }
 
 /* ---- waiting for a session ---- */
