@@ -1,5 +1,6 @@
 /* The libcurl transport: one easy handle per client, reused so that
  * consecutive calls share a kept-alive connection. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,7 @@ struct coord_transport {
     char url[COORD_URL_MAX];    /* holds the access key: wiped */
     char method[16];
     char user_agent[COORD_USER_AGENT_MAX];
-    uint32_t connect_timeout_ms;
-    uint32_t timeout_ms;
-    uint32_t max_response_size;
+    uint32_t limits[3];         /* the values of limit_options */
 };
 
 /* Called right before each send of the request. libcurl silently re-sends a
@@ -336,10 +335,23 @@ static CURLcode set_method(coord_transport *t, const coord_request *req, int is_
     return rc;
 }
 
+/* The numeric options of a call, each set only when it changed: a table,
+ * not a block each. All three are long options (the response limit is at
+ * most 64 MiB: CURLOPT_MAXFILESIZE, not the curl_off_t one). */
+static const struct {
+    CURLoption option;
+    unsigned offset; /* of the uint32_t in coord_transport_config */
+} limit_options[3] = {
+    {CURLOPT_CONNECTTIMEOUT_MS, offsetof(coord_transport_config, connect_timeout_ms)},
+    {CURLOPT_TIMEOUT_MS, offsetof(coord_transport_config, timeout_ms)},
+    {CURLOPT_MAXFILESIZE, offsetof(coord_transport_config, max_response_size)},
+};
+
 static CURLcode set_config(coord_transport *t, const coord_transport_config *cfg)
 {
     CURL *c = t->curl;
     CURLcode rc = CURLE_OK;
+    size_t i;
 
     if (strcmp(t->user_agent, cfg->user_agent) != 0) {
         t->user_agent[0] = '\0';
@@ -347,18 +359,16 @@ static CURLcode set_config(coord_transport *t, const coord_transport_config *cfg
         if (rc == CURLE_OK)
             coord_copy_text(t->user_agent, sizeof(t->user_agent), cfg->user_agent);
     }
-    if (rc == CURLE_OK && t->connect_timeout_ms != cfg->connect_timeout_ms) {
-        rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
-        t->connect_timeout_ms = rc == CURLE_OK ? cfg->connect_timeout_ms : 0;
-    }
-    if (rc == CURLE_OK && t->timeout_ms != cfg->timeout_ms) {
-        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
-        t->timeout_ms = rc == CURLE_OK ? cfg->timeout_ms : 0;
-    }
-    if (rc == CURLE_OK && t->max_response_size != cfg->max_response_size) {
-        rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-                              (curl_off_t)cfg->max_response_size);
-        t->max_response_size = rc == CURLE_OK ? cfg->max_response_size : 0;
+    for (i = 0; rc == CURLE_OK && i < sizeof(limit_options) / sizeof(limit_options[0]); i++) {
+        uint32_t want;
+
+        memcpy(&want, (const char *)cfg + limit_options[i].offset, sizeof(want));
+        if (t->limits[i] != want) {
+            /* (curl_easy_setopt): the function, not typecheck-gcc.h's macro,
+             * which expands to a chain of checks for a non-constant option */
+            rc = (curl_easy_setopt)(c, limit_options[i].option, (long)want);
+            t->limits[i] = rc == CURLE_OK ? want : 0;
+        }
     }
     return rc;
 }
