@@ -9,7 +9,8 @@
 
 #include "internal.h"
 
-static coord_status add_header(coord_request *req, const char *line)
+/* noinline: three callers in coord_request_build and one more */
+static __attribute__((noinline)) coord_status add_header(coord_request *req, const char *line)
 {
     if (req->header_count >= COORD_REQUEST_MAX_HEADERS)
         return COORD_ERR_INVALID_ARGUMENT;
@@ -127,13 +128,13 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
     out->body_len = body_len;
     out->idempotent = strcmp(method, "POST") != 0; /* HTTP's rule; endpoints may refine */
 
-    len = strlen(target->base_url);
-    if (len >= COORD_URL_MAX) {
+    /* a call, not gcc's inline memcpy expansion of a bounded length */
+    if (!coord_copy_text(out->url_buf, COORD_URL_MAX, target->base_url)) {
         st = COORD_ERR_INVALID_ARGUMENT;
         goto url_failed;
     }
     out->url = out->url_buf;
-    memcpy(out->url, target->base_url, len + 1);
+    len = strlen(out->url);
     for (i = 0; i < nsegments; i++) {
         st = append_escaped(out->url, COORD_URL_MAX, &len, "/", segments[i]);
         if (st != COORD_OK)
