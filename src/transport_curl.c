@@ -438,6 +438,26 @@ static void read_headers(CURL *c, coord_response *out)
         coord_text_clean(out->retry_after);
 }
 
+/* The detail of a failed perform: libcurl's own words where it has them,
+ * prefixed by which part of TLS failed. */
+static COORD_COLD __attribute__((noinline)) coord_status
+perform_failed(const coord_transport *t, CURLcode rc, coord_status st, uint32_t max_size,
+               char *detail, size_t detail_size)
+{
+    const char *why = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
+    int tls = st == COORD_ERR_TLS;
+
+    if (rc == CURLE_ABORTED_BY_CALLBACK)
+        coord_set_text(detail, detail_size, "connection lost before an answer; "
+                       "not re-sent: the request is not idempotent");
+    else if (st == COORD_ERR_RESPONSE_TOO_LARGE)
+        coord_set_text(detail, detail_size, "response larger than %u bytes", max_size);
+    else
+        coord_set_text(detail, detail_size, "%s%s%s", tls ? tls_failure(rc) : "",
+                       tls ? ": " : "", why);
+    return st;
+}
+
 coord_status coord_transport_perform(coord_transport *t, const coord_transport_config *cfg,
                                      const coord_request *req, coord_response *out,
                                      char *detail, size_t detail_size)
@@ -460,21 +480,8 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
         rc = curl_easy_perform(t->curl);
     st = status_from_curl(rc, t);
     out->sent = t->sent;
-    if (st != COORD_OK) {
-        if (rc == CURLE_ABORTED_BY_CALLBACK)
-            coord_set_text(detail, detail_size, "connection lost before an answer; "
-                           "not re-sent: the request is not idempotent");
-        else if (st == COORD_ERR_RESPONSE_TOO_LARGE)
-            coord_set_text(detail, detail_size, "response larger than %u bytes",
-                           cfg->max_response_size);
-        else if (st == COORD_ERR_TLS)
-            coord_set_text(detail, detail_size, "%s: %s", tls_failure(rc),
-                           t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc));
-        else
-            coord_set_text(detail, detail_size, "%s", t->errbuf[0] != '\0'
-                           ? t->errbuf : curl_easy_strerror(rc));
-        return st;
-    }
+    if (st != COORD_OK)
+        return perform_failed(t, rc, st, cfg->max_response_size, detail, detail_size);
     if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK) {
         coord_set_text(detail, detail_size, "no HTTP status in the answer");
         return COORD_ERR_BAD_RESPONSE;
