@@ -15,38 +15,30 @@ static int is_physical_checkout_refusal(const coord_error *e)
             strstr(e->api_message, "redemption_info") != NULL);
 }
 
+/* The calls that answer one session, and how each refines a refusal. */
+typedef enum { CALL_GET, CALL_END, CALL_CREATE, CALL_SIMULATE } session_call;
+
+static coord_status exchange(coord_client *client, session_call call,
+                             const coord_target *target, const char *location_id,
+                             int64_t session_id, const char *resource_id,
+                             uint32_t duration_m, coord_session *out);
+
 /* An end was refused as already ended (409) after an attempt of the same
  * call lost its answer: that attempt most likely did the ending. Fetch the
  * session so the caller gets it and its bill, as if the answer had come. */
 static coord_status recover_ended(coord_client *client, const char *location_id,
                                   int64_t session_id, coord_session *out_session)
 {
-    char detail[COORD_MESSAGE_MAX];
-    coord_request req;
-    coord_response resp;
     coord_target target;
     coord_status st;
 
-    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     coord_client_log(client, COORD_LOG_INFO, "end of session %lld: an answer was lost and "
                      "the retry found it ended; fetching it", (long long)session_id);
     coord_client_target(client, &target);
-    st = coord_request_get_session(&req, &target, location_id, session_id,
-                                   detail, sizeof(detail));
-    if (st == COORD_OK) {
-        st = coord_client_send(client, &req, &resp);
-        coord_request_free(&req);
-    } else {
-        st = coord_call_fail_detail(client, st, detail);
-    }
-    if (st == COORD_OK) {
-        st = coord_decode_session(resp.body, resp.body_len, out_session, detail, sizeof(detail));
-        if (st == COORD_OK && !out_session->has_end_time)
-            coord_set_text(detail, sizeof(detail), "session was refused as ended but has no "
-                           "end_time"), st = COORD_ERR_BAD_RESPONSE;
-        if (st != COORD_OK)
-            coord_call_fail_detail(client, st, detail);
-    }
+    st = exchange(client, CALL_GET, &target, location_id, session_id, NULL, 0, out_session);
+    if (st == COORD_OK && !out_session->has_end_time)
+        st = coord_call_fail(client, COORD_ERR_BAD_RESPONSE, "session was refused as ended "
+                             "but has no end_time");
     if (st != COORD_OK) {
         memset(out_session, 0, sizeof(*out_session));
         return coord_call_fail(client, COORD_ERR_ALREADY_ENDED, "session already ended, "
@@ -57,8 +49,6 @@ static coord_status recover_ended(coord_client *client, const char *location_id,
     return COORD_OK;
 }
 
-/* The calls that answer one session, and how each refines a refusal. */
-typedef enum { CALL_GET, CALL_END, CALL_CREATE, CALL_SIMULATE } session_call;
 
 /* Name the refusals of an end: gate-controlled, already ended, or ended by
  * this call's own attempt whose answer was lost. */
@@ -128,40 +118,36 @@ static void default_location(coord_session *s, const char *location_id)
         coord_copy_text(s->location_id, sizeof(s->location_id), location_id);
 }
 
-/* Every call answering one session: validate, build, send, refine a
- * refusal, decode. resource_id and duration_m are for CALL_CREATE and
+/* Build, send, refine a refusal, decode: the exchange of every call
+ * answering one session (and of the fetch that recovers an end whose answer
+ * was lost). resource_id and duration_m are for CALL_CREATE and
  * CALL_SIMULATE. */
-static coord_status one_session(coord_client *client, session_call call,
-                                const char *location_id, int64_t session_id,
-                                const char *resource_id, uint32_t duration_m,
-                                coord_session *out)
+static coord_status exchange(coord_client *client, session_call call,
+                             const coord_target *target, const char *location_id,
+                             int64_t session_id, const char *resource_id,
+                             uint32_t duration_m, coord_session *out)
 {
     char detail[COORD_MESSAGE_MAX];
     coord_request req;
     coord_response resp;
-    coord_target target;
-    char loc[COORD_ID_MAX];
-    coord_status st = begin_call(client, out, sizeof(*out), "out_session", &target,
-                                 &location_id, loc);
+    coord_status st;
 
     detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
-    if (st != COORD_OK)
-        return st;
     switch (call) {
     case CALL_END:
-        st = coord_request_end_session(&req, &target, location_id, session_id,
+        st = coord_request_end_session(&req, target, location_id, session_id,
                                        detail, sizeof(detail));
         break;
     case CALL_CREATE:
-        st = coord_request_create_session(&req, &target, location_id, resource_id,
+        st = coord_request_create_session(&req, target, location_id, resource_id,
                                           detail, sizeof(detail));
         break;
     case CALL_SIMULATE:
-        st = coord_request_simulate_redemption(&req, &target, location_id, session_id,
+        st = coord_request_simulate_redemption(&req, target, location_id, session_id,
                                                duration_m, detail, sizeof(detail));
         break;
     default:
-        st = coord_request_get_session(&req, &target, location_id, session_id,
+        st = coord_request_get_session(&req, target, location_id, session_id,
                                        detail, sizeof(detail));
         break;
     }
@@ -175,6 +161,23 @@ static coord_status one_session(coord_client *client, session_call call,
         return st;
     default_location(out, location_id);
     return COORD_OK;
+}
+
+/* Every call answering one session: validate, then the exchange. */
+static coord_status one_session(coord_client *client, session_call call,
+                                const char *location_id, int64_t session_id,
+                                const char *resource_id, uint32_t duration_m,
+                                coord_session *out)
+{
+    coord_target target;
+    char loc[COORD_ID_MAX];
+    coord_status st = begin_call(client, out, sizeof(*out), "out_session", &target,
+                                 &location_id, loc);
+
+    if (st != COORD_OK)
+        return st;
+    return exchange(client, call, &target, location_id, session_id, resource_id, duration_m,
+                    out);
 }
 
 coord_status coord_end_session(coord_client *client, const char *location_id,
