@@ -315,13 +315,15 @@ static coord_status parse(const char *json, size_t len, int secret, cJSON **out_
  * with `secret`, cJSON's copies of its strings are wiped before release. */
 static coord_status decode_document(const char *json, size_t len, const char *what,
                                     const field *fields, size_t nfields, char *target,
-                                    int secret, decode_ctx *ctx)
+                                    int secret, decode_ctx *ctx, void *out, size_t out_size)
 {
     cJSON *root;
     coord_status st = parse(json, len, secret, &root, ctx);
 
-    if (st != COORD_OK)
-        return st; /* malformed, or out of memory */
+    if (st != COORD_OK) {
+        coord_wipe(out, out_size); /* malformed, or out of memory */
+        return st;
+    }
     if (is_type(root, cJSON_Object)) {
         st = decode_object(root, fields, nfields, target, ctx);
     } else {
@@ -331,6 +333,8 @@ static coord_status decode_document(const char *json, size_t len, const char *wh
     if (secret)
         wipe_strings(root);
     cJSON_Delete(root);
+    if (st != COORD_OK)
+        coord_wipe(out, out_size); /* nothing half decoded is left, nor a secret */
     return st;
 }
 
@@ -358,14 +362,10 @@ coord_status coord_decode_session(const char *json, size_t len, coord_session *o
                                   char *detail, size_t detail_size)
 {
     decode_ctx ctx = {detail, detail_size, 0, 0};
-    coord_status st;
 
     clear_session(out);
-    st = decode_document(json, len, "session", session_fields, SESSION_FIELDS, (char *)out, 0,
-                         &ctx);
-    if (st != COORD_OK)
-        memset(out, 0, sizeof(*out));
-    return st;
+    return decode_document(json, len, "session", session_fields, SESSION_FIELDS, (char *)out, 0,
+                           &ctx, out, sizeof(*out));
 }
 
 /* ---- session lifecycle answers (issue 3) ---- */
@@ -436,14 +436,10 @@ coord_status coord_decode_barcode(const char *json, size_t len, coord_redemption
                                   char *detail, size_t detail_size)
 {
     decode_ctx ctx = {detail, detail_size, 0, 0};
-    coord_status st;
 
     memset(out, 0, sizeof(*out));
-    st = decode_document(json, len, "barcode answer", barcode_answer_fields, 2, (char *)out, 0,
-                         &ctx);
-    if (st != COORD_OK)
-        memset(out, 0, sizeof(*out));
-    return st;
+    return decode_document(json, len, "barcode answer", barcode_answer_fields, 2, (char *)out, 0,
+                           &ctx, out, sizeof(*out));
 }
 
 typedef struct token_sink {
@@ -481,13 +477,10 @@ coord_status coord_decode_jwt(const char *json, size_t len, char *out, size_t si
 {
     decode_ctx ctx = {detail, detail_size, 0, 0};
     token_sink sink = {out, size};
-    coord_status st;
 
     out[0] = '\0';
-    st = decode_document(json, len, "create_jwt answer", jwt_fields, 1, (char *)&sink, 1, &ctx);
-    if (st != COORD_OK)
-        coord_wipe(out, size);
-    return st;
+    return decode_document(json, len, "create_jwt answer", jwt_fields, 1, (char *)&sink, 1, &ctx,
+                           out, size);
 }
 
 char *coord_encode_strings(const char *const *names, const char *const *values, size_t n)
