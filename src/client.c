@@ -163,8 +163,8 @@ coord_status coord_client_set_bearer_token(coord_client *client, const char *tok
     if (token != NULL) {
         if (!coord_text_ok(token, COORD_TOKEN_MAX))
             return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
-                                   "token must be 1..%u bytes without control characters",
-                                   COORD_TOKEN_MAX - 1);
+                                   "%s must be 1..%u bytes without control characters",
+                                   "token", COORD_TOKEN_MAX - 1);
         size_t n = strlen(token) + 1;
 
         copy = coord_malloc(n);
@@ -172,7 +172,7 @@ coord_status coord_client_set_bearer_token(coord_client *client, const char *tok
         if (copy == NULL || line == NULL) {
             coord_free(copy);
             coord_free(line);
-            return coord_call_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the token");
+            return coord_call_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the %s", "token");
         }
         memcpy(copy, token, n);
         memcpy(line, prefix, sizeof(prefix) - 1);
@@ -199,7 +199,8 @@ coord_status coord_client_set_user_agent(coord_client *client, const char *user_
                                    COORD_USER_AGENT_MAX - 1);
         copy = coord_strdup(user_agent);
         if (copy == NULL)
-            return coord_call_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the user agent");
+            return coord_call_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the %s",
+                                   "user agent");
     }
     coord_free(client->user_agent);
     client->user_agent = copy;

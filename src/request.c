@@ -170,8 +170,8 @@ static coord_status check_text(const char *what, const char *s, size_t max,
 {
     if (coord_text_ok(s, max))
         return COORD_OK;
-    coord_set_text(detail, detail_size, "%s must be 1..%d bytes without control characters",
-                   what, (int)max - 1);
+    coord_set_text(detail, detail_size, "%s must be 1..%u bytes without control characters",
+                   what, (unsigned)(max - 1));
     return COORD_ERR_INVALID_ARGUMENT;
 }
 
