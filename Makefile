@@ -69,7 +69,15 @@ lib: deps $(STATIC) $(BUILD)/lib/libcoord.so
 deps:
 	@.ci/install-deps
 
-$(BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h
+# The compile flags, rewritten only when they change: objects built with
+# other flags (a new Makefile, make CFLAGS=...) are rebuilt, not reused.
+FLAGS_STAMP := $(BUILD)/obj/.flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(LIB_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(LIB_CFLAGS)' > $@
+FORCE:
+
+$(BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
