@@ -343,7 +343,9 @@ endif
 #     targets and loops. libcoord's own code runs ~10 % of a call's
 #     instructions (callgrind; libcurl, cJSON and libc keep their alignment),
 #     and none of it is a tight loop that the padding would speed up.
-SIZE_CFLAGS  := -fno-plt -falign-functions=1 -falign-jumps=1 -falign-loops=1
+# Probed like the linker options below: clang has no -falign-jumps/-loops.
+cc_option = $(shell $(CC) -Werror $(1) -c -o /dev/null -x c /dev/null >/dev/null 2>&1 && echo $(1))
+SIZE_CFLAGS  := -fno-plt $(foreach f,-falign-functions=1 -falign-jumps=1 -falign-loops=1,$(call cc_option,$(f)))
 ld_option = $(shell $(CC) -shared -Wl,--fatal-warnings -Wl,$(1) -o /dev/null -x c /dev/null >/dev/null 2>&1 \
               && echo -Wl,$(1))
 SIZE_LDFLAGS := $(call ld_option,-z$(comma)noseparate-code) \
