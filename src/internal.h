@@ -67,7 +67,7 @@ COORD_HIDDEN int coord_text_ok(const char *s, size_t max);
 /* Overwrite n bytes so that the compiler cannot drop the stores. */
 COORD_HIDDEN void coord_wipe(void *p, size_t n);
 /* Copy src with its NUL into dst when it fits in size bytes and return 1;
- * otherwise leave dst as it is and return 0. */
+ * otherwise leave dst as it is and return 0. Reads at most size bytes of src. */
 COORD_HIDDEN int coord_copy_text(char *dst, size_t size, const char *src);
 /* strdup that returns NULL on NULL input too. */
 COORD_HIDDEN char *coord_strdup(const char *s);

@@ -124,7 +124,8 @@ void coord_wipe(void *p, size_t n)
 
 int coord_copy_text(char *dst, size_t size, const char *src)
 {
-    size_t n = strlen(src);
+    /* reads at most size bytes: src may be a caller's field that lacks a NUL */
+    size_t n = strnlen(src, size);
 
     if (n >= size)
         return 0;

@@ -67,6 +67,22 @@ static void redact(void **state)
     assert_string_equal(text, "nothing here");
 }
 
+/* coord_copy_text copies what fits and reads no further than size bytes:
+ * the source below has no NUL at all (ASan in check-asan sees any overread). */
+static void copy_text_is_bounded(void **state)
+{
+    char unterminated[4] = {'a', 'b', 'c', 'd'};
+    char dst[8] = "keep";
+    (void)state;
+
+    assert_int_equal(coord_copy_text(dst, sizeof(unterminated), unterminated), 0);
+    assert_string_equal(dst, "keep");
+    assert_int_equal(coord_copy_text(dst, 4, "abcd"), 0);
+    assert_string_equal(dst, "keep");
+    assert_int_equal(coord_copy_text(dst, 4, "abc"), 1);
+    assert_string_equal(dst, "abc");
+}
+
 static void wipe_and_free(void **state)
 {
     char buf[8] = "secret!";
@@ -246,6 +262,7 @@ int main(void)
         cmocka_unit_test(utf8_long_ascii_runs),
         cmocka_unit_test(text_ok),
         cmocka_unit_test(redact),
+        cmocka_unit_test(copy_text_is_bounded),
         cmocka_unit_test(wipe_and_free),
         cmocka_unit_test(allocator_rejects_incomplete_hooks),
         cmocka_unit_test(allocator_routes_and_derives_calloc),
