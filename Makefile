@@ -1,73 +1,114 @@
 # libcoord — build, test, install.  `make demo` and `make check` are the two
 # commands a newcomer needs; see README.md.
+#
+# The file reads top to bottom: configuration, file lists, the parts of
+# `make check` (CHECK_PARTS), the library, the programs and tests, each
+# check, the other test runs (valgrind, sanitizers, threads, coverage, fuzz,
+# bench), install.  Every variable is defined before it is used.
 
+# ---- Configuration: override any of these on the command line ------------
 VERSION_MAJOR := $(shell sed -n 's/^\#define COORD_VERSION_MAJOR \([0-9]*\)/\1/p' include/coord/coord.h)
 VERSION       := $(shell sed -n 's/^\#define COORD_VERSION_STRING "\(.*\)"/\1/p' include/coord/coord.h)
 
-CC       ?= cc
-comma    := ,
+CC         ?= cc
+CXX        ?= c++
 PKG_CONFIG ?= pkg-config
-PYTHON   ?= python3
-PREFIX   ?= /usr/local
-LIBDIR   ?= $(PREFIX)/lib
+PYTHON     ?= python3
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
-BINDIR   ?= $(PREFIX)/bin
-# make MINIMAL=1: the firmware build, in its own directory (see "Embedding" below)
-# No asynchronous unwind tables by default: see "Size of the library" below.
-ifeq ($(MINIMAL),1)
-BUILD    ?= build/minimal
-CFLAGS   ?= -Os -fno-asynchronous-unwind-tables
-endif
-BUILD    ?= build
+BINDIR     ?= $(PREFIX)/bin
+LDFLAGS    ?=
+# A command put before each C test program (check-valgrind sets valgrind).
+RUN        ?=
 
-CFLAGS   ?= -O2 -g -fno-asynchronous-unwind-tables
-WARNINGS := -std=c99 -Wall -Wextra -pedantic -Werror
-LDFLAGS  ?=
+# make MINIMAL=1: the firmware build (README "Firmware build"), in its own
+# directory, with -Os, and COORD_MINIMAL compiling out logging text and debug
+# hooks (code guarded by #ifndef COORD_MINIMAL).  This is its only place.
+MINIMAL ?= 0
+ifeq ($(MINIMAL),1)
+BUILD          ?= build/minimal
+CFLAGS         ?= -Os -fno-asynchronous-unwind-tables
+MINIMAL_CFLAGS := -DCOORD_MINIMAL
+else
+MINIMAL_CFLAGS :=
+endif
+BUILD  ?= build
+# No asynchronous unwind tables: README "Size of the library" says why.
+CFLAGS ?= -O2 -g -fno-asynchronous-unwind-tables
+
+# Size options (README "Size of the library" has each one's measured
+# effect).  They are probed: clang has no -falign-jumps/-loops, and an older
+# ld only warns about an unknown -z option; such a toolchain still builds
+# the library, only larger.
+comma     := ,
+cc_option  = $(shell $(CC) -Werror $(1) -c -o /dev/null -x c /dev/null >/dev/null 2>&1 && echo $(1))
+ld_option  = $(shell $(CC) -shared -Wl,--fatal-warnings -Wl,$(1) -o /dev/null -x c /dev/null >/dev/null 2>&1 \
+               && echo -Wl,$(1))
+SIZE_CFLAGS  := -fno-plt $(foreach f,-falign-functions=1 -falign-jumps=1 -falign-loops=1,$(call cc_option,$(f)))
+SIZE_LDFLAGS := $(call ld_option,-z$(comma)noseparate-code) \
+                $(call ld_option,-z$(comma)pack-relative-relocs)
+
+WARNINGS     := -std=c99 -Wall -Wextra -pedantic -Werror
+CXX_WARNINGS := -Wall -Wextra -Werror -pedantic
 
 DEPS_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl libcjson 2>/dev/null)
 DEPS_LIBS   = $(shell $(PKG_CONFIG) --libs libcurl libcjson 2>/dev/null)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-LIB_CFLAGS = $(WARNINGS) -Iinclude -fPIC -fvisibility=hidden $(SIZE_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
-USE_CFLAGS = $(WARNINGS) -Iinclude $(DEPS_CFLAGS) $(CFLAGS)
+# The library's own objects; USE_ for everything that uses the library.
+LIB_CFLAGS = $(WARNINGS) -Iinclude -fPIC -fvisibility=hidden $(SIZE_CFLAGS) $(MINIMAL_CFLAGS) \
+             $(DEPS_CFLAGS) $(CFLAGS)
+USE_CFLAGS = $(WARNINGS) -Iinclude $(MINIMAL_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
+# Extra flags of one integration test (set per target below).
+INTEG_CFLAGS :=
 
+# ---- Files ----------------------------------------------------------------
 SRCS   := $(wildcard src/*.c)
 OBJS   := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 STATIC := $(BUILD)/lib/libcoord.a
 SONAME := libcoord.so.$(VERSION_MAJOR)
 SHARED := $(BUILD)/lib/libcoord.so.$(VERSION)
 
-UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 # Integration tests that need the HTTPS simulator and a test PKI (with_tls_sim.sh).
-TLS_TESTS   := $(BUILD)/tests/test_tls
-INTEG_TESTS := $(filter-out $(TLS_TESTS),$(INTEG_TESTS))
+TLS_TESTS     := $(BUILD)/tests/test_tls
+INTEG_TESTS   := $(filter-out $(TLS_TESTS), \
+                   $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c)))
 INTEG_HELPERS := tests/integration/sim_client.c tests/integration/counting_alloc.c
-EXAMPLES    := $(BUILD)/examples/end_session $(BUILD)/examples/coord
+THREAD_TEST   := $(BUILD)/tests/test_threads
+CPP_TEST      := $(BUILD)/tests/test_cpp
+EXAMPLES      := $(BUILD)/examples/end_session $(BUILD)/examples/coord
+BENCH_PROGS   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
-VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
-           --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
-# Sanitizer run-time options, set explicitly so that no inherited environment
-# can weaken them: stop at the first error, with a stack, and check leaks.
-ASAN_RUN_OPTIONS  = detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:strict_init_order=1
-UBSAN_RUN_OPTIONS = halt_on_error=1:print_stacktrace=1
-WITH_SIM = tests/sim/with_sim.sh
-WITH_TLS_SIM = tests/sim/with_tls_sim.sh
-WITH_NGINX = tests/threads/with_nginx.sh
-THREAD_TEST := $(BUILD)/tests/test_threads
+# Servers the tests start on loopback, on ports the OS chooses.
+WITH_SIM     := tests/sim/with_sim.sh
+WITH_TLS_SIM := tests/sim/with_tls_sim.sh
+WITH_NGINX   := tests/threads/with_nginx.sh
 
-.PHONY: all lib examples tests check check-unit check-integration check-sim \
-        check-valgrind check-asan demo deps install uninstall clean fuzz fuzz-build \
-        check-threads check-tsan coverage bench
+# ---- make check: one list of its parts -----------------------------------
+# Each part is a target below; under -j they run in parallel (every server a
+# test needs is its own, on an OS-chosen port).  To add a check, write its
+# target and add its name here.
+CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
+               check-cpp check-python check-install
+
+.PHONY: all lib examples tests deps demo install uninstall clean size bench \
+        check $(CHECK_PARTS) check-abi check-minimal check-valgrind check-asan \
+        check-threads check-tsan coverage fuzz fuzz-build
 
 all: lib examples
 
-lib: deps $(STATIC) $(BUILD)/lib/libcoord.so
+check: $(CHECK_PARTS)
+	@echo "make check: all tests passed"
 
 # Check the build dependencies (and install them when root): .ci/install-deps
 deps:
 	@.ci/install-deps
+
+# ---- The library ----------------------------------------------------------
+lib: deps $(STATIC) $(BUILD)/lib/libcoord.so
 
 # The compile flags, rewritten only when they change: objects built with
 # other flags (a new Makefile, make CFLAGS=...) are rebuilt, not reused.
@@ -96,6 +137,17 @@ $(BUILD)/lib/$(SONAME): $(SHARED)
 $(BUILD)/lib/libcoord.so: $(BUILD)/lib/$(SONAME)
 	ln -sf $(SONAME) $@
 
+# Stripped sizes of the libraries just built (README "Firmware build").
+size: lib
+	@mkdir -p $(BUILD)/size
+	@cp $(STATIC) $(BUILD)/size/libcoord.a && strip --strip-unneeded $(BUILD)/size/libcoord.a
+	@cp $(SHARED) $(BUILD)/size/libcoord.so && strip --strip-all $(BUILD)/size/libcoord.so
+	@echo "$(if $(filter 1,$(MINIMAL)),MINIMAL=1,default) build, CFLAGS=$(CFLAGS), stripped:"
+	@echo "  libcoord.a   $$(wc -c < $(BUILD)/size/libcoord.a) bytes"
+	@echo "  libcoord.so  $$(wc -c < $(BUILD)/size/libcoord.so) bytes"
+	@size $(BUILD)/size/libcoord.so | tail -1 | awk '{print "  libcoord.so  text " $$1 ", data " $$2 ", bss " $$3}'
+
+# ---- Programs and test programs -------------------------------------------
 # Programs link the static library so they run from the tree without LD_LIBRARY_PATH.
 $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
@@ -116,39 +168,117 @@ $(BUILD)/tests/test_%: tests/integration/test_%.c $(INTEG_HELPERS) $(INTEG_HELPE
 # non-idempotent yet, and "never retried" must be proven over real HTTP.
 $(BUILD)/tests/test_retries: INTEG_CFLAGS = -Isrc
 
+$(THREAD_TEST): tests/threads/test_threads.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) -pthread $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS) \
+	  $(TEST_LIBS) -pthread
+
+# The public header from C++: built with $(CXX) (and with clang++ by .ci/run).
+$(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
+             tests/integration/sim_client.h include/coord/coord.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) -c tests/integration/sim_client.c -o $(BUILD)/tests/sim_client_for_cpp.o
+	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
+
 tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(THREAD_TEST)
 
-check: tests examples check-sim
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
-	@set -e; for t in $(INTEG_TESTS); do echo "== $$t (simulator)"; \
-	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
-	@set -e; for t in $(TLS_TESTS); do echo "== $$t (HTTPS simulator)"; \
-	  PYTHON=$(PYTHON) $(WITH_TLS_SIM) $(RUN) $$t; done
-	@echo "make check: all tests passed"
+demo: examples
+	@PYTHON=$(PYTHON) $(WITH_SIM) examples/demo.sh $(BUILD)/examples/coord
+
+# ---- The parts of make check ----------------------------------------------
+# Everything compiles (the library, the examples, every test program) with
+# warnings as errors, also the thread test that check-threads runs.
+check-build: tests examples
 
 check-sim:
 	@echo "== simulator self-test"
 	@$(PYTHON) tests/sim/test_sim.py -q
 
+check-unit: lib $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
+
+check-integration: lib $(INTEG_TESTS) $(TLS_TESTS)
+	@set -e; for t in $(INTEG_TESTS); do echo "== $$t (simulator)"; \
+	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
+	@set -e; for t in $(TLS_TESTS); do echo "== $$t (HTTPS simulator)"; \
+	  PYTHON=$(PYTHON) $(WITH_TLS_SIM) $(RUN) $$t; done
+
+# The coord CLI: JSON and exit codes against the simulator.
+check-cli: examples
+	@echo "== tests/cli/test_cli.py (the coord CLI, simulator)"
+	@PYTHON=$(PYTHON) COORD_CLI=$(BUILD)/examples/coord COORD_CLI_WRAPPER="$(RUN)" \
+	  $(WITH_SIM) $(PYTHON) tests/cli/test_cli.py
+
+check-cpp: lib $(CPP_TEST)
+	@echo "== $(CPP_TEST) (C++, simulator)"
+	@PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $(CPP_TEST)
+
+# The ctypes binding (examples/python/coord.py) against the simulator, with a
+# layout check of its struct mirrors against the C compiler. Skipped in
+# sanitizer and valgrind runs: python3 cannot load an ASan-built libcoord.so.
+check-python: lib
+ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
+	@echo "== tests/python/test_coord_py.py (ctypes binding, simulator)"
+	@COORD_LIBRARY=$(BUILD)/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
+	  $(WITH_SIM) $(PYTHON) tests/python/test_coord_py.py
+else
+	@echo "== ctypes binding: skipped under sanitizers/valgrind (make check runs it)"
+endif
+
+# Install consumers: install into a stage, build an outside program with only
+# pkg-config, run it against the simulator, and check uninstall removes it all.
+# Skipped in sanitizer and valgrind runs (the consumer is a plain build).
+check-install: lib $(BUILD)/examples/coord
+ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
+	@echo "== tests/install/check_install.sh (make install/uninstall, pkg-config consumer)"
+	@CC=$(CC) PYTHON=$(PYTHON) tests/install/check_install.sh BUILD=$(BUILD) \
+	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
+else
+	@echo "== install consumers: skipped under sanitizers/valgrind (make check runs it)"
+endif
+
+# ---- Checks beyond make check (.ci/run runs each) --------------------------
+# Exported symbols: printed, and every one must be coord_-prefixed (shared and
+# static); header rules (no varargs, no struct by value, a free per opaque type).
+# The checker first proves it catches each rule on a fixture that breaks them.
+check-abi: lib
+	@echo "== check-abi"
+	@mkdir -p $(BUILD)/abi
+	@$(CC) -shared -fPIC -fvisibility=hidden -o $(BUILD)/abi/libbad.so tests/abi/bad.c
+	@$(CC) -c -fPIC -fvisibility=hidden -o $(BUILD)/abi/bad.o tests/abi/bad.c
+	@rm -f $(BUILD)/abi/libbad.a && $(AR) rcs $(BUILD)/abi/libbad.a $(BUILD)/abi/bad.o
+	@n=$$($(PYTHON) tests/abi/check_abi.py tests/abi/bad.h $(BUILD)/abi/libbad.so \
+	      $(BUILD)/abi/libbad.a 2>&1 >/dev/null | grep -c '^ABI CHECK FAILED'); \
+	  if [ "$$n" != 7 ]; then echo "check_abi.py found $$n of the fixture's 7 faults" >&2; exit 1; fi
+	@$(PYTHON) tests/abi/check_abi.py include/coord/coord.h $(BUILD)/lib/libcoord.so $(STATIC)
+
+# The whole suite on the firmware build, and its sizes.
+check-minimal:
+	@$(MAKE) --no-print-directory MINIMAL=1 check size
+
 # The whole test suite under valgrind memcheck: any leak or error fails.
 # RUN prefixes only the C test binaries; the Python simulator runs natively.
+VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
+           --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+
 check-valgrind: tests examples
 	@$(MAKE) --no-print-directory check RUN="$(VALGRIND)"
 
 # The whole test suite with AddressSanitizer + UndefinedBehaviorSanitizer
 # (only the C programs are instrumented; the Python simulator is not).
+# Run-time options set explicitly so that no inherited environment can weaken
+# them: stop at the first error, with a stack, and check leaks.
+ASAN_RUN_OPTIONS  = detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:strict_init_order=1
+UBSAN_RUN_OPTIONS = halt_on_error=1:print_stacktrace=1
+
 check-asan:
 	@ASAN_OPTIONS=$(ASAN_RUN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_RUN_OPTIONS) \
 	  $(MAKE) --no-print-directory check BUILD=$(BUILD)/asan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
-# ---- threads: 8 threads x 2,000 calls against a private nginx -------------
-$(THREAD_TEST): tests/threads/test_threads.c $(STATIC)
-	@mkdir -p $(@D)
-	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) -pthread $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS) \
-	  $(TEST_LIBS) -pthread
-
+# Threads: 8 threads x 2,000 calls against a private nginx.
 check-threads: lib $(THREAD_TEST)
 	@echo "== $(THREAD_TEST) (nginx)"
 	@$(WITH_NGINX) $(RUN) $(THREAD_TEST)
@@ -159,7 +289,7 @@ check-tsan:
 	  $(MAKE) --no-print-directory check-threads BUILD=$(BUILD)/tsan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=thread" LDFLAGS="-fsanitize=thread"
 
-# ---- coverage: the test suite on a gcov build; line and branch figures of src/
+# Coverage: the test suite on a gcov build; line and branch figures of src/.
 COVERAGE_BUILD := $(BUILD)/coverage
 GCOVR = gcovr --root . --filter 'src/' --object-directory $(COVERAGE_BUILD)/obj
 
@@ -176,7 +306,7 @@ coverage:
 	@$(GCOVR) --print-summary | grep -E "^(lines|branches):"
 	@echo "(per-line report: $(COVERAGE_BUILD)/index.html)"
 
-# ---- fuzzing: libFuzzer harnesses of every decoder (tests/fuzz/) ----------
+# Fuzzing: libFuzzer harnesses of every decoder (tests/fuzz/).
 # `make fuzz FUZZ_SECONDS=N` runs each harness for N seconds with ASan+UBSan
 # and prints the executions; a crash fails the target (input in build/fuzz/work).
 FUZZ_SECONDS ?= 60
@@ -203,11 +333,9 @@ fuzz-build: deps $(FUZZERS)
 fuzz: fuzz-build
 	@FUZZ_WORK=$(FUZZ_BUILD)/work tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
-# ---- benchmark (issue 5): `make bench`, results in tests/bench/RESULTS.md ----
-# Measurement only, never a gate: BENCH_N, BENCH_ROUNDS, BENCH_CLI_N and
-# BENCH_ALLOC_N tune it (tests/bench/bench.py).
-BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-
+# Benchmark: `make bench`, results in tests/bench/RESULTS.md.  Measurement
+# only, never a gate: BENCH_N, BENCH_ROUNDS, BENCH_CLI_N and BENCH_ALLOC_N
+# tune it (tests/bench/bench.py).
 $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_util.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
@@ -215,18 +343,8 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_util.h $(STATIC)
 bench: lib examples $(BENCH_PROGS)
 	$(PYTHON) tests/bench/bench.py $(BUILD) $(BUILD)/bench/RESULTS.md
 
-demo: examples
-	@PYTHON=$(PYTHON) $(WITH_SIM) examples/demo.sh $(BUILD)/examples/coord
-
-# ---- the coord CLI (issue 3): JSON and exit codes against the simulator ----
-.PHONY: check-cli
-check-cli: examples
-	@echo "== tests/cli/test_cli.py (the coord CLI, simulator)"
-	@PYTHON=$(PYTHON) COORD_CLI=$(BUILD)/examples/coord COORD_CLI_WRAPPER="$(RUN)" \
-	  $(WITH_SIM) $(PYTHON) tests/cli/test_cli.py
-
-check: check-cli
-
+# ---- Install --------------------------------------------------------------
+# Anything added here must be removed by uninstall (check-install checks it).
 install: lib $(BUILD)/examples/coord
 	install -d $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 include/coord/coord.h $(DESTDIR)$(INCLUDEDIR)/coord/coord.h
@@ -252,115 +370,3 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
-
-# ---- Embedding: C++, Python, ABI, install consumers, firmware build -------
-# (issue 6; see "Embedding" in README.md)
-
-CXX ?= c++
-CXX_WARNINGS := -Wall -Wextra -Werror -pedantic
-.PHONY: check-cpp check-python check-abi check-install check-minimal size
-
-# The public header from C++: built with $(CXX) (and clang++ by check-cpp-clang).
-$(BUILD)/tests/test_cpp: tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
-                         tests/integration/sim_client.h include/coord/coord.h $(STATIC)
-	@mkdir -p $(@D)
-	$(CC) $(USE_CFLAGS) -c tests/integration/sim_client.c -o $(BUILD)/tests/sim_client_for_cpp.o
-	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
-	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
-
-check-cpp: lib $(BUILD)/tests/test_cpp
-	@echo "== $(BUILD)/tests/test_cpp (C++, simulator)"
-	@PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $(BUILD)/tests/test_cpp
-
-check: check-cpp
-
-# Exported symbols: printed, and every one must be coord_-prefixed (shared and
-# static); header rules (no varargs, no struct by value, a free per opaque type).
-# The checker first proves it catches each rule on a fixture that breaks them.
-check-abi: lib
-	@echo "== check-abi"
-	@mkdir -p $(BUILD)/abi
-	@$(CC) -shared -fPIC -fvisibility=hidden -o $(BUILD)/abi/libbad.so tests/abi/bad.c
-	@$(CC) -c -fPIC -fvisibility=hidden -o $(BUILD)/abi/bad.o tests/abi/bad.c
-	@rm -f $(BUILD)/abi/libbad.a && $(AR) rcs $(BUILD)/abi/libbad.a $(BUILD)/abi/bad.o
-	@n=$$($(PYTHON) tests/abi/check_abi.py tests/abi/bad.h $(BUILD)/abi/libbad.so \
-	      $(BUILD)/abi/libbad.a 2>&1 >/dev/null | grep -c '^ABI CHECK FAILED'); \
-	  if [ "$$n" != 7 ]; then echo "check_abi.py found $$n of the fixture's 7 faults" >&2; exit 1; fi
-	@$(PYTHON) tests/abi/check_abi.py include/coord/coord.h $(BUILD)/lib/libcoord.so $(STATIC)
-
-# The ctypes binding (examples/python/coord.py) against the simulator, with a
-# layout check of its struct mirrors against the C compiler. Skipped in
-# sanitizer and valgrind runs: python3 cannot load an ASan-built libcoord.so.
-check-python: lib
-ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
-	@echo "== tests/python/test_coord_py.py (ctypes binding, simulator)"
-	@COORD_LIBRARY=$(BUILD)/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
-	  $(WITH_SIM) $(PYTHON) tests/python/test_coord_py.py
-else
-	@echo "== ctypes binding: skipped under sanitizers/valgrind (make check runs it)"
-endif
-
-check: check-python
-
-# Install consumers: install into a stage, build an outside program with only
-# pkg-config, run it against the simulator, and check uninstall removes it all.
-# Skipped in sanitizer and valgrind runs (the consumer is a plain build).
-check-install: lib
-ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
-	@echo "== tests/install/check_install.sh (make install/uninstall, pkg-config consumer)"
-	@CC=$(CC) PYTHON=$(PYTHON) tests/install/check_install.sh BUILD=$(BUILD) \
-	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
-else
-	@echo "== install consumers: skipped under sanitizers/valgrind (make check runs it)"
-endif
-
-check: check-install
-
-# Firmware build: COORD_MINIMAL compiles out logging text and debug hooks
-# (code guarded by #ifndef COORD_MINIMAL), with -Os (the CFLAGS default above).
-# Per-function sections were measured: the stripped .so is no smaller and the
-# .a grows by a third, so they are not used.
-ifeq ($(MINIMAL),1)
-LIB_CFLAGS += -DCOORD_MINIMAL
-USE_CFLAGS += -DCOORD_MINIMAL
-endif
-
-# ---- Size of the library (issue 5; README "Size of the library") ----------
-# Each measured alone on the stripped -O2 libcoord.so (64,016 bytes before):
-#   -fno-asynchronous-unwind-tables (CFLAGS default above)  -8,272  no .eh_frame
-#   -fno-plt: calls through the GOT, bound at load           -560  no PLT stubs
-#   -z noseparate-code: headers, code and read-only data     -4,096 one page
-#     share pages instead of each starting a page of its own
-#   -z pack-relative-relocs (DT_RELR, glibc >= 2.36)         -4,024 ~90 RELATIVE
-#     relocations become a bitmap (the page crossed: -2,184 bytes of entries)
-# Not used: --gc-sections with per-function sections (0: nothing is unused),
-# -fno-semantic-interposition (-24; exported calls are rare inside), -Wl,-O1
-# and --as-needed (0), -z norelro (-1,880, but the GOT would stay writable).
-# Both linker options are probed (an older ld only warns about unknown -z
-# options), so an older toolchain still builds the library, only larger.
-#   -falign-functions=1 -falign-jumps=1 -falign-loops=1      .text -1,751 one page
-#     (-752, -774, -144 alone): no NOP padding before functions, jump
-#     targets and loops. libcoord's own code runs ~10 % of a call's
-#     instructions (callgrind; libcurl, cJSON and libc keep their alignment),
-#     and none of it is a tight loop that the padding would speed up.
-# Probed like the linker options below: clang has no -falign-jumps/-loops.
-cc_option = $(shell $(CC) -Werror $(1) -c -o /dev/null -x c /dev/null >/dev/null 2>&1 && echo $(1))
-SIZE_CFLAGS  := -fno-plt $(foreach f,-falign-functions=1 -falign-jumps=1 -falign-loops=1,$(call cc_option,$(f)))
-ld_option = $(shell $(CC) -shared -Wl,--fatal-warnings -Wl,$(1) -o /dev/null -x c /dev/null >/dev/null 2>&1 \
-              && echo -Wl,$(1))
-SIZE_LDFLAGS := $(call ld_option,-z$(comma)noseparate-code) \
-                $(call ld_option,-z$(comma)pack-relative-relocs)
-
-# Stripped sizes of the libraries just built (README: "Firmware build").
-size: lib
-	@mkdir -p $(BUILD)/size
-	@cp $(STATIC) $(BUILD)/size/libcoord.a && strip --strip-unneeded $(BUILD)/size/libcoord.a
-	@cp $(SHARED) $(BUILD)/size/libcoord.so && strip --strip-all $(BUILD)/size/libcoord.so
-	@echo "$(if $(filter 1,$(MINIMAL)),MINIMAL=1,default) build, CFLAGS=$(CFLAGS), stripped:"
-	@echo "  libcoord.a   $$(wc -c < $(BUILD)/size/libcoord.a) bytes"
-	@echo "  libcoord.so  $$(wc -c < $(BUILD)/size/libcoord.so) bytes"
-	@size $(BUILD)/size/libcoord.so | tail -1 | awk '{print "  libcoord.so  text " $$1 ", data " $$2 ", bss " $$3}'
-
-# The whole suite on the firmware build.
-check-minimal:
-	@$(MAKE) --no-print-directory MINIMAL=1 check size
