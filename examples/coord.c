@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <coord/coord.h>
@@ -39,12 +41,15 @@ static const char usage_text[] =
     "  test token     --email E [--external-uid U]  sandbox: a test user's token\n"
     "\n"
     "Options:\n"
-    "  --base-url URL     API base URL (env COORD_BASE_URL; default production)\n"
+    "  --base-url URL     API base URL (env COORD_BASE_URL; required). The Coord\n"
+    "                     service is offline: run coord-sim and use the URL it\n"
+    "                     prints, http://127.0.0.1:PORT/v1/access/parking\n"
     "  --key KEY          access key (env COORD_ACCESS_KEY; required)\n"
     "  --token JWT        the user's bearer token (env COORD_TOKEN; prefer the\n"
     "                     environment: options show up in process lists)\n"
     "  --timeout-ms N     total time allowed for each call (default 30000)\n"
     "  --pretty           indented JSON\n"
+    "  --verbose          log each request, answer and retry to stderr (secrets redacted)\n"
     "  --help, --version\n"
     "\n"
     "Output: JSON on stdout. A session is {\"id\", \"location_id\", \"user_id\",\n"
@@ -52,17 +57,26 @@ static const char usage_text[] =
     "\"active\", \"billing_info\": {\"cost\": {\"amount\", \"currency\"} | null} | null,\n"
     "\"redemption_info\": {\"barcode\": {\"data\", \"format\"}} | null}, absent values null.\n"
     "sessions list: {\"count\", \"sessions\": [...]}; barcode: {\"data\", \"format\"};\n"
-    "test token: {\"jwt_token\"}. A wait that times out also prints the last session seen.\n"
+    "test token: {\"jwt_token\"}. A wait that times out also prints the last session seen;\n"
+    "on a terminal, a wait shows the time waited and the last state seen on stderr.\n"
     "\n"
-    "Errors: one line on stderr, \"coord: STATUS (HTTP n): message\". Exit codes:\n"
-    "  0  success                         8  COORD_ERR_ALREADY_ENDED\n"
-    "  1  other failure (out of memory)   9  COORD_ERR_SESSION_ACTIVE\n"
-    "  2  usage: bad command or option   10  COORD_ERR_TIMEOUT (also a wait's deadline)\n"
-    "  3  COORD_ERR_INVALID_ARGUMENT     11  COORD_ERR_TRANSPORT, COORD_ERR_TLS\n"
-    "  4  COORD_ERR_UNAUTHORIZED         12  COORD_ERR_RATE_LIMITED\n"
-    "  5  COORD_ERR_NOT_FOUND            13  COORD_ERR_SERVER\n"
-    "  6  COORD_ERR_REFUSED              14  COORD_ERR_BAD_RESPONSE,\n"
-    "  7  COORD_ERR_PHYSICAL_CHECKOUT        COORD_ERR_RESPONSE_TOO_LARGE\n";
+    "Errors: one line on stderr, \"coord: STATUS (HTTP n): message\" (\"coord: no active\n"
+    "session\" for sessions list --active). Exit codes:\n"
+    "   0  success\n"
+    "   1  other failure: out of memory, or the output could not be written\n"
+    "   2  usage: bad command or option, no base URL, no access key\n"
+    "   3  COORD_ERR_INVALID_ARGUMENT\n"
+    "   4  COORD_ERR_UNAUTHORIZED\n"
+    "   5  COORD_ERR_NOT_FOUND (also: no active session)\n"
+    "   6  COORD_ERR_REFUSED\n"
+    "   7  COORD_ERR_PHYSICAL_CHECKOUT\n"
+    "   8  COORD_ERR_ALREADY_ENDED\n"
+    "   9  COORD_ERR_SESSION_ACTIVE\n"
+    "  10  COORD_ERR_TIMEOUT (also a wait's deadline)\n"
+    "  11  COORD_ERR_TRANSPORT, COORD_ERR_TLS\n"
+    "  12  COORD_ERR_RATE_LIMITED\n"
+    "  13  COORD_ERR_SERVER\n"
+    "  14  COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE\n";
 
 static int exit_code(coord_status st)
 {
@@ -94,7 +108,7 @@ enum {
     O_DURATION = 1u << 8, O_EMAIL = 1u << 9, O_EXTERNAL_UID = 1u << 10,
     /* global */
     O_BASE_URL = 1u << 16, O_KEY = 1u << 17, O_TOKEN = 1u << 18, O_TIMEOUT = 1u << 19,
-    O_PRETTY = 1u << 20, O_HELP = 1u << 21, O_VERSION = 1u << 22
+    O_PRETTY = 1u << 20, O_HELP = 1u << 21, O_VERSION = 1u << 22, O_VERBOSE = 1u << 23
 };
 #define O_GLOBAL 0xffff0000u
 
@@ -117,6 +131,7 @@ static const struct option long_options[] = {
     {"pretty", no_argument, NULL, O_PRETTY},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
+    {"verbose", no_argument, NULL, O_VERBOSE},
     {NULL, 0, NULL, 0},
 };
 
@@ -161,7 +176,8 @@ static int parse_option(int opt, const char *value, args *a)
     case O_BASE_URL: a->base_url = value; return 0;
     case O_KEY: a->key = value; return 0;
     case O_TOKEN: a->token = value; return 0;
-    case O_MINE: case O_ACTIVE: case O_PRETTY: case O_HELP: case O_VERSION: return 0;
+    case O_MINE: case O_ACTIVE: case O_PRETTY: case O_HELP: case O_VERSION: case O_VERBOSE:
+        return 0;
     case O_UNTIL:
         if (strcmp(value, "started") == 0)
             a->until = COORD_WAIT_STARTED;
@@ -264,50 +280,105 @@ static cJSON *session_json(const coord_session *s)
     return o;
 }
 
-/* ---- the commands: each returns a status and its answer in *out ---- */
+/* ---- the commands: each returns a status and leaves its answer in *out ---- */
 
-typedef coord_status (*command_fn)(coord_client *c, const args *a, cJSON **out);
+typedef struct outcome {
+    cJSON *answer;                   /* printed on stdout, or NULL */
+    char message[COORD_MESSAGE_MAX]; /* the CLI's own error text, when the failure is not
+                                        a call's (else the client's last error is shown) */
+} outcome;
 
-static coord_status one_session(coord_status st, const coord_session *s, cJSON **out)
+typedef coord_status (*command_fn)(coord_client *c, const args *a, outcome *out);
+
+static coord_status one_session(coord_status st, const coord_session *s, outcome *out)
 {
-    if (st == COORD_OK || (st == COORD_ERR_TIMEOUT && s->id != 0)) /* a wait: the last seen */
-        *out = session_json(s);
+    if (st == COORD_OK)
+        out->answer = session_json(s);
     return st;
 }
 
-static coord_status cmd_session_create(coord_client *c, const args *a, cJSON **out)
+static coord_status cmd_session_create(coord_client *c, const args *a, outcome *out)
 {
     coord_session s;
     return one_session(coord_session_create(c, a->location, a->resource, &s), &s, out);
 }
 
-static coord_status cmd_session_get(coord_client *c, const args *a, cJSON **out)
+static coord_status cmd_session_get(coord_client *c, const args *a, outcome *out)
 {
     coord_session s;
     return one_session(coord_session_get(c, a->location, a->id, &s), &s, out);
 }
 
-static coord_status cmd_session_end(coord_client *c, const args *a, cJSON **out)
+static coord_status cmd_session_end(coord_client *c, const args *a, outcome *out)
 {
     coord_session s;
     return one_session(coord_end_session(c, a->location, a->id, &s), &s, out);
 }
 
-static coord_status cmd_session_wait(coord_client *c, const args *a, cJSON **out)
+static uint64_t monotonic_ms(void)
 {
-    coord_session s;
-    return one_session(coord_session_wait(c, a->location, a->id, a->until, a->deadline_ms,
-                                          a->interval_ms, &s), &s, out);
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static coord_status cmd_test_redeem(coord_client *c, const args *a, cJSON **out)
+static const char *session_state(const coord_session *s)
+{
+    return s->id == 0 ? "no answer yet" : s->has_end_time ? "ended"
+                                        : s->has_start_time ? "started" : "not started";
+}
+
+/* session wait: coord_session_wait() in steps of about a second, so that on
+ * a terminal stderr can show how long it has waited and what the last poll
+ * saw. Each step polls at its start and every interval until its end, as
+ * one long wait would. The last session seen is printed also on timeout. */
+static coord_status cmd_session_wait(coord_client *c, const args *a, outcome *out)
+{
+    const char *goal = a->until == COORD_WAIT_ENDED ? "ended" : "started";
+    int on_terminal = isatty(STDERR_FILENO);
+    uint32_t step = a->interval_ms * ((1000 + a->interval_ms - 1) / a->interval_ms);
+    uint64_t start = monotonic_ms(), waited = 0, step_start;
+    coord_session last, seen;
+    coord_status st;
+
+    memset(&last, 0, sizeof(last));
+    for (;;) {
+        uint32_t left = (uint32_t)(a->deadline_ms - waited), this_step = left < step ? left : step;
+
+        step_start = monotonic_ms();
+        st = coord_session_wait(c, a->location, a->id, a->until, this_step, a->interval_ms,
+                                &seen);
+        if (seen.id != 0)
+            last = seen;
+        waited = monotonic_ms() - start;
+        if (on_terminal)
+            fprintf(stderr, "\rcoord: waited %" PRIu64 " s for session %" PRId64
+                    " to be %s; last seen: %-13s", waited / 1000, a->id, goal,
+                    session_state(&last));
+        /* a step's end, not a poll's own timeout (that one ends the wait) */
+        if (st != COORD_ERR_TIMEOUT || monotonic_ms() - step_start < this_step ||
+            waited >= a->deadline_ms)
+            break;
+    }
+    if (on_terminal)
+        fputc('\n', stderr);
+    if (st == COORD_ERR_TIMEOUT && waited >= a->deadline_ms)
+        snprintf(out->message, sizeof(out->message), "session %" PRId64 " at %s not %s after "
+                 "%" PRIu32 " ms", a->id, a->location, goal, a->deadline_ms);
+    if (last.id != 0 && (st == COORD_OK || st == COORD_ERR_TIMEOUT))
+        out->answer = session_json(&last);
+    return st;
+}
+
+static coord_status cmd_test_redeem(coord_client *c, const args *a, outcome *out)
 {
     coord_session s;
     return one_session(coord_test_simulate_redemption(c, a->location, a->id, a->duration_m, &s),
                        &s, out);
 }
 
-static coord_status cmd_sessions_list(coord_client *c, const args *a, cJSON **out)
+static coord_status cmd_sessions_list(coord_client *c, const args *a, outcome *out)
 {
     coord_session_list list;
     const coord_session *active;
@@ -320,38 +391,41 @@ static coord_status cmd_sessions_list(coord_client *c, const args *a, cJSON **ou
     if (a->seen & O_ACTIVE) {
         st = coord_session_list_find_active(&list, a->location, &active);
         if (st == COORD_OK)
-            *out = session_json(active);
+            out->answer = session_json(active);
+        else /* every call succeeded: there is simply none */
+            snprintf(out->message, sizeof(out->message), "no active session%s%s",
+                     a->location != NULL ? " at " : "", a->location != NULL ? a->location : "");
         coord_session_list_free(&list);
         return st;
     }
-    *out = cJSON_CreateObject();
-    cJSON_AddNumberToObject(*out, "count", list.count);
-    array = cJSON_AddArrayToObject(*out, "sessions");
+    out->answer = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out->answer, "count", list.count);
+    array = cJSON_AddArrayToObject(out->answer, "sessions");
     for (uint32_t i = 0; i < list.count; i++)
         cJSON_AddItemToArray(array, session_json(&list.sessions[i]));
     coord_session_list_free(&list);
     return COORD_OK;
 }
 
-static coord_status cmd_barcode(coord_client *c, const args *a, cJSON **out)
+static coord_status cmd_barcode(coord_client *c, const args *a, outcome *out)
 {
     coord_redemption_info b;
     coord_status st = coord_barcode_create(c, &b);
 
     (void)a;
     if (st == COORD_OK)
-        *out = barcode_json(&b);
+        out->answer = barcode_json(&b);
     return st;
 }
 
-static coord_status cmd_test_token(coord_client *c, const args *a, cJSON **out)
+static coord_status cmd_test_token(coord_client *c, const args *a, outcome *out)
 {
     char token[COORD_TOKEN_MAX];
     coord_status st = coord_test_create_jwt(c, a->email, a->external_uid, token, sizeof(token));
 
     if (st == COORD_OK) {
-        *out = cJSON_CreateObject();
-        cJSON_AddStringToObject(*out, "jwt_token", token); /* the command's very answer */
+        out->answer = cJSON_CreateObject();
+        cJSON_AddStringToObject(out->answer, "jwt_token", token); /* the command's very answer */
     }
     memset(token, 0, sizeof(token));
     return st;
@@ -411,42 +485,83 @@ static int check_options(const struct command *cmd, const args *a)
     return 0;
 }
 
-/* One line: the status, the HTTP status, the server's message (or libcoord's
- * detail), control characters flattened so that it stays one line. */
-static void print_error(coord_status st, const coord_client *c, const char *local)
+/* What a newcomer most often gets wrong, said next to the error it causes:
+ * a base URL without the API's path reaches the server, but no route. */
+static const char *hint(coord_status st, const coord_error *e)
+{
+    if (st == COORD_ERR_NOT_FOUND && e->http_status == 404 && e->has_api_error &&
+        strstr(e->api_message, "no such route") != NULL)
+        return " (the base URL must end in /v1/access/parking)";
+    return "";
+}
+
+/* One line. A failed call: its status, its HTTP status, the server's message
+ * (or libcoord's detail) and maybe a hint. The CLI's own verdict when every
+ * call succeeded (no active session, a wait's deadline): the message alone.
+ * Control characters are flattened so that it stays one line. */
+static void print_error(coord_status st, const coord_client *c, const outcome *out)
 {
     const coord_error *e = coord_client_last_error(c);
-    char message[COORD_MESSAGE_MAX];
+    char message[COORD_MESSAGE_MAX + 80];
 
-    snprintf(message, sizeof(message), "%s",
-             local != NULL ? local
-             : e == NULL ? coord_strerror(st)
-             : e->has_api_error && e->api_message[0] != '\0' ? e->api_message : e->detail);
+    if (out->message[0] != '\0')
+        snprintf(message, sizeof(message), "%s", out->message);
+    else
+        snprintf(message, sizeof(message), "%s (HTTP %d): %s%s", coord_status_name(st),
+                 (int)e->http_status,
+                 e->has_api_error && e->api_message[0] != '\0' ? e->api_message : e->detail,
+                 hint(st, e));
     for (char *p = message; *p != '\0'; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
-    fprintf(stderr, "coord: %s (HTTP %d): %s\n", coord_status_name(st),
-            local == NULL && e != NULL ? (int)e->http_status : 0, message);
+    fprintf(stderr, "coord: %s\n", message);
 }
 
+/* Every write to stdout is checked, and so is its close (main): a full disk
+ * or a closed pipe must not look like success. */
 static int print_json(cJSON *answer, int pretty)
 {
-    char *text = answer != NULL ? (pretty ? cJSON_Print(answer) : cJSON_PrintUnformatted(answer))
-                                : NULL;
+    char *text = pretty ? cJSON_Print(answer) : cJSON_PrintUnformatted(answer);
+    int failed;
 
     if (text == NULL) {
         fprintf(stderr, "coord: out of memory printing the answer\n");
         return 1;
     }
-    puts(text);
+    failed = fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF;
     cJSON_free(text);
-    return 0;
+    return failed;
+}
+
+/* The library's log, on stderr: it redacts the key and the token itself. */
+static void log_to_stderr(coord_log_level level, const char *message, void *user_data)
+{
+    (void)user_data;
+    fprintf(stderr, "coord: %s: %s\n",
+            level == COORD_LOG_DEBUG ? "debug" : level == COORD_LOG_INFO ? "info"
+            : level == COORD_LOG_WARN ? "warn" : "error", message);
+}
+
+static coord_status configure(coord_client *client, const args *a)
+{
+    coord_status st = COORD_OK;
+
+    if (a->token != NULL)
+        st = coord_client_set_bearer_token(client, a->token);
+    if (st == COORD_OK && a->timeout_ms != 0)
+        st = coord_client_set_timeouts(client, a->timeout_ms < COORD_DEFAULT_CONNECT_TIMEOUT_MS
+                                                   ? a->timeout_ms
+                                                   : COORD_DEFAULT_CONNECT_TIMEOUT_MS,
+                                       a->timeout_ms);
+    if (st == COORD_OK && (a->seen & O_VERBOSE))
+        st = coord_client_set_log(client, log_to_stderr, NULL, COORD_LOG_DEBUG);
+    return st;
 }
 
 static int run(const struct command *cmd, const args *a)
 {
     coord_client *client = NULL;
-    cJSON *answer = NULL;
+    outcome out;
     coord_status st = coord_client_new(a->base_url, a->key, &client);
     int code;
 
@@ -455,24 +570,32 @@ static int run(const struct command *cmd, const args *a)
                 "and --key)\n", coord_status_name(st));
         return exit_code(st);
     }
-    if (a->token != NULL)
-        st = coord_client_set_bearer_token(client, a->token);
-    if (st == COORD_OK && a->timeout_ms != 0)
-        st = coord_client_set_timeouts(client, a->timeout_ms < COORD_DEFAULT_CONNECT_TIMEOUT_MS
-                                                   ? a->timeout_ms
-                                                   : COORD_DEFAULT_CONNECT_TIMEOUT_MS,
-                                       a->timeout_ms);
+    memset(&out, 0, sizeof(out));
+    st = configure(client, a);
     if (st == COORD_OK)
-        st = cmd->run(client, a, &answer);
+        st = cmd->run(client, a, &out);
     code = exit_code(st);
-    if (answer != NULL && print_json(answer, (a->seen & O_PRETTY) != 0) != 0 && st == COORD_OK)
+    if (out.answer != NULL && print_json(out.answer, (a->seen & O_PRETTY) != 0) != 0 &&
+        code == 0)
         code = 1;
-    /* the client's record says OK when the failure was ours: --active found none */
     if (st != COORD_OK)
-        print_error(st, client, coord_client_last_error(client)->status == COORD_OK
-                                    ? "no active session" : NULL);
-    cJSON_Delete(answer);
+        print_error(st, client, &out);
+    cJSON_Delete(out.answer);
     coord_client_free(client);
+    return code;
+}
+
+/* stdout is buffered: a write error may only show when it is flushed. */
+static int close_stdout(int code)
+{
+    int failed = ferror(stdout);
+
+    errno = 0; /* what fclose says, not an older call's */
+    if (fclose(stdout) != 0 || failed) {
+        fprintf(stderr, "coord: the output could not be written%s%s\n",
+                errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+        return code == 0 ? 1 : code;
+    }
     return code;
 }
 
@@ -502,14 +625,11 @@ int main(int argc, char **argv)
         if (rc != 0)
             return rc;
     }
-    if (a.seen & O_HELP) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (a.seen & O_VERSION) {
-        printf("coord %s (libcoord %s)\n", COORD_VERSION_STRING, coord_version());
-        return 0;
-    }
+    if (a.seen & O_HELP)
+        return close_stdout(fputs(usage_text, stdout) == EOF);
+    if (a.seen & O_VERSION)
+        return close_stdout(printf("coord %s (libcoord %s)\n", COORD_VERSION_STRING,
+                                   coord_version()) < 0);
     cmd = find_command(argc - optind, argv + optind);
     if (cmd == NULL)
         return usage_error("%s", argc == optind ? "no command" : "unknown command");
@@ -522,6 +642,9 @@ int main(int argc, char **argv)
         a.key = getenv("COORD_ACCESS_KEY");
     if (a.token == NULL && (env = getenv("COORD_TOKEN")) != NULL && env[0] != '\0')
         a.token = env;
+    if (a.base_url == NULL)
+        return usage_error("no base URL: give %s", "--base-url or COORD_BASE_URL (the Coord "
+                           "service is offline: run coord-sim, it prints the URL to use)");
     if (a.key == NULL || a.key[0] == '\0')
         return usage_error("no access key: give %s", "--key or COORD_ACCESS_KEY");
     if (coord_global_init() != COORD_OK) {
@@ -530,5 +653,5 @@ int main(int argc, char **argv)
     }
     rc = run(cmd, &a);
     coord_global_cleanup();
-    return rc;
+    return close_stdout(rc);
 }

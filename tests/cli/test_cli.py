@@ -7,6 +7,7 @@ COORD_SIM_URL and COORD_SIM_KEY. COORD_CLI is the binary; COORD_CLI_WRAPPER
 (e.g. valgrind) is put in front of it when set. Standard library only."""
 import json
 import os
+import pty
 import re
 import shlex
 import socket
@@ -23,11 +24,27 @@ CLI = os.environ.get("COORD_CLI", "build/examples/coord")
 WRAPPER = shlex.split(os.environ.get("COORD_CLI_WRAPPER", ""))
 BASE = SIM + "/v1/access/parking"
 ERROR_LINE = re.compile(r"^coord: (COORD_[A-Z_]+) \(HTTP (\d+)\): (.+)\n$")
+# the CLI's own verdict when every call succeeded: the message alone
+VERDICT_LINE = re.compile(r"^coord: ([^()]+)\n$")
 SESSION_FIELDS = {"id", "location_id", "user_id", "resource_id", "start_time", "start_time_ms",
                   "end_time", "end_time_ms", "active", "billing_info", "redemption_info"}
 EXIT = {"usage": 2, "INVALID_ARGUMENT": 3, "UNAUTHORIZED": 4, "NOT_FOUND": 5, "REFUSED": 6,
         "PHYSICAL_CHECKOUT": 7, "ALREADY_ENDED": 8, "SESSION_ACTIVE": 9, "TIMEOUT": 10,
         "TRANSPORT": 11, "RATE_LIMITED": 12, "SERVER": 13, "BAD_RESPONSE": 14}
+
+
+def read_all(fd):
+    """What a pty's other end wrote, until it was closed."""
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:       # EIO: every writer is gone
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data.decode()
 
 
 def sim(path, body):
@@ -56,12 +73,15 @@ class CliTest(unittest.TestCase):
         self.token = self.ok("test", "token", "--email", "kiosk@example.com")["jwt_token"]
         self.env["COORD_TOKEN"] = self.token
 
-    def coord(self, *argv, env=None):
-        proc = subprocess.run(WRAPPER + [CLI, *argv], capture_output=True, text=True,
-                              env=self.env if env is None else env, timeout=60)
+    def coord(self, *argv, env=None, **streams):
+        """Run the CLI; streams (e.g. stdout=, stderr=) replace the captured pipes."""
+        if not streams:
+            streams = {"capture_output": True}
+        proc = subprocess.run(WRAPPER + [CLI, *argv], text=True, timeout=60,
+                              env=self.env if env is None else env, **streams)
         result = Result(proc)
         for secret in (KEY, getattr(self, "token", None)):
-            if secret:
+            if secret and result.err:
                 self.assertNotIn(secret, result.err)
         return result
 
@@ -78,6 +98,14 @@ class CliTest(unittest.TestCase):
         self.assertIsNotNone(m, r.err)
         self.assertEqual((m.group(1), int(m.group(2))), ("COORD_ERR_" + status, http))
         return r, m.group(3)
+
+    def verdict(self, status, *argv):
+        """Exit code of status's class and the CLI's own one-line message."""
+        r = self.coord(*argv)
+        self.assertEqual(r.code, EXIT[status], (argv, r.err))
+        m = VERDICT_LINE.match(r.err)
+        self.assertIsNotNone(m, r.err)
+        return r, m.group(1)
 
     def usage(self, *argv, env=None):
         r = self.coord(*argv, env=env)
@@ -122,6 +150,68 @@ class CliTest(unittest.TestCase):
         del env["COORD_ACCESS_KEY"]
         self.assertIn("no access key", self.usage("barcode", env=env))
 
+    def test_no_base_url_names_the_option_the_variable_and_the_simulator(self):
+        # no default: the production service is offline, its URL would only
+        # give "Could not resolve host"
+        env = dict(self.env)
+        del env["COORD_BASE_URL"]
+        err = self.usage("barcode", env=env)
+        for words in ("no base URL", "--base-url", "COORD_BASE_URL", "offline", "coord-sim"):
+            self.assertIn(words, err)
+        self.assertIn("no base URL", self.usage("barcode", env=dict(env, COORD_BASE_URL="")))
+        self.assertRegex(self.coord("--help").out, r"--base-url URL .*required")
+
+    def test_a_base_url_without_the_api_path_gets_a_hint(self):
+        for base in (SIM, SIM + "/v1/access", SIM + "/v1/parking"):
+            _, message = self.fails("NOT_FOUND", 404, "--base-url", base, "sessions", "list",
+                                    "--mine")
+            self.assertEqual(message, "no such route (the base URL must end in "
+                                      "/v1/access/parking)", base)
+        # a 404 of the API itself carries no hint
+        _, message = self.fails("NOT_FOUND", 404, "session", "get", "--location", "LOT-1",
+                                "--id", "99")
+        self.assertEqual(message, "session not found")
+
+    def test_a_failed_write_of_the_output_fails(self):
+        created = self.ok("session", "create", "--location", "LOT-1")
+        argvs = (["session", "get", "--location", "LOT-1", "--id", str(created["id"])],
+                 ["--pretty", "sessions", "list", "--mine"], ["barcode"], ["--help"],
+                 ["--version"])
+        for argv in argvs:
+            with open("/dev/full", "w") as full:
+                r = self.coord(*argv, stdout=full, stderr=subprocess.PIPE)
+            self.assertEqual(r.code, 1, argv)
+            self.assertEqual(r.err, "coord: the output could not be written: "
+                                    "No space left on device\n", argv)
+        # a failed call keeps its own exit code, and says both
+        with open("/dev/full", "w") as full:
+            r = self.coord("sessions", "list", "--location", "NOWHERE", stdout=full,
+                           stderr=subprocess.PIPE)
+        self.assertEqual(r.code, EXIT["NOT_FOUND"])
+        self.assertTrue(r.err.startswith("coord: COORD_ERR_NOT_FOUND (HTTP 404)"), r.err)
+
+    def test_verbose_logs_each_request_and_answer_without_secrets(self):
+        r = self.coord("--verbose", "sessions", "list", "--mine")
+        self.assertEqual(r.code, 0, r.err)
+        self.assertEqual(r.json()["count"], 0)
+        request, answer = r.err.splitlines()
+        self.assertRegex(request, r"^coord: debug: .*GET /v1/access/parking/session\b")
+        self.assertRegex(answer, r"^coord: info: .*GET /v1/access/parking/session\b.*200")
+        # retries and the final failure, the key in the query never shown
+        sim("/_sim/fault", {"mode": "status", "status": 503, "count": 10})
+        r = self.coord("--verbose", "sessions", "list", "--mine")
+        self.assertEqual(r.code, EXIT["SERVER"])
+        levels = [line.split(":")[1].strip() for line in r.err.splitlines()]
+        self.assertEqual(levels[0], "debug")
+        self.assertEqual(levels[-2:], ["error", "COORD_ERR_SERVER (HTTP 503)"])
+        self.assertIn("warn", levels)   # a retry
+        self.assertNotIn("access_key", r.err)
+        # a server that echoes the secrets: redacted in the log as in the error
+        sim("/_sim/fault", {"mode": "status", "status": 400, "body": json.dumps(
+            {"code": 400, "message": f"key {KEY} token {self.token}"})})
+        r = self.coord("--verbose", "barcode")      # coord() asserts neither appears
+        self.assertIn("[redacted]", r.err)
+
     # ---- the calls ----
 
     def test_create_get_list_end_and_bill(self):
@@ -146,8 +236,10 @@ class CliTest(unittest.TestCase):
         pretty = self.coord("--pretty", "session", "get", "--location", "LOT-1", "--id", sid)
         self.assertEqual(json.loads(pretty.out), ended)
         self.assertGreater(pretty.out.count("\n"), 5)
-        _, message = self.fails("NOT_FOUND", 0, "sessions", "list", "--location", "LOT-1",
-                                "--active")
+        _, message = self.verdict("NOT_FOUND", "sessions", "list", "--location", "LOT-1",
+                                  "--active")
+        self.assertEqual(message, "no active session at LOT-1")
+        _, message = self.verdict("NOT_FOUND", "sessions", "list", "--mine", "--active")
         self.assertEqual(message, "no active session")
 
     def test_gate_flow_wait_redeem_and_bill(self):
@@ -156,10 +248,9 @@ class CliTest(unittest.TestCase):
         self.assertEqual(created["redemption_info"]["barcode"]["format"], "aztec")
         sid = str(created["id"])
         # the deadline passes: the last session seen on stdout, exit TIMEOUT
-        r, message = self.fails_with_output("TIMEOUT", "session", "wait", "--location",
-                                            "GATE-1", "--id", sid, "--deadline-ms", "300",
-                                            "--interval-ms", "50")
-        self.assertIn("not started after 300 ms", message)
+        r, message = self.verdict("TIMEOUT", "session", "wait", "--location", "GATE-1",
+                                  "--id", sid, "--deadline-ms", "300", "--interval-ms", "50")
+        self.assertEqual(message, f"session {sid} at GATE-1 not started after 300 ms")
         self.assertEqual(r.json(), created)
         # the gate is passed while the CLI waits
         def gate():
@@ -179,12 +270,47 @@ class CliTest(unittest.TestCase):
         self.fails("ALREADY_ENDED", 409, "test", "redeem", "--location", "GATE-1", "--id", sid,
                    "--duration", "1")
 
-    def fails_with_output(self, status, *argv):
-        r = self.coord(*argv)
-        self.assertEqual(r.code, EXIT[status], r.err)
-        m = ERROR_LINE.match(r.err)
-        self.assertEqual(m.group(1), "COORD_ERR_" + status)
-        return r, m.group(3)
+    def test_wait_on_a_terminal_shows_the_time_waited_and_the_last_state(self):
+        sid = str(self.ok("session", "create", "--location", "GATE-1")["id"])
+        threading.Timer(1.5, lambda: self.coord("test", "redeem", "--location", "GATE-1",
+                                                "--id", sid, "--duration", "5")).start()
+        master, slave = pty.openpty()
+        try:
+            r = self.coord("session", "wait", "--location", "GATE-1", "--id", sid, "--until",
+                           "ended", "--interval-ms", "100", "--deadline-ms", "20000",
+                           stdout=subprocess.PIPE, stderr=slave)
+            os.close(slave)
+            shown = read_all(master)
+        finally:
+            os.close(master)
+        self.assertEqual(r.code, 0)
+        self.assertTrue(r.json()["end_time"])
+        updates = shown.replace("\r\n", "\n").split("\r")
+        self.assertEqual(updates[0], "")
+        self.assertTrue(updates[-1].endswith("\n"), updates[-1])
+        self.assertGreaterEqual(len(updates), 3, shown)   # about one a second
+        state = re.compile(rf"^coord: waited (\d+) s for session {sid} to be ended; "
+                           r"last seen: (not started|ended) *\n?$")
+        seen = [state.match(u) for u in updates[1:]]
+        self.assertTrue(all(seen), updates)
+        waited = [int(m.group(1)) for m in seen]
+        self.assertEqual(waited, sorted(waited))
+        self.assertGreaterEqual(waited[0], 1)
+        self.assertEqual(seen[0].group(2), "not started")
+        self.assertEqual(seen[-1].group(2), "ended")
+        # not a terminal (as every other test here): no progress at all
+        r = self.coord("session", "wait", "--location", "GATE-1", "--id", sid)
+        self.assertEqual((r.code, r.err), (0, ""))
+
+    def test_wait_ends_at_a_polls_own_timeout_before_its_deadline(self):
+        sid = str(self.ok("session", "create", "--location", "GATE-1")["id"])
+        sim("/_sim/fault", {"mode": "hang", "seconds": 5, "count": 10})
+        started = time.monotonic()
+        r, message = self.fails("TIMEOUT", 0, "--timeout-ms", "300", "session", "wait",
+                                "--location", "GATE-1", "--id", sid, "--deadline-ms", "20000")
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertNotIn("not started after", message)
+        self.assertEqual(r.out, "")
 
     def test_barcode_and_token(self):
         barcode = self.ok("barcode")
