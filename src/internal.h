@@ -57,11 +57,6 @@ COORD_HIDDEN int coord_allocator_installed(void);
  * the matching pin 0 (coord_global_init / coord_global_cleanup). */
 COORD_HIDDEN void coord_allocator_pin(int pin);
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-COORD_HIDDEN int64_t coord_now_ms(void);
-/* Sleep ms milliseconds; a signal that cuts the sleep short does not shorten it. */
-COORD_HIDDEN void coord_sleep_ms(uint64_t ms);
-
 /* 1 when s is non-NULL, 1..max-1 bytes long, and free of control characters. */
 COORD_HIDDEN int coord_text_ok(const char *s, size_t max);
 /* Overwrite n bytes so that the compiler cannot drop the stores. */
@@ -248,11 +243,16 @@ COORD_HIDDEN coord_status coord_decode_jwt(const char *json, size_t len,
 COORD_HIDDEN char *coord_encode_strings(const char *const *names, const char *const *values,
                                         size_t n);
 
-/* ---- timefmt.c: RFC 3339 ------------------------------------------------ */
+/* ---- time.c: RFC 3339, the monotonic clock --------------------------------- */
 
-/* Parse an RFC 3339 date-time into milliseconds since the epoch (UTC).
- * Returns 0 on success, -1 when text is not RFC 3339. */
+/* Parse an RFC 3339 date-time (years 0000-9999) into milliseconds since the
+ * epoch (UTC), whatever the width of time_t. Returns 0 on success, -1 when
+ * text is not RFC 3339 or names a date that does not exist (2100-02-29). */
 COORD_HIDDEN int coord_rfc3339_parse(const char *text, int64_t *out_ms);
+/* Milliseconds of CLOCK_MONOTONIC. */
+COORD_HIDDEN int64_t coord_now_ms(void);
+/* Sleep ms milliseconds; a signal that cuts the sleep short does not shorten it. */
+COORD_HIDDEN void coord_sleep_ms(uint64_t ms);
 
 /* ---- retry.c: pure retry policy ------------------------------------------ */
 

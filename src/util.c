@@ -1,13 +1,10 @@
-/* Small helpers every file uses: text checks, secret wiping, redaction,
- * the monotonic clock. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
-#include <errno.h>
+/* Small helpers every file uses: text checks, secret wiping, redaction. */
+#define _POSIX_C_SOURCE 200809L /* strnlen */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 
@@ -287,20 +284,4 @@ void coord_text_clean(char *s)
         }
         i += len;
     }
-}
-
-int64_t coord_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void coord_sleep_ms(uint64_t ms)
-{
-    struct timespec want = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L}, left;
-
-    while (nanosleep(&want, &left) != 0 && errno == EINTR)
-        want = left; /* a signal cut the sleep short: sleep the rest */
 }

@@ -1,0 +1,166 @@
+/* Time: RFC 3339 date-times as milliseconds since the epoch, and the
+ * monotonic clock the library waits by.
+ *
+ * The calendar is ours, in int64_t: libc's strptime/timegm work in time_t,
+ * which is 32 bits on some 32-bit ARM systems, and there they silently
+ * return wrong instants past 2038 or before 1902. The date is checked here
+ * (day of month, leap years) and counted with the days-from-civil algorithm
+ * (proleptic Gregorian calendar). */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#include <errno.h>
+#include <time.h>
+
+#include "internal.h"
+
+/* c's value as a decimal digit; above 9 when c is not one. */
+static unsigned digit(char c)
+{
+    return (unsigned char)c - (unsigned)'0';
+}
+
+/* The value of the two decimal digits at p, or -1 when one is not a digit
+ * (a NUL included: nothing past it is read). */
+static int two_digits(const char *p)
+{
+    unsigned tens = digit(p[0]), ones;
+
+    if (tens > 9)
+        return -1;
+    ones = digit(p[1]);
+    if (ones > 9)
+        return -1;
+    return (int)(tens * 10 + ones);
+}
+
+static int is_leap_year(int year)
+{
+    return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+}
+
+static int days_in_month(int year, int month)
+{
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    return month == 2 && is_leap_year(year) ? 29 : days[month - 1];
+}
+
+/* Days from 1970-01-01 to year-month-day (a valid date, year 0..9999): the
+ * days-from-civil algorithm (H. Hinnant, "chrono-Compatible Low-Level Date
+ * Algorithms"). The year is counted from March, so that February's leap day ends it, and
+ * shifted by 400 years (146,097 days: the calendar repeats) so that every
+ * quantity stays positive. */
+static int64_t days_from_civil(unsigned year, unsigned month, unsigned day)
+{
+    unsigned y = year + 400 - (month <= 2);
+    unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+
+    /* 719,468 days from 0000-03-01 to 1970-01-01 */
+    return (int64_t)(y * 365 + y / 4 - y / 100 + y / 400 + day_of_year) - 146097 - 719468;
+}
+
+/* The fraction (".d+", at most 9 digits) as milliseconds, sub-millisecond
+ * digits dropped; *p moves past it. -1 when malformed. */
+static int fraction_ms(const char **p)
+{
+    const char *q = *p;
+    int ms = 0, n = 0;
+
+    if (*q != '.')
+        return 0;
+    for (q++; digit(*q) <= 9; q++, n++) {
+        if (n >= 9)
+            return -1; /* beyond nanoseconds is not a timestamp */
+        if (n < 3)
+            ms = ms * 10 + (int)digit(*q);
+    }
+    if (n == 0)
+        return -1;
+    for (; n < 3; n++)
+        ms *= 10;
+    *p = q;
+    return ms;
+}
+
+/* "Z" or "+hh:mm" / "-hh:mm" as seconds east of UTC; *p moves past it.
+ * Returns 0 on success, -1 when malformed. */
+static int offset_seconds(const char **p, int64_t *out)
+{
+    const char *q = *p;
+
+    if (*q == 'Z' || *q == 'z') {
+        *out = 0;
+        *p = q + 1;
+        return 0;
+    }
+    if (*q == '+' || *q == '-') {
+        int hh = two_digits(q + 1), mm;
+
+        if (hh < 0 || q[3] != ':')
+            return -1;
+        mm = two_digits(q + 4);
+        if (mm < 0 || hh > 23 || mm > 59)
+            return -1;
+        *out = (int64_t)(hh * 3600 + mm * 60) * (*q == '-' ? -1 : 1);
+        *p = q + 6;
+        return 0;
+    }
+    return -1;
+}
+
+int coord_rfc3339_parse(const char *text, int64_t *out_ms)
+{
+    const char *p;
+    int64_t offset_s, days;
+    int century, year, month, day, hh, mm, ss, ms;
+
+    /* full-date "T" partial-time, field by field: reading stops at a NUL */
+    century = two_digits(text);
+    if (century < 0)
+        return -1;
+    year = two_digits(text + 2);
+    if (year < 0 || text[4] != '-')
+        return -1;
+    year += century * 100;
+    month = two_digits(text + 5);
+    if (month < 0 || text[7] != '-')
+        return -1;
+    day = two_digits(text + 8);
+    if (day < 0 || (text[10] != 'T' && text[10] != 't'))
+        return -1;
+    hh = two_digits(text + 11);
+    if (hh < 0 || text[13] != ':')
+        return -1;
+    mm = two_digits(text + 14);
+    if (mm < 0 || text[16] != ':')
+        return -1;
+    ss = two_digits(text + 17); /* 60: a leap second, which counts as the next second */
+    if (ss < 0)
+        return -1;
+    p = text + 19;
+    ms = fraction_ms(&p);
+    if (ms < 0 || offset_seconds(&p, &offset_s) != 0 || *p != '\0')
+        return -1;
+    /* every month has 28 days: only the 29th to 31st need its length */
+    if (month < 1 || month > 12 || day < 1 || (day > 28 && day > days_in_month(year, month)) ||
+        hh > 23 || mm > 59 || ss > 60)
+        return -1;
+    days = days_from_civil((unsigned)year, (unsigned)month, (unsigned)day);
+    *out_ms = (days * 86400 + hh * 3600 + mm * 60 + ss - offset_s) * 1000 + ms;
+    return 0;
+}
+
+int64_t coord_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void coord_sleep_ms(uint64_t ms)
+{
+    struct timespec want = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L}, left;
+
+    while (nanosleep(&want, &left) != 0 && errno == EINTR)
+        want = left; /* a signal cut the sleep short: sleep the rest */
+}
