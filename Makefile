@@ -18,6 +18,7 @@ PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
 LDFLAGS    ?=
 # A command put before each C test program (check-valgrind sets valgrind).
 RUN        ?=
@@ -357,6 +358,8 @@ install: lib $(BUILD)/examples/coord
 	    pkgconfig/coord.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BUILD)/examples/coord $(DESTDIR)$(BINDIR)/coord
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 docs/coord.1 $(DESTDIR)$(MANDIR)/man1/coord.1
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/coord/coord.h \
@@ -365,7 +368,8 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libcoord.so \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc \
-	      $(DESTDIR)$(BINDIR)/coord
+	      $(DESTDIR)$(BINDIR)/coord \
+	      $(DESTDIR)$(MANDIR)/man1/coord.1
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/coord 2>/dev/null
 
 clean:

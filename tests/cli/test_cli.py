@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import urllib.request
 SIM = os.environ.get("COORD_SIM_URL", "")
 KEY = os.environ.get("COORD_SIM_KEY", "")
 CLI = os.environ.get("COORD_CLI", "build/examples/coord")
+MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "coord.1")
 WRAPPER = shlex.split(os.environ.get("COORD_CLI_WRAPPER", ""))
 BASE = SIM + "/v1/access/parking"
 ERROR_LINE = re.compile(r"^coord: (COORD_[A-Z_]+) \(HTTP (\d+)\): (.+)\n$")
@@ -125,6 +127,32 @@ class CliTest(unittest.TestCase):
                         "sessions list", "barcode", "test redeem", "test token"):
             self.assertIn(command, r.out)
         self.assertRegex(self.coord("--version").out, r"^coord \d+\.\d+\.\d+ \(libcoord ")
+
+    def test_the_man_page_documents_every_command_option_and_exit_code(self):
+        with open(MAN_PAGE, encoding="utf-8") as f:
+            page = f.read()
+        text = page.replace("\\-", "-").replace("\\fI", "").replace("\\fP", "")
+        help_text = self.coord("--help").out
+        options = set(re.findall(r"--[a-z][a-z-]+", help_text))
+        self.assertGreater(len(options), 15)
+        for option in options:
+            self.assertIn(option, text)
+        for command in ("session create", "session get", "session end", "session wait",
+                        "sessions list", "barcode", "test redeem", "test token"):
+            self.assertIn(f".B {command}", text)
+        exits = re.findall(r"^\.B (\d+)\n(.+)$", text.split(".SH EXIT STATUS")[1], re.M)
+        self.assertEqual([int(code) for code, _ in exits], list(range(15)))
+        for status, code in EXIT.items():
+            if status != "usage":
+                self.assertIn("COORD_ERR_" + status, dict(exits)[str(code)])
+        for variable in ("COORD_BASE_URL", "COORD_ACCESS_KEY", "COORD_TOKEN"):
+            self.assertIn(f".B {variable}\n", text)
+        version = re.search(r"^coord (\S+) ", self.coord("--version").out).group(1)
+        self.assertRegex(page, rf'(?m)^\.TH COORD 1 "[-0-9]+" "libcoord {re.escape(version)}"')
+        if shutil.which("groff"):   # roff without a warning
+            lint = subprocess.run(["groff", "-man", "-ww", "-z", MAN_PAGE],
+                                  capture_output=True, text=True)
+            self.assertEqual((lint.returncode, lint.stderr), (0, ""))
 
     def test_usage_errors(self):
         self.usage()

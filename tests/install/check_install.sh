@@ -23,7 +23,7 @@ inventory >"$work/installed"
 echo "installed into DESTDIR (PREFIX=/usr):"
 sed 's/^\./  /' "$work/installed"
 for f in ./usr/include/coord/coord.h ./usr/lib/libcoord.a ./usr/lib/libcoord.so \
-         ./usr/lib/pkgconfig/coord.pc ./usr/bin/coord; do
+         ./usr/lib/pkgconfig/coord.pc ./usr/bin/coord ./usr/share/man/man1/coord.1; do
     grep -qx "$f" "$work/installed" || fail "missing $f"
 done
 
@@ -34,6 +34,10 @@ export PKG_CONFIG_LIBDIR="$stage/usr/lib/pkgconfig:$(pkg-config --variable pc_pa
 version="$(sed -n 's/^#define COORD_VERSION_STRING "\(.*\)"/\1/p' include/coord/coord.h)"
 [ "$(pkg-config --modversion coord)" = "$version" ] || fail "coord.pc version is not $version"
 "$stage/usr/bin/coord" --version | grep -q "^coord $version " || fail "installed coord does not run"
+if command -v man >/dev/null; then   # man finds the page where it was installed
+    page="$(MANPATH="$stage/usr/share/man" man -w coord)"
+    [ "$page" = "$stage/usr/share/man/man1/coord.1" ] || fail "man -w coord finds '$page'"
+fi
 flags="$(pkg-config --cflags --libs coord)"
 echo "pkg-config --cflags --libs coord: $flags"
 
