@@ -243,7 +243,7 @@ COORD_HIDDEN coord_status coord_decode_jwt(const char *json, size_t len,
 COORD_HIDDEN char *coord_encode_strings(const char *const *names, const char *const *values,
                                         size_t n);
 
-/* ---- time.c: RFC 3339, the monotonic clock --------------------------------- */
+/* ---- time.c: RFC 3339, Retry-After, the monotonic clock ------------------ */
 
 /* Parse an RFC 3339 date-time (years 0000-9999) into milliseconds since the
  * epoch (UTC), whatever the width of time_t. Returns 0 on success, -1 when
@@ -253,6 +253,12 @@ COORD_HIDDEN int coord_rfc3339_parse(const char *text, int64_t *out_ms);
 COORD_HIDDEN int64_t coord_now_ms(void);
 /* Sleep ms milliseconds; a signal that cuts the sleep short does not shorten it. */
 COORD_HIDDEN void coord_sleep_ms(uint64_t ms);
+/* A Retry-After value as a delay from now_s (seconds since the epoch):
+ * delay-seconds, or an HTTP-date in any of RFC 9110's three forms (read by
+ * curl_getdate; a past date is 0). A delay too large to count in
+ * milliseconds saturates at UINT64_MAX: it is still a delay beyond any cap.
+ * Returns 0, or -1 when the value is neither (out_ms untouched). */
+COORD_HIDDEN int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms);
 
 /* ---- retry.c: pure retry policy ------------------------------------------ */
 
@@ -275,10 +281,6 @@ COORD_HIDDEN uint64_t coord_rng_next(uint64_t *state);
  * [0, min(max_delay, base_delay * 2^retry)]. */
 COORD_HIDDEN uint32_t coord_retry_backoff_ms(const coord_retry_policy *policy, uint32_t retry,
                                              uint64_t *rng);
-/* A Retry-After value (delta-seconds or IMF-fixdate HTTP-date) as a delay
- * from now_s (seconds since the epoch); a past date is 0. Returns 0, or -1
- * when the value is neither. */
-COORD_HIDDEN int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms);
 
 /* ---- status.c ------------------------------------------------------------ */
 

@@ -1,10 +1,5 @@
-/* Pure retry policy: which failures are retried, backoff with full jitter,
- * Retry-After. No I/O and no clock: the caller passes "now". */
-#define _DEFAULT_SOURCE 1 /* timegm */
-#define _XOPEN_SOURCE 700 /* strptime */
-#include <string.h>
-#include <time.h>
-
+/* Pure retry policy: which failures are retried, backoff with full jitter.
+ * No I/O and no clock. (Retry-After values are read in time.c.) */
 #include "internal.h"
 
 int coord_retry_is_retryable(coord_status status, long http_status)
@@ -57,38 +52,4 @@ uint32_t coord_retry_backoff_ms(const coord_retry_policy *policy, uint32_t retry
     if (ceiling > policy->max_delay_ms)
         ceiling = policy->max_delay_ms;
     return (uint32_t)(coord_rng_next(rng) % (ceiling + 1));
-}
-
-int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms)
-{
-    struct tm tm;
-    const char *end;
-    uint64_t seconds = 0;
-    time_t when;
-
-    while (*value == ' ' || *value == '\t')
-        value++;
-    if (*value >= '0' && *value <= '9') { /* delta-seconds */
-        for (; *value >= '0' && *value <= '9'; value++) {
-            if (seconds > UINT64_C(1000000000))
-                return -1; /* decades: no retry will wait that long anyway */
-            seconds = seconds * 10 + (uint64_t)(*value - '0');
-        }
-        end = value;
-    } else { /* IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" */
-        memset(&tm, 0, sizeof(tm));
-        end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        if (end == NULL)
-            return -1;
-        when = timegm(&tm);
-        if (when == (time_t)-1)
-            return -1;
-        seconds = (int64_t)when > now_s ? (uint64_t)((int64_t)when - now_s) : 0;
-    }
-    while (*end == ' ' || *end == '\t')
-        end++;
-    if (*end != '\0')
-        return -1;
-    *out_ms = seconds * 1000;
-    return 0;
 }

@@ -1,14 +1,17 @@
-/* Time: RFC 3339 date-times as milliseconds since the epoch, and the
- * monotonic clock the library waits by.
+/* Time: RFC 3339 date-times as milliseconds since the epoch, Retry-After
+ * values as delays, and the monotonic clock the library waits by.
  *
  * The calendar is ours, in int64_t: libc's strptime/timegm work in time_t,
  * which is 32 bits on some 32-bit ARM systems, and there they silently
  * return wrong instants past 2038 or before 1902. The date is checked here
  * (day of month, leap years) and counted with the days-from-civil algorithm
- * (proleptic Gregorian calendar). */
+ * (proleptic Gregorian calendar). HTTP-dates are libcurl's to read
+ * (curl_getdate), the one libcurl call outside the transport. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <errno.h>
 #include <time.h>
+
+#include <curl/curl.h>
 
 #include "internal.h"
 
@@ -146,6 +149,46 @@ int coord_rfc3339_parse(const char *text, int64_t *out_ms)
         return -1;
     days = days_from_civil((unsigned)year, (unsigned)month, (unsigned)day);
     *out_ms = (days * 86400 + hh * 3600 + mm * 60 + ss - offset_s) * 1000 + ms;
+    return 0;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int is_letter(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms)
+{
+    uint64_t seconds = 0;
+
+    while (is_space(*value))
+        value++;
+    if (digit(*value) <= 9) { /* delay-seconds */
+        /* saturating: a delay beyond any clock still means "not now", and
+         * must stop the retries as any delay beyond the cap does */
+        for (; digit(*value) <= 9; value++)
+            seconds = seconds < UINT64_MAX / 10 ? seconds * 10 + digit(*value) : UINT64_MAX;
+        while (is_space(*value))
+            value++;
+        if (*value != '\0')
+            return -1;
+    } else if (is_letter(*value)) { /* HTTP-date: IMF-fixdate, RFC 850 or asctime */
+        time_t when = curl_getdate(value, NULL);
+
+        /* -1: not a date, or one beyond libcurl's time_t (with 32 bits,
+         * after 2038-01-19); a valid date is never -1 */
+        if (when == (time_t)-1)
+            return -1;
+        seconds = (int64_t)when > now_s ? (uint64_t)((int64_t)when - now_s) : 0;
+    } else {
+        return -1;
+    }
+    *out_ms = seconds <= UINT64_MAX / 1000 ? seconds * 1000 : UINT64_MAX;
     return 0;
 }
 

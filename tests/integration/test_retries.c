@@ -156,6 +156,31 @@ static void retry_after_beyond_the_cap_or_the_deadline(void **state)
     coord_client_free(c);
 }
 
+/* A Retry-After of any size is a delay, never "absent": 99999999999 s
+ * (and one too large to count in milliseconds) stops the retries as 3600
+ * does, after one attempt. */
+static void huge_retry_after_stops_the_retries(void **state)
+{
+    static const char *const huge[] = {"99999999999", "99999999999999999999999"};
+    coord_client *c = client(3);
+    coord_session s;
+    char fault[256], expected[96];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+        sim_reset();
+        snprintf(fault, sizeof(fault), "{\"mode\":\"status\",\"status\":503,\"count\":3,"
+                 "\"headers\":{\"Retry-After\":\"%s\"}}", huge[i]);
+        sim_fault(fault);
+        assert_int_equal(coord_end_session(c, LOT, 1, &s), COORD_ERR_SERVER);
+        assert_int_equal(attempts(c), 1);
+        assert_int_equal(sim_api_requests(), 1);
+        snprintf(expected, sizeof(expected), "Retry-After %s s is beyond the cap", huge[i]);
+        assert_non_null(strstr(coord_client_last_error(c)->detail, expected));
+    }
+    coord_client_free(c);
+}
+
 static void total_timeout_bounds_retries_and_sleeps(void **state)
 {
     coord_client *c = client(10);
@@ -313,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup(which_statuses_are_retried, setup),
         cmocka_unit_test_setup(tls_failure_is_not_retried, setup),
         cmocka_unit_test_setup(retry_after_beyond_the_cap_or_the_deadline, setup),
+        cmocka_unit_test_setup(huge_retry_after_stops_the_retries, setup),
         cmocka_unit_test_setup(total_timeout_bounds_retries_and_sleeps, setup),
         cmocka_unit_test_setup(first_attempt_409_is_already_ended, setup),
         cmocka_unit_test_setup(a_409_after_a_throttle_is_not_recovered, setup),

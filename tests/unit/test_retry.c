@@ -1,5 +1,5 @@
 /* Retry policy: what is retried, what may have been applied, full-jitter
- * backoff bounds, Retry-After parsing. */
+ * backoff bounds (Retry-After values: test_time.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,34 +80,6 @@ static void generators_differ_by_seed(void **state)
     assert_true(coord_rng_next(&a) != coord_rng_next(&a));
 }
 
-static void retry_after_values(void **state)
-{
-    /* Sun, 06 Nov 1994 08:49:37 GMT is 784111777 */
-    const int64_t now = 784111777 - 10;
-    uint64_t ms = 7;
-    (void)state;
-
-    assert_int_equal(coord_retry_after_parse("120", now, &ms), 0);
-    assert_int_equal(ms, 120000);
-    assert_int_equal(coord_retry_after_parse(" 0 ", now, &ms), 0);
-    assert_int_equal(ms, 0);
-    assert_int_equal(coord_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT", now, &ms), 0);
-    assert_int_equal(ms, 10000);
-    /* a date in the past means "now" */
-    assert_int_equal(coord_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT", now + 60, &ms), 0);
-    assert_int_equal(ms, 0);
-
-    static const char *const bad[] = {
-        "", "-1", "1.5", "12s", "soon", "Sun, 06 Nov 1994 08:49:37 PST",
-        "Sun, 06 Nov 1994 08:49:37", "Sunday, 06-Nov-94 08:49:37 GMT", "99999999999999999999",
-    };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        ms = 7;
-        assert_int_equal(coord_retry_after_parse(bad[i], now, &ms), -1);
-        assert_int_equal(ms, 7);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -115,7 +87,6 @@ int main(void)
         cmocka_unit_test(may_have_applied),
         cmocka_unit_test(full_jitter_bounds),
         cmocka_unit_test(generators_differ_by_seed),
-        cmocka_unit_test(retry_after_values),
     };
     return cmocka_run_group_tests_name("retry", tests, NULL, NULL);
 }

@@ -1,11 +1,12 @@
 /* src/time.c: RFC 3339 -> epoch milliseconds, with fixed expected values
  * (never libc's calendar, whose time_t is 32 bits on some ARM systems),
- * and the monotonic clock. */
+ * Retry-After values, and the monotonic clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -173,6 +174,87 @@ static void time_of_day_adds_to_the_day(void **state)
     }
 }
 
+/* Sun, 06 Nov 1994 08:49:37 GMT is 784111777 s after the epoch. */
+#define NOV_1994_S INT64_C(784111777)
+
+static uint64_t delay_ms(const char *value, int64_t now_s)
+{
+    uint64_t ms = 7;
+
+    assert_int_equal(coord_retry_after_parse(value, now_s, &ms), 0);
+    return ms;
+}
+
+static void retry_after_delay_seconds(void **state)
+{
+    (void)state;
+    assert_int_equal(delay_ms("120", 0), 120000);
+    assert_int_equal(delay_ms(" 0 ", 0), 0);
+    assert_int_equal(delay_ms("\t61\t", 0), 61000);
+    assert_int_equal(delay_ms("007", 0), 7000);
+}
+
+/* A delay beyond any cap is a delay, however large: never "absent". */
+static void retry_after_huge_delays_saturate(void **state)
+{
+    (void)state;
+    assert_int_equal(delay_ms("99999999999", 0), UINT64_C(99999999999000));
+    /* the largest delay-seconds the milliseconds hold, and one beyond */
+    assert_int_equal(delay_ms("18446744073709551", 0), UINT64_C(18446744073709551000));
+    assert_int_equal(delay_ms("18446744073709552", 0), UINT64_MAX);
+    assert_int_equal(delay_ms("99999999999999999999", 0), UINT64_MAX);
+    /* as long as the transport keeps (63 bytes) */
+    assert_int_equal(delay_ms("999999999999999999999999999999999999999999999999999999999999999", 0),
+                     UINT64_MAX);
+}
+
+/* RFC 9110: a recipient must accept all three HTTP-date forms. */
+static void retry_after_http_dates(void **state)
+{
+    (void)state;
+    assert_int_equal(delay_ms("Sun, 06 Nov 1994 08:49:37 GMT", NOV_1994_S - 10), 10000);
+    assert_int_equal(delay_ms("Sunday, 06-Nov-94 08:49:37 GMT", NOV_1994_S - 10), 10000);
+    assert_int_equal(delay_ms("Sun Nov  6 08:49:37 1994", NOV_1994_S - 10), 10000);
+    assert_int_equal(delay_ms(" Sun, 06 Nov 1994 08:49:37 GMT ", NOV_1994_S - 10), 10000);
+    /* a date in the past means "now" */
+    assert_int_equal(delay_ms("Sun, 06 Nov 1994 08:49:37 GMT", NOV_1994_S + 60), 0);
+    /* 1969-12-31T23:59:59Z is time_t -1, yet a date: libcurl returns 0 for it */
+    assert_int_equal(delay_ms("Wed, 31 Dec 1969 23:59:59 GMT", -10), 10000);
+}
+
+/* curl_getdate returns -1 for a date its time_t cannot hold: with 32 bits
+ * (armhf), any after 2038-01-19. It must not pass for a date in 1969. */
+static void retry_after_dates_beyond_time_t(void **state)
+{
+    uint64_t ms = 7;
+    int rc = coord_retry_after_parse("Fri, 01 Jun 2040 12:00:00 GMT", NOV_1994_S, &ms);
+    (void)state;
+
+    if (sizeof(time_t) >= 8) {
+        assert_int_equal(rc, 0);
+        assert_int_equal(ms, (UINT64_C(2222164800) - (uint64_t)NOV_1994_S) * 1000);
+    } else {
+        assert_int_equal(rc, -1);
+        assert_int_equal(ms, 7);
+    }
+}
+
+static void retry_after_neither_is_refused(void **state)
+{
+    static const char *const bad[] = {
+        "", " ", "-1", "+5", "1.5", "12s", "12 34", "0x10", "soon", "Sun",
+        "Sun, 06 Nov 1994 25:49:37 GMT", "\"Sun, 06 Nov 1994 08:49:37 GMT\"",
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint64_t ms = 7;
+
+        assert_int_equal(coord_retry_after_parse(bad[i], NOV_1994_S, &ms), -1);
+        assert_int_equal(ms, 7); /* untouched */
+    }
+}
+
 static void the_clock_is_monotonic(void **state)
 {
     int64_t before, after;
@@ -194,6 +276,11 @@ int main(void)
         cmocka_unit_test(fractions_offsets_and_leap_seconds),
         cmocka_unit_test(every_day_follows_the_one_before),
         cmocka_unit_test(time_of_day_adds_to_the_day),
+        cmocka_unit_test(retry_after_delay_seconds),
+        cmocka_unit_test(retry_after_huge_delays_saturate),
+        cmocka_unit_test(retry_after_http_dates),
+        cmocka_unit_test(retry_after_dates_beyond_time_t),
+        cmocka_unit_test(retry_after_neither_is_refused),
         cmocka_unit_test(the_clock_is_monotonic),
     };
     return cmocka_run_group_tests_name("time", tests, NULL, NULL);
