@@ -15,7 +15,6 @@
 struct coord_client {
     char *base_url;     /* no trailing '/' */
     char *access_key;   /* secret: wiped on free */
-    char *access_key_escaped; /* as it travels in URLs, when different; redacted too */
     char *bearer_token; /* secret: wiped on free; NULL when none */
     char *authorization; /* "Authorization: Bearer <token>", built once: secret */
     char *user_agent;   /* NULL: the default */
@@ -109,9 +108,6 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
         st = COORD_ERR_OUT_OF_MEMORY;
         goto failed;
     }
-    st = coord_request_escape_secret(c->access_key, &c->access_key_escaped);
-    if (st != COORD_OK)
-        goto failed;
     n = strlen(c->base_url);
     while (n > 0 && c->base_url[n - 1] == '/')
         c->base_url[--n] = '\0';
@@ -141,7 +137,6 @@ void coord_client_free(coord_client *client)
         return;
     coord_transport_free(client->transport);
     coord_secret_free(&client->access_key);
-    coord_secret_free(&client->access_key_escaped);
     coord_secret_free(&client->bearer_token);
     coord_secret_free(&client->authorization);
     coord_free(client->base_url);
@@ -402,10 +397,9 @@ coord_error *coord_client_error(coord_client *client)
     return &client->last_error;
 }
 
-static void redact_secrets(const coord_client *client, char *text, size_t size)
+void coord_client_redact(const coord_client *client, char *text, size_t size)
 {
     coord_redact(text, size, client->access_key);
-    coord_redact(text, size, client->access_key_escaped); /* a server echoing the URL */
     coord_redact(text, size, client->bearer_token);
 }
 
@@ -417,7 +411,7 @@ coord_status coord_call_fail_detail(coord_client *client, coord_status status,
     e->status = (int32_t)status;
     coord_set_text(e->detail, sizeof(e->detail), "%s",
                    detail != NULL && detail[0] != '\0' ? detail : coord_strerror(status));
-    redact_secrets(client, e->detail, sizeof(e->detail));
+    coord_client_redact(client, e->detail, sizeof(e->detail));
     return status;
 }
 
@@ -443,7 +437,7 @@ void coord_client_log(coord_client *client, coord_log_level level, const char *f
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    redact_secrets(client, message, sizeof(message));
+    coord_client_redact(client, message, sizeof(message));
     client->log(level, message, client->log_data);
 }
 #endif
@@ -481,7 +475,7 @@ static coord_status attempt(coord_client *client, const coord_request *req,
                                   e->api_message, sizeof(e->api_message));
     if (dst == COORD_OK) {
         e->has_api_error = 1;
-        redact_secrets(client, e->api_message, sizeof(e->api_message));
+        coord_client_redact(client, e->api_message, sizeof(e->api_message));
         return coord_call_fail(client, st, "HTTP %ld: %s (code %ld)", out->http_status,
                                e->api_message, (long)e->api_code);
     }
@@ -508,10 +502,14 @@ static int64_t retry_delay(coord_client *client, const coord_response *resp,
         coord_retry_after_parse(resp->retry_after, (int64_t)time(NULL), &wait_ms) == 0) {
         if (wait_ms > COORD_RETRY_AFTER_MAX_MS ||
             (int64_t)wait_ms + COORD_RETRY_MIN_ATTEMPT_MS > left_ms) {
-            coord_set_text(client->last_error.detail + strlen(client->last_error.detail),
-                           sizeof(client->last_error.detail) - strlen(client->last_error.detail),
+            char *detail = client->last_error.detail;
+            size_t used = strlen(detail);
+
+            coord_set_text(detail + used, sizeof(client->last_error.detail) - used,
                            "; Retry-After %s s is beyond the %s", resp->retry_after,
                            wait_ms > COORD_RETRY_AFTER_MAX_MS ? "cap" : "total timeout");
+            /* the server's text, after the record was redacted: redact again */
+            coord_client_redact(client, detail, sizeof(client->last_error.detail));
             return -1;
         }
         return (int64_t)wait_ms;

@@ -69,8 +69,11 @@ COORD_HIDDEN char *coord_strdup(const char *s);
 /* Wipe a NUL-terminated secret, free it, and set the pointer to NULL. */
 COORD_HIDDEN void coord_secret_free(char **secret);
 /* Replace every occurrence of secret (if non-empty) in text with "[redacted]",
- * within text's size; the result stays NUL-terminated. Cold: error and log
- * text only. */
+ * within text's size; the result stays NUL-terminated. An occurrence is the
+ * secret in any URL spelling a server may echo: each byte raw, as %XX (hex
+ * in either case) or, for a space, '+' (form encoding). A text that ends
+ * with 4 or more bytes of the secret's start (cut to its buffer) loses that
+ * tail too. Cold: error and log text only. */
 COORD_HIDDEN COORD_COLD void coord_redact(char *text, size_t size, const char *secret);
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
  * points above U+10FFFF). cJSON does not check this. */
@@ -131,9 +134,6 @@ COORD_HIDDEN coord_status coord_request_get_session(coord_request *out,
                                                     int64_t session_id,
                                                     char *detail, size_t detail_size);
 COORD_HIDDEN void coord_request_free(coord_request *req);
-/* *out = the secret as libcurl escapes it into a URL, when that differs
- * from the secret (NULL when not); owned, free with coord_secret_free(). */
-COORD_HIDDEN coord_status coord_request_escape_secret(const char *secret, char **out);
 /* The request's path, as sent but without the query (which holds the key):
  * what logs may show. Truncated to size. */
 COORD_HIDDEN void coord_request_path(const coord_request *req, char *out, size_t size);
@@ -291,6 +291,12 @@ COORD_HIDDEN coord_status coord_status_from_http(long http_status);
 
 /* Clear the client's last-error record; call first in every public call. */
 COORD_HIDDEN void coord_call_begin(coord_client *client);
+/* Redact the client's secrets -- the access key and the bearer token, in
+ * every spelling coord_redact() knows -- from text. The one place that knows
+ * which secrets a client holds: every write to the error record (detail,
+ * api_message) and every log line ends with it. */
+COORD_HIDDEN COORD_COLD void coord_client_redact(const coord_client *client, char *text,
+                                                 size_t size);
 /* Record a failure (status + formatted detail, secrets redacted); returns status. */
 COORD_HIDDEN COORD_COLD coord_status coord_call_fail(coord_client *client, coord_status status,
                                           const char *fmt, ...)

@@ -33,26 +33,6 @@ static int is_unreserved(const char *raw)
     return 1;
 }
 
-coord_status coord_request_escape_secret(const char *secret, char **out)
-{
-    char *esc;
-    size_t n;
-
-    *out = NULL;
-    if (is_unreserved(secret))
-        return COORD_OK;
-    esc = curl_easy_escape(NULL, secret, 0);
-    if (esc == NULL)
-        return COORD_ERR_OUT_OF_MEMORY;
-    n = strlen(esc);
-    *out = coord_malloc(n + 1);
-    if (*out != NULL)
-        memcpy(*out, esc, n + 1);
-    coord_wipe(esc, n);
-    curl_free(esc);
-    return *out != NULL ? COORD_OK : COORD_ERR_OUT_OF_MEMORY;
-}
-
 /* Append prefix + raw escaped by libcurl to url ("/" + a segment, or
  * "?access_key=" + the key). */
 static coord_status append_escaped(char *url, size_t size, size_t *len,

@@ -153,50 +153,107 @@ void coord_secret_free(char **secret)
     *secret = NULL;
 }
 
-/* A text cut to its buffer may end with the first part of a secret (a
- * server echoing a long token): replace a tail of 4 or more bytes that
- * begins the secret, so that no piece of it survives truncation. */
-static void redact_cut_tail(char *text, size_t size, const char *secret, size_t slen)
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* How many bytes at t spell the secret's byte c: 3 for %XX (hex in either
+ * case), 1 for the byte itself or for '+' standing for a space (form
+ * encoding), 0 for none. Only "%25" can be read both ways (an escaped '%',
+ * or a '%' and "25"): raw_first picks the second reading. */
+static size_t spelling(const char *t, unsigned char c, int raw_first)
+{
+    int hi = t[0] == '%' ? hex_value(t[1]) : -1;
+    int lo = hi >= 0 ? hex_value(t[2]) : -1;
+
+    if (raw_first && (unsigned char)t[0] == c)
+        return 1;
+    if (lo >= 0 && hi * 16 + lo == c)
+        return 3;
+    if ((unsigned char)t[0] == c || (t[0] == '+' && c == ' '))
+        return 1;
+    return 0;
+}
+
+/* Match the secret at t, each byte in any spelling. Returns the text bytes
+ * taken; *matched is how many bytes of the secret they spell. */
+static size_t spelled_as(const char *t, const char *secret, int raw_first, size_t *matched)
+{
+    size_t n = 0, i, k;
+
+    for (i = 0; secret[i] != '\0' &&
+                (k = spelling(t + n, (unsigned char)secret[i], raw_first)) > 0; i++)
+        n += k;
+    *matched = i;
+    return n;
+}
+
+/* Escapes first (a secret echoed escaped: its '%' as "%25"), then raw
+ * first (a secret holding "%25" itself, echoed as it is); the longer match. */
+static size_t spelled(const char *t, const char *secret, size_t *matched)
+{
+    size_t raw_matched, n = spelled_as(t, secret, 0, matched);
+    size_t raw_n = spelled_as(t, secret, 1, &raw_matched);
+
+    if (raw_matched > *matched) {
+        *matched = raw_matched;
+        n = raw_n;
+    }
+    return n;
+}
+
+/* 1 when t holds nothing, or only the start of an escape ("%", "%X"): a
+ * match that stopped here ran out of text, not out of agreement. */
+static int cut_here(const char *t)
+{
+    return t[0] == '\0' ||
+           (t[0] == '%' && (t[1] == '\0' || (hex_value(t[1]) >= 0 && t[2] == '\0')));
+}
+
+/* Replace the n bytes at `at` with the mark, within size; returns where
+ * scanning goes on (after the mark), or NULL when the text ends there. */
+static char *put_mark(char *text, size_t size, char *at, size_t n)
 {
     static const char mark[] = "[redacted]";
-    size_t len = strlen(text), k = slen - 1 < len ? slen - 1 : len;
+    size_t mlen = sizeof(mark) - 1, room = size - (size_t)(at - text);
+    size_t tail = strlen(at + n) + 1; /* with the NUL */
 
-    for (; k >= 4; k--) {
-        if (memcmp(text + len - k, secret, k) == 0) {
-            size_t at = len - k, n = sizeof(mark) - 1 < size - 1 - at ? sizeof(mark) - 1
-                                                                     : size - 1 - at;
-            memcpy(text + at, mark, n);
-            text[at + n] = '\0';
-            return;
-        }
+    if (mlen + tail > room) /* cut the tail rather than overflow */
+        tail = room > mlen ? room - mlen : 0;
+    if (tail == 0) { /* not even the whole mark fits: cut the text here */
+        memcpy(at, mark, room - 1);
+        at[room - 1] = '\0';
+        return NULL;
     }
+    memmove(at + mlen, at + n, tail);
+    memcpy(at, mark, mlen);
+    text[size - 1] = '\0';
+    return at + mlen; /* the mark itself may contain the secret */
 }
 
 void coord_redact(char *text, size_t size, const char *secret)
 {
-    static const char mark[] = "[redacted]";
-    size_t slen, mlen = sizeof(mark) - 1;
-    char *hit, *from = text;
+    char *at = text;
 
     if (text == NULL || size == 0 || secret == NULL || secret[0] == '\0')
         return;
-    slen = strlen(secret);
-    while ((hit = strstr(from, secret)) != NULL) {
-        size_t tail = strlen(hit + slen) + 1; /* with the NUL */
-        size_t room = size - (size_t)(hit - text);
+    while (at != NULL && *at != '\0') {
+        size_t matched, n = spelled(at, secret, &matched);
 
-        if (mlen + tail > room) /* cut the tail rather than overflow */
-            tail = room > mlen ? room - mlen : 0;
-        if (tail == 0) {
-            *hit = '\0';
-            return;
-        }
-        memmove(hit + mlen, hit + slen, tail);
-        memcpy(hit, mark, mlen);
-        text[size - 1] = '\0';
-        from = hit + mlen; /* the mark itself may contain the secret */
+        if (secret[matched] == '\0')
+            at = put_mark(text, size, at, n);
+        else if (matched >= 4 && cut_here(at + n)) /* a secret's start, cut off */
+            at = put_mark(text, size, at, strlen(at));
+        else
+            at++;
     }
-    redact_cut_tail(text, size, secret, slen);
 }
 
 void coord_set_text(char *dst, size_t size, const char *fmt, ...)

@@ -188,8 +188,8 @@ typedef struct coord_error {
     int32_t http_status;    /**< HTTP status of the answer, 0 when none arrived */
     uint8_t has_api_error;  /**< the answer carried a Coord error body */
     int32_t api_code;       /**< its "code", when has_api_error */
-    char api_message[COORD_MESSAGE_MAX]; /**< its "message", when has_api_error */
-    char detail[COORD_MESSAGE_MAX];      /**< human-readable detail; never holds the key or token */
+    char api_message[COORD_MESSAGE_MAX]; /**< its "message", when has_api_error; secrets redacted as in detail */
+    char detail[COORD_MESSAGE_MAX];      /**< human-readable detail; never holds the key or token, raw, percent-encoded (either case) or form-encoded: "[redacted]" */
     /* -- hardening: retries -- */
     int32_t attempts; /**< HTTP requests the call sent or tried (retries and a recovery fetch included); 0: none */
 } coord_error;

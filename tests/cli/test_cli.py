@@ -396,6 +396,41 @@ class CliTest(unittest.TestCase):
         self.assertTrue(shown.startswith("bad key [redacted] and token [redacted]"), shown)
 
 
+    # ---- issue 12: secrets a hostile server echoes (points 3 and 4) ----
+
+    def assert_hidden(self, result, *spellings):
+        for text in spellings:
+            self.assertNotIn(text, result.err)
+            self.assertNotIn(text, result.out)
+
+    def test_a_retry_after_echoing_the_key_is_redacted(self):
+        key = os.environ["COORD_SIM_DIGIT_KEY"]   # digits: a valid Retry-After
+        env = dict(self.env, COORD_ACCESS_KEY=key)
+        sim("/_sim/fault", {"mode": "status", "status": 503, "body": "",
+                            "content_type": "text/plain", "headers": {"Retry-After": key}})
+        r, shown = self.fails("SERVER", 503, "sessions", "list", "--mine", env=env)
+        self.assert_hidden(r, key)
+        self.assertEqual(shown, "HTTP 503 (text/plain) without a Coord error body; "
+                                "Retry-After [redacted] s is beyond the cap")
+
+    def test_every_spelling_of_the_key_and_token_is_redacted(self):
+        key = os.environ["COORD_SIM_ODD_KEY"]
+        self.assertEqual(key, "K3Y+S/cr=t&zq 81")
+        spellings = [key, "K3Y%2BS%2Fcr%3Dt%26zq%2081", "K3Y%2bS%2fcr%3dt%26zq%2081",
+                     "K3Y%2BS%2Fcr%3Dt%26zq+81"]
+        token = self.token
+        token_spellings = [token, "".join("%%%02x" % ord(ch) for ch in token)]
+        env = dict(self.env, COORD_ACCESS_KEY=key)
+        self.assertEqual(self.ok("sessions", "list", "--mine", env=env)["count"], 0)
+        for key_echo, token_echo in zip(spellings, token_spellings * 2):
+            message = f"key {key_echo} token {token_echo}"
+            sim("/_sim/fault", {"mode": "status", "status": 400,
+                                "body": json.dumps({"code": 400, "message": message})})
+            r, shown = self.fails("REFUSED", 400, "barcode", env=env)
+            self.assert_hidden(r, *spellings, *token_spellings)
+            self.assertEqual(shown, "key [redacted] token [redacted]")
+
+
 if __name__ == "__main__":
     if not SIM:
         sys.exit("run through tests/sim/with_sim.sh (make check-cli)")

@@ -6,6 +6,9 @@
 # Starts coord_sim.py on 127.0.0.1 with an OS-chosen port, exports
 #   COORD_SIM_URL=http://127.0.0.1:PORT   (no trailing slash)
 #   COORD_SIM_KEY=<an accepted access key>
+#   COORD_SIM_ODD_KEY, COORD_SIM_DIGIT_KEY: two more accepted keys, for
+#     servers that echo a key: reserved characters and a space
+#     ("K3Y+S/cr=t&zq 81"), and digits only (a valid Retry-After value)
 # runs CMD, stops the simulator and exits with CMD's status.
 # Environment: PYTHON (default python3), COORD_SIM_ARGS (extra simulator
 # flags, split on whitespace, e.g. "--verbose"). With --tls-cert among them
@@ -21,6 +24,8 @@ fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 python="${PYTHON:-python3}"
 key="sandbox-test-key"
+odd_key='K3Y+S/cr=t&zq 81'
+digit_key="864000123"
 read -r -a extra_args <<<"${COORD_SIM_ARGS:-}"
 
 workdir="$(mktemp -d "${TMPDIR:-/tmp}/coord_sim.XXXXXX")" || exit 1
@@ -45,6 +50,7 @@ trap 'exit 129' HUP
 
 "$python" "$here/coord_sim.py" --host 127.0.0.1 --port 0 \
     --port-file "$workdir/port" --access-key "$key" \
+    --access-key "$odd_key" --access-key "$digit_key" \
     ${extra_args[@]+"${extra_args[@]}"} >"$workdir/stdout" &
 sim_pid=$!
 
@@ -71,6 +77,8 @@ for arg in ${extra_args[@]+"${extra_args[@]}"}; do
 done
 export COORD_SIM_URL="$scheme://127.0.0.1:$port"
 export COORD_SIM_KEY="$key"
+export COORD_SIM_ODD_KEY="$odd_key"
+export COORD_SIM_DIGIT_KEY="$digit_key"
 
 "$@"
 status=$?

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,44 @@ static void redact(void **state)
     coord_redact(text, sizeof(text), "");
     coord_redact(text, sizeof(text), NULL);
     assert_string_equal(text, "nothing here");
+}
+
+/* Issue 12 point 4: a server echoes the key the way it travelled or the way
+ * its framework re-encodes it. Every spelling is redacted. */
+static void redact_every_spelling(void **state)
+{
+    static const char key[] = "K3Y+S/cr=t&zq 81";
+    static const char *const echoes[] = {
+        "K3Y+S/cr=t&zq 81",                 /* raw */
+        "K3Y%2BS%2Fcr%3Dt%26zq%2081",       /* curl_easy_escape: upper-case hex */
+        "K3Y%2bS%2fcr%3dt%26zq%2081",       /* lower-case hex */
+        "K3Y%2BS%2Fcr%3Dt%26zq+81",         /* form encoding: '+' for the space */
+        "K3Y%2bS/cr=t%26zq+81",             /* a mix (Python's quote_plus, safe="/=") */
+        "%4B%33%59%2B%53%2F%63%72%3D%74%26%7A%71%20%38%31", /* every byte escaped */
+    };
+    char text[128];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(echoes) / sizeof(echoes[0]); i++) {
+        snprintf(text, sizeof(text), "bad key %s; try again", echoes[i]);
+        coord_redact(text, sizeof(text), key);
+        assert_string_equal(text, "bad key [redacted]; try again");
+    }
+    /* the raw '+' of the key is not a space: "K3Y S" is another text */
+    strcpy(text, "K3Y S/cr=t&zq 81");
+    coord_redact(text, sizeof(text), key);
+    assert_string_equal(text, "K3Y S/cr=t&zq 81");
+    /* a cut-off echo in any spelling, even inside an escape */
+    strcpy(text, "key=K3Y%2bS%2");
+    coord_redact(text, sizeof(text), key);
+    assert_string_equal(text, "key=[redacted]");
+    /* a '%' in the secret: raw, escaped, and a secret that holds "%25" itself */
+    strcpy(text, "a 50%off b 50%25off");
+    coord_redact(text, sizeof(text), "50%off");
+    assert_string_equal(text, "a [redacted] b [redacted]");
+    strcpy(text, "a x%25y b x%2525y");
+    coord_redact(text, sizeof(text), "x%25y");
+    assert_string_equal(text, "a [redacted] b [redacted]");
 }
 
 /* coord_copy_text copies what fits and reads no further than size bytes:
@@ -262,6 +301,7 @@ int main(void)
         cmocka_unit_test(utf8_long_ascii_runs),
         cmocka_unit_test(text_ok),
         cmocka_unit_test(redact),
+        cmocka_unit_test(redact_every_spelling),
         cmocka_unit_test(copy_text_is_bounded),
         cmocka_unit_test(wipe_and_free),
         cmocka_unit_test(allocator_rejects_incomplete_hooks),
