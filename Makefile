@@ -19,7 +19,14 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+CPPFLAGS   ?=
 LDFLAGS    ?=
+# make WERROR=1: warnings are errors (.ci/run sets it).  Off by default, so
+# that a newer compiler's new warning never breaks a user's build.
+WERROR     ?= 0
+# make SHARED=0: the static library only (built, installed, and what
+# pkg-config and the CMake package hand out).
+SHARED     ?= 1
 # A command put before each C test program (check-valgrind sets valgrind).
 RUN        ?=
 
@@ -50,8 +57,9 @@ SIZE_CFLAGS  := -fno-plt $(foreach f,-falign-functions=1 -falign-jumps=1 -falign
 SIZE_LDFLAGS := $(call ld_option,-z$(comma)noseparate-code) \
                 $(call ld_option,-z$(comma)pack-relative-relocs)
 
-WARNINGS     := -std=c99 -Wall -Wextra -pedantic -Werror
-CXX_WARNINGS := -Wall -Wextra -Werror -pedantic
+WERROR_FLAG  := $(if $(filter 1,$(WERROR)),-Werror)
+WARNINGS     := -std=c99 -Wall -Wextra -pedantic $(WERROR_FLAG)
+CXX_WARNINGS := -Wall -Wextra -pedantic $(WERROR_FLAG)
 
 DEPS_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl libcjson 2>/dev/null)
 DEPS_LIBS   = $(shell $(PKG_CONFIG) --libs libcurl libcjson 2>/dev/null)
@@ -59,18 +67,20 @@ TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 # The library's own objects; USE_ for everything that uses the library.
-LIB_CFLAGS = $(WARNINGS) -Iinclude -fPIC -fvisibility=hidden $(SIZE_CFLAGS) $(MINIMAL_CFLAGS) \
-             $(DEPS_CFLAGS) $(CFLAGS)
-USE_CFLAGS = $(WARNINGS) -Iinclude $(MINIMAL_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
+# The tree's include/ comes before any -I of CPPFLAGS (an installed coord.h).
+LIB_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) -fPIC -fvisibility=hidden $(SIZE_CFLAGS) \
+             $(MINIMAL_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
+USE_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 # Extra flags of one integration test (set per target below).
 INTEG_CFLAGS :=
 
 # ---- Files ----------------------------------------------------------------
 SRCS   := $(wildcard src/*.c)
 OBJS   := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
-STATIC := $(BUILD)/lib/libcoord.a
-SONAME := libcoord.so.$(VERSION_MAJOR)
-SHARED := $(BUILD)/lib/libcoord.so.$(VERSION)
+STATIC     := $(BUILD)/lib/libcoord.a
+SONAME     := libcoord.so.$(VERSION_MAJOR)
+SHARED_LIB := $(BUILD)/lib/libcoord.so.$(VERSION)
+LIBS       := $(STATIC) $(if $(filter 1,$(SHARED)),$(BUILD)/lib/libcoord.so)
 
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 # Integration tests that need the HTTPS simulator and a test PKI (with_tls_sim.sh).
@@ -93,7 +103,7 @@ WITH_NGINX   := tests/threads/with_nginx.sh
 # test needs is its own, on an OS-chosen port).  To add a check, write its
 # target and add its name here.
 CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
-               check-cpp check-python check-install
+               check-cpp check-python check-install check-makefile
 
 .PHONY: all lib examples tests deps demo install uninstall clean size bench \
         check $(CHECK_PARTS) check-abi check-minimal check-valgrind check-asan \
@@ -104,12 +114,18 @@ all: lib examples
 check: $(CHECK_PARTS)
 	@echo "make check: all tests passed"
 
-# Check the build dependencies (and install them when root): .ci/install-deps
+# ---- Build dependencies (.ci/install-deps) --------------------------------
+# Building or installing the library (make, make lib, make install) only
+# checks what the library needs and prints the apt-get command for what is
+# missing: it never installs.  The goals that test or demo, and make deps,
+# check everything and, run as root, install what is missing.  Objects wait
+# for the check, so nothing compiles before the packages are there.
+DEPS_INSTALL_GOALS := deps tests demo check check-% coverage fuzz fuzz-build bench
 deps:
-	@.ci/install-deps
+	@.ci/install-deps $(if $(filter $(DEPS_INSTALL_GOALS),$(MAKECMDGOALS)),,--check --lib)
 
 # ---- The library ----------------------------------------------------------
-lib: deps $(STATIC) $(BUILD)/lib/libcoord.so
+lib: $(LIBS)
 
 # The compile flags, rewritten only when they change: objects built with
 # other flags (a new Makefile, make CFLAGS=...) are rebuilt, not reused.
@@ -119,7 +135,7 @@ $(FLAGS_STAMP): FORCE
 	@echo '$(CC) $(LIB_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(LIB_CFLAGS)' > $@
 FORCE:
 
-$(BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h $(FLAGS_STAMP)
+$(BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h $(FLAGS_STAMP) | deps
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
@@ -128,21 +144,21 @@ $(STATIC): $(OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SHARED): $(OBJS)
+$(SHARED_LIB): $(OBJS)
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,$(SONAME) $(CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
-$(BUILD)/lib/$(SONAME): $(SHARED)
+$(BUILD)/lib/$(SONAME): $(SHARED_LIB)
 	ln -sf $(notdir $<) $@
 
 $(BUILD)/lib/libcoord.so: $(BUILD)/lib/$(SONAME)
 	ln -sf $(SONAME) $@
 
 # Stripped sizes of the libraries just built (README "Firmware build").
-size: lib
+size: $(STATIC) $(SHARED_LIB)
 	@mkdir -p $(BUILD)/size
 	@cp $(STATIC) $(BUILD)/size/libcoord.a && strip --strip-unneeded $(BUILD)/size/libcoord.a
-	@cp $(SHARED) $(BUILD)/size/libcoord.so && strip --strip-all $(BUILD)/size/libcoord.so
+	@cp $(SHARED_LIB) $(BUILD)/size/libcoord.so && strip --strip-all $(BUILD)/size/libcoord.so
 	@echo "$(if $(filter 1,$(MINIMAL)),MINIMAL=1,default) build, CFLAGS=$(CFLAGS), stripped:"
 	@echo "  libcoord.a   $$(wc -c < $(BUILD)/size/libcoord.a) bytes"
 	@echo "  libcoord.so  $$(wc -c < $(BUILD)/size/libcoord.so) bytes"
@@ -179,7 +195,7 @@ $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
              tests/integration/sim_client.h include/coord/coord.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) -c tests/integration/sim_client.c -o $(BUILD)/tests/sim_client_for_cpp.o
-	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
 tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(THREAD_TEST)
@@ -192,7 +208,7 @@ demo: examples
 # warnings as errors, also the thread test that check-threads runs.
 check-build: tests examples
 
-check-sim:
+check-sim: deps
 	@echo "== simulator self-test"
 	@$(PYTHON) tests/sim/test_sim.py -q
 
@@ -219,31 +235,42 @@ check-cpp: lib $(CPP_TEST)
 # layout check of its struct mirrors against the C compiler. Skipped in
 # sanitizer and valgrind runs: python3 cannot load an ASan-built libcoord.so.
 check-python: lib
-ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
+ifeq ($(findstring sanitize,$(CFLAGS))$(RUN)$(filter 0,$(SHARED)),)
 	@echo "== tests/python/test_coord_py.py (ctypes binding, simulator)"
 	@COORD_LIBRARY=$(BUILD)/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
 	  $(WITH_SIM) $(PYTHON) tests/python/test_coord_py.py
 else
-	@echo "== ctypes binding: skipped under sanitizers/valgrind (make check runs it)"
+	@echo "== ctypes binding: skipped under sanitizers/valgrind and SHARED=0 (make check runs it)"
 endif
 
-# Install consumers: install into a stage, build an outside program with only
-# pkg-config, run it against the simulator, and check uninstall removes it all.
+# Install consumers: install into a stage (default and static-only multiarch
+# layouts), build an outside program with only pkg-config and with only
+# CMake, run them against the simulator, and check uninstall removes it all.
+# Run with pkg-config's and CMake's search paths pointing at a decoy package:
+# the check must not depend on the caller's environment.
 # Skipped in sanitizer and valgrind runs (the consumer is a plain build).
+DECOY := $(CURDIR)/tests/install/decoy
 check-install: lib $(BUILD)/examples/coord
 ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
-	@echo "== tests/install/check_install.sh (make install/uninstall, pkg-config consumer)"
-	@CC=$(CC) PYTHON=$(PYTHON) tests/install/check_install.sh BUILD=$(BUILD) \
+	@echo "== tests/install/check_install.sh (make install/uninstall, pkg-config and CMake consumers)"
+	@PKG_CONFIG_PATH=$(DECOY)/lib/pkgconfig CMAKE_PREFIX_PATH=$(DECOY) coord_DIR=$(DECOY)/lib/cmake/coord \
+	  CC=$(CC) PYTHON=$(PYTHON) WERROR=$(WERROR) tests/install/check_install.sh BUILD=$(BUILD) \
 	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
 else
 	@echo "== install consumers: skipped under sanitizers/valgrind (make check runs it)"
 endif
 
+# What the Makefile promises a user: make/lib/install never run apt-get;
+# CPPFLAGS, CFLAGS, LDFLAGS, WERROR, MINIMAL and SHARED reach every command.
+check-makefile:
+	@echo "== tests/build/check_makefile.sh (dependencies, flags: dry runs)"
+	@tests/build/check_makefile.sh
+
 # ---- Checks beyond make check (.ci/run runs each) --------------------------
 # Exported symbols: printed, and every one must be coord_-prefixed (shared and
 # static); header rules (no varargs, no struct by value, a free per opaque type).
 # The checker first proves it catches each rule on a fixture that breaks them.
-check-abi: lib
+check-abi: $(STATIC) $(BUILD)/lib/libcoord.so
 	@echo "== check-abi"
 	@mkdir -p $(BUILD)/abi
 	@$(CC) -shared -fPIC -fvisibility=hidden -o $(BUILD)/abi/libbad.so tests/abi/bad.c
@@ -328,6 +355,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(FUZZ_OBJS)
 
 # kept between runs (make would delete them as intermediates)
 .SECONDARY: $(FUZZ_OBJS)
+$(FUZZ_OBJS): | deps
 
 fuzz-build: deps $(FUZZERS)
 
@@ -346,16 +374,30 @@ bench: lib examples $(BENCH_PROGS)
 
 # ---- Install --------------------------------------------------------------
 # Anything added here must be removed by uninstall (check-install checks it).
+CMAKEDIR = $(LIBDIR)/cmake/coord
+# The target's pointer size, recorded in the CMake package's version file.
+POINTER_SIZE = $(shell echo __SIZEOF_POINTER__ | $(CC) -E -P -x c - | tail -n 1)
+# Fills pkgconfig/coord.pc.in and cmake/*.cmake.in.  A static-only install
+# names libcurl and cJSON under Requires: pkg-config --libs must link them.
+CONFIGURE_FILE = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+    -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' -e 's|@SONAME@|$(SONAME)|g' \
+    -e 's|@PC_REQUIRES@|$(if $(filter 1,$(SHARED)),Requires.private,Requires)|g' \
+    -e 's|@LIBRARY_KIND@|$(if $(filter 1,$(SHARED)),SHARED,STATIC)|g' \
+    -e 's|@SIZEOF_VOID_P@|$(POINTER_SIZE)|g'
+
 install: lib $(BUILD)/examples/coord
-	install -d $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -d $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(CMAKEDIR)
 	install -m 644 include/coord/coord.h $(DESTDIR)$(INCLUDEDIR)/coord/coord.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libcoord.a
-	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/libcoord.so.$(VERSION)
+ifeq ($(SHARED),1)
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/libcoord.so.$(VERSION)
 	ln -sf libcoord.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcoord.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    pkgconfig/coord.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc
+endif
+	$(CONFIGURE_FILE) pkgconfig/coord.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc
+	$(CONFIGURE_FILE) cmake/coordConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/coordConfig.cmake
+	$(CONFIGURE_FILE) cmake/coordConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/coordConfigVersion.cmake
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BUILD)/examples/coord $(DESTDIR)$(BINDIR)/coord
 	install -d $(DESTDIR)$(MANDIR)/man1
@@ -368,9 +410,11 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libcoord.so \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc \
+	      $(DESTDIR)$(CMAKEDIR)/coordConfig.cmake \
+	      $(DESTDIR)$(CMAKEDIR)/coordConfigVersion.cmake \
 	      $(DESTDIR)$(BINDIR)/coord \
 	      $(DESTDIR)$(MANDIR)/man1/coord.1
-	-rmdir $(DESTDIR)$(INCLUDEDIR)/coord 2>/dev/null
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(CMAKEDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,6 @@
-/* An outside program: built only with `pkg-config --cflags --libs coord`
- * against an installed libcoord (tests/install/check_install.sh).
+/* An outside program: built against an installed libcoord with only
+ * `pkg-config --cflags --libs coord`, and with only CMake's
+ * find_package(coord) (CMakeLists.txt here; tests/install/check_install.sh).
  * usage: COORD_TOKEN=<user's token> consumer BASE_URL ACCESS_KEY LOCATION_ID SESSION_ID */
 #include <stdio.h>
 #include <stdlib.h>
