@@ -232,13 +232,18 @@ check-cpp: lib $(CPP_TEST)
 	@PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $(CPP_TEST)
 
 # The ctypes binding (examples/python/coord.py) against the simulator, with a
-# layout check of its struct mirrors against the C compiler. Skipped in
-# sanitizer and valgrind runs: python3 cannot load an ASan-built libcoord.so.
-check-python: lib
+# layout check of its struct mirrors against the C compiler; then as a user
+# installs it (make install, pip install offline into a venv, loader path).
+# Skipped in sanitizer and valgrind runs (python3 cannot load an ASan-built
+# libcoord.so) and with SHARED=0 (no libcoord.so).
+check-python: lib $(BUILD)/examples/coord
 ifeq ($(findstring sanitize,$(CFLAGS))$(RUN)$(filter 0,$(SHARED)),)
 	@echo "== tests/python/test_coord_py.py (ctypes binding, simulator)"
 	@COORD_LIBRARY=$(BUILD)/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
 	  $(WITH_SIM) $(PYTHON) tests/python/test_coord_py.py
+	@echo "== tests/python/check_pip_install.sh (pip install ./examples/python, offline)"
+	@PYTHON=$(PYTHON) tests/python/check_pip_install.sh BUILD=$(BUILD) \
+	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
 else
 	@echo "== ctypes binding: skipped under sanitizers/valgrind and SHARED=0 (make check runs it)"
 endif

@@ -1,17 +1,26 @@
 """libcoord from Python, through ctypes (standard library only).
 
     import coord
-    with coord.Client(coord.BASE_URL_SANDBOX, "sandbox-...") as client:
+    with coord.Client("http://127.0.0.1:8080/v1/access/parking", "mykey") as client:
         client.set_bearer_token(user_jwt)
-        session = client.end_session("LOT-9", 42)
-        print(session.billing_info.cost)          # Money(amount=555, currency='USD')
+        try:
+            session = client.end_session("LOT-9", 42)
+            print(session.billing_info.cost)      # Money(amount=555, currency='USD')
+        except coord.PhysicalCheckoutError:       # one class per status
+            print("ended at the gate")
+        except coord.CoordError as e:             # the base of them all
+            print(e.status.name, e.http_status, e.api_code, e.detail)
 
-Every call returns plain Python objects (dataclasses) or raises CoordError,
-which carries the status name, the HTTP status and the server's message.
+Every call returns plain Python objects (dataclasses: dataclasses.asdict()
+and json.dumps() take them as they are) or raises a subclass of CoordError
+named after its status (coord.NotFoundError for Status.NOT_FOUND, ...).
+Integer arguments out of their C type's range raise ValueError; nothing
+is truncated.
 
 The shared library is found, in order, at $COORD_LIBRARY, in the build tree
-next to this file (build/lib/libcoord.so.1), then by the system's loader
-(ctypes.util.find_library("coord"), libcoord.so.1).
+this file sits in (build/lib/libcoord.so.1), then as libcoord.so.1 by the
+system's loader (after `make install`: `ldconfig`, or LD_LIBRARY_PATH set
+to the LIBDIR).
 
 Extending: declare the C function in _PROTOTYPES, mirror any new struct in
 ctypes (append fields exactly as coord.h does, above `reserved`), add a method
@@ -19,10 +28,11 @@ that calls it through Client._call, and list the struct in LAYOUTS so the
 layout test compares it with the C compiler's.
 """
 import ctypes
-import ctypes.util
+import datetime
+import enum
 import os
-from dataclasses import dataclass, field
-from typing import List, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Type
 
 ID_MAX = 128
 TIME_MAX = 40
@@ -34,7 +44,30 @@ MESSAGE_MAX = 256
 BASE_URL_PRODUCTION = "https://api.coord.co/v1/access/parking"
 BASE_URL_SANDBOX = "https://api.sandbox.coord.co/v1/access/parking"
 
-OK = 0
+
+
+class Status(enum.IntEnum):
+    """coord_status: COORD_OK and COORD_ERR_<name> as Status.OK and Status.<name>."""
+    OK = 0
+    INVALID_ARGUMENT = 1
+    OUT_OF_MEMORY = 2
+    TRANSPORT = 3
+    TLS = 4
+    TIMEOUT = 5
+    UNAUTHORIZED = 6
+    NOT_FOUND = 7
+    REFUSED = 8
+    RATE_LIMITED = 9
+    SERVER = 10
+    BAD_RESPONSE = 11
+    RESPONSE_TOO_LARGE = 12
+    PHYSICAL_CHECKOUT = 13
+    ALREADY_ENDED = 14
+    SESSION_ACTIVE = 15
+
+
+OK = Status.OK
+_STATUS_VALUES = frozenset(Status)
 
 
 # ---- the C structs, field for field as in coord.h --------------------------
@@ -167,11 +200,10 @@ def _candidates():
     if env:
         yield env
     here = os.path.dirname(os.path.abspath(__file__))
-    yield os.path.join(here, "..", "..", "build", "lib", "libcoord.so.1")
-    found = ctypes.util.find_library("coord")
-    if found:
-        yield found
-    yield "libcoord.so.1"
+    in_tree = os.path.join(here, "..", "..", "build", "lib", "libcoord.so.1")
+    if os.path.exists(in_tree):
+        yield in_tree
+    yield "libcoord.so.1"  # the SONAME: the loader's path (ld.so.cache, LD_LIBRARY_PATH)
 
 
 def _load():
@@ -188,7 +220,9 @@ def _load():
                 fn.restype = restype
                 fn.argtypes = argtypes
         return lib
-    raise OSError("libcoord.so not found; set COORD_LIBRARY. Tried: " + "; ".join(errors))
+    raise OSError("libcoord.so.1 not found. After `make install`, run `sudo ldconfig` (or set "
+                  "LD_LIBRARY_PATH to the LIBDIR it went to), or set COORD_LIBRARY to the "
+                  "file. Tried: " + "; ".join(errors))
 
 
 _lib = _load()
@@ -198,6 +232,21 @@ _lib = _load()
 
 def _text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
+
+
+def _c_text(name: str, text: str, size: int) -> bytes:
+    """text for a char[size] field: it must fit with its NUL, never cut."""
+    raw = text.encode("utf-8")
+    if len(raw) >= size:
+        raise ValueError(f"{name}: {len(raw)} bytes, at most {size - 1} fit")
+    return raw
+
+
+def _utc(ms: Optional[int]) -> Optional[datetime.datetime]:
+    if ms is None:
+        return None
+    return (datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+            + datetime.timedelta(milliseconds=ms))
 
 
 @dataclass
@@ -230,12 +279,19 @@ class Session:
     billing_info: Optional[BillingInfo] = None
     redemption_info: Optional[RedemptionInfo] = None
     recovered: bool = False               # an end whose answer was lost, fetched afterwards
-    _c: Optional[_Session] = field(default=None, repr=False, compare=False)
+
+    @property
+    def start_datetime(self) -> Optional[datetime.datetime]:
+        """start_time_ms as an aware datetime in UTC; None when not started."""
+        return _utc(self.start_time_ms)
+
+    @property
+    def end_datetime(self) -> Optional[datetime.datetime]:
+        """end_time_ms as an aware datetime in UTC; None while active."""
+        return _utc(self.end_time_ms)
 
     @classmethod
     def _from_c(cls, s: _Session) -> "Session":
-        copy = _Session()
-        ctypes.pointer(copy)[0] = s
         billing = None
         if s.has_billing_info:
             cost = s.billing_info.cost
@@ -252,21 +308,164 @@ class Session:
                    start_time_ms=s.start_time_ms if s.has_start_time else None,
                    end_time_ms=s.end_time_ms if s.has_end_time else None,
                    billing_info=billing, redemption_info=redemption,
-                   recovered=bool(s.recovered), _c=copy)
+                   recovered=bool(s.recovered))
 
+    def _to_c(self) -> _Session:
+        """The C struct this session came from (or describes, if built by hand)."""
+        c = _Session(id=_int64("session id", self.id),
+                     location_id=_c_text("location_id", self.location_id, ID_MAX),
+                     user_id=_c_text("user_id", self.user_id, ID_MAX),
+                     resource_id=_c_text("resource_id", self.resource_id, ID_MAX),
+                     recovered=int(self.recovered))
+        if self.start_time is not None:
+            c.has_start_time = 1
+            c.start_time = _c_text("start_time", self.start_time, TIME_MAX)
+            c.start_time_ms = _int64("start_time_ms", self.start_time_ms or 0)
+        if self.end_time is not None:
+            c.has_end_time = 1
+            c.end_time = _c_text("end_time", self.end_time, TIME_MAX)
+            c.end_time_ms = _int64("end_time_ms", self.end_time_ms or 0)
+        if self.billing_info is not None:
+            c.has_billing_info = 1
+            if self.billing_info.cost is not None:
+                c.billing_info.has_cost = 1
+                c.billing_info.cost.amount = _int64("amount", self.billing_info.cost.amount)
+                c.billing_info.cost.currency = _c_text("currency", self.billing_info.cost.currency,
+                                                       CURRENCY_MAX)
+        if self.redemption_info is not None:
+            c.has_redemption_info = 1
+            c.redemption_info.barcode_data = _c_text(
+                "barcode_data", self.redemption_info.barcode_data, BARCODE_DATA_MAX)
+            c.redemption_info.barcode_format = _c_text(
+                "barcode_format", self.redemption_info.barcode_format, BARCODE_FORMAT_MAX)
+        return c
+
+
+# ---- errors: one class per status, all under CoordError ------------------
 
 class CoordError(Exception):
-    """Any failed call. status_name is the coord_status enumerator's name."""
+    """A failed call: the base of one class per status (raise_for() picks it).
+
+    status       the Status (a plain int for a status this binding predates)
+    status_name  the C enumerator's name, e.g. "COORD_ERR_NOT_FOUND"
+    http_status  the HTTP status of the answer, 0 when none came
+    api_code     the Coord error body's "code", None without one
+    message      the Coord error body's "message", "" without one
+    detail       a human-readable reason (libcoord's detail)
+    """
+    status: int = -1  # each subclass: its Status
 
     def __init__(self, status: int, http_status: int = 0, api_code: Optional[int] = None,
                  message: str = "", detail: str = ""):
-        self.status = status
+        self.status = Status(status) if status in _STATUS_VALUES else status
         self.status_name = status_name(status)
         self.http_status = http_status
-        self.api_code = api_code   # the Coord error body's "code", None without one
-        self.message = message     # the Coord error body's "message", "" without one
+        self.api_code = api_code
+        self.message = message
         self.detail = detail or strerror(status)
         super().__init__(f"{self.status_name} (HTTP {http_status}): {self.detail}")
+
+
+class InvalidArgumentError(CoordError):
+    """A bad argument or option: nothing was sent."""
+    status = Status.INVALID_ARGUMENT
+
+
+class OutOfMemoryError(CoordError):
+    status = Status.OUT_OF_MEMORY
+
+
+class TransportError(CoordError):
+    """DNS, connect, send or receive failed."""
+    status = Status.TRANSPORT
+
+
+class TLSError(CoordError):
+    """TLS handshake or certificate verification failed."""
+    status = Status.TLS
+
+
+class TimeoutError(CoordError):  # noqa: A001 -- coord.TimeoutError, not the builtin
+    """The connect or total timeout passed (or HTTP 408); a wait's deadline."""
+    status = Status.TIMEOUT
+
+
+class UnauthorizedError(CoordError):
+    """HTTP 401 or 403: key or token missing, invalid or insufficient."""
+    status = Status.UNAUTHORIZED
+
+
+class NotFoundError(CoordError):
+    """HTTP 404: no such location or session."""
+    status = Status.NOT_FOUND
+
+
+class RefusedError(CoordError):
+    """Any other HTTP 4xx."""
+    status = Status.REFUSED
+
+
+class RateLimitedError(CoordError):
+    """HTTP 429."""
+    status = Status.RATE_LIMITED
+
+
+class ServerError(CoordError):
+    """HTTP 5xx."""
+    status = Status.SERVER
+
+
+class BadResponseError(CoordError):
+    """A malformed or unexpected answer."""
+    status = Status.BAD_RESPONSE
+
+
+class ResponseTooLargeError(CoordError):
+    """The answer exceeded the client's maximum response size."""
+    status = Status.RESPONSE_TOO_LARGE
+
+
+class PhysicalCheckoutError(CoordError):
+    """The session is gate-controlled (redemption_info): it ends at the gate."""
+    status = Status.PHYSICAL_CHECKOUT
+
+
+class AlreadyEndedError(CoordError):
+    """The session was already ended."""
+    status = Status.ALREADY_ENDED
+
+
+class SessionActiveError(CoordError):
+    """The user already has an active session at that location."""
+    status = Status.SESSION_ACTIVE
+
+
+ERRORS: Dict[Status, Type[CoordError]] = {cls.status: cls for cls in CoordError.__subclasses__()}
+
+
+def raise_for(status: int, http_status: int = 0, api_code: Optional[int] = None,
+              message: str = "", detail: str = "") -> None:
+    """Raise the CoordError subclass of a failed status; nothing for Status.OK."""
+    if status != Status.OK:
+        raise ERRORS.get(status, CoordError)(status, http_status, api_code, message, detail)
+
+
+# ---- integer arguments: checked, never wrapped by ctypes ------------------
+
+def _int64(name: str, value: int) -> int:
+    return _int_in(name, value, -2**63, 2**63 - 1)
+
+
+def _uint32(name: str, value: int) -> int:
+    return _int_in(name, value, 0, 2**32 - 1)
+
+
+def _int_in(name: str, value: int, low: int, high: int) -> int:
+    if not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} {value} is out of range {low}..{high}")
+    return value
 
 
 # ---- the library ------------------------------------------------------------
@@ -286,9 +485,7 @@ def strerror(status: int) -> str:
 
 def global_init() -> None:
     """curl_global_init for the process; once, before threads use libcoord."""
-    st = _lib.coord_global_init()
-    if st != OK:
-        raise CoordError(st)
+    raise_for(_lib.coord_global_init())
 
 
 def global_cleanup() -> None:
@@ -301,8 +498,7 @@ def decode_session(json_text) -> Session:
     out = _Session()
     detail = ctypes.create_string_buffer(MESSAGE_MAX)
     st = _lib.coord_session_decode(data, len(data), ctypes.byref(out), detail, MESSAGE_MAX)
-    if st != OK:
-        raise CoordError(st, detail=_text(detail.value))
+    raise_for(st, detail=_text(detail.value))
     return Session._from_c(out)
 
 
@@ -320,8 +516,7 @@ def decode_session_list(json_text) -> List[Session]:
     out = _SessionList()
     detail = ctypes.create_string_buffer(MESSAGE_MAX)
     st = _lib.coord_session_list_decode(data, len(data), ctypes.byref(out), detail, MESSAGE_MAX)
-    if st != OK:
-        raise CoordError(st, detail=_text(detail.value))
+    raise_for(st, detail=_text(detail.value))
     return _sessions(out)
 
 
@@ -343,9 +538,7 @@ class Client:
 
     def __init__(self, base_url: Optional[str], access_key: str):
         handle = _client_p()
-        st = _lib.coord_client_new(_arg(base_url), _arg(access_key), ctypes.byref(handle))
-        if st != OK:
-            raise CoordError(st)
+        raise_for(_lib.coord_client_new(_arg(base_url), _arg(access_key), ctypes.byref(handle)))
         self._handle = handle
 
     def close(self) -> None:
@@ -370,12 +563,9 @@ class Client:
             raise ValueError("client is closed")
         st = getattr(_lib, name)(self._handle, *args)
         if st != OK:
-            raise self._error(st)
-
-    def _error(self, st: int) -> CoordError:
-        e = _lib.coord_client_last_error(self._handle).contents
-        return CoordError(st, e.http_status, e.api_code if e.has_api_error else None,
-                          _text(e.api_message) if e.has_api_error else "", _text(e.detail))
+            e = _lib.coord_client_last_error(self._handle).contents
+            raise_for(st, e.http_status, e.api_code if e.has_api_error else None,
+                      _text(e.api_message) if e.has_api_error else "", _text(e.detail))
 
     # options
     def set_bearer_token(self, token: Optional[str]) -> None:
@@ -385,13 +575,15 @@ class Client:
         self._call("coord_client_set_user_agent", _arg(user_agent))
 
     def set_timeouts(self, connect_timeout_ms: int, total_timeout_ms: int) -> None:
-        self._call("coord_client_set_timeouts", connect_timeout_ms, total_timeout_ms)
+        self._call("coord_client_set_timeouts", _uint32("connect_timeout_ms", connect_timeout_ms),
+                   _uint32("total_timeout_ms", total_timeout_ms))
 
     def set_max_response_size(self, max_bytes: int) -> None:
-        self._call("coord_client_set_max_response_size", max_bytes)
+        self._call("coord_client_set_max_response_size", _uint32("max_bytes", max_bytes))
 
     def set_retry(self, max_attempts: int, base_delay_ms: int, max_delay_ms: int) -> None:
-        self._call("coord_client_set_retry", max_attempts, base_delay_ms, max_delay_ms)
+        self._call("coord_client_set_retry", _uint32("max_attempts", max_attempts),
+                   _uint32("base_delay_ms", base_delay_ms), _uint32("max_delay_ms", max_delay_ms))
 
     def set_log(self, callback, min_level: int = LOG_INFO) -> None:
         """callback(level: int, message: str), or None to stop logging."""
@@ -415,16 +607,14 @@ class Client:
     # sessions
     def end_session(self, location_id: str, session_id: int) -> Session:
         out = _Session()
-        self._call("coord_end_session", _arg(location_id), session_id, ctypes.byref(out))
+        self._call("coord_end_session", _arg(location_id), _int64("session_id", session_id),
+                   ctypes.byref(out))
         return Session._from_c(out)
 
     def session_end(self, session: Session) -> Session:
         """End a session held from an earlier answer (refused locally when
         it is gate-controlled: COORD_ERR_PHYSICAL_CHECKOUT)."""
-        held = session._c
-        if held is None:  # built by hand: what the call reads
-            held = _Session(id=session.id, location_id=_arg(session.location_id),
-                            has_redemption_info=int(session.redemption_info is not None))
+        held = session._to_c()
         out = _Session()
         self._call("coord_session_end", ctypes.byref(held), ctypes.byref(out))
         return Session._from_c(out)
@@ -437,7 +627,8 @@ class Client:
 
     def session_get(self, location_id: str, session_id: int) -> Session:
         out = _Session()
-        self._call("coord_session_get", _arg(location_id), session_id, ctypes.byref(out))
+        self._call("coord_session_get", _arg(location_id), _int64("session_id", session_id),
+                   ctypes.byref(out))
         return Session._from_c(out)
 
     def session_list_location(self, location_id: str) -> List[Session]:
@@ -452,11 +643,13 @@ class Client:
 
     def session_wait(self, location_id: str, session_id: int, until: int = WAIT_STARTED,
                      timeout_ms: int = 60000, interval_ms: int = 1000) -> Session:
-        """Poll until started (WAIT_STARTED) or ended (WAIT_ENDED); CoordError
-        COORD_ERR_TIMEOUT at the deadline."""
+        """Poll until started (WAIT_STARTED) or ended (WAIT_ENDED); TimeoutError
+        (coord's) at the deadline."""
         out = _Session()
-        self._call("coord_session_wait", _arg(location_id), session_id, until, timeout_ms,
-                   interval_ms, ctypes.byref(out))
+        self._call("coord_session_wait", _arg(location_id), _int64("session_id", session_id),
+                   _int_in("until", until, -2**31, 2**31 - 1),
+                   _uint32("timeout_ms", timeout_ms), _uint32("interval_ms", interval_ms),
+                   ctypes.byref(out))
         return Session._from_c(out)
 
     def barcode_create(self) -> RedemptionInfo:
@@ -467,8 +660,9 @@ class Client:
     def test_simulate_redemption(self, location_id: str, session_id: int,
                                  duration_m: int) -> Session:
         out = _Session()
-        self._call("coord_test_simulate_redemption", _arg(location_id), session_id,
-                   duration_m, ctypes.byref(out))
+        self._call("coord_test_simulate_redemption", _arg(location_id),
+                   _int64("session_id", session_id), _uint32("duration_m", duration_m),
+                   ctypes.byref(out))
         return Session._from_c(out)
 
     def test_create_jwt(self, email: str, external_uid: Optional[str] = None) -> str:

@@ -4,6 +4,8 @@ Run through tests/sim/with_sim.sh (COORD_SIM_URL, COORD_SIM_KEY) with
 COORD_LIBRARY pointing at the libcoord.so under test; COORD_CC names the C
 compiler for the layout check (default cc). Standard library only.
 """
+import dataclasses
+import datetime
 import json
 import os
 import re
@@ -86,6 +88,98 @@ class Library(unittest.TestCase):
         self.assertEqual(coord.status_name(7), "COORD_ERR_NOT_FOUND")
         self.assertTrue(coord.strerror(2))
 
+    def test_statuses_are_the_headers_enum(self):
+        with open(os.path.join(ROOT, "include", "coord", "coord.h"), encoding="utf-8") as f:
+            header = f.read()
+        enum_body = re.search(r"typedef enum coord_status \{(.*?)\} coord_status;", header,
+                              re.S).group(1)
+        in_c = {name: int(value) for name, value in
+                re.findall(r"COORD_(?:ERR_)?([A-Z_]+) = (\d+)", enum_body)}
+        self.assertEqual({s.name: s.value for s in coord.Status}, in_c)
+        for s in coord.Status:
+            self.assertEqual(coord.status_name(s),
+                             "COORD_OK" if s == coord.Status.OK else "COORD_ERR_" + s.name)
+        self.assertEqual(coord.Status.NOT_FOUND, 7)   # an IntEnum: compares with ints
+
+    def test_one_exception_class_per_status(self):
+        failures = [s for s in coord.Status if s != coord.Status.OK]
+        self.assertEqual(sorted(coord.ERRORS), failures)
+        names = set()
+        for status in failures:
+            cls = coord.ERRORS[status]
+            self.assertTrue(issubclass(cls, coord.CoordError))
+            self.assertEqual(cls.status, status)
+            # the class is named after the status: NOT_FOUND -> NotFoundError
+            self.assertEqual(cls.__name__.lower(), status.name.replace("_", "").lower() + "error")
+            self.assertIs(getattr(coord, cls.__name__), cls)
+            names.add(cls.__name__)
+            with self.assertRaises(cls) as cm:
+                coord.raise_for(status, 404, 4001, "server text", "detail text")
+            e = cm.exception
+            self.assertEqual((e.status, e.status_name, e.http_status, e.api_code, e.message,
+                              e.detail), (status, coord.status_name(status), 404, 4001,
+                                          "server text", "detail text"))
+            self.assertIsInstance(e.status, coord.Status)
+        self.assertEqual(len(names), len(failures))
+        self.assertIsNone(coord.raise_for(coord.Status.OK))
+        # a status newer than this binding: the base class, the number kept
+        with self.assertRaises(coord.CoordError) as cm:
+            coord.raise_for(99)
+        self.assertIs(type(cm.exception), coord.CoordError)
+        self.assertEqual(cm.exception.status, 99)
+
+    def test_session_is_plain_data_with_datetimes(self):
+        s = coord.decode_session('{"id": 5, "location_id": "L", "user_id": "u", '
+                                 '"start_time": "2018-04-12T00:14:20.292Z", '
+                                 '"end_time": "2018-04-12T02:14:20+02:00", '
+                                 '"billing_info": {"cost": {"amount": 300, "currency": "USD"}}, '
+                                 '"redemption_info": {"barcode": {"data": "B", '
+                                 '"format": "aztec"}}}')
+        as_dict = dataclasses.asdict(s)
+        self.assertEqual(json.loads(json.dumps(as_dict)), as_dict)
+        self.assertEqual(as_dict["billing_info"], {"cost": {"amount": 300, "currency": "USD"}})
+        self.assertEqual(set(as_dict), {f.name for f in dataclasses.fields(coord.Session)})
+        self.assertNotIn("_c", as_dict)
+        utc = datetime.timezone.utc
+        self.assertEqual(s.start_datetime, datetime.datetime(2018, 4, 12, 0, 14, 20, 292000, utc))
+        self.assertEqual(s.end_datetime, datetime.datetime(2018, 4, 12, 0, 14, 20, 0, utc))
+        self.assertEqual(s.end_datetime - s.start_datetime,
+                         datetime.timedelta(milliseconds=-292))
+        active = dataclasses.replace(s, end_time=None, end_time_ms=None)
+        self.assertIsNone(active.end_datetime)
+        # a session is rebuilt into C as it came: decode(json) -> C -> Python
+        self.assertEqual(coord.Session._from_c(s._to_c()), s)
+        with self.assertRaises(ValueError):
+            dataclasses.replace(s, location_id="x" * 128)._to_c()
+
+    def test_integers_out_of_range_raise_value_error(self):
+        client = coord.Client("http://127.0.0.1:9/v1/access/parking", "key")
+        try:
+            for bad in (2**63, -2**63 - 1, 2**70):
+                for call in (lambda: client.session_get("L", bad),
+                             lambda: client.end_session("L", bad),
+                             lambda: client.session_wait("L", bad),
+                             lambda: client.test_simulate_redemption("L", bad, 1)):
+                    with self.assertRaises(ValueError) as cm:
+                        call()
+                    self.assertIn(str(bad), str(cm.exception))
+            for call in (lambda: client.set_timeouts(-1, 1000),
+                         lambda: client.set_timeouts(1000, 2**32),
+                         lambda: client.set_retry(1, -5, 10),
+                         lambda: client.set_max_response_size(2**40),
+                         lambda: client.session_wait("L", 1, timeout_ms=-1),
+                         lambda: client.test_simulate_redemption("L", 1, 2**32 + 5)):
+                with self.assertRaises(ValueError):
+                    call()
+            with self.assertRaises(TypeError):
+                client.session_get("L", 1.0)
+            # the largest ids pass the binding; the library judges them
+            client.set_retry(1, 0, 0)
+            with self.assertRaises(coord.TransportError):   # port 9: refused
+                client.session_get("L", 2**63 - 1)
+        finally:
+            client.close()
+
     def test_decode(self):
         s = coord.decode_session('{"id": 5, "location_id": "L", "user_id": "u", '
                                  '"start_time": "2018-04-12T00:14:20.292Z", '
@@ -97,6 +191,7 @@ class Library(unittest.TestCase):
         with self.assertRaises(coord.CoordError) as cm:
             coord.decode_session(b'{"id": "5"}')
         self.assertEqual(cm.exception.status_name, "COORD_ERR_BAD_RESPONSE")
+        self.assertIsInstance(cm.exception, coord.BadResponseError)
         self.assertEqual(cm.exception.detail, "field id: not a number")
 
 
@@ -125,27 +220,27 @@ class AgainstSimulator(unittest.TestCase):
         self.assertTrue(s.end_time.endswith("Z"))
         self.assertIsNone(s.redemption_info)
 
-    def test_one_exception_type_with_status_http_and_message(self):
+    def test_each_failure_raises_its_class_with_status_http_and_message(self):
         sid = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 5})["id"]
         with self.user_client() as client:
             client.end_session("PY-LOT", sid)
-            with self.assertRaises(coord.CoordError) as cm:
+            with self.assertRaises(coord.AlreadyEndedError) as cm:
                 client.end_session("PY-LOT", sid)
             e = cm.exception
-            self.assertEqual((e.status_name, e.http_status, e.api_code),
-                             ("COORD_ERR_ALREADY_ENDED", 409, 4091))
+            self.assertEqual((e.status, e.status_name, e.http_status, e.api_code),
+                             (coord.Status.ALREADY_ENDED, "COORD_ERR_ALREADY_ENDED", 409, 4091))
             self.assertTrue(e.message)
             self.assertIn(e.message, e.detail)
-            with self.assertRaises(coord.CoordError) as cm:
+            with self.assertRaises(coord.NotFoundError) as cm:
                 client.end_session("PY-LOT", 999999)
             self.assertEqual((cm.exception.status_name, cm.exception.http_status),
                              ("COORD_ERR_NOT_FOUND", 404))
-            with self.assertRaises(coord.CoordError) as cm:
+            with self.assertRaises(coord.InvalidArgumentError) as cm:
                 client.end_session("", sid)
             self.assertEqual((cm.exception.status_name, cm.exception.http_status),
                              ("COORD_ERR_INVALID_ARGUMENT", 0))
         with coord.Client(BASE, "wrong-key") as client:
-            with self.assertRaises(coord.CoordError) as cm:
+            with self.assertRaises(coord.UnauthorizedError) as cm:
                 client.end_session("PY-LOT", sid)
             self.assertEqual((cm.exception.status_name, cm.exception.http_status),
                              ("COORD_ERR_UNAUTHORIZED", 403))
@@ -156,7 +251,7 @@ class AgainstSimulator(unittest.TestCase):
             "location_id": "PY-LOT", "start_minutes_ago": 5, "gate_controlled": True})))
         self.assertEqual(held.redemption_info.barcode_format, "aztec")
         with self.user_client() as client:
-            with self.assertRaises(coord.CoordError) as cm:
+            with self.assertRaises(coord.PhysicalCheckoutError) as cm:
                 client.session_end(held)
         self.assertEqual((cm.exception.status_name, cm.exception.http_status),
                          ("COORD_ERR_PHYSICAL_CHECKOUT", 0))
@@ -166,8 +261,15 @@ class AgainstSimulator(unittest.TestCase):
             "location_id": "PY-LOT", "start_minutes_ago": 60})))
         with self.user_client() as client:
             ended = client.session_end(held)
+            # one built by hand (or rebuilt from JSON) ends the same way
+            other = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 60})
+            by_hand = client.session_end(coord.Session(other["id"], "PY-LOT", other["user_id"]))
+            with self.assertRaises(coord.AlreadyEndedError):
+                client.session_end(coord.Session(**json.loads(json.dumps(
+                    dataclasses.asdict(dataclasses.replace(held, billing_info=None))))))
         self.assertEqual(ended.id, held.id)
         self.assertEqual(ended.billing_info.cost.amount, 200)
+        self.assertEqual((by_hand.id, by_hand.billing_info.cost.amount), (other["id"], 200))
 
     def test_session_lifecycle(self):
         sim("/_sim/locations", {"location_id": "PY-GATE", "gate_controlled": True})
@@ -176,7 +278,7 @@ class AgainstSimulator(unittest.TestCase):
             s = client.session_create("PY-LOT", "stall-1")
             self.assertEqual((s.location_id, s.resource_id), ("PY-LOT", "stall-1"))
             self.assertIsNotNone(s.start_time)
-            with self.assertRaises(coord.CoordError) as cm:
+            with self.assertRaises(coord.SessionActiveError) as cm:
                 client.session_create("PY-LOT")
             self.assertEqual((cm.exception.status_name, cm.exception.http_status),
                              ("COORD_ERR_SESSION_ACTIVE", 409))
