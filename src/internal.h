@@ -284,8 +284,17 @@ COORD_HIDDEN uint32_t coord_retry_backoff_ms(const coord_retry_policy *policy, u
 
 /* ---- status.c ------------------------------------------------------------ */
 
+/* Values of coord_status: raise it with every status appended to the enum
+ * (status.c's table of names and texts checks it at compile time). */
+#define COORD_STATUS_COUNT ((unsigned)COORD_ERR_SESSION_ACTIVE + 1u)
+
 /* Status for a non-2xx HTTP answer (before endpoint-specific refinement). */
 COORD_HIDDEN coord_status coord_status_from_http(long http_status);
+/* Record a failure in e: its status, and its detail formatted from fmt
+ * (truncated to fit). Touches no other field of e. Returns status. */
+COORD_HIDDEN coord_status coord_error_fail(coord_error *e, coord_status status,
+                                           const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- client.c: what endpoints use ----------------------------------------- */
 

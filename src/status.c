@@ -1,72 +1,92 @@
-/* Status enum <-> text, and HTTP status -> status. */
-#include <string.h>
+/* Status enum <-> text, HTTP status -> status, and the error record's writer. */
+#include <stdarg.h>
+#include <stdio.h>
 
 #include "internal.h"
 
-/* Name and text of each status, in enum order, then those of an unknown
- * status: one string rather than a table of pointers (each pointer is 8
- * bytes and a load-time relocation). */
-#define S(name, text) name "\0" text "\0"
-static const char pool[] =
-    S("COORD_OK", "success")
-    S("COORD_ERR_INVALID_ARGUMENT", "invalid argument")
-    S("COORD_ERR_OUT_OF_MEMORY", "out of memory")
-    S("COORD_ERR_TRANSPORT", "transport failure (DNS, connect or I/O)")
-    S("COORD_ERR_TLS", "TLS or certificate failure")
-    S("COORD_ERR_TIMEOUT", "timed out")
-    S("COORD_ERR_UNAUTHORIZED", "unauthorized: access key or token refused")
-    S("COORD_ERR_NOT_FOUND", "not found")
-    S("COORD_ERR_REFUSED", "request refused by the server")
-    S("COORD_ERR_RATE_LIMITED", "rate limited")
-    S("COORD_ERR_SERVER", "server error")
-    S("COORD_ERR_BAD_RESPONSE", "malformed or unexpected response")
-    S("COORD_ERR_RESPONSE_TOO_LARGE", "response too large")
-    S("COORD_ERR_PHYSICAL_CHECKOUT", "session is gate-controlled: checkout happens at the gate")
-    S("COORD_ERR_ALREADY_ENDED", "session already ended")
-    S("COORD_ERR_SESSION_ACTIVE", "the user already has an active session at this location")
-    S("COORD_ERR_UNKNOWN", "unknown status");
-#undef S
+typedef struct status_info {
+    const char *name;
+    const char *text;
+} status_info;
 
-#define STATUS_COUNT ((unsigned)COORD_ERR_SESSION_ACTIVE + 1)
+static const status_info statuses[] = {
+    [COORD_OK] = {"COORD_OK", "success"},
+    [COORD_ERR_INVALID_ARGUMENT] = {"COORD_ERR_INVALID_ARGUMENT", "invalid argument"},
+    [COORD_ERR_OUT_OF_MEMORY] = {"COORD_ERR_OUT_OF_MEMORY", "out of memory"},
+    [COORD_ERR_TRANSPORT] = {"COORD_ERR_TRANSPORT", "transport failure (DNS, connect or I/O)"},
+    [COORD_ERR_TLS] = {"COORD_ERR_TLS", "TLS or certificate failure"},
+    [COORD_ERR_TIMEOUT] = {"COORD_ERR_TIMEOUT", "timed out"},
+    [COORD_ERR_UNAUTHORIZED] = {"COORD_ERR_UNAUTHORIZED",
+                                "unauthorized: access key or token refused"},
+    [COORD_ERR_NOT_FOUND] = {"COORD_ERR_NOT_FOUND", "not found"},
+    [COORD_ERR_REFUSED] = {"COORD_ERR_REFUSED", "request refused by the server"},
+    [COORD_ERR_RATE_LIMITED] = {"COORD_ERR_RATE_LIMITED", "rate limited"},
+    [COORD_ERR_SERVER] = {"COORD_ERR_SERVER", "server error"},
+    [COORD_ERR_BAD_RESPONSE] = {"COORD_ERR_BAD_RESPONSE", "malformed or unexpected response"},
+    [COORD_ERR_RESPONSE_TOO_LARGE] = {"COORD_ERR_RESPONSE_TOO_LARGE", "response too large"},
+    [COORD_ERR_PHYSICAL_CHECKOUT] = {"COORD_ERR_PHYSICAL_CHECKOUT",
+                                     "session is gate-controlled: checkout happens at the gate"},
+    [COORD_ERR_ALREADY_ENDED] = {"COORD_ERR_ALREADY_ENDED", "session already ended"},
+    [COORD_ERR_SESSION_ACTIVE] = {"COORD_ERR_SESSION_ACTIVE",
+                                  "the user already has an active session at this location"},
+};
 
-/* The which-th string (0: name, 1: text) of status: a walk over at most 33
- * strings, on error and log paths only. */
-static const char *status_string(coord_status status, unsigned which)
+/* A status appended to the enum needs its row above (and COORD_STATUS_COUNT
+ * raised): this fails to compile until the two agree. */
+typedef char status_table_matches_enum[sizeof(statuses) / sizeof(statuses[0]) ==
+                                               COORD_STATUS_COUNT ? 1 : -1];
+
+static const status_info unknown = {"COORD_ERR_UNKNOWN", "unknown status"};
+
+static const status_info *info(coord_status status)
 {
-    const char *p = pool;
-    unsigned n = ((unsigned)status < STATUS_COUNT ? (unsigned)status : STATUS_COUNT) * 2 + which;
-
-    while (n-- > 0)
-        p += strlen(p) + 1;
-    return p;
+    /* a value from outside the enum (a newer library, a cast) is unknown */
+    if ((unsigned)status >= COORD_STATUS_COUNT)
+        return &unknown;
+    return &statuses[status];
 }
 
 const char *coord_strerror(coord_status status)
 {
-    return status_string(status, 1);
+    return info(status)->text;
 }
 
 const char *coord_status_name(coord_status status)
 {
-    return status_string(status, 0);
+    return info(status)->name;
 }
 
 coord_status coord_status_from_http(long http_status)
 {
     if (http_status >= 200 && http_status <= 299)
         return COORD_OK;
-    /* comparisons, not a switch: gcc would build a 29-entry jump table */
-    if (http_status == 401 || http_status == 403)
+    switch (http_status) {
+    case 401:
+    case 403:
         return COORD_ERR_UNAUTHORIZED;
-    if (http_status == 404)
+    case 404:
         return COORD_ERR_NOT_FOUND;
-    if (http_status == 408)
+    case 408:
         return COORD_ERR_TIMEOUT;
-    if (http_status == 429)
+    case 429:
         return COORD_ERR_RATE_LIMITED;
+    default:
+        break;
+    }
     if (http_status >= 400 && http_status <= 499)
         return COORD_ERR_REFUSED;
     if (http_status >= 500 && http_status <= 599)
         return COORD_ERR_SERVER;
     return COORD_ERR_BAD_RESPONSE; /* 1xx, 3xx (redirects are not followed), nonsense */
+}
+
+coord_status coord_error_fail(coord_error *e, coord_status status, const char *fmt, ...)
+{
+    va_list ap;
+
+    e->status = (int32_t)status;
+    va_start(ap, fmt);
+    vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+    va_end(ap);
+    return status;
 }

@@ -50,6 +50,52 @@ static void http_mapping(void **state)
     assert_int_equal(coord_status_from_http(600), COORD_ERR_BAD_RESPONSE);
 }
 
+/* Every status has its own name and text: the table's rows are in place
+ * (a designated initializer left out would leave a NULL or a duplicate). */
+static void names_and_texts_are_distinct(void **state)
+{
+    (void)state;
+    for (unsigned a = 0; a < COORD_STATUS_COUNT; a++) {
+        for (unsigned b = a + 1; b < COORD_STATUS_COUNT; b++) {
+            assert_string_not_equal(coord_status_name((coord_status)a),
+                                    coord_status_name((coord_status)b));
+            assert_string_not_equal(coord_strerror((coord_status)a),
+                                    coord_strerror((coord_status)b));
+        }
+    }
+    assert_string_equal(coord_status_name(COORD_ERR_RESPONSE_TOO_LARGE),
+                        "COORD_ERR_RESPONSE_TOO_LARGE");
+    assert_string_equal(coord_strerror(COORD_ERR_TLS), "TLS or certificate failure");
+    assert_string_equal(coord_status_name((coord_status)COORD_STATUS_COUNT), "COORD_ERR_UNKNOWN");
+}
+
+/* coord_error_fail sets the status and a bounded detail, nothing else. */
+static void error_fail_writes_status_and_detail(void **state)
+{
+    coord_error e;
+    char long_text[2 * COORD_MESSAGE_MAX];
+    (void)state;
+
+    memset(&e, 0, sizeof(e));
+    e.http_status = 503;
+    e.attempts = 3;
+    e.api_code = 9;
+    assert_int_equal(coord_error_fail(&e, COORD_ERR_SERVER, "HTTP %d: %s", 503, "busy"),
+                     COORD_ERR_SERVER);
+    assert_int_equal(e.status, COORD_ERR_SERVER);
+    assert_string_equal(e.detail, "HTTP 503: busy");
+    assert_int_equal(e.http_status, 503);
+    assert_int_equal(e.attempts, 3);
+    assert_int_equal(e.api_code, 9);
+
+    memset(long_text, 'z', sizeof(long_text) - 1);
+    long_text[sizeof(long_text) - 1] = '\0';
+    assert_int_equal(coord_error_fail(&e, COORD_ERR_BAD_RESPONSE, "%s", long_text),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_int_equal(strlen(e.detail), sizeof(e.detail) - 1); /* cut, terminated */
+    assert_int_equal(e.api_code, 9);
+}
+
 static void version(void **state)
 {
     (void)state;
@@ -63,6 +109,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_status_has_name_and_text),
         cmocka_unit_test(http_mapping),
+        cmocka_unit_test(names_and_texts_are_distinct),
+        cmocka_unit_test(error_fail_writes_status_and_detail),
         cmocka_unit_test(version),
     };
     return cmocka_run_group_tests_name("status", tests, NULL, NULL);
