@@ -41,33 +41,6 @@ typedef struct field {
 
 #define NO_FLAG 0xffffu
 
-/* Set when an allocation of cJSON failed on this thread: cJSON reports that
- * as a parse error, which must not pass for a malformed answer. Per thread
- * because clients run in parallel and cJSON's hooks carry no context. */
-static __thread int cjson_out_of_memory;
-
-static void *cjson_malloc(size_t size)
-{
-    void *p = coord_malloc(size);
-
-    if (p == NULL)
-        cjson_out_of_memory = 1;
-    return p;
-}
-
-void coord_decode_use_allocator(int use)
-{
-    cJSON_Hooks h;
-
-    if (!use) {
-        cJSON_InitHooks(NULL);
-        return;
-    }
-    h.malloc_fn = cjson_malloc;
-    h.free_fn = coord_free;
-    cJSON_InitHooks(&h);
-}
-
 /* cJSON_IsNull/IsNumber/...: the same test, inline instead of a call into
  * the shared library for every member. */
 static int is_type(const cJSON *item, int type)
@@ -285,9 +258,9 @@ static coord_status parse(const char *json, size_t len, int secret, cJSON **out_
         coord_set_text(ctx->detail, ctx->detail_size, "empty body");
         return COORD_ERR_BAD_RESPONSE;
     }
-    cjson_out_of_memory = 0;
+    coord_json_alloc_begin();
     root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (root == NULL && cjson_out_of_memory) {
+    if (root == NULL && coord_json_alloc_end() == COORD_ERR_OUT_OF_MEMORY) {
         coord_set_text(ctx->detail, ctx->detail_size, "out of memory parsing JSON");
         return COORD_ERR_OUT_OF_MEMORY;
     }

@@ -44,18 +44,27 @@ COORD_ABI_SIZE(coord_redemption_info, 2080);
 COORD_ABI_SIZE(coord_allocator, 72);
 #endif
 
-/* ---- util.c: memory, text checks and secret handling --------------------- */
+/* ---- alloc.c: the allocator (coord_set_allocator) ------------------------- */
 
-/* Every allocation the library makes goes through these four. */
+/* Every allocation the library makes goes through these. */
 COORD_HIDDEN void *coord_malloc(size_t size);
 COORD_HIDDEN void *coord_calloc(size_t count, size_t size);
 COORD_HIDDEN void *coord_realloc(void *ptr, size_t size);
 COORD_HIDDEN void coord_free(void *ptr);
+/* strdup that returns NULL on NULL input too. */
+COORD_HIDDEN char *coord_strdup(const char *s);
 /* 1 while an application allocator is installed (coord_set_allocator). */
 COORD_HIDDEN int coord_allocator_installed(void);
 /* pin 1: libcurl now runs on the installed allocator, which must stay until
  * the matching pin 0 (coord_global_init / coord_global_cleanup). */
 COORD_HIDDEN void coord_allocator_pin(int pin);
+/* Around a cJSON parse: begin watches cJSON's allocations on this thread;
+ * end returns COORD_ERR_OUT_OF_MEMORY when one of them failed since (the
+ * parse's NULL then means out of memory, not malformed JSON), else COORD_OK. */
+COORD_HIDDEN void coord_json_alloc_begin(void);
+COORD_HIDDEN coord_status coord_json_alloc_end(void);
+
+/* ---- util.c: text checks and secret handling ----------------------------- */
 
 /* 1 when s is non-NULL, 1..max-1 bytes long, and free of control characters. */
 COORD_HIDDEN int coord_text_ok(const char *s, size_t max);
@@ -64,8 +73,6 @@ COORD_HIDDEN void coord_wipe(void *p, size_t n);
 /* Copy src with its NUL into dst when it fits in size bytes and return 1;
  * otherwise leave dst as it is and return 0. Reads at most size bytes of src. */
 COORD_HIDDEN int coord_copy_text(char *dst, size_t size, const char *src);
-/* strdup that returns NULL on NULL input too. */
-COORD_HIDDEN char *coord_strdup(const char *s);
 /* Wipe a NUL-terminated secret, free it, and set the pointer to NULL. */
 COORD_HIDDEN void coord_secret_free(char **secret);
 /* Replace every occurrence of secret (if non-empty) in text with "[redacted]",
@@ -214,9 +221,6 @@ COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t,
 COORD_HIDDEN coord_status coord_decode_session(const char *json, size_t len,
                                                coord_session *out,
                                                char *detail, size_t detail_size);
-/* Route cJSON's allocations through coord_malloc/coord_free (1) or back to
- * libc (0): cJSON_InitHooks, process-global. */
-COORD_HIDDEN void coord_decode_use_allocator(int use);
 /* A Coord error body {"code": int32, "message": string}. COORD_OK only when
  * the text is such a body; message is truncated to fit. */
 COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,

@@ -138,119 +138,6 @@ static void wipe_and_free(void **state)
     assert_null(coord_strdup(NULL));
 }
 
-/* A small allocator that records what the library asked of it. */
-typedef struct recorder {
-    int mallocs, reallocs, frees, callocs;
-    size_t last_size;
-    int fail;
-} recorder;
-
-static void *rec_malloc(size_t size, void *user_data)
-{
-    recorder *r = user_data;
-    r->mallocs++;
-    r->last_size = size;
-    return r->fail ? NULL : malloc(size);
-}
-
-static void *rec_realloc(void *ptr, size_t size, void *user_data)
-{
-    recorder *r = user_data;
-    r->reallocs++;
-    r->last_size = size;
-    return r->fail ? NULL : realloc(ptr, size);
-}
-
-static void rec_free(void *ptr, void *user_data)
-{
-    recorder *r = user_data;
-    assert_non_null(ptr); /* the library never frees NULL through the hooks */
-    r->frees++;
-    free(ptr);
-}
-
-static void *rec_calloc(size_t count, size_t size, void *user_data)
-{
-    recorder *r = user_data;
-    r->callocs++;
-    return r->fail ? NULL : calloc(count, size);
-}
-
-static void allocator_rejects_incomplete_hooks(void **state)
-{
-    recorder r = {0};
-    coord_allocator a;
-    (void)state;
-
-    memset(&a, 0, sizeof(a));
-    a.malloc_fn = rec_malloc;
-    a.realloc_fn = rec_realloc;
-    a.user_data = &r;
-    assert_int_equal(coord_set_allocator(&a), COORD_ERR_INVALID_ARGUMENT); /* no free_fn */
-    a.free_fn = rec_free;
-    a.reserved[3] = &r;
-    assert_int_equal(coord_set_allocator(&a), COORD_ERR_INVALID_ARGUMENT); /* reserved set */
-    /* nothing was installed: libc still serves */
-    char *p = coord_malloc(8);
-    assert_non_null(p);
-    coord_free(p);
-    assert_int_equal(r.mallocs + r.frees, 0);
-    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
-}
-
-static void allocator_routes_and_derives_calloc(void **state)
-{
-    recorder r = {0};
-    coord_allocator a;
-    unsigned char *p;
-    (void)state;
-
-    memset(&a, 0, sizeof(a));
-    a.malloc_fn = rec_malloc;
-    a.realloc_fn = rec_realloc;
-    a.free_fn = rec_free;
-    a.user_data = &r;
-    assert_int_equal(coord_set_allocator(&a), COORD_OK);
-
-    p = coord_calloc(4, 8); /* no calloc_fn: malloc_fn, then zeroed */
-    assert_int_equal(r.mallocs, 1);
-    assert_int_equal(r.last_size, 32);
-    for (size_t i = 0; i < 32; i++)
-        assert_int_equal(p[i], 0);
-    p = coord_realloc(p, 64);
-    assert_int_equal(r.reallocs, 1);
-    coord_free(p);
-    coord_free(NULL); /* skipped, never reaches free_fn */
-    assert_int_equal(r.frees, 1);
-    assert_null(coord_calloc(SIZE_MAX / 2, 4)); /* overflow: refused before any call */
-    assert_int_equal(r.mallocs, 1);
-    p = coord_realloc(NULL, 5); /* realloc of NULL is a malloc */
-    assert_int_equal(r.mallocs, 2);
-    coord_free(p);
-    p = coord_malloc(0); /* never a zero size */
-    assert_int_equal(r.last_size, 1);
-    coord_free(p);
-
-    a.calloc_fn = rec_calloc;
-    assert_int_equal(coord_set_allocator(&a), COORD_OK);
-    p = coord_calloc(2, 3);
-    assert_int_equal(r.callocs, 1);
-    coord_free(p);
-
-    r.fail = 1;
-    assert_null(coord_strdup("x"));
-    assert_null(coord_calloc(1, 1));
-    r.fail = 0;
-    assert_int_equal(r.mallocs, 4); /* calloc derived, realloc(NULL), malloc(0), strdup */
-    assert_int_equal(r.callocs, 2);
-    assert_int_equal(r.frees, 4);
-    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
-    p = coord_malloc(8); /* libc again */
-    coord_free(p);
-    assert_int_equal(r.mallocs, 4);
-    assert_int_equal(r.frees, 4);
-}
-
 static void utf8(void **state)
 {
     char text[32];
@@ -304,8 +191,6 @@ int main(void)
         cmocka_unit_test(redact_every_spelling),
         cmocka_unit_test(copy_text_is_bounded),
         cmocka_unit_test(wipe_and_free),
-        cmocka_unit_test(allocator_rejects_incomplete_hooks),
-        cmocka_unit_test(allocator_routes_and_derives_calloc),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
