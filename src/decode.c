@@ -1,8 +1,16 @@
 /* Pure decoding: JSON text -> typed structs, via cJSON. No I/O.
  *
- * Objects are walked member by member against a table of known fields:
- * unknown members are skipped, a known member of the wrong type or seen twice
- * is an error that names it. */
+ * One function per object of the API (decode_money, decode_billing_info,
+ * decode_redemption_info, decode_session, ...) looks its members up by name.
+ * The rules are the same everywhere:
+ *  - unknown members are ignored: servers add fields over time;
+ *  - a known member of the wrong JSON type, a required member that is
+ *    missing, and a member that appears twice are errors that name the
+ *    member's path ("field billing_info.cost.amount: not a number");
+ *  - null is absent, for an optional member;
+ *  - integers are whole and within +/-(2^53 - 1); strings fit their storage
+ *    (never truncated) and are well-formed UTF-8.
+ * Errors go to a coord_error (status and detail) and leave the output zeroed. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,228 +22,458 @@
 /* The largest integer a double holds exactly, with every smaller one. */
 #define MAX_SAFE_INTEGER 9007199254740991.0
 
-typedef struct decode_ctx {
-    char *detail;
-    size_t detail_size;
-    size_t index; /* in a list: the entry decoded, "[3]." before every path in errors */
-    int in_list;
-} decode_ctx;
+/* Where an object sits in the answer, for error text only: a chain from the
+ * object up to the answer, built on the stack as the decoder descends and
+ * written out ("[3].billing_info.cost") only when an error is told. */
+typedef struct where {
+    const struct where *up; /* the enclosing object or list; NULL: the answer */
+    const char *name;       /* its member name there; NULL: entry `index` of a list */
+    size_t index;
+} where;
 
-struct field;
-typedef coord_status (*field_fn)(const cJSON *item, char *target, const struct field *f,
-                                 decode_ctx *ctx);
+/* The answer itself. */
+#define ROOT NULL
 
-/* One known member: where it goes in the target struct (offsets), and how
- * it is read. One generic reader per kind of value keeps the library small. */
-typedef struct field {
-    const char *name;
-    const char *path; /* for error text, e.g. "billing_info.cost.amount" */
-    field_fn decode;
-    const struct field *members; /* nested objects: their fields */
-    uint16_t off;                /* the value (a nested object: its struct) */
-    uint16_t size;               /* strings: their storage; times: offset of the ms */
-    uint16_t has;                /* offset of the has_ flag; NO_FLAG: none */
-    uint8_t nmembers;
-    uint8_t required;
-} field;
+/* ---- errors ---- */
 
-#define NO_FLAG 0xffffu
-
-/* cJSON_IsNull/IsNumber/...: the same test, inline instead of a call into
- * the shared library for every member. */
-static int is_type(const cJSON *item, int type)
-{
-    return (item->type & 0xff) == type;
-}
-
-static coord_status fail(decode_ctx *ctx, const char *path, const char *why)
-{
-    /* outside a list the index is 0, which "%.0zu" prints as nothing */
-    coord_set_text(ctx->detail, ctx->detail_size,
-                   ctx->in_list ? "field [%zu].%s: %s" : "field %.0zu%s: %s", ctx->index, path,
-                   why);
-    return COORD_ERR_BAD_RESPONSE;
-}
-
-static coord_status decode_object(const cJSON *obj, const field *fields, size_t nfields,
-                                  char *target, decode_ctx *ctx)
-{
-    uint32_t seen = 0;
-    const cJSON *item;
-    size_t i, next = 0, k;
-
-    for (item = obj->child; item != NULL; item = item->next) {
-        /* Servers list members in one order (Coord's: alphabetical, like the
-         * tables): look from where the last match left off, so that each
-         * member is usually found at the first try. */
-        for (k = 0, i = next; k < nfields; k++, i = i + 1 < nfields ? i + 1 : 0)
-            if (item->string[0] == fields[i].name[0] && strcmp(item->string, fields[i].name) == 0)
-                break;
-        if (k == nfields)
-            continue; /* servers add fields over time */
-        next = i + 1 < nfields ? i + 1 : 0;
-        if (seen & (UINT32_C(1) << i))
-            return fail(ctx, fields[i].path, "appears twice");
-        seen |= UINT32_C(1) << i;
-        if (is_type(item, cJSON_NULL) && !fields[i].required)
-            continue;
-        coord_status st = fields[i].decode(item, target, &fields[i], ctx);
-        if (st != COORD_OK)
-            return st;
-    }
-    /* only the fields not seen can be missing */
-    for (uint32_t unseen = ~seen & ((UINT32_C(1) << nfields) - 1); unseen != 0;
-         unseen &= unseen - 1) {
-        i = (size_t)__builtin_ctz(unseen);
-        if (fields[i].required)
-            return fail(ctx, fields[i].path, "missing");
-    }
-    return COORD_OK;
-}
-
-static coord_status get_int64(const cJSON *item, int64_t *out, const char *path,
-                              decode_ctx *ctx)
-{
-    double d;
-
-    if (!is_type(item, cJSON_Number))
-        return fail(ctx, path, "not a number");
-    d = item->valuedouble;
-    /* NaN fails both comparisons */
-    if (!(d >= -MAX_SAFE_INTEGER && d <= MAX_SAFE_INTEGER))
-        return fail(ctx, path, "integer outside +/-(2^53 - 1)");
-    *out = (int64_t)d;
-    if ((double)*out != d)
-        return fail(ctx, path, "not a whole number");
-    return COORD_OK;
-}
-
-/* One out-of-line copy for every string field keeps the library small. */
-static __attribute__((noinline)) coord_status copy_string(const cJSON *item, char *dst,
-                                                          size_t size, const char *path,
-                                                          decode_ctx *ctx, int check_utf8)
+static void path_text(const where *at, char *buf, size_t size)
 {
     size_t n;
 
-    if (!is_type(item, cJSON_String) || item->valuestring == NULL)
-        return fail(ctx, path, "not a string");
+    if (at == ROOT) {
+        buf[0] = '\0';
+        return;
+    }
+    path_text(at->up, buf, size);
+    n = strlen(buf);
+    if (at->name == NULL)
+        snprintf(buf + n, size - n, "[%zu]", at->index);
+    else
+        snprintf(buf + n, size - n, "%s%s", n > 0 ? "." : "", at->name);
+}
+
+/* The member `name` of the object at `at` is wrong: say which, and why. */
+static coord_status field_error(coord_error *err, const where *at, const char *name,
+                                const char *why)
+{
+    const where member = {at, name, 0};
+    char path[COORD_MESSAGE_MAX / 2];
+
+    path_text(&member, path, sizeof(path));
+    return coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "field %s: %s", path, why);
+}
+
+/* ---- finding members ---- */
+
+/* *out = the member `name` of obj, NULL when there is none. A name that
+ * appears twice is an error: which of the two did the server mean? */
+static coord_status find(const cJSON *obj, const where *at, const char *name,
+                         const cJSON **out, coord_error *err)
+{
+    const cJSON *item;
+
+    *out = NULL;
+    for (item = obj->child; item != NULL; item = item->next) {
+        /* the first byte decides for most members, without a call */
+        if (item->string[0] != name[0] || strcmp(item->string, name) != 0)
+            continue;
+        if (*out != NULL)
+            return field_error(err, at, name, "appears twice");
+        *out = item;
+    }
+    return COORD_OK;
+}
+
+/* An optional member: *out is NULL when it is absent or null. */
+static coord_status find_optional(const cJSON *obj, const where *at, const char *name,
+                                  const cJSON **out, coord_error *err)
+{
+    coord_status st = find(obj, at, name, out, err);
+
+    if (st == COORD_OK && *out != NULL && cJSON_IsNull(*out))
+        *out = NULL;
+    return st;
+}
+
+/* A required member: absent is an error (null is the wrong type, for the
+ * reader to refuse). */
+static coord_status find_required(const cJSON *obj, const where *at, const char *name,
+                                  const cJSON **out, coord_error *err)
+{
+    coord_status st = find(obj, at, name, out, err);
+
+    if (st == COORD_OK && *out == NULL)
+        return field_error(err, at, name, "missing");
+    return st;
+}
+
+/* ---- reading values ---- */
+
+static coord_status read_int64(const cJSON *item, const where *at, const char *name,
+                               int64_t *out, coord_error *err)
+{
+    double d;
+
+    if (!cJSON_IsNumber(item))
+        return field_error(err, at, name, "not a number");
+    d = item->valuedouble;
+    /* NaN fails both comparisons */
+    if (!(d >= -MAX_SAFE_INTEGER && d <= MAX_SAFE_INTEGER))
+        return field_error(err, at, name, "integer outside +/-(2^53 - 1)");
+    if ((double)(int64_t)d != d)
+        return field_error(err, at, name, "not a whole number");
+    *out = (int64_t)d;
+    return COORD_OK;
+}
+
+/* A string into its storage of `size` bytes (the NUL included). */
+static coord_status read_string(const cJSON *item, const where *at, const char *name,
+                                char *dst, size_t size, coord_error *err)
+{
+    size_t n;
+
+    if (!cJSON_IsString(item) || item->valuestring == NULL)
+        return field_error(err, at, name, "not a string");
     n = strlen(item->valuestring);
     if (n >= size) {
         char why[48];
 
-        snprintf(why, sizeof(why), "longer than %u bytes", (unsigned)(size - 1));
-        return fail(ctx, path, why);
+        snprintf(why, sizeof(why), "longer than %zu bytes", size - 1);
+        return field_error(err, at, name, why);
     }
-    if (check_utf8 && !coord_utf8_valid(item->valuestring, n))
-        return fail(ctx, path, "invalid UTF-8");
+    if (!coord_utf8_valid(item->valuestring, n))
+        return field_error(err, at, name, "invalid UTF-8");
     memcpy(dst, item->valuestring, n + 1);
     return COORD_OK;
 }
 
-/* ---- the readers, one per kind of value ---- */
-
-static coord_status f_int64(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
+static coord_status required_int64(const cJSON *obj, const where *at, const char *name,
+                                   int64_t *out, coord_error *err)
 {
-    return get_int64(item, (int64_t *)(void *)(t + f->off), f->path, ctx);
+    const cJSON *item;
+    coord_status st = find_required(obj, at, name, &item, err);
+
+    return st != COORD_OK ? st : read_int64(item, at, name, out, err);
 }
 
-static coord_status f_string(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
+static coord_status required_string(const cJSON *obj, const where *at, const char *name,
+                                    char *dst, size_t size, coord_error *err)
 {
-    return copy_string(item, t + f->off, f->size, f->path, ctx, 1);
+    const cJSON *item;
+    coord_status st = find_required(obj, at, name, &item, err);
+
+    return st != COORD_OK ? st : read_string(item, at, name, dst, size, err);
 }
 
-static coord_status f_currency(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
+/* Absent or null: dst is left as it is (empty). */
+static coord_status optional_string(const cJSON *obj, const where *at, const char *name,
+                                    char *dst, size_t size, coord_error *err)
 {
-    const char *cur = t + f->off;
-    coord_status st = f_string(item, t, f, ctx);
+    const cJSON *item;
+    coord_status st = find_optional(obj, at, name, &item, err);
 
+    if (st != COORD_OK || item == NULL)
+        return st;
+    return read_string(item, at, name, dst, size, err);
+}
+
+/* An RFC 3339 date-time: its text as sent (COORD_TIME_MAX bytes of storage)
+ * and its instant in ms; *has = 1 when it was there. */
+static coord_status optional_time(const cJSON *obj, const where *at, const char *name,
+                                  char *text, int64_t *ms, uint8_t *has, coord_error *err)
+{
+    const cJSON *item;
+    coord_status st = find_optional(obj, at, name, &item, err);
+
+    if (st != COORD_OK || item == NULL)
+        return st;
+    st = read_string(item, at, name, text, COORD_TIME_MAX, err);
     if (st != COORD_OK)
         return st;
-    for (int i = 0; i < 3; i++)
-        if (cur[i] < 'A' || cur[i] > 'Z')
-            return fail(ctx, f->path, "not an ISO 4217 code");
+    if (coord_rfc3339_parse(text, ms) != 0)
+        return field_error(err, at, name, "not an RFC 3339 date-time");
+    *has = 1;
     return COORD_OK;
 }
 
-/* An RFC 3339 text kept as sent, its instant in ms at f->size, a has_ flag. */
-static coord_status f_time(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
+/* A nested object: *out is NULL when it is absent or null. */
+static coord_status optional_object(const cJSON *obj, const where *at, const char *name,
+                                    const cJSON **out, coord_error *err)
 {
-    /* no UTF-8 pass: the RFC 3339 check that follows accepts ASCII only */
-    coord_status st = copy_string(item, t + f->off, COORD_TIME_MAX, f->path, ctx, 0);
+    coord_status st = find_optional(obj, at, name, out, err);
 
-    if (st != COORD_OK)
-        return st;
-    if (coord_rfc3339_parse(t + f->off, (int64_t *)(void *)(t + f->size)) != 0)
-        return fail(ctx, f->path, "not an RFC 3339 date-time");
-    t[f->has] = 1;
-    return COORD_OK;
-}
-
-/* A nested object decoded into its struct; the has_ flag records whether it decoded. */
-static coord_status f_object(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
-{
-    coord_status st = is_type(item, cJSON_Object)
-                          ? decode_object(item, f->members, f->nmembers, t + f->off, ctx)
-                          : fail(ctx, f->path, "not an object");
-
-    if (f->has != NO_FLAG)
-        t[f->has] = st == COORD_OK;
+    if (st == COORD_OK && *out != NULL && !cJSON_IsObject(*out))
+        return field_error(err, at, name, "not an object");
     return st;
 }
 
-#define STRING_AT(type, member) f_string, NULL, offsetof(type, member), \
-    sizeof(((type *)0)->member), NO_FLAG, 0
-#define INT64_AT(type, member) f_int64, NULL, offsetof(type, member), 0, NO_FLAG, 0
-#define OBJECT_AT(type, member, members, has) f_object, members, offsetof(type, member), 0, has, \
-    sizeof(members) / sizeof(members[0])
+/* ---- the API's objects ---- */
 
-/* ---- money and billing ---- */
+/* {"amount": integer, "currency": "USD"}, both required. */
+static coord_status decode_money(const cJSON *obj, const where *at, coord_money *out,
+                                 coord_error *err)
+{
+    coord_status st = required_int64(obj, at, "amount", &out->amount, err);
 
-static const field money_fields[] = {
-    {"amount", "billing_info.cost.amount", INT64_AT(coord_money, amount), 1},
-    {"currency", "billing_info.cost.currency", f_currency, NULL, offsetof(coord_money, currency),
-     COORD_CURRENCY_MAX, NO_FLAG, 0, 1},
-};
+    if (st == COORD_OK)
+        st = required_string(obj, at, "currency", out->currency, sizeof(out->currency), err);
+    if (st != COORD_OK)
+        return st;
+    for (int i = 0; i < 3; i++) /* a NUL before the third letter fails too */
+        if (out->currency[i] < 'A' || out->currency[i] > 'Z')
+            return field_error(err, at, "currency", "not an ISO 4217 code");
+    return COORD_OK;
+}
 
-static const field billing_fields[] = {
-    {"cost", "billing_info.cost",
-     OBJECT_AT(coord_billing_info, cost, money_fields, offsetof(coord_billing_info, has_cost)), 0},
-};
+/* {"cost": money or null}: null is a cost not calculated yet, not zero. */
+static coord_status decode_billing_info(const cJSON *obj, const where *at,
+                                        coord_billing_info *out, coord_error *err)
+{
+    const where cost_at = {at, "cost", 0};
+    const cJSON *cost;
+    coord_status st = optional_object(obj, at, "cost", &cost, err);
 
-/* ---- redemption ---- */
+    if (st != COORD_OK || cost == NULL)
+        return st;
+    out->has_cost = 1;
+    return decode_money(cost, &cost_at, &out->cost, err);
+}
 
-static const field barcode_fields[] = {
-    {"data", "redemption_info.barcode.data", STRING_AT(coord_redemption_info, barcode_data), 0},
-    {"format", "redemption_info.barcode.format",
-     STRING_AT(coord_redemption_info, barcode_format), 0},
-};
+/* {"barcode": {"data": string, "format": string}}, every member optional;
+ * the barcode's members fill coord_redemption_info itself. */
+static coord_status decode_redemption_info(const cJSON *obj, const where *at,
+                                           coord_redemption_info *out, coord_error *err)
+{
+    const where barcode_at = {at, "barcode", 0};
+    const cJSON *barcode;
+    coord_status st = optional_object(obj, at, "barcode", &barcode, err);
 
-/* "barcode" fills redemption_info itself: no struct of its own */
-static const field redemption_fields[] = {
-    {"barcode", "redemption_info.barcode", f_object, barcode_fields, 0, 0, NO_FLAG, 2, 0},
-};
+    if (st != COORD_OK || barcode == NULL)
+        return st;
+    st = optional_string(barcode, &barcode_at, "data", out->barcode_data,
+                         sizeof(out->barcode_data), err);
+    if (st == COORD_OK)
+        st = optional_string(barcode, &barcode_at, "format", out->barcode_format,
+                             sizeof(out->barcode_format), err);
+    return st;
+}
 
-/* ---- session ---- */
+/* A session, into an emptied struct (clear_session, or calloc's zeroes):
+ * only "id" is required. */
+static coord_status decode_session(const cJSON *obj, const where *at, coord_session *out,
+                                   coord_error *err)
+{
+    const where billing_at = {at, "billing_info", 0};
+    const where redemption_at = {at, "redemption_info", 0};
+    const cJSON *billing, *redemption;
+    coord_status st = required_int64(obj, at, "id", &out->id, err);
 
-#define TIME_AT(text, ms, has) f_time, NULL, offsetof(coord_session, text), \
-    offsetof(coord_session, ms), offsetof(coord_session, has), 0
+    if (st == COORD_OK)
+        st = optional_string(obj, at, "location_id", out->location_id,
+                             sizeof(out->location_id), err);
+    if (st == COORD_OK)
+        st = optional_string(obj, at, "user_id", out->user_id, sizeof(out->user_id), err);
+    if (st == COORD_OK)
+        st = optional_string(obj, at, "resource_id", out->resource_id,
+                             sizeof(out->resource_id), err);
+    if (st == COORD_OK)
+        st = optional_time(obj, at, "start_time", out->start_time, &out->start_time_ms,
+                           &out->has_start_time, err);
+    if (st == COORD_OK)
+        st = optional_time(obj, at, "end_time", out->end_time, &out->end_time_ms,
+                           &out->has_end_time, err);
+    if (st == COORD_OK)
+        st = optional_object(obj, at, "billing_info", &billing, err);
+    if (st == COORD_OK && billing != NULL) {
+        out->has_billing_info = 1;
+        st = decode_billing_info(billing, &billing_at, &out->billing_info, err);
+    }
+    if (st == COORD_OK)
+        st = optional_object(obj, at, "redemption_info", &redemption, err);
+    if (st == COORD_OK && redemption != NULL) {
+        out->has_redemption_info = 1;
+        st = decode_redemption_info(redemption, &redemption_at, &out->redemption_info, err);
+    }
+    return st;
+}
 
-static const field session_fields[] = { /* alphabetical: see decode_object */
-    {"billing_info", "billing_info",
-     OBJECT_AT(coord_session, billing_info, billing_fields,
-               offsetof(coord_session, has_billing_info)), 0},
-    {"end_time", "end_time", TIME_AT(end_time, end_time_ms, has_end_time), 0},
-    {"id", "id", INT64_AT(coord_session, id), 1},
-    {"location_id", "location_id", STRING_AT(coord_session, location_id), 0},
-    {"redemption_info", "redemption_info",
-     OBJECT_AT(coord_session, redemption_info, redemption_fields,
-               offsetof(coord_session, has_redemption_info)), 0},
-    {"resource_id", "resource_id", STRING_AT(coord_session, resource_id), 0},
-    {"start_time", "start_time", TIME_AT(start_time, start_time_ms, has_start_time), 0},
-    {"user_id", "user_id", STRING_AT(coord_session, user_id), 0},
-};
+/* A JSON array of sessions into a new array of `count` sessions. */
+static coord_status decode_session_array(const cJSON *array, coord_session_list *out,
+                                         coord_error *err)
+{
+    const cJSON *item;
+    size_t count = 0, i = 0;
+    coord_status st = COORD_OK;
 
-/* Wipe every string in a parsed tree: the answer held a secret. */
+    for (item = array->child; item != NULL; item = item->next)
+        count++;
+    if (count > COORD_SESSION_LIST_MAX)
+        return coord_error_fail(err, COORD_ERR_RESPONSE_TOO_LARGE,
+                                "session list has more than %u entries", COORD_SESSION_LIST_MAX);
+    if (count == 0)
+        return COORD_OK;
+    out->sessions = coord_calloc(count, sizeof(*out->sessions)); /* zeroed sessions */
+    if (out->sessions == NULL)
+        return coord_error_fail(err, COORD_ERR_OUT_OF_MEMORY, "out of memory for %zu sessions",
+                                count);
+    out->count = (uint32_t)count;
+    for (item = array->child; item != NULL && st == COORD_OK; item = item->next, i++) {
+        const where entry = {ROOT, NULL, i};
+
+        if (!cJSON_IsObject(item))
+            st = coord_error_fail(err, COORD_ERR_BAD_RESPONSE,
+                                  "[%zu]: session is not a JSON object", i);
+        else
+            st = decode_session(item, &entry, &out->sessions[i], err);
+    }
+    return st;
+}
+
+/* The create_jwt answer {"jwt_token": string}: the token, usable as a bearer
+ * token (or it is of no use to the caller), into out. */
+static coord_status decode_jwt_answer(const cJSON *obj, char *out, size_t size, coord_error *err)
+{
+    const cJSON *token;
+    size_t n;
+    coord_status st = find_required(obj, ROOT, "jwt_token", &token, err);
+
+    if (st != COORD_OK)
+        return st;
+    if (!cJSON_IsString(token) || token->valuestring == NULL)
+        return field_error(err, ROOT, "jwt_token", "not a string");
+    if (!coord_text_ok(token->valuestring, COORD_TOKEN_MAX))
+        return field_error(err, ROOT, "jwt_token", "empty, too long or with control characters");
+    n = strlen(token->valuestring);
+    if (n >= size)
+        return coord_error_fail(err, COORD_ERR_INVALID_ARGUMENT,
+                                "the token needs %zu bytes; out_token has %zu", n + 1, size);
+    memcpy(out, token->valuestring, n + 1);
+    return COORD_OK;
+}
+
+/* ---- whole answers ---- */
+
+/* Parse the whole text as one JSON value into *root. Trailing bytes other
+ * than white space are refused, with *root still set: the caller releases
+ * the tree in every case (cJSON_Delete(NULL) is a no-op). Depth is bounded
+ * by cJSON (CJSON_NESTING_LIMIT). */
+static coord_status parse(const char *json, size_t len, cJSON **root, coord_error *err)
+{
+    const char *end = NULL;
+
+    *root = NULL;
+    if (len == 0)
+        return coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "empty body");
+    coord_json_alloc_begin();
+    *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (*root == NULL && coord_json_alloc_end() == COORD_ERR_OUT_OF_MEMORY)
+        return coord_error_fail(err, COORD_ERR_OUT_OF_MEMORY, "out of memory parsing JSON");
+    if (*root == NULL)
+        return coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "invalid JSON near byte %zu",
+                                end != NULL && end >= json ? (size_t)(end - json) : 0);
+    while (end < json + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (end < json + len)
+        return coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "bytes after the JSON value");
+    return COORD_OK;
+}
+
+/* An answer that must be one JSON object; `what` names it in the error. */
+static coord_status expect_object(const cJSON *root, const char *what, coord_error *err)
+{
+    if (cJSON_IsObject(root))
+        return COORD_OK;
+    return coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "%s is not a JSON object", what);
+}
+
+/* A field added to coord_session (above `reserved`, which shrinks) must be
+ * emptied in clear_session() too: this fails to compile until it is, and
+ * then the check moves to the new field. */
+typedef char clear_session_covers_every_field[
+    offsetof(coord_session, reserved) ==
+            offsetof(coord_session, recovered) + sizeof(((coord_session *)0)->recovered)
+        ? 1 : -1];
+
+/* Empty every field: a string needs only its first byte (the header leaves
+ * the bytes after a NUL unspecified), `reserved` all of its bytes (ABI: a
+ * field added later must read 0). Zeroing all 4 KiB instead cost ~500
+ * instructions a decode, a sixth of what libcoord adds to cJSON's parse
+ * (callgrind). */
+static void clear_session(coord_session *s)
+{
+    s->id = 0;
+    s->location_id[0] = s->user_id[0] = s->resource_id[0] = '\0';
+    s->has_start_time = s->has_end_time = s->has_billing_info = s->has_redemption_info = 0;
+    s->start_time[0] = s->end_time[0] = '\0';
+    s->start_time_ms = s->end_time_ms = 0;
+    memset(&s->billing_info, 0, sizeof(s->billing_info));
+    s->redemption_info.barcode_data[0] = s->redemption_info.barcode_format[0] = '\0';
+    s->recovered = 0;
+    memset(s->reserved, 0, sizeof(s->reserved));
+}
+
+coord_status coord_decode_session(const char *json, size_t len, coord_session *out,
+                                  coord_error *err)
+{
+    cJSON *root;
+    coord_status st;
+
+    clear_session(out);
+    st = parse(json, len, &root, err);
+    if (st == COORD_OK)
+        st = expect_object(root, "session", err);
+    if (st == COORD_OK)
+        st = decode_session(root, ROOT, out, err);
+    cJSON_Delete(root);
+    if (st != COORD_OK)
+        memset(out, 0, sizeof(*out)); /* nothing half decoded is left */
+    return st;
+}
+
+coord_status coord_decode_session_list(const char *json, size_t len, coord_session_list *out,
+                                       coord_error *err)
+{
+    cJSON *root;
+    coord_status st;
+
+    memset(out, 0, sizeof(*out));
+    st = parse(json, len, &root, err);
+    if (st == COORD_OK && !cJSON_IsArray(root))
+        st = coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "session list is not a JSON array");
+    if (st == COORD_OK)
+        st = decode_session_array(root, out, err);
+    cJSON_Delete(root);
+    if (st != COORD_OK) {
+        coord_free(out->sessions);
+        memset(out, 0, sizeof(*out));
+    }
+    return st;
+}
+
+coord_status coord_decode_barcode(const char *json, size_t len, coord_redemption_info *out,
+                                  coord_error *err)
+{
+    cJSON *root;
+    coord_status st;
+
+    memset(out, 0, sizeof(*out));
+    st = parse(json, len, &root, err);
+    if (st == COORD_OK)
+        st = expect_object(root, "barcode answer", err);
+    /* the answer has the shape of redemption_info.barcode, both members required */
+    if (st == COORD_OK)
+        st = required_string(root, ROOT, "data", out->barcode_data, sizeof(out->barcode_data),
+                             err);
+    if (st == COORD_OK)
+        st = required_string(root, ROOT, "format", out->barcode_format,
+                             sizeof(out->barcode_format), err);
+    cJSON_Delete(root);
+    if (st != COORD_OK)
+        memset(out, 0, sizeof(*out));
+    return st;
+}
+
+/* Wipe every string in a parsed tree before it is freed: the answer held a secret. */
 static void wipe_strings(cJSON *item)
 {
     for (; item != NULL; item = item->next) {
@@ -245,215 +483,51 @@ static void wipe_strings(cJSON *item)
     }
 }
 
-/* Parse the whole text as one JSON value; trailing bytes other than
- * white space are an error. Depth is bounded by cJSON (CJSON_NESTING_LIMIT). */
-static coord_status parse(const char *json, size_t len, int secret, cJSON **out_root,
-                          decode_ctx *ctx)
+coord_status coord_decode_jwt(const char *json, size_t len, char *out, size_t size,
+                              coord_error *err)
 {
-    const char *end = NULL;
-    cJSON *root;
-
-    *out_root = NULL;
-    if (len == 0) {
-        coord_set_text(ctx->detail, ctx->detail_size, "empty body");
-        return COORD_ERR_BAD_RESPONSE;
-    }
-    coord_json_alloc_begin();
-    root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (root == NULL && coord_json_alloc_end() == COORD_ERR_OUT_OF_MEMORY) {
-        coord_set_text(ctx->detail, ctx->detail_size, "out of memory parsing JSON");
-        return COORD_ERR_OUT_OF_MEMORY;
-    }
-    if (root == NULL) {
-        size_t at = end != NULL && end >= json ? (size_t)(end - json) : 0;
-        coord_set_text(ctx->detail, ctx->detail_size, "invalid JSON near byte %zu", at);
-        return COORD_ERR_BAD_RESPONSE;
-    }
-    for (; end < json + len; end++) {
-        if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
-            coord_set_text(ctx->detail, ctx->detail_size, "bytes after the JSON value");
-            if (secret)
-                wipe_strings(root);
-            cJSON_Delete(root);
-            return COORD_ERR_BAD_RESPONSE;
-        }
-    }
-    *out_root = root;
-    return COORD_OK;
-}
-
-#define SESSION_FIELDS (sizeof(session_fields) / sizeof(session_fields[0]))
-
-/* A whole answer that is one object of `fields` (`what` names it in errors);
- * with `secret`, cJSON's copies of its strings are wiped before release. */
-static coord_status decode_document(const char *json, size_t len, const char *what,
-                                    const field *fields, size_t nfields, char *target,
-                                    int secret, decode_ctx *ctx, void *out, size_t out_size)
-{
-    cJSON *root;
-    coord_status st = parse(json, len, secret, &root, ctx);
-
-    if (st != COORD_OK) {
-        coord_wipe(out, out_size); /* malformed, or out of memory */
-        return st;
-    }
-    if (is_type(root, cJSON_Object)) {
-        st = decode_object(root, fields, nfields, target, ctx);
-    } else {
-        coord_set_text(ctx->detail, ctx->detail_size, "%s is not a JSON object", what);
-        st = COORD_ERR_BAD_RESPONSE;
-    }
-    if (secret)
-        wipe_strings(root);
-    cJSON_Delete(root);
-    if (st != COORD_OK)
-        coord_wipe(out, out_size); /* nothing half decoded is left, nor a secret */
-    return st;
-}
-
-/* Empty every field: strings get a NUL first byte (what follows it is
- * unspecified), numbers and flags 0. The fields above redemption_info are
- * fixed by the ABI, so they are named here one by one; everything from
- * barcode_format on, the reserved tail with any field added later included,
- * is zeroed whole. Zeroing the whole struct (4 KiB) cost a fifth of what
- * decoding the fields does (callgrind). */
-static void clear_session(coord_session *s)
-{
-    size_t tail = offsetof(coord_session, redemption_info.barcode_format);
-
-    s->id = 0;
-    s->location_id[0] = s->user_id[0] = s->resource_id[0] = '\0';
-    s->has_start_time = s->has_end_time = s->has_billing_info = s->has_redemption_info = 0;
-    s->start_time[0] = s->end_time[0] = '\0';
-    s->start_time_ms = s->end_time_ms = 0;
-    memset(&s->billing_info, 0, sizeof(s->billing_info));
-    s->redemption_info.barcode_data[0] = '\0';
-    memset((char *)s + tail, 0, sizeof(*s) - tail);
-}
-
-coord_status coord_decode_session(const char *json, size_t len, coord_session *out,
-                                  char *detail, size_t detail_size)
-{
-    decode_ctx ctx = {detail, detail_size, 0, 0};
-
-    clear_session(out);
-    return decode_document(json, len, "session", session_fields, SESSION_FIELDS, (char *)out, 0,
-                           &ctx, out, sizeof(*out));
-}
-
-/* ---- session lifecycle answers (issue 3) ---- */
-
-coord_status coord_decode_session_list(const char *json, size_t len, coord_session_list *out,
-                                       char *detail, size_t detail_size)
-{
-    decode_ctx ctx = {detail, detail_size, 0, 0};
-    const cJSON *item;
-    size_t count = 0, i = 0;
     cJSON *root;
     coord_status st;
 
-    memset(out, 0, sizeof(*out));
-    st = parse(json, len, 0, &root, &ctx);
-    if (st != COORD_OK)
-        return st;
-    if (!cJSON_IsArray(root)) {
-        coord_set_text(detail, detail_size, "session list is not a JSON array");
-        st = COORD_ERR_BAD_RESPONSE;
-        goto done;
-    }
-    for (item = root->child; item != NULL; item = item->next)
-        count++;
-    if (count > COORD_SESSION_LIST_MAX) {
-        coord_set_text(detail, detail_size, "session list has more than %u entries",
-                       COORD_SESSION_LIST_MAX);
-        st = COORD_ERR_RESPONSE_TOO_LARGE;
-        goto done;
-    }
-    if (count > 0) {
-        out->sessions = coord_calloc(count, sizeof(*out->sessions));
-        if (out->sessions == NULL) {
-            coord_set_text(detail, detail_size, "out of memory for %zu sessions", count);
-            st = COORD_ERR_OUT_OF_MEMORY;
-            goto done;
-        }
-    }
-    ctx.in_list = 1;
-    for (item = root->child; item != NULL && st == COORD_OK; item = item->next, i++) {
-        ctx.index = i;
-        if (!cJSON_IsObject(item)) {
-            coord_set_text(detail, detail_size, "[%zu]: session is not a JSON object", i);
-            st = COORD_ERR_BAD_RESPONSE;
-        } else {
-            st = decode_object(item, session_fields, SESSION_FIELDS, (char *)&out->sessions[i],
-                               &ctx);
-        }
-    }
-    out->count = (uint32_t)count;
-
-done:
+    out[0] = '\0';
+    st = parse(json, len, &root, err);
+    if (st == COORD_OK)
+        st = expect_object(root, "create_jwt answer", err);
+    if (st == COORD_OK)
+        st = decode_jwt_answer(root, out, size, err);
+    wipe_strings(root);
     cJSON_Delete(root);
-    if (st != COORD_OK) {
-        coord_free(out->sessions);
-        memset(out, 0, sizeof(*out));
-    }
+    if (st != COORD_OK)
+        coord_wipe(out, size);
     return st;
 }
 
-/* A barcode answer has the shape of redemption_info.barcode, both members required. */
-static const field barcode_answer_fields[] = {
-    {"data", "data", STRING_AT(coord_redemption_info, barcode_data), 1},
-    {"format", "format", STRING_AT(coord_redemption_info, barcode_format), 1},
-};
-
-coord_status coord_decode_barcode(const char *json, size_t len, coord_redemption_info *out,
-                                  char *detail, size_t detail_size)
+coord_status coord_decode_error_body(const char *json, size_t len, int32_t *out_code,
+                                     char *out_message, size_t message_size)
 {
-    decode_ctx ctx = {detail, detail_size, 0, 0};
+    coord_error scratch; /* why it is not an error body: the caller's own detail says that */
+    const cJSON *code, *message;
+    cJSON *root;
+    coord_status st = parse(json, len, &root, &scratch);
 
-    memset(out, 0, sizeof(*out));
-    return decode_document(json, len, "barcode answer", barcode_answer_fields, 2, (char *)out, 0,
-                           &ctx, out, sizeof(*out));
-}
-
-typedef struct token_sink {
-    char *out;
-    size_t size;
-} token_sink;
-
-static coord_status f_jwt_token(const cJSON *item, char *t, const field *f, decode_ctx *ctx)
-{
-    token_sink *sink = (token_sink *)(void *)t;
-    const char *path = f->path;
-    size_t n;
-
-    if (!cJSON_IsString(item) || item->valuestring == NULL)
-        return fail(ctx, path, "not a string");
-    /* usable as a bearer token, or it is of no use to the caller */
-    if (!coord_text_ok(item->valuestring, COORD_TOKEN_MAX))
-        return fail(ctx, path, "empty, too long or with control characters");
-    n = strlen(item->valuestring);
-    if (n >= sink->size) {
-        coord_set_text(ctx->detail, ctx->detail_size,
-                       "the token needs %zu bytes; out_token has %zu", n + 1, sink->size);
-        return COORD_ERR_INVALID_ARGUMENT;
+    if (st != COORD_OK) {
+        cJSON_Delete(root);
+        return st;
     }
-    memcpy(sink->out, item->valuestring, n + 1);
-    return COORD_OK;
-}
-
-static const field jwt_fields[] = {
-    {"jwt_token", "jwt_token", f_jwt_token, NULL, 0, 0, NO_FLAG, 0, 1},
-};
-
-coord_status coord_decode_jwt(const char *json, size_t len, char *out, size_t size,
-                              char *detail, size_t detail_size)
-{
-    decode_ctx ctx = {detail, detail_size, 0, 0};
-    token_sink sink = {out, size};
-
-    out[0] = '\0';
-    return decode_document(json, len, "create_jwt answer", jwt_fields, 1, (char *)&sink, 1, &ctx,
-                           out, size);
+    st = COORD_ERR_BAD_RESPONSE;
+    code = cJSON_GetObjectItemCaseSensitive(root, "code");
+    message = cJSON_GetObjectItemCaseSensitive(root, "message");
+    if (cJSON_IsNumber(code) && code->valuedouble >= INT32_MIN &&
+        code->valuedouble <= INT32_MAX && (double)(int32_t)code->valuedouble == code->valuedouble &&
+        (message == NULL || cJSON_IsString(message))) {
+        *out_code = (int32_t)code->valuedouble;
+        coord_set_text(out_message, message_size, "%s",
+                       message != NULL ? message->valuestring : "");
+        coord_text_clean(out_message); /* also a multi-byte character cut by truncation */
+        st = COORD_OK;
+    }
+    cJSON_Delete(root);
+    return st;
 }
 
 char *coord_encode_strings(const char *const *names, const char *const *values, size_t n)
@@ -483,56 +557,55 @@ done:
     return text;
 }
 
-coord_status coord_decode_error_body(const char *json, size_t len, int32_t *out_code,
-                                     char *out_message, size_t message_size)
-{
-    decode_ctx ctx = {NULL, 0, 0, 0};
-    cJSON *root;
-    const cJSON *code, *message;
-    coord_status st = parse(json, len, 0, &root, &ctx);
+/* ---- the public decoders: no client, the detail copied out ---- */
 
-    if (st != COORD_OK)
-        return st;
-    st = COORD_ERR_BAD_RESPONSE;
-    code = cJSON_GetObjectItemCaseSensitive(root, "code");
-    message = cJSON_GetObjectItemCaseSensitive(root, "message");
-    if (cJSON_IsNumber(code) && code->valuedouble >= INT32_MIN &&
-        code->valuedouble <= INT32_MAX && (double)(int32_t)code->valuedouble == code->valuedouble &&
-        (message == NULL || cJSON_IsString(message))) {
-        *out_code = (int32_t)code->valuedouble;
-        coord_set_text(out_message, message_size, "%s",
-                       message != NULL ? message->valuestring : "");
-        coord_text_clean(out_message); /* also a multi-byte character cut by truncation */
-        st = COORD_OK;
-    }
-    cJSON_Delete(root);
-    return st;
+/* err's detail into the caller's buffer, truncated to fit (no printf: this
+ * runs on every successful decode too, with an empty detail). */
+static void copy_detail(char *out_detail, size_t detail_size, const coord_error *err)
+{
+    size_t n = strlen(err->detail);
+
+    if (out_detail == NULL || detail_size == 0)
+        return;
+    if (n >= detail_size)
+        n = detail_size - 1;
+    memcpy(out_detail, err->detail, n);
+    out_detail[n] = '\0';
 }
 
 coord_status coord_session_decode(const char *json, size_t len, coord_session *out_session,
                                   char *out_detail, size_t detail_size)
 {
-    if (out_detail != NULL && detail_size > 0)
-        out_detail[0] = '\0';
+    coord_error err = {0};
+    coord_status st;
+
     if (json == NULL || out_session == NULL) {
-        coord_set_text(out_detail, detail_size, "json and out_session must not be NULL");
         if (out_session != NULL)
             memset(out_session, 0, sizeof(*out_session));
-        return COORD_ERR_INVALID_ARGUMENT;
+        st = coord_error_fail(&err, COORD_ERR_INVALID_ARGUMENT,
+                              "json and out_session must not be NULL");
+    } else {
+        st = coord_decode_session(json, len, out_session, &err);
     }
-    return coord_decode_session(json, len, out_session, out_detail, detail_size);
+    copy_detail(out_detail, detail_size, &err);
+    return st;
 }
 
 coord_status coord_session_list_decode(const char *json, size_t len,
                                        coord_session_list *out_list,
                                        char *out_detail, size_t detail_size)
 {
-    coord_set_text(out_detail, detail_size, "%s", "");
+    coord_error err = {0};
+    coord_status st;
+
     if (json == NULL || out_list == NULL) {
-        coord_set_text(out_detail, detail_size, "json and out_list must not be NULL");
         if (out_list != NULL)
             memset(out_list, 0, sizeof(*out_list));
-        return COORD_ERR_INVALID_ARGUMENT;
+        st = coord_error_fail(&err, COORD_ERR_INVALID_ARGUMENT,
+                              "json and out_list must not be NULL");
+    } else {
+        st = coord_decode_session_list(json, len, out_list, &err);
     }
-    return coord_decode_session_list(json, len, out_list, out_detail, detail_size);
+    copy_detail(out_detail, detail_size, &err);
+    return st;
 }

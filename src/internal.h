@@ -217,10 +217,11 @@ COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t,
                                                   char *detail, size_t detail_size);
 
 /* ---- decode.c: pure cJSON -> typed structs -------------------------------- */
+/* Each decoder fills out on COORD_OK and leaves it zeroed otherwise, with
+ * err->status and err->detail saying why (no other field of err is touched). */
 
 COORD_HIDDEN coord_status coord_decode_session(const char *json, size_t len,
-                                               coord_session *out,
-                                               char *detail, size_t detail_size);
+                                               coord_session *out, coord_error *err);
 /* A Coord error body {"code": int32, "message": string}. COORD_OK only when
  * the text is such a body; message is truncated to fit. */
 COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,
@@ -230,16 +231,15 @@ COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,
 /* Session lifecycle (issue 3). */
 COORD_HIDDEN coord_status coord_decode_session_list(const char *json, size_t len,
                                                     coord_session_list *out,
-                                                    char *detail, size_t detail_size);
+                                                    coord_error *err);
 /* {"data": string, "format": string}, both required. */
 COORD_HIDDEN coord_status coord_decode_barcode(const char *json, size_t len,
                                                coord_redemption_info *out,
-                                               char *detail, size_t detail_size);
+                                               coord_error *err);
 /* {"jwt_token": string}: copied into out (size bytes); every other copy the
  * decoder made is wiped. COORD_ERR_INVALID_ARGUMENT when it does not fit. */
 COORD_HIDDEN coord_status coord_decode_jwt(const char *json, size_t len,
-                                           char *out, size_t size,
-                                           char *detail, size_t detail_size);
+                                           char *out, size_t size, coord_error *err);
 /* A JSON object of string members, for request bodies: member i is
  * names[i]: values[i], skipped when values[i] is NULL. Returns a
  * coord_malloc'd NUL-terminated text (free with coord_free) or NULL when

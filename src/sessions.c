@@ -128,6 +128,7 @@ static coord_status exchange(coord_client *client, session_call call,
                              uint32_t duration_m, coord_session *out)
 {
     char detail[COORD_MESSAGE_MAX];
+    coord_error decode_err;
     coord_request req;
     coord_response resp;
     coord_status st;
@@ -154,9 +155,9 @@ static coord_status exchange(coord_client *client, session_call call,
     st = coord_client_send_built(client, st, &req, detail, &resp);
     if (st != COORD_OK)
         st = refine(client, call, st, location_id, session_id, out);
-    else if ((st = coord_decode_session(resp.body, resp.body_len, out, detail,
-                                        sizeof(detail))) != COORD_OK)
-        coord_call_fail_detail(client, st, detail);
+    else if ((st = coord_decode_session(resp.body, resp.body_len, out, &decode_err)) !=
+             COORD_OK)
+        coord_call_fail_detail(client, st, decode_err.detail);
     if (st != COORD_OK)
         return st;
     default_location(out, location_id);
@@ -247,6 +248,7 @@ static coord_status list_or_barcode(coord_client *client, const char *location_i
                                     void *out, int barcode)
 {
     char detail[COORD_MESSAGE_MAX];
+    coord_error decode_err;
     coord_request req;
     coord_response resp;
     coord_target target;
@@ -266,11 +268,11 @@ static coord_status list_or_barcode(coord_client *client, const char *location_i
     if (st != COORD_OK)
         return st;
     if (barcode)
-        st = coord_decode_barcode(resp.body, resp.body_len, out, detail, sizeof(detail));
+        st = coord_decode_barcode(resp.body, resp.body_len, out, &decode_err);
     else
-        st = coord_decode_session_list(resp.body, resp.body_len, list, detail, sizeof(detail));
+        st = coord_decode_session_list(resp.body, resp.body_len, list, &decode_err);
     if (st != COORD_OK)
-        return coord_call_fail_detail(client, st, detail);
+        return coord_call_fail_detail(client, st, decode_err.detail);
     for (uint32_t i = 0; !barcode && location_id != NULL && i < list->count; i++)
         default_location(&list->sessions[i], location_id);
     return COORD_OK;

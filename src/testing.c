@@ -9,6 +9,7 @@ coord_status coord_test_create_jwt(coord_client *client, const char *email,
                                    size_t token_size)
 {
     char detail[COORD_MESSAGE_MAX];
+    coord_error decode_err;
     coord_request req;
     coord_response resp;
     coord_target target;
@@ -30,8 +31,7 @@ coord_status coord_test_create_jwt(coord_client *client, const char *email,
         coord_client_wipe_response(client); /* a refusal's body may echo secrets too */
         return st;
     }
-    st = coord_decode_jwt(resp.body, resp.body_len, out_token, token_size,
-                          detail, sizeof(detail));
+    st = coord_decode_jwt(resp.body, resp.body_len, out_token, token_size, &decode_err);
     coord_client_wipe_response(client); /* the answer carried the token */
-    return st == COORD_OK ? st : coord_call_fail_detail(client, st, detail);
+    return st == COORD_OK ? st : coord_call_fail_detail(client, st, decode_err.detail);
 }

@@ -8,21 +8,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *json = fuzz_copy(data, size);
-    char detail[COORD_MESSAGE_MAX];
+    coord_error err;
     coord_redemption_info r;
     coord_status st;
 
     if (json == NULL)
         return 0;
     memset(&r, 0x5a, sizeof(r));
-    memset(detail, 'x', sizeof(detail));
-    st = coord_decode_barcode(json, size, &r, detail, sizeof(detail));
+    memset(&err, 'x', sizeof(err));
+    st = coord_decode_barcode(json, size, &r, &err);
     if (st == COORD_OK) {
         require_text(r.barcode_data, sizeof(r.barcode_data));
         require_text(r.barcode_format, sizeof(r.barcode_format));
     } else {
         require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_OUT_OF_MEMORY);
-        require(memchr(detail, '\0', sizeof(detail)) != NULL && detail[0] != '\0');
+        require_error(st, &err);
         require(all_zero(&r, sizeof(r)));
     }
     free(json);

@@ -37,6 +37,14 @@ static inline int all_zero(const void *p, size_t n)
     return 1;
 }
 
+/* The error record a decoder filled when it returned st: the same status,
+ * and a terminated, non-empty detail. */
+static inline void require_error(coord_status st, const coord_error *err)
+{
+    require(err->status == (int32_t)st);
+    require(memchr(err->detail, '\0', sizeof(err->detail)) != NULL && err->detail[0] != '\0');
+}
+
 /* A session the decoder returned with COORD_OK. */
 static inline void require_session(const coord_session *s)
 {

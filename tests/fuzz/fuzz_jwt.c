@@ -11,23 +11,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char token[COORD_TOKEN_MAX];
     char *json = fuzz_copy(data, size);
-    char detail[COORD_MESSAGE_MAX], tiny[16];
+    char tiny[16];
+    coord_error err;
     coord_status st, st_tiny;
 
     if (json == NULL)
         return 0;
     memset(token, 'x', sizeof(token));
-    memset(detail, 'x', sizeof(detail));
-    st = coord_decode_jwt(json, size, token, sizeof(token), detail, sizeof(detail));
+    memset(&err, 'x', sizeof(err));
+    st = coord_decode_jwt(json, size, token, sizeof(token), &err);
     if (st == COORD_OK) {
         require(coord_text_ok(token, COORD_TOKEN_MAX));
     } else {
         require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_OUT_OF_MEMORY);
-        require(memchr(detail, '\0', sizeof(detail)) != NULL && detail[0] != '\0');
+        require_error(st, &err);
         require(all_zero(token, sizeof(token)));
     }
     memset(tiny, 'x', sizeof(tiny));
-    st_tiny = coord_decode_jwt(json, size, tiny, sizeof(tiny), detail, sizeof(detail));
+    st_tiny = coord_decode_jwt(json, size, tiny, sizeof(tiny), &err);
     if (st_tiny == COORD_OK) {
         require(st == COORD_OK && strcmp(tiny, token) == 0);
     } else {

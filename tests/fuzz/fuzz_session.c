@@ -4,12 +4,11 @@
  * terminated, non-empty detail. */
 #include "fuzz_check.h"
 
-static void check(coord_status st, const coord_session *s, const char *detail, size_t size)
+static void check(coord_status st, const coord_session *s, const coord_error *err)
 {
     if (st != COORD_OK) {
         require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_OUT_OF_MEMORY);
-        require(memchr(detail, '\0', size) != NULL);
-        require(detail[0] != '\0');
+        require_error(st, err);
         require(all_zero(s, sizeof(*s)));
         return;
     }
@@ -21,15 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *json = fuzz_copy(data, size);
-    char detail[COORD_MESSAGE_MAX], small[8];
+    char small[8];
+    coord_error err;
     coord_session s, t;
     coord_status st;
 
     if (json == NULL)
         return 0;
-    memset(detail, 'x', sizeof(detail));
-    st = coord_decode_session(json, size, &s, detail, sizeof(detail));
-    check(st, &s, detail, sizeof(detail));
+    memset(&err, 'x', sizeof(err));
+    st = coord_decode_session(json, size, &s, &err);
+    check(st, &s, &err);
 
     /* the public wrapper agrees, always terminates its detail, and truncates
      * it safely */

@@ -10,14 +10,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *json = fuzz_copy(data, size);
-    char detail[COORD_MESSAGE_MAX], small[8];
+    char small[8];
+    coord_error err;
     coord_session_list list, again;
     coord_status st;
 
     if (json == NULL)
         return 0;
-    memset(detail, 'x', sizeof(detail));
-    st = coord_decode_session_list(json, size, &list, detail, sizeof(detail));
+    memset(&err, 'x', sizeof(err));
+    st = coord_decode_session_list(json, size, &list, &err);
     if (st == COORD_OK) {
         require(list.count <= COORD_SESSION_LIST_MAX);
         require((list.count == 0) == (list.sessions == NULL));
@@ -27,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_RESPONSE_TOO_LARGE ||
                 st == COORD_ERR_OUT_OF_MEMORY);
-        require(memchr(detail, '\0', sizeof(detail)) != NULL && detail[0] != '\0');
+        require_error(st, &err);
         require(all_zero(&list, sizeof(list)));
     }
 

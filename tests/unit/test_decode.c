@@ -11,12 +11,12 @@
 
 #include "internal.h"
 
-static char detail[COORD_MESSAGE_MAX];
+static coord_error err;
 
 static coord_status decode(const char *json, coord_session *s)
 {
-    detail[0] = '\0';
-    return coord_decode_session(json, strlen(json), s, detail, sizeof(detail));
+    err.detail[0] = '\0';
+    return coord_decode_session(json, strlen(json), s, &err);
 }
 
 /* Decoding must fail with BAD_RESPONSE, leave a zeroed struct, and say `why`. */
@@ -26,7 +26,7 @@ static void assert_rejected(const char *json, const char *why)
 
     memset(&s, 0xab, sizeof(s));
     assert_int_equal(decode(json, &s), COORD_ERR_BAD_RESPONSE);
-    assert_non_null(strstr(detail, why));
+    assert_non_null(strstr(err.detail, why));
     assert_int_equal(s.id, 0);
     assert_int_equal(s.has_billing_info, 0);
 }
@@ -260,9 +260,9 @@ static void bad_bodies(void **state)
     coord_session s;
     (void)state;
 
-    assert_int_equal(coord_decode_session("", 0, &s, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_session("", 0, &s, &err),
                      COORD_ERR_BAD_RESPONSE);
-    assert_string_equal(detail, "empty body");
+    assert_string_equal(err.detail, "empty body");
     assert_rejected("[{\"id\":1}]", "not a JSON object");
     assert_rejected("42", "not a JSON object");
     assert_rejected("null", "not a JSON object");
@@ -272,10 +272,10 @@ static void bad_bodies(void **state)
     assert_rejected("{\"id\":1}{", "bytes after the JSON value");
     assert_rejected("<html><body>502 Bad Gateway</body></html>", "invalid JSON");
     /* length is honoured: the text need not be NUL-terminated */
-    assert_int_equal(coord_decode_session("{\"id\":4}garbage", 8, &s, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_session("{\"id\":4}garbage", 8, &s, &err),
                      COORD_OK);
     assert_int_equal(s.id, 4);
-    assert_int_equal(coord_decode_session("{\"id\":4} \r\n\t", 12, &s, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_session("{\"id\":4} \r\n\t", 12, &s, &err),
                      COORD_OK);
 }
 
@@ -321,7 +321,7 @@ static void deep_nesting_is_bounded(void **state)
         json[n++] = ']';
     json[n++] = '}';
     json[n] = '\0';
-    assert_int_equal(coord_decode_session(json, n, &s, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_session(json, n, &s, &err),
                      COORD_ERR_BAD_RESPONSE);
 }
 
@@ -441,7 +441,7 @@ static void allocation_failure_is_out_of_memory(void **state)
         alloc_fail_at = k;
         memset(&s, 0xab, sizeof(s));
         assert_int_equal(decode(spec_end_answer, &s), COORD_ERR_OUT_OF_MEMORY);
-        assert_string_equal(detail, "out of memory parsing JSON");
+        assert_string_equal(err.detail, "out of memory parsing JSON");
         assert_int_equal(s.id, 0);
         assert_int_equal(alloc_live, 0);
     }
@@ -474,8 +474,8 @@ static void reserved_bytes_are_zero(void **state)
 
 static coord_status decode_list(const char *json, coord_session_list *list)
 {
-    detail[0] = '\0';
-    return coord_decode_session_list(json, strlen(json), list, detail, sizeof(detail));
+    err.detail[0] = '\0';
+    return coord_decode_session_list(json, strlen(json), list, &err);
 }
 
 static void list_of_zero_one_and_many(void **state)
@@ -529,7 +529,7 @@ static void assert_list_rejected(const char *json, coord_status want, const char
     memset(&list, 0xab, sizeof(list)); /* garbage in: zeroed out */
 
     assert_int_equal(decode_list(json, &list), want);
-    assert_non_null(strstr(detail, why));
+    assert_non_null(strstr(err.detail, why));
     assert_null(list.sessions);
     assert_int_equal(list.count, 0);
     for (size_t i = 0; i < sizeof(list.reserved); i++)
@@ -571,13 +571,13 @@ static void list_length_is_bounded(void **state)
     for (size_t i = 0; i < n; i++)
         at += (size_t)snprintf(json + at, size - at, "%s{\"id\":1}", i ? "," : "");
     json[at++] = ']';
-    assert_int_equal(coord_decode_session_list(json, at, &list, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_session_list(json, at, &list, &err),
                      COORD_ERR_RESPONSE_TOO_LARGE);
-    assert_non_null(strstr(detail, "more than 10000"));
+    assert_non_null(strstr(err.detail, "more than 10000"));
     assert_null(list.sessions);
     /* exactly the maximum is fine */
     json[at - 10] = ']';
-    assert_int_equal(coord_decode_session_list(json, at - 9, &list, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_session_list(json, at - 9, &list, &err),
                      COORD_OK);
     assert_int_equal(list.count, COORD_SESSION_LIST_MAX);
     coord_session_list_free(&list);
@@ -636,21 +636,21 @@ static void barcode_answer(void **state)
     const char *ok = "{\"data\":\"COORD-USER-1\",\"format\":\"aztec\",\"new\":1}";
     (void)state;
 
-    assert_int_equal(coord_decode_barcode(ok, strlen(ok), &b, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_barcode(ok, strlen(ok), &b, &err),
                      COORD_OK);
     assert_string_equal(b.barcode_data, "COORD-USER-1");
     assert_string_equal(b.barcode_format, "aztec");
-    assert_int_equal(coord_decode_barcode("{\"data\":\"x\"}", 12, &b, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_barcode("{\"data\":\"x\"}", 12, &b, &err),
                      COORD_ERR_BAD_RESPONSE);
-    assert_string_equal(detail, "field format: missing");
+    assert_string_equal(err.detail, "field format: missing");
     assert_string_equal(b.barcode_data, ""); /* zeroed on failure */
     const char *wrong = "{\"data\":1,\"format\":\"aztec\"}";
-    assert_int_equal(coord_decode_barcode(wrong, strlen(wrong), &b, detail, sizeof(detail)),
+    assert_int_equal(coord_decode_barcode(wrong, strlen(wrong), &b, &err),
                      COORD_ERR_BAD_RESPONSE);
-    assert_string_equal(detail, "field data: not a string");
-    assert_int_equal(coord_decode_barcode("[]", 2, &b, detail, sizeof(detail)),
+    assert_string_equal(err.detail, "field data: not a string");
+    assert_int_equal(coord_decode_barcode("[]", 2, &b, &err),
                      COORD_ERR_BAD_RESPONSE);
-    assert_string_equal(detail, "barcode answer is not a JSON object");
+    assert_string_equal(err.detail, "barcode answer is not a JSON object");
 }
 
 static void jwt_answer(void **state)
@@ -659,15 +659,13 @@ static void jwt_answer(void **state)
     char token[16], small[8];
     (void)state;
 
-    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, token, sizeof(token), detail,
-                                      sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, token, sizeof(token), &err), COORD_OK);
     assert_string_equal(token, "eyJh.eyJz.c2ln");
     /* too small for the caller's buffer: wiped, and the detail never quotes it */
     memset(small, 'x', sizeof(small));
-    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, small, sizeof(small), detail,
-                                      sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(detail, "needs 15 bytes"));
-    assert_null(strstr(detail, "eyJ"));
+    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, small, sizeof(small), &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.detail, "needs 15 bytes"));
+    assert_null(strstr(err.detail, "eyJ"));
     for (size_t i = 0; i < sizeof(small); i++)
         assert_int_equal(small[i], 0);
 
@@ -685,9 +683,9 @@ static void jwt_answer(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(coord_decode_jwt(bad[i].json, strlen(bad[i].json), token,
-                                          sizeof(token), detail, sizeof(detail)),
+                                          sizeof(token), &err),
                          COORD_ERR_BAD_RESPONSE);
-        assert_non_null(strstr(detail, bad[i].why));
+        assert_non_null(strstr(err.detail, bad[i].why));
         assert_string_equal(token, "");
     }
 }
@@ -704,9 +702,9 @@ static void jwt_longer_than_any_bearer_token(void **state)
     memset(json + 14, 'a', COORD_TOKEN_MAX);
     memcpy(json + 14 + COORD_TOKEN_MAX, "\"}", 2);
     assert_int_equal(coord_decode_jwt(json, 14 + COORD_TOKEN_MAX + 2, token,
-                                      COORD_TOKEN_MAX + 16, detail, sizeof(detail)),
+                                      COORD_TOKEN_MAX + 16, &err),
                      COORD_ERR_BAD_RESPONSE);
-    assert_non_null(strstr(detail, "too long"));
+    assert_non_null(strstr(err.detail, "too long"));
     free(json);
     free(token);
 }
@@ -802,10 +800,99 @@ static void refused_token_answers_are_wiped(void **state)
     found_in_freed = 0;
     assert_int_equal(coord_set_allocator(&scanning), COORD_OK);
     assert_int_equal(coord_decode_jwt(trailing, sizeof(trailing) - 1, token, sizeof(token),
-                                      detail, sizeof(detail)), COORD_ERR_BAD_RESPONSE);
+                                      &err), COORD_ERR_BAD_RESPONSE);
     assert_int_equal(coord_set_allocator(NULL), COORD_OK);
-    assert_string_equal(detail, "bytes after the JSON value");
+    assert_string_equal(err.detail, "bytes after the JSON value");
     assert_int_equal(found_in_freed, 0);
+}
+
+/* ---- the error record, paths, duplicates ---- */
+
+/* A decoder writes status and detail, and no other field of the record
+ * (the call engine keeps the HTTP status and attempts there). */
+static void errors_touch_only_status_and_detail(void **state)
+{
+    coord_error e;
+    coord_session s;
+    (void)state;
+
+    memset(&e, 0, sizeof(e));
+    e.http_status = 200;
+    e.attempts = 2;
+    e.api_code = 77;
+    e.has_api_error = 1;
+    strcpy(e.api_message, "kept");
+    assert_int_equal(coord_decode_session("{\"id\":\"x\"}", 10, &s, &e), COORD_ERR_BAD_RESPONSE);
+    assert_int_equal(e.status, COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(e.detail, "field id: not a number");
+    assert_int_equal(e.http_status, 200);
+    assert_int_equal(e.attempts, 2);
+    assert_int_equal(e.api_code, 77);
+    assert_int_equal(e.has_api_error, 1);
+    assert_string_equal(e.api_message, "kept");
+}
+
+/* The path names every level, below a list entry's index too. */
+static void nested_paths_are_named_in_full(void **state)
+{
+    (void)state;
+    assert_list_rejected("[{\"id\":1},{\"id\":2,\"redemption_info\":{\"barcode\":"
+                         "{\"data\":\"d\",\"format\":7}}}]",
+                         COORD_ERR_BAD_RESPONSE,
+                         "field [1].redemption_info.barcode.format: not a string");
+    assert_list_rejected("[{\"id\":1,\"billing_info\":{\"cost\":{\"amount\":1,"
+                         "\"currency\":\"USD\",\"currency\":\"EUR\"}}}]",
+                         COORD_ERR_BAD_RESPONSE,
+                         "field [0].billing_info.cost.currency: appears twice");
+    assert_list_rejected("[{\"id\":1,\"billing_info\":{\"cost\":{}}}]", COORD_ERR_BAD_RESPONSE,
+                         "field [0].billing_info.cost.amount: missing");
+}
+
+/* Any known member may appear only once, objects and answers' members too;
+ * unknown members are not looked at, twice or not. */
+static void duplicates_anywhere_are_refused(void **state)
+{
+    coord_redemption_info b;
+    char token[32];
+    coord_session s;
+    static const char two_tokens[] = "{\"jwt_token\":\"eyJa\",\"jwt_token\":\"eyJb\"}";
+    static const char two_data[] = "{\"data\":\"a\",\"format\":\"aztec\",\"data\":\"b\"}";
+    (void)state;
+
+    assert_rejected("{\"id\":1,\"billing_info\":{},\"billing_info\":null}",
+                    "field billing_info: appears twice");
+    assert_rejected("{\"id\":1,\"end_time\":null,\"end_time\":\"2018-04-12T00:17:50Z\"}",
+                    "field end_time: appears twice");
+    assert_rejected("{\"id\":1,\"redemption_info\":{\"barcode\":{},\"barcode\":{}}}",
+                    "field redemption_info.barcode: appears twice");
+    assert_int_equal(coord_decode_barcode(two_data, strlen(two_data), &b, &err),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(err.detail, "field data: appears twice");
+    assert_int_equal(coord_decode_jwt(two_tokens, strlen(two_tokens), token, sizeof(token),
+                                      &err), COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(err.detail, "field jwt_token: appears twice");
+    assert_string_equal(token, "");
+    assert_int_equal(decode("{\"id\":1,\"x\":1,\"x\":[],\"x\":null}", &s), COORD_OK);
+    assert_int_equal(s.id, 1);
+}
+
+/* The public decoders copy the detail into the caller's buffer, cut to fit. */
+static void public_detail_is_truncated(void **state)
+{
+    coord_session_list list;
+    coord_session s;
+    char d[9];
+    (void)state;
+
+    memset(d, 'x', sizeof(d));
+    assert_int_equal(coord_session_decode("{}", 2, &s, d, sizeof(d)), COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(d, "field id");
+    memset(d, 'x', sizeof(d));
+    assert_int_equal(coord_session_list_decode("{}", 2, &list, d, sizeof(d)),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(d, "session ");
+    assert_int_equal(coord_session_decode("{}", 2, &s, d, 1), COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(d, "");
 }
 
 int main(void)
@@ -843,6 +930,10 @@ int main(void)
         cmocka_unit_test(jwt_answer),
         cmocka_unit_test(jwt_longer_than_any_bearer_token),
         cmocka_unit_test(encode_strings),
+        cmocka_unit_test(errors_touch_only_status_and_detail),
+        cmocka_unit_test(nested_paths_are_named_in_full),
+        cmocka_unit_test(duplicates_anywhere_are_refused),
+        cmocka_unit_test(public_detail_is_truncated),
     };
     return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }
