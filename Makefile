@@ -405,6 +405,7 @@ endif
 	$(CONFIGURE_FILE) cmake/coordConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/coordConfigVersion.cmake
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BUILD)/examples/coord $(DESTDIR)$(BINDIR)/coord
+	install -m 755 tests/sim/coord_sim.py $(DESTDIR)$(BINDIR)/coord-sim
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 docs/coord.1 $(DESTDIR)$(MANDIR)/man1/coord.1
 
@@ -418,6 +419,7 @@ uninstall:
 	      $(DESTDIR)$(CMAKEDIR)/coordConfig.cmake \
 	      $(DESTDIR)$(CMAKEDIR)/coordConfigVersion.cmake \
 	      $(DESTDIR)$(BINDIR)/coord \
+	      $(DESTDIR)$(BINDIR)/coord-sim \
 	      $(DESTDIR)$(MANDIR)/man1/coord.1
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(CMAKEDIR) 2>/dev/null
 

@@ -51,7 +51,7 @@ check_layout() {
     local f expected=(./usr/include/coord/coord.h ".$libdir/libcoord.a"
                       ".$libdir/pkgconfig/coord.pc" ".$libdir/cmake/coord/coordConfig.cmake"
                       ".$libdir/cmake/coord/coordConfigVersion.cmake" ./usr/bin/coord
-                      ./usr/share/man/man1/coord.1)
+                      ./usr/bin/coord-sim ./usr/share/man/man1/coord.1)
     [ "$shared" = 0 ] || expected+=(".$libdir/libcoord.so" ".$libdir/libcoord.so.1"
                                     ".$libdir/libcoord.so.$version")
     for f in "${expected[@]}"; do
@@ -61,6 +61,7 @@ check_layout() {
         fail "$name: SHARED=0 installed a shared library"
     fi
     "$stage/usr/bin/coord" --version | grep -q "^coord $version " || fail "installed coord does not run"
+    "$stage/usr/bin/coord-sim" --help | grep -q "^usage: coord-sim " || fail "installed coord-sim does not run"
     if command -v man >/dev/null; then   # man finds the page where it was installed
         local page
         page="$(MANPATH="$stage/usr/share/man" man -w coord)"

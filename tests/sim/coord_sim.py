@@ -7,27 +7,34 @@ over loopback HTTP/1.1 (keep-alive supported).
 
 Running it yourself
 -------------------
-    python3 tests/sim/coord_sim.py --port 8080 --access-key mykey
+Installed by `make install` as coord-sim (or run tests/sim/coord_sim.py):
+
+    coord-sim --port 8080 --access-key mykey --seed seed.json
 
 then point the SDK's base URL at
 
     http://127.0.0.1:8080/v1/access/parking
 
-and use "mykey" as the access key. Seed data through the control routes, e.g.
+and use "mykey" as the access key. Seed data with --seed (a JSON document,
+see POST /_sim/seed) or through the control routes, e.g.
 
     curl -s -X POST http://127.0.0.1:8080/_sim/sessions \\
          -d '{"location_id": "L1", "start_minutes_ago": 90}'
 
-On start the server prints exactly one line, "COORD_SIM_PORT=<port>", to
-stdout; SIGTERM or SIGINT stops it cleanly (exit status 0).
+Once listening, and seeded, the server prints three lines to stdout:
+"COORD_SIM_PORT=<port>", "COORD_SIM_URL=<the base URL>" and
+"COORD_SIM_KEY=<the first access key>"; SIGTERM or SIGINT stops it cleanly
+(exit status 0). A seed file that is not valid JSON or not a valid seed
+stops it before it listens (exit status 2, the reason on stderr).
 
 Flags: --host (default 127.0.0.1), --port (default 0: the OS chooses),
 --port-file PATH (the port is written there atomically, removed on exit),
 --access-key KEY (default "sandbox-test-key"; repeat it to accept several
-keys), --verbose (log every request to stderr), --tls-cert PEM --tls-key PEM
-(serve HTTPS with that certificate chain and key instead of HTTP; each
-connection's handshake runs in its own thread, so a client that rejects the
-certificate only ends its own connection).
+keys), --seed FILE.json, --verbose (log every request to stderr),
+--tls-cert PEM --tls-key PEM (serve HTTPS with that certificate chain and
+key instead of HTTP; each connection's handshake runs in its own thread, so
+a client that rejects the certificate only ends its own connection),
+--reference (print this text), --help.
 
 API routes (base path /v1/access/parking)
 -----------------------------------------
@@ -130,7 +137,23 @@ POST   /_sim/tokens        {"email": E | "user_id": U, "external_uid": X,
                            without the API (e.g. for the seeded sessions'
                            DEFAULT user_id, or already expired with a
                            negative expires_in); 200 {"jwt_token", "user_id",
-                           "email"}
+                           "email"}. With "token": T (1..4096 printable
+                           ASCII, no spaces; not with expires_in) the token
+                           is T itself: "Authorization: Bearer T" is that
+                           user from then on, across resets, never expiring
+                           (a fixed token for a test suite's configuration)
+POST   /_sim/seed          {"locations": [bodies of /_sim/locations],
+                            "sessions": [bodies of /_sim/sessions],
+                            "tokens": [bodies of /_sim/tokens],
+                            "fault": body of POST /_sim/fault}, every part
+                           optional, applied in that order (what --seed
+                           FILE.json applies at start). Every entry is
+                           checked first: a bad one changes nothing, 400
+                           naming it ("sessions[2]: missing field:
+                           location_id"). 200 {"locations": [...],
+                           "sessions": [the sessions as the API renders
+                           them, with their ids], "tokens": [{"jwt_token",
+                           "user_id", "email"}], "fault": {...} if armed}
 GET    /_sim/stats         {"connections": N, "requests": M, "api_requests",
                            "control_requests", "api_connections"}, counted
                            since start or the last reset
@@ -678,6 +701,7 @@ class SimState:
     def __init__(self, access_keys: List[str]):
         self.access_keys = frozenset(access_keys)
         self.token_secret = os.urandom(32)  # signs test tokens; kept across resets
+        self.fixed_tokens: Dict[str, User] = {}  # seeded tokens; kept across resets too
         self.lock = threading.Lock()
         self.stopping = threading.Event()   # set on server shutdown
         self.generation = 0                 # bumped by every reset
@@ -868,9 +892,17 @@ class SimState:
     def _sign(self, signing_input: str) -> bytes:
         return hmac.new(self.token_secret, signing_input.encode(), hashlib.sha256).digest()
 
+    def add_fixed_token(self, token: str, user: "User") -> None:
+        with self.lock:
+            self.fixed_tokens[token] = user
+
     def authenticate(self, authorization: Optional[str]) -> "User":
-        """The user of an "Authorization: Bearer <JWT>" header, or 401."""
+        """The user of an "Authorization: Bearer <JWT or seeded token>" header, or 401."""
         scheme, _, token = (authorization or "").partition(" ")
+        with self.lock:
+            fixed = self.fixed_tokens.get(token.strip())
+        if scheme.lower() == "bearer" and fixed is not None:
+            return fixed
         parts = token.strip().split(".")
         if scheme.lower() != "bearer" or len(parts) != 3:
             raise ApiError(401, 401, MSG_BAD_TOKEN)
@@ -1154,33 +1186,59 @@ def ctl_reset(state: SimState, request: Request) -> Reply:
     return json_reply({})
 
 
+def location_fields(body: Dict[str, Any]) -> Dict[str, Any]:
+    return check_fields(body, LOCATION_FIELDS, required=("location_id",))
+
+
+def session_fields(body: Dict[str, Any]) -> Dict[str, Any]:
+    return check_fields(body, SESSION_FIELDS, required=("location_id",))
+
+
 def ctl_upsert_location(state: SimState, request: Request) -> Reply:
-    fields = check_fields(parse_json_object(request.body), LOCATION_FIELDS,
-                          required=("location_id",))
-    return json_reply(state.upsert_location(fields))
+    return json_reply(state.upsert_location(location_fields(parse_json_object(request.body))))
 
 
 def ctl_create_session(state: SimState, request: Request) -> Reply:
-    fields = check_fields(parse_json_object(request.body), SESSION_FIELDS,
-                          required=("location_id",))
-    return json_reply(state.create_session(fields))
+    return json_reply(state.create_session(session_fields(parse_json_object(request.body))))
+
+
+def v_fixed_token(name: str, value: Any) -> str:
+    """A seeded token: what an Authorization header can carry after "Bearer "."""
+    if not isinstance(value, str) or not re.fullmatch(r"[\x21-\x7e]{1,4096}", value):
+        raise bad_request(f"{name} must be 1..4096 printable ASCII characters, no spaces")
+    return value
 
 
 TOKEN_FIELDS: Dict[str, Validator] = {
     "email": v_email, "user_id": v_str(), "external_uid": v_str(), "test_user": v_bool,
-    "expires_in": v_number(minimum=-1e9),
+    "expires_in": v_number(minimum=-1e9), "token": v_fixed_token,
 }
 
 
-def ctl_issue_token(state: SimState, request: Request) -> Reply:
-    fields = check_fields(parse_json_object(request.body), TOKEN_FIELDS)
+def token_fields(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, TOKEN_FIELDS)
     if "email" not in fields and "user_id" not in fields:
         raise bad_request("give email or user_id")
+    if "token" in fields and "expires_in" in fields:
+        raise bad_request("a seeded token never expires: give token or expires_in")
+    return fields
+
+
+def issue_token(state: SimState, fields: Dict[str, Any]) -> Dict[str, Any]:
+    """A signed JWT for the user, or the seeded "token" registered for them."""
     user_id = fields.get("user_id") or user_id_for(fields["email"])
     user = User(user_id, fields.get("email", f"{user_id}@sim.invalid"),
                 fields.get("external_uid"), fields.get("test_user", True))
-    token = state.issue_token(user, fields.get("expires_in", TOKEN_LIFETIME_SECONDS))
-    return json_reply({"jwt_token": token, "user_id": user.user_id, "email": user.email})
+    if "token" in fields:
+        state.add_fixed_token(fields["token"], user)
+        token = fields["token"]
+    else:
+        token = state.issue_token(user, fields.get("expires_in", TOKEN_LIFETIME_SECONDS))
+    return {"jwt_token": token, "user_id": user.user_id, "email": user.email}
+
+
+def ctl_issue_token(state: SimState, request: Request) -> Reply:
+    return json_reply(issue_token(state, token_fields(parse_json_object(request.body))))
 
 
 def ctl_stats(state: SimState, request: Request) -> Reply:
@@ -1199,14 +1257,18 @@ def ctl_get_fault(state: SimState, request: Request) -> Reply:
     return json_reply(fault.to_json() if fault else {})
 
 
-def ctl_arm_fault(state: SimState, request: Request) -> Reply:
-    body = parse_json_object(request.body)
+def fault_from(body: Dict[str, Any]) -> ArmedFault:
+    body = dict(body)
     mode_name = body.pop("mode", None)
     if not isinstance(mode_name, str) or mode_name not in FAULT_MODES:
         raise bad_request("mode must be one of: " + ", ".join(sorted(FAULT_MODES)))
     count = body.pop("count", None)
     count = 1 if count is None else v_int(minimum=1)("count", count)
-    fault = ArmedFault(mode_name, count, FAULT_MODES[mode_name].parse(body))
+    return ArmedFault(mode_name, count, FAULT_MODES[mode_name].parse(body))
+
+
+def ctl_arm_fault(state: SimState, request: Request) -> Reply:
+    fault = fault_from(parse_json_object(request.body))
     state.arm_fault(fault)
     return json_reply(fault.to_json())
 
@@ -1216,8 +1278,66 @@ def ctl_disarm_fault(state: SimState, request: Request) -> Reply:
     return json_reply({})
 
 
+# ---- Seeding: coord-sim --seed FILE.json and POST /_sim/seed ---------------
+# One document seeds what the control routes above seed one at a time; its
+# entries are those routes' bodies. Every entry is checked before any is
+# applied, so a bad document changes nothing.
+
+SEED_LISTS = {"locations": location_fields, "sessions": session_fields, "tokens": token_fields}
+
+
+def seed_document(doc: Any) -> Dict[str, Any]:
+    """The document checked: {"locations": [...], "sessions": [...],
+    "tokens": [...], "fault": {...}}, every part optional."""
+    if not isinstance(doc, dict):
+        raise bad_request("a seed is a JSON object")
+    unknown = sorted(set(doc) - set(SEED_LISTS) - {"fault"})
+    if unknown:
+        raise bad_request("unknown seed part(s): " + ", ".join(unknown)
+                          + "; known: fault, locations, sessions, tokens")
+    checked: Dict[str, Any] = {}
+    for part, check in SEED_LISTS.items():
+        entries = doc.get(part, [])
+        if not isinstance(entries, list):
+            raise bad_request(f"{part} must be a list of objects")
+        checked[part] = []
+        for index, entry in enumerate(entries):
+            try:
+                if not isinstance(entry, dict):
+                    raise bad_request("not an object")
+                checked[part].append(check(entry))
+            except ApiError as exc:
+                raise bad_request(f"{part}[{index}]: {exc.message}")
+    if doc.get("fault") is not None:
+        if not isinstance(doc["fault"], dict):
+            raise bad_request("fault must be an object")
+        try:
+            checked["fault"] = fault_from(doc["fault"])
+        except ApiError as exc:
+            raise bad_request(f"fault: {exc.message}")
+    return checked
+
+
+def apply_seed(state: SimState, doc: Any) -> Dict[str, Any]:
+    """Seed the state; returns what each entry made (locations, sessions
+    as the API renders them, tokens, the armed fault)."""
+    checked = seed_document(doc)
+    made = {"locations": [state.upsert_location(f) for f in checked["locations"]],
+            "sessions": [state.create_session(f) for f in checked["sessions"]],
+            "tokens": [issue_token(state, f) for f in checked["tokens"]]}
+    if "fault" in checked:
+        state.arm_fault(checked["fault"])
+        made["fault"] = checked["fault"].to_json()
+    return made
+
+
+def ctl_seed(state: SimState, request: Request) -> Reply:
+    return json_reply(apply_seed(state, parse_json_object(request.body)))
+
+
 CONTROL_ROUTER = Router([
     route("POST", CONTROL_PREFIX + "/reset", ctl_reset),
+    route("POST", CONTROL_PREFIX + "/seed", ctl_seed),
     route("POST", CONTROL_PREFIX + "/locations", ctl_upsert_location),
     route("POST", CONTROL_PREFIX + "/sessions", ctl_create_session),
     route("POST", CONTROL_PREFIX + "/tokens", ctl_issue_token),
@@ -1424,20 +1544,76 @@ class SimServer(ThreadingHTTPServer):
 # --------------------------------------------------------------------------
 # Entry point
 
+HELP_EPILOG = f"""\
+The Coord service is offline; coord-sim stands in for it, for libcoord's
+tests and for yours. Once listening (and seeded) it prints three lines on
+stdout, e.g.
+
+  COORD_SIM_PORT=8080
+  COORD_SIM_URL=http://127.0.0.1:8080{API_PREFIX}    (the base URL)
+  COORD_SIM_KEY={DEFAULT_ACCESS_KEY}                  (the first access key)
+
+and serves until SIGTERM or SIGINT (exit status 0). State lives in memory.
+
+Seeding: --seed FILE.json, or POST {CONTROL_PREFIX}/seed with the same document:
+  {{"locations": [{{"location_id": "LOT-9", "hourly_rate": 200,
+                  "gate_controlled": false}}],
+   "sessions":  [{{"location_id": "LOT-9", "user_id": "u-1",
+                  "start_minutes_ago": 30}}],
+   "tokens":    [{{"token": "kiosk-token", "user_id": "u-1"}}],
+   "fault":     {{"mode": "status", "status": 503, "count": 1}}}}
+Each entry is the body of a control route ({CONTROL_PREFIX}/locations, /sessions,
+/tokens, /fault); a seeded "token" is accepted as "Authorization: Bearer
+kiosk-token" for that user, never expires and survives {CONTROL_PREFIX}/reset.
+Every call but create_jwt needs a user's token; locations must be seeded
+before sessions can be opened there.
+
+coord-sim --reference prints every API route, control route and fault mode.
+"""
+
+
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Coord Parking Access API simulator")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--port-file", help="write the bound port here (atomically)")
-    parser.add_argument("--access-key", action="append", dest="access_keys",
+    parser = argparse.ArgumentParser(
+        prog="coord-sim", description="Coord Parking Access API simulator (HTTP on loopback)",
+        epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="port to listen on (default 0: the OS chooses; see stdout)")
+    parser.add_argument("--port-file", metavar="PATH",
+                        help="write the bound port here (atomically)")
+    parser.add_argument("--access-key", action="append", dest="access_keys", metavar="KEY",
                         help=f"accepted access key (repeatable; default {DEFAULT_ACCESS_KEY})")
+    parser.add_argument("--seed", metavar="FILE.json",
+                        help="seed locations, sessions, tokens and a fault before serving")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
-    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
-    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    parser.add_argument("--tls-cert", metavar="PEM",
+                        help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--tls-key", metavar="PEM", help="the PEM private key of --tls-cert")
+    parser.add_argument("--reference", action="store_true",
+                        help="print the reference of every route and fault mode, and exit")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
     return args
+
+
+def seed_from_file(state: SimState, path: str) -> Optional[str]:
+    """Apply a seed file; the reason it is unusable, or None."""
+    try:
+        with open(path, "rb") as handle:
+            apply_seed(state, json.loads(handle.read().decode("utf-8")))
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
+        return str(exc)
+    except ApiError as exc:               # not a valid seed
+        return exc.message
+    return None
+
+
+def base_url(host: str, port: int, tls: bool) -> str:
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"{'https' if tls else 'http'}://{shown}:{port}"
 
 
 def make_tls_context(cert: Optional[str], key: Optional[str]) -> Optional[ssl.SSLContext]:
@@ -1458,7 +1634,14 @@ def write_port_file(path: str, port: int) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    if args.reference:
+        print(__doc__)
+        return 0
     state = SimState(args.access_keys or [DEFAULT_ACCESS_KEY])
+    reason = seed_from_file(state, args.seed) if args.seed is not None else None
+    if reason is not None:
+        print(f"coord-sim: --seed {args.seed}: {reason}", file=sys.stderr)
+        return 2
     server = SimServer((args.host, args.port), state, args.verbose,
                        make_tls_context(args.tls_cert, args.tls_key))
     port = server.server_address[1]
@@ -1472,7 +1655,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGINT, stop)
     if args.port_file:
         write_port_file(args.port_file, port)
-    print(f"COORD_SIM_PORT={port}", flush=True)
+    print(f"COORD_SIM_PORT={port}\n"
+          f"COORD_SIM_URL={base_url(args.host, port, args.tls_cert is not None)}{API_PREFIX}\n"
+          f"COORD_SIM_KEY={(args.access_keys or [DEFAULT_ACCESS_KEY])[0]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.1)
     finally:

@@ -591,5 +591,160 @@ class TlsTest(unittest.TestCase):
         self.assertIn("--tls-cert and --tls-key go together", result.stderr)
 
 
+# ---- coord-sim as a product: --help, --seed, POST /_sim/seed, fixed tokens ----
+
+SEED = {
+    "locations": [{"location_id": "LOT-9", "hourly_rate": 200},
+                  {"location_id": "GATE-9", "gate_controlled": True}],
+    "sessions": [{"location_id": "LOT-9", "user_id": "u-1", "start_minutes_ago": 30},
+                 {"location_id": "GATE-9", "user_id": "u-1"}],
+    "tokens": [{"token": "kiosk-token", "user_id": "u-1"}],
+    "fault": {"mode": "status", "status": 503, "count": 1},
+}
+
+
+def run_sim(*args):
+    return subprocess.run([sys.executable, SIM, *args], capture_output=True, text=True,
+                          timeout=10)
+
+
+class SeedTest(SimTestCase):
+    def seed(self, doc):
+        return self.control("POST", "/_sim/seed", doc)
+
+    def test_seed_applies_every_part_and_answers_what_it_made(self):
+        status, made = self.seed(SEED)
+        self.assertEqual(status, 200, made)
+        self.assertEqual([x["location_id"] for x in made["locations"]], ["LOT-9", "GATE-9"])
+        self.assertEqual([(x["id"], x["location_id"]) for x in made["sessions"]],
+                         [(1, "LOT-9"), (1, "GATE-9")])
+        self.assertIn("redemption_info", made["sessions"][1])
+        self.assertEqual(made["tokens"], [{"jwt_token": "kiosk-token", "user_id": "u-1",
+                                           "email": "u-1@sim.invalid"}])
+        self.assertEqual(made["fault"]["mode"], "status")
+        # the fault takes the first API request, then the seeded user sees both sessions
+        self.assertEqual(self.api("GET", BASE + "/session", token="kiosk-token")[0], 503)
+        status, mine = self.api("GET", BASE + "/session", token="kiosk-token")
+        self.assertEqual((status, mine), (200, made["sessions"]))
+        status, ended = self.api("PUT", BASE + "/LOT-9/session/1/end", token="kiosk-token")
+        self.assertEqual((status, ended["billing_info"]["cost"]["amount"]), (200, 100))
+
+    def test_a_bad_entry_changes_nothing_and_is_named(self):
+        for doc, reason in (
+                ({"sessions": [{"location_id": "L"}, {"user_id": "u"}]},
+                 "sessions[1]: missing field: location_id"),
+                ({"locations": [{"location_id": "L", "hourly_rate": -1}]},
+                 "locations[0]: hourly_rate"),
+                ({"tokens": [{"token": "has space", "user_id": "u"}]}, "tokens[0]: token"),
+                ({"tokens": [{"token": "t", "user_id": "u", "expires_in": 5}]},
+                 "tokens[0]: a seeded token never expires"),
+                ({"tokens": [{"token": "t"}]}, "tokens[0]: give email or user_id"),
+                ({"fault": {"mode": "explode"}}, "fault: mode must be one of"),
+                ({"locations": {"location_id": "L"}}, "locations must be a list"),
+                ({"locations": ["L"]}, "locations[0]: not an object"),
+                ({"users": []}, "unknown seed part(s): users"),
+                ([], "body must be a JSON object")):
+            status, body = self.seed(doc)
+            self.assertEqual(status, 400, doc)
+            self.assertTrue(body["message"].startswith(reason), (reason, body["message"]))
+        status, stats = self.control("GET", "/_sim/fault")
+        self.assertEqual((status, stats), (200, {}))
+        self.assertEqual(self.api("GET", BASE + "/L/session")[0], 404)   # no location L
+
+    def test_fixed_tokens_act_as_their_user_across_resets(self):
+        status, body = self.control("POST", "/_sim/tokens", {"token": "tok-A", "email":
+                                                             "A@example.com"})
+        self.assertEqual((status, body["jwt_token"], body["user_id"]),
+                         (200, "tok-A", coord_sim.user_id_for("a@example.com")))
+        self.assertEqual(self.control("POST", "/_sim/reset"), (200, {}))
+        status, barcode = self.api("POST", BASE + "/barcode", {}, token="tok-A")
+        self.assertEqual((status, barcode["data"]), (200, "COORD-USER-" + body["user_id"]))
+        # the same user as create_jwt's token for that e-mail
+        status, jwt = self.api("POST", "/v1/users/testing/create_jwt",
+                               {"email": "a@example.com"}, token=None)
+        self.assertEqual(self.api("POST", BASE + "/barcode", {}, token=jwt["jwt_token"])[1],
+                         barcode)
+        for wrong in ("tok-B", "tok-A-", "Tok-A"):
+            self.assertEqual(self.api("GET", BASE + "/session", token=wrong)[0], 401)
+        self.assertEqual(self.request("GET", f"{BASE}/session?access_key={KEY}",
+                                      headers={"Authorization": "Basic tok-A"})[0], 401)
+
+
+class ProductTest(unittest.TestCase):
+    def test_help_explains_the_base_url_and_the_seed(self):
+        result = run_sim("--help")
+        self.assertEqual(result.returncode, 0)
+        for words in ("usage: coord-sim", "--seed FILE.json", "COORD_SIM_URL=http://127.0.0.1:",
+                      "/v1/access/parking", "/_sim/seed", "--reference", "offline"):
+            self.assertIn(words, result.stdout)
+        # the example in --help is a valid seed
+        example = result.stdout.split("same document:\n")[1].split("\nEach entry")[0]
+        doc = json.loads(example)
+        self.assertEqual(coord_sim.seed_document(doc)["tokens"][0]["user_id"],
+                         doc["sessions"][0]["user_id"])
+
+    def test_reference_lists_every_route_and_fault_mode(self):
+        result = run_sim("--reference")
+        self.assertEqual(result.returncode, 0)
+        for r in coord_sim.CONTROL_ROUTER.routes:
+            self.assertIn(f"{r.method:<6} {'/'.join(r.pattern)}", result.stdout)
+        for mode in coord_sim.FAULT_MODES:
+            self.assertRegex(result.stdout, rf"\n +{mode} ")
+
+    def test_the_users_guide_documents_every_control_route_and_fault_mode(self):
+        with open(os.path.join(HERE, "..", "..", "docs", "SIMULATOR.md"), encoding="utf-8") as f:
+            guide = f.read()
+        for r in coord_sim.CONTROL_ROUTER.routes:
+            self.assertIn(f"| `{r.method} {'/'.join(r.pattern)}` |", guide)
+        for mode in coord_sim.FAULT_MODES:
+            self.assertIn(f"| `{mode}` |", guide,
+                          f"fault mode {mode}: add a row to docs/SIMULATOR.md's fault table")
+        # its seed example is a valid seed
+        example = guide.split("```json\n")[1].split("```")[0]
+        self.assertEqual(len(coord_sim.seed_document(json.loads(example))["locations"]), 2)
+
+    def test_started_with_a_seed_it_is_ready_when_it_prints_its_url(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            seed = os.path.join(tmp, "seed.json")
+            with open(seed, "w") as f:
+                json.dump(SEED, f)
+            proc = subprocess.Popen([sys.executable, SIM, "--seed", seed, "--access-key", "k1",
+                                     "--access-key", "k2"], stdout=subprocess.PIPE, text=True)
+            try:
+                lines = [proc.stdout.readline() for _ in range(3)]
+                port = int(lines[0].split("=")[1])
+                self.assertEqual(lines[1:], [
+                    f"COORD_SIM_URL=http://127.0.0.1:{port}/v1/access/parking\n",
+                    "COORD_SIM_KEY=k1\n"])
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/_sim/fault")
+                self.assertEqual(json.loads(conn.getresponse().read())["mode"], "status")
+                conn.request("DELETE", "/_sim/fault")
+                conn.getresponse().read()
+                conn.request("GET", "/v1/access/parking/LOT-9/session/1?access_key=k2",
+                             headers={"Authorization": "Bearer kiosk-token"})
+                answer = conn.getresponse()
+                self.assertEqual((answer.status, json.loads(answer.read())["user_id"]),
+                                 (200, "u-1"))
+                conn.close()
+            finally:
+                self.assertEqual(stop_sim(proc), 0)
+
+    def test_an_unusable_seed_stops_it_before_it_listens(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cases = {"missing.json": None, "bad.json": "{nope", "list.json": "[]",
+                     "invalid.json": json.dumps({"sessions": [{}]})}
+            for name, text in cases.items():
+                path = os.path.join(tmp, name)
+                if text is not None:
+                    with open(path, "w") as f:
+                        f.write(text)
+                result = run_sim("--seed", path)
+                self.assertEqual((result.returncode, result.stdout), (2, ""), name)
+                self.assertTrue(result.stderr.startswith(f"coord-sim: --seed {path}: "),
+                                result.stderr)
+            self.assertIn("sessions[0]: missing field: location_id", result.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
