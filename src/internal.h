@@ -42,6 +42,17 @@ COORD_ABI_SIZE(coord_money, 16);
 COORD_ABI_SIZE(coord_billing_info, 24);
 COORD_ABI_SIZE(coord_redemption_info, 2080);
 COORD_ABI_SIZE(coord_allocator, 72);
+COORD_ABI_SIZE(coord_session_list, 64);
+#elif UINTPTR_MAX == UINT32_MAX && defined(__arm__)
+/* sizes recorded for ILP32 ARM (armhf, armel): int64_t is 8-aligned there as
+ * on LP64, so only the structs holding pointers differ. (i386 aligns int64_t
+ * to 4: its sizes would be others again, and are not recorded.) */
+COORD_ABI_SIZE(coord_session, 4096);
+COORD_ABI_SIZE(coord_money, 16);
+COORD_ABI_SIZE(coord_billing_info, 24);
+COORD_ABI_SIZE(coord_redemption_info, 2080);
+COORD_ABI_SIZE(coord_allocator, 36);
+COORD_ABI_SIZE(coord_session_list, 60);
 #endif
 
 /* ---- alloc.c: the allocator (coord_set_allocator) ------------------------- */

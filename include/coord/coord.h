@@ -17,10 +17,11 @@
  * one SONAME, functions are only added, enum values only appended, and no
  * public struct changes its size or the offset of a field it has:
  *  - a struct the library fills in the caller's memory (coord_session,
- *    coord_session_list: 64 bytes on LP64) ends
- *    with a `reserved` byte array that keeps its size fixed (4096 bytes on
- *    LP64 platforms); a new field takes its bytes from the front of
- *    `reserved`. The library zeroes `reserved` in every struct it fills, so
+ *    coord_session_list) ends with a `reserved` byte array that keeps its
+ *    size fixed: sizeof(coord_session) is 4096 bytes both on LP64 (x86-64,
+ *    arm64) and on 32-bit ARM (armhf); sizeof(coord_session_list) is 64 on
+ *    LP64 and 60 on armhf (its pointer is 4 bytes). A new field takes its
+ *    bytes from the front of `reserved`. The library zeroes `reserved` in every struct it fills, so
  *    a new field reads 0 ("absent") when an older library filled it;
  *  - a struct the caller fills (coord_allocator) ends with reserved members
  *    the caller must leave zero; a new member takes one, and zero keeps the
@@ -626,7 +627,7 @@ COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, si
 typedef struct coord_session_list {
     coord_session *sessions; /**< count entries; NULL when count is 0 */
     uint32_t count;
-    uint8_t reserved[52];    /**< always zero; future fields (64 bytes on LP64, see ABI) */
+    uint8_t reserved[52];    /**< always zero; future fields (64 bytes on LP64, 60 on armhf; see ABI) */
 } coord_session_list;
 
 /** What coord_session_wait() waits for. */
