@@ -8,9 +8,6 @@
 #include "coord/coord.h"
 
 #define COORD_HIDDEN __attribute__((visibility("hidden")))
-/* Error paths: gcc optimises these functions, and the paths that lead to
- * them, for size and moves them out of the hot code. */
-#define COORD_COLD __attribute__((cold))
 
 /* Upper bounds on what a caller may configure. */
 #define COORD_URL_MAX 2048u
@@ -91,8 +88,8 @@ COORD_HIDDEN void coord_secret_free(char **secret);
  * secret in any URL spelling a server may echo: each byte raw, as %XX (hex
  * in either case) or, for a space, '+' (form encoding). A text that ends
  * with 4 or more bytes of the secret's start (cut to its buffer) loses that
- * tail too. Cold: error and log text only. */
-COORD_HIDDEN COORD_COLD void coord_redact(char *text, size_t size, const char *secret);
+ * tail too. */
+COORD_HIDDEN void coord_redact(char *text, size_t size, const char *secret);
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
  * points above U+10FFFF). cJSON does not check this. */
 COORD_HIDDEN int coord_utf8_valid(const char *s, size_t n);
@@ -100,8 +97,26 @@ COORD_HIDDEN int coord_utf8_valid(const char *s, size_t n);
  * server text is made safe to show and to log. */
 COORD_HIDDEN void coord_text_clean(char *s);
 /* snprintf into a fixed buffer, tolerating NULL/0 destinations. */
-COORD_HIDDEN COORD_COLD void coord_set_text(char *dst, size_t size, const char *fmt, ...)
+COORD_HIDDEN void coord_set_text(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- status.c: statuses and the error record ------------------------------ */
+
+/* Values of coord_status: raise it with every status appended to the enum
+ * (status.c's table of names and texts checks it at compile time). */
+#define COORD_STATUS_COUNT ((unsigned)COORD_ERR_SESSION_ACTIVE + 1u)
+
+/* Status for a non-2xx HTTP answer (before endpoint-specific refinement). */
+COORD_HIDDEN coord_status coord_status_from_http(long http_status);
+/* Record a failure in e: its status and a formatted detail (cut to fit);
+ * no other field changes. Returns status. */
+COORD_HIDDEN coord_status coord_error_fail(coord_error *e, coord_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Is a refused call the server saying "this session checks out at the
+ * gate"? HTTP 4xx with Coord code COORD_API_CODE_PHYSICAL_CHECKOUT, or a
+ * message naming redemption_info: Coord published no code (see
+ * coord_end_session() in coord.h). */
+COORD_HIDDEN int coord_error_is_gate_refusal(const coord_error *e);
 
 /* ---- request.c: pure request building ------------------------------------ */
 
@@ -131,63 +146,66 @@ typedef struct coord_request {
     char url_buf[COORD_URL_MAX];
 } coord_request;
 
+/* Every builder below leaves out empty (safe to free) when it fails, and
+ * writes why into err (coord_error_fail), never quoting the key. */
+
 /* Build method + URL base/seg1/seg2/...?access_key=KEY, every segment and
- * the key escaped by libcurl, plus the headers. On failure out is left
- * empty (safe to free) and detail says why, never quoting the key. */
+ * the key escaped by libcurl, plus the headers. */
 COORD_HIDDEN coord_status coord_request_build(coord_request *out, const coord_target *target,
                                               const char *method,
                                               const char *const *segments, size_t nsegments,
                                               const char *body, size_t body_len,
-                                              char *detail, size_t detail_size);
+                                              coord_error *err);
 /* PUT {base}/{location_id}/session/{session_id}/end, arguments validated. */
 COORD_HIDDEN coord_status coord_request_end_session(coord_request *out,
                                                     const coord_target *target,
                                                     const char *location_id,
-                                                    int64_t session_id,
-                                                    char *detail, size_t detail_size);
+                                                    int64_t session_id, coord_error *err);
 /* GET {base}/{location_id}/session/{session_id}, arguments validated. */
 COORD_HIDDEN coord_status coord_request_get_session(coord_request *out,
                                                     const coord_target *target,
                                                     const char *location_id,
-                                                    int64_t session_id,
-                                                    char *detail, size_t detail_size);
-COORD_HIDDEN void coord_request_free(coord_request *req);
-/* The request's path, as sent but without the query (which holds the key):
- * what logs may show. Truncated to size. */
-COORD_HIDDEN void coord_request_path(const coord_request *req, char *out, size_t size);
-
-/* Session lifecycle requests (issue 3); each validates its arguments. The
- * body, when there is one, is owned by the request (owned_body). */
+                                                    int64_t session_id, coord_error *err);
+/* POST {base}/{location_id}/session with {} or {"resource_id": ...}. */
 COORD_HIDDEN coord_status coord_request_create_session(coord_request *out,
                                                        const coord_target *target,
                                                        const char *location_id,
                                                        const char *resource_id,
-                                                       char *detail, size_t detail_size);
+                                                       coord_error *err);
 /* GET {base}/{location_id}/session, or GET {base}/session when location_id is NULL */
 COORD_HIDDEN coord_status coord_request_list_sessions(coord_request *out,
                                                       const coord_target *target,
                                                       const char *location_id,
-                                                      char *detail, size_t detail_size);
+                                                      coord_error *err);
+/* POST {base}/barcode with {} */
 COORD_HIDDEN coord_status coord_request_create_barcode(coord_request *out,
                                                        const coord_target *target,
-                                                       char *detail, size_t detail_size);
+                                                       coord_error *err);
+/* POST {base}/testing/{location_id}/{session_id}/simulate_redemption */
 COORD_HIDDEN coord_status coord_request_simulate_redemption(coord_request *out,
                                                             const coord_target *target,
                                                             const char *location_id,
                                                             int64_t session_id,
                                                             uint32_t duration_m,
-                                                            char *detail, size_t detail_size);
+                                                            coord_error *err);
 /* POST {scheme://host[:port]}/v1/users/testing/create_jwt: the base URL's
  * path is replaced (libcurl's URL API parses it). */
 COORD_HIDDEN coord_status coord_request_create_jwt(coord_request *out,
                                                    const coord_target *target,
                                                    const char *email, const char *external_uid,
-                                                   char *detail, size_t detail_size);
+                                                   coord_error *err);
+/* An empty request, safe to free. */
+COORD_HIDDEN void coord_request_init(coord_request *req);
+COORD_HIDDEN void coord_request_free(coord_request *req);
+/* The request's path, as sent but without the query (which holds the key):
+ * what logs may show. Truncated to size. */
+COORD_HIDDEN void coord_request_path(const coord_request *req, char *out, size_t size);
 
-/* ---- transport_curl.c: the only user of the libcurl easy API -------------- */
+/* ---- transport_curl.c: libcurl easy handles -------------------------------- */
 
 typedef struct coord_transport coord_transport;
 
+/* What a client asks of every exchange (the strings belong to the client). */
 typedef struct coord_transport_config {
     const char *user_agent;
     uint32_t connect_timeout_ms;
@@ -196,7 +214,7 @@ typedef struct coord_transport_config {
 } coord_transport_config;
 
 /* An answer: status and body (NUL-terminated, owned by the transport and
- * valid until its next perform or free). */
+ * valid until its next prepare or free). */
 typedef struct coord_response {
     long http_status;
     const char *body;
@@ -212,20 +230,21 @@ COORD_HIDDEN void coord_transport_free(coord_transport *t);
  * exactly the given file and/or directory are trusted (a NULL one is off),
  * so that a configured private CA never silently adds the system store. */
 COORD_HIDDEN coord_status coord_transport_set_trust(coord_transport *t, const char *ca_file,
-                                                    const char *ca_path,
-                                                    char *detail, size_t detail_size);
+                                                    const char *ca_path, coord_error *err);
 /* Public-key pin list ("sha256//..."[;...]); NULL removes the pin. */
 COORD_HIDDEN coord_status coord_transport_set_pin(coord_transport *t, const char *pin,
-                                                  char *detail, size_t detail_size);
+                                                  coord_error *err);
 /* Overwrite the kept response body (after it carried a secret). */
 COORD_HIDDEN void coord_transport_wipe_body(coord_transport *t);
-/* Perform one exchange on the transport's reused handle. Any HTTP status
- * is COORD_OK here; the caller maps it. */
-COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t,
+/* Give the handle req and cfg (only what changed since its last exchange)
+ * and empty the answer buffer. Any HTTP status is COORD_OK for the
+ * transport; the call maps it. */
+COORD_HIDDEN coord_status coord_transport_prepare(coord_transport *t,
                                                   const coord_transport_config *cfg,
-                                                  const coord_request *req,
-                                                  coord_response *out,
-                                                  char *detail, size_t detail_size);
+                                                  const coord_request *req, coord_error *err);
+/* Run the prepared exchange on this thread (curl_easy_perform). */
+COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t, coord_response *out,
+                                                  coord_error *err);
 
 /* ---- decode.c: pure cJSON -> typed structs -------------------------------- */
 /* Each decoder fills out on COORD_OK and leaves it zeroed otherwise, with
@@ -238,8 +257,6 @@ COORD_HIDDEN coord_status coord_decode_session(const char *json, size_t len,
 COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,
                                                   int32_t *out_code,
                                                   char *out_message, size_t message_size);
-
-/* Session lifecycle (issue 3). */
 COORD_HIDDEN coord_status coord_decode_session_list(const char *json, size_t len,
                                                     coord_session_list *out,
                                                     coord_error *err);
@@ -275,7 +292,7 @@ COORD_HIDDEN void coord_sleep_ms(uint64_t ms);
  * Returns 0, or -1 when the value is neither (out_ms untouched). */
 COORD_HIDDEN int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms);
 
-/* ---- retry.c: pure retry policy ------------------------------------------ */
+/* ---- retry.c: the pure retry step ------------------------------------------ */
 
 typedef struct coord_retry_policy {
     uint32_t max_attempts;  /* 1: no retry */
@@ -297,66 +314,150 @@ COORD_HIDDEN uint64_t coord_rng_next(uint64_t *state);
 COORD_HIDDEN uint32_t coord_retry_backoff_ms(const coord_retry_policy *policy, uint32_t retry,
                                              uint64_t *rng);
 
-/* ---- status.c ------------------------------------------------------------ */
+/* What to do next with a call. */
+typedef enum coord_next_kind {
+    COORD_NEXT_SEND,    /* send the request (again), after delay_ms */
+    COORD_NEXT_RECOVER, /* fetch the session that an unanswered end most likely ended */
+    COORD_NEXT_DONE     /* the call is over, with status */
+} coord_next_kind;
 
-/* Values of coord_status: raise it with every status appended to the enum
- * (status.c's table of names and texts checks it at compile time). */
-#define COORD_STATUS_COUNT ((unsigned)COORD_ERR_SESSION_ACTIVE + 1u)
+typedef struct coord_next {
+    coord_next_kind kind;
+    uint32_t delay_ms;     /* COORD_NEXT_SEND */
+    coord_status status;   /* COORD_NEXT_DONE */
+    /* DONE because the answer's Retry-After asks for too long: beyond "the
+     * cap" or "the total timeout"; NULL otherwise */
+    const char *retry_after_beyond;
+} coord_next;
 
-/* Status for a non-2xx HTTP answer (before endpoint-specific refinement). */
-COORD_HIDDEN coord_status coord_status_from_http(long http_status);
-/* Record a failure in e: its status, and its detail formatted from fmt
- * (truncated to fit). Touches no other field of e. Returns status. */
-COORD_HIDDEN coord_status coord_error_fail(coord_error *e, coord_status status,
-                                           const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Everything the retry step reads about a call after one of its attempts. */
+typedef struct coord_retry_state {
+    coord_retry_policy policy;
+    int idempotent;        /* the request may be sent again */
+    int can_recover;       /* a 409 after a lost answer is fetched (the replay-safe end) */
+    int answer_lost;       /* an attempt the server may have carried out got no answer */
+    uint32_t attempts;     /* requests sent so far, the last one included */
+    uint32_t retries;      /* retries so far */
+    int64_t left_ms;       /* of the call's total timeout, now */
+    int64_t now_s;         /* wall clock, for a Retry-After date */
+    /* the last attempt */
+    coord_status status;   /* COORD_OK: a 2xx answer */
+    long http_status;      /* 0: no answer */
+    const char *retry_after; /* the answer's Retry-After, "" when none */
+} coord_retry_state;
 
-/* ---- client.c: what endpoints use ----------------------------------------- */
+/* The retry step: given a call's state after an attempt, send again (now or
+ * after a delay), recover an ended session, or finish. Pure: no clock, no
+ * sleep, no I/O; the jitter comes from *rng. */
+COORD_HIDDEN coord_next coord_retry_next(const coord_retry_state *state, uint64_t *rng);
 
-/* Clear the client's last-error record; call first in every public call. */
-COORD_HIDDEN void coord_call_begin(coord_client *client);
-/* Redact the client's secrets -- the access key and the bearer token, in
- * every spelling coord_redact() knows -- from text. The one place that knows
- * which secrets a client holds: every write to the error record (detail,
- * api_message) and every log line ends with it. */
-COORD_HIDDEN COORD_COLD void coord_client_redact(const coord_client *client, char *text,
-                                                 size_t size);
-/* Record a failure (status + formatted detail, secrets redacted); returns status. */
-COORD_HIDDEN COORD_COLD coord_status coord_call_fail(coord_client *client, coord_status status,
-                                          const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* ---- call.c: one call, from its first attempt to its result --------------- */
+
+/* Everything one API call needs while it runs. The blocking API keeps it on
+ * the public function's stack; the client keeps only configuration, its
+ * libcurl handle and the last call's error record. */
+typedef struct coord_call_state {
+    coord_client *client;
+    coord_target target;     /* the client's URL and credentials, borrowed */
+    coord_request request;   /* built by the endpoint; the recovery fetch replaces it */
+    coord_response response; /* the last answer (its body belongs to the transport) */
+    coord_error error;       /* the record being built: published by coord_call_end() */
+    int64_t deadline_ms;     /* monotonic: the call's start + its total timeout */
+    int64_t attempt_started_ms; /* monotonic, for the log's duration */
+    uint32_t timeout_ms;     /* the call's total timeout (for the detail of a timeout) */
+    uint32_t retries;        /* retries so far, for the backoff */
+    int answer_lost;         /* an attempt the server may have carried out got no answer */
+    int can_recover;         /* the replay-safe end: see coord_call_allow_recovery() */
+    int recovering;          /* the request is the recovery fetch */
+    /* the location and session the call addresses: a copy, because the
+     * caller's location id may live in the output the call fills */
+    char location_id[COORD_ID_MAX];
+    int64_t session_id;
+} coord_call_state;
+
+/* Start a call on client: an empty record, the deadline (the client's total
+ * timeout, or max_ms when that is shorter and not 0), the target. Keeps a
+ * copy of location_id (NULL or too long: "", for the builder to refuse). */
+COORD_HIDDEN void coord_call_begin(coord_call_state *call, coord_client *client,
+                                   uint32_t max_ms, const char *location_id,
+                                   int64_t session_id);
+/* Let a 409 after a lost answer recover the session (coord_end_session()). */
+COORD_HIDDEN void coord_call_allow_recovery(coord_call_state *call);
+/* The first step of a call whose request is built. */
+COORD_HIDDEN coord_next coord_call_first(coord_call_state *call);
+/* Before an attempt: 1 (and the record says so) when the call's total
+ * timeout has passed; 0 when there is time for one more. */
+COORD_HIDDEN int coord_call_expired(coord_call_state *call);
+/* Before an attempt: the record emptied for it (the attempt count kept), its
+ * timeouts cut to what is left of the call, the transport given the request. */
+COORD_HIDDEN coord_status coord_call_prepare(coord_call_state *call, coord_transport *t);
+/* After an attempt that ended with `performed` (the transport's status):
+ * the answer mapped into the record, logged, and the retry step taken. */
+COORD_HIDDEN coord_next coord_call_answered(coord_call_state *call, coord_status performed);
+/* The replay-safe end's fetch: the request becomes the GET of the session. */
+COORD_HIDDEN coord_next coord_call_recover(coord_call_state *call);
+/* The blocking front end: step, perform, sleep, until the call is done. */
+COORD_HIDDEN coord_status coord_call_run(coord_call_state *call);
+/* Finish: the record gets status st and goes to the client (secrets
+ * redacted), the request is freed. Returns st. */
+COORD_HIDDEN coord_status coord_call_end(coord_call_state *call, coord_status st);
+/* Record a failure in the call's record (coord_error_fail); returns status. */
+#define coord_call_fail(call, ...) coord_error_fail(&(call)->error, __VA_ARGS__)
+
+/* ---- sessions.c: what the endpoints share ---------------------------------- */
+
+/* Start a call that answers one session into *out, its total timeout cut to
+ * max_ms (0: the client's). location_id is copied first: it may live in *out
+ * (coord_session_get(c, s.location_id, s.id, &s)), which is zeroed next. */
+COORD_HIDDEN coord_status coord_session_call_begin(coord_call_state *call, coord_client *client,
+                                                   const char *location_id,
+                                                   int64_t session_id, uint32_t max_ms,
+                                                   coord_session *out);
+/* A 2xx answer that is one session; the location the call addressed is its
+ * default. */
+COORD_HIDDEN coord_status coord_session_answer(coord_call_state *call, coord_session *out);
+/* A public call made without a client: out (if any) zeroed, as every
+ * failure leaves it; COORD_ERR_INVALID_ARGUMENT. */
+COORD_HIDDEN coord_status coord_session_no_client(coord_session *out);
+
+/* ---- client.c: what calls use of a client ---------------------------------- */
+
 /* The client's destination and credentials, for the request builder. */
 COORD_HIDDEN void coord_client_target(const coord_client *client, coord_target *out);
-/* Send req; on a 2xx answer return COORD_OK with the body in out. Otherwise
- * record the HTTP status, the Coord error body and the mapped status. */
-COORD_HIDDEN coord_status coord_client_send(coord_client *client, const coord_request *req,
-                                            coord_response *out);
-/* Record a status (and detail) built by a pure stage: request or decode. */
-COORD_HIDDEN COORD_COLD coord_status coord_call_fail_detail(coord_client *client, coord_status status,
-                                                 const char *detail);
-/* The record, writable by endpoints that refine a status. */
-COORD_HIDDEN coord_error *coord_client_error(coord_client *client);
-/* Did an attempt of this call that the server may have carried out get no
- * answer (see coord_retry_may_have_applied)? Reset by coord_call_begin. */
-COORD_HIDDEN int coord_client_answer_lost(const coord_client *client);
+/* Its limits, retry policy and jitter generator. */
+COORD_HIDDEN const coord_transport_config *coord_client_config(const coord_client *client);
+COORD_HIDDEN const coord_retry_policy *coord_client_retry(const coord_client *client);
+COORD_HIDDEN uint64_t *coord_client_rng(coord_client *client);
+/* The client's own libcurl handle, for blocking calls. */
+COORD_HIDDEN coord_transport *coord_client_transport(coord_client *client);
+/* COORD_OK, or why calls are refused now (a pin that could not be set). */
+COORD_HIDDEN coord_status coord_client_usable(coord_client *client, coord_error *err);
+/* Redact the client's secrets -- the access key and the bearer token, in
+ * every spelling coord_redact() knows -- from text. The one place that knows
+ * which secrets a client holds: every error record a call publishes, every
+ * failure recorded by a setter and every log line ends with it. */
+COORD_HIDDEN void coord_client_redact(const coord_client *client, char *text, size_t size);
+/* Make e the client's last-error record, with the key and token redacted
+ * from its texts (in every form they may take). */
+COORD_HIDDEN void coord_client_publish(coord_client *client, const coord_error *e);
+/* Record a failure in the client's record, for the public functions that
+ * start no call (setters, argument checks): as coord_error_fail, secrets
+ * redacted. Returns status. */
+COORD_HIDDEN coord_status coord_client_fail(coord_client *client, coord_status status,
+                                            const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Empty the client's last-error record: the first thing every public call does. */
+COORD_HIDDEN void coord_client_clear_error(coord_client *client);
+/* 1 when the client has a log callback: log lines are formatted only then. */
+COORD_HIDDEN int coord_client_logs(const coord_client *client);
 /* Format a message, redact the key and token, pass it to the log callback.
  * The firmware build drops the call, its format string and its arguments. */
 #ifdef COORD_MINIMAL
 #define coord_client_log(client, ...) ((void)(client))
 #else
-COORD_HIDDEN COORD_COLD void coord_client_log(coord_client *client, coord_log_level level,
-                                              const char *fmt, ...)
+COORD_HIDDEN void coord_client_log(coord_client *client, coord_log_level level,
+                                   const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #endif
-/* Cap the connect and total timeouts of the client's next calls at max_ms
- * (0 removes the cap); used by coord_session_wait() to honour its deadline. */
-COORD_HIDDEN void coord_client_cap_timeouts(coord_client *client, uint32_t max_ms);
-/* The send step of an endpoint: req was built with status `built` (detail
- * says why building failed); send it as coord_client_send() does, then free it. */
-COORD_HIDDEN coord_status coord_client_send_built(coord_client *client, coord_status built,
-                                                  coord_request *req, const char *detail,
-                                                  coord_response *out);
-/* Wipe the last response body kept by the transport (it held a secret). */
-COORD_HIDDEN void coord_client_wipe_response(coord_client *client);
 
 #endif

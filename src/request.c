@@ -9,8 +9,7 @@
 
 #include "internal.h"
 
-/* noinline: three callers in coord_request_build and one more */
-static __attribute__((noinline)) coord_status add_header(coord_request *req, const char *line)
+static coord_status add_header(coord_request *req, const char *line)
 {
     if (req->header_count >= COORD_REQUEST_MAX_HEADERS)
         return COORD_ERR_INVALID_ARGUMENT;
@@ -64,9 +63,9 @@ static coord_status append_escaped(char *url, size_t size, size_t *len,
     return st;
 }
 
-/* What coord_request_free() can always take, without touching url_buf.
- * noinline: eight callers; a call is shorter than its eight stores. */
-static __attribute__((noinline)) void request_reset(coord_request *req)
+/* What coord_request_free() can always take. url_buf is not cleared: 2 KiB
+ * per request for bytes that are overwritten before they are read. */
+static void request_reset(coord_request *req)
 {
     req->method = NULL;
     req->url = NULL;
@@ -96,8 +95,7 @@ static coord_status add_authorization(coord_request *req, const coord_target *ta
 coord_status coord_request_build(coord_request *out, const coord_target *target,
                                  const char *method,
                                  const char *const *segments, size_t nsegments,
-                                 const char *body, size_t body_len,
-                                 char *detail, size_t detail_size)
+                                 const char *body, size_t body_len, coord_error *err)
 {
     size_t len, i;
     coord_status st;
@@ -108,7 +106,6 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
     out->body_len = body_len;
     out->idempotent = strcmp(method, "POST") != 0; /* HTTP's rule; endpoints may refine */
 
-    /* a call, not gcc's inline memcpy expansion of a bounded length */
     if (!coord_copy_text(out->url_buf, COORD_URL_MAX, target->base_url)) {
         st = COORD_ERR_INVALID_ARGUMENT;
         goto url_failed;
@@ -130,78 +127,58 @@ coord_status coord_request_build(coord_request *out, const coord_target *target,
     if (st == COORD_OK && (target->authorization != NULL || target->bearer_token != NULL))
         st = add_authorization(out, target);
     if (st != COORD_OK) {
-        coord_set_text(detail, detail_size, "out of memory building headers");
         coord_request_free(out);
+        return coord_error_fail(err, st, "out of memory building headers");
     }
-    return st;
+    return COORD_OK;
 
 url_failed:
     /* The detail never quotes the URL: it holds the access key. */
-    coord_set_text(detail, detail_size, st == COORD_ERR_OUT_OF_MEMORY
-                   ? "out of memory building the URL"
-                   : "request URL would exceed %u bytes", COORD_URL_MAX - 1);
     coord_request_free(out);
-    return st;
+    if (st == COORD_ERR_OUT_OF_MEMORY)
+        return coord_error_fail(err, st, "out of memory building the URL");
+    return coord_error_fail(err, st, "request URL would exceed %u bytes", COORD_URL_MAX - 1);
 }
 
 /* Fails with detail when s is not 1..max-1 bytes free of control characters. */
-static coord_status check_text(const char *what, const char *s, size_t max,
-                               char *detail, size_t detail_size)
+static coord_status check_text(const char *what, const char *s, size_t max, coord_error *err)
 {
     if (coord_text_ok(s, max))
         return COORD_OK;
-    coord_set_text(detail, detail_size, "%s must be 1..%u bytes without control characters",
-                   what, (unsigned)(max - 1));
-    return COORD_ERR_INVALID_ARGUMENT;
+    return coord_error_fail(err, COORD_ERR_INVALID_ARGUMENT,
+                            "%s must be 1..%u bytes without control characters", what,
+                            (unsigned)(max - 1));
 }
 
 /* A location id is a path segment: "." and ".." are refused because URL
  * parsers (libcurl's included) resolve them, moving the request elsewhere. */
-static coord_status check_location(const char *location_id, char *detail, size_t detail_size)
+static coord_status check_location(const char *location_id, coord_error *err)
 {
-    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, detail, detail_size);
+    coord_status st = check_text("location_id", location_id, COORD_ID_MAX, err);
 
-    if (st == COORD_OK && (strcmp(location_id, ".") == 0 || strcmp(location_id, "..") == 0)) {
-        coord_set_text(detail, detail_size, "location_id must not be \".\" or \"..\"");
-        st = COORD_ERR_INVALID_ARGUMENT;
-    }
+    if (st == COORD_OK && (strcmp(location_id, ".") == 0 || strcmp(location_id, "..") == 0))
+        return coord_error_fail(err, COORD_ERR_INVALID_ARGUMENT,
+                                "location_id must not be \".\" or \"..\"");
     return st;
 }
 
-/* method {base}/{location_id}/session/{session_id}[/tail]; one copy for
- * both callers (noinline) */
-static __attribute__((noinline)) coord_status session_request(coord_request *out, const coord_target *target,
-                                    const char *method, const char *location_id,
-                                    int64_t session_id, const char *tail,
-                                    char *detail, size_t detail_size)
+/* The decimal text of a session id, as a path segment. */
+static void id_segment(char id[24], int64_t session_id)
 {
-    char id[24];
-    const char *segments[4] = {location_id, "session", id, tail};
-    coord_status st = check_location(location_id, detail, detail_size);
-
-    request_reset(out);
-    if (st != COORD_OK)
-        return st;
-    snprintf(id, sizeof(id), "%" PRId64, session_id);
-    return coord_request_build(out, target, method, segments, tail != NULL ? 4 : 3, NULL, 0,
-                               detail, detail_size);
+    snprintf(id, 24, "%" PRId64, session_id);
 }
 
 /* Build with a body the request then owns (NULL body: allocation failed). */
 static coord_status build_with_body(coord_request *out, const coord_target *target,
                                     const char *method, const char *const *segments,
-                                    size_t nsegments, char *body,
-                                    char *detail, size_t detail_size)
+                                    size_t nsegments, char *body, coord_error *err)
 {
     coord_status st;
 
     request_reset(out);
-    if (body == NULL) {
-        coord_set_text(detail, detail_size, "out of memory building the body");
-        return COORD_ERR_OUT_OF_MEMORY;
-    }
-    st = coord_request_build(out, target, method, segments, nsegments, body, strlen(body),
-                             detail, detail_size);
+    if (body == NULL)
+        return coord_error_fail(err, COORD_ERR_OUT_OF_MEMORY, "out of memory building the body");
+    st = coord_request_build(out, target, method, segments, nsegments, body, strlen(body), err);
     if (st != COORD_OK) {
         coord_free(body);
         return st;
@@ -212,84 +189,88 @@ static coord_status build_with_body(coord_request *out, const coord_target *targ
 
 coord_status coord_request_end_session(coord_request *out, const coord_target *target,
                                        const char *location_id, int64_t session_id,
-                                       char *detail, size_t detail_size)
+                                       coord_error *err)
 {
-    return session_request(out, target, "PUT", location_id, session_id, "end",
-                           detail, detail_size);
+    char id[24];
+    const char *segments[] = {location_id, "session", id, "end"};
+
+    request_reset(out);
+    if (check_location(location_id, err) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    id_segment(id, session_id);
+    return coord_request_build(out, target, "PUT", segments, 4, NULL, 0, err);
 }
 
 coord_status coord_request_get_session(coord_request *out, const coord_target *target,
                                        const char *location_id, int64_t session_id,
-                                       char *detail, size_t detail_size)
+                                       coord_error *err)
 {
-    return session_request(out, target, "GET", location_id, session_id, NULL,
-                           detail, detail_size);
+    char id[24];
+    const char *segments[] = {location_id, "session", id};
+
+    request_reset(out);
+    if (check_location(location_id, err) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    id_segment(id, session_id);
+    return coord_request_build(out, target, "GET", segments, 3, NULL, 0, err);
 }
 
 coord_status coord_request_create_session(coord_request *out, const coord_target *target,
                                           const char *location_id, const char *resource_id,
-                                          char *detail, size_t detail_size)
+                                          coord_error *err)
 {
     static const char *const names[] = {"resource_id"};
     const char *segments[] = {location_id, "session"};
-    coord_status st = check_location(location_id, detail, detail_size);
 
     request_reset(out);
-    if (st == COORD_OK && resource_id != NULL)
-        st = check_text("resource_id", resource_id, COORD_ID_MAX, detail, detail_size);
-    if (st != COORD_OK)
-        return st;
+    if (check_location(location_id, err) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (resource_id != NULL && check_text("resource_id", resource_id, COORD_ID_MAX, err) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
     return build_with_body(out, target, "POST", segments, 2,
-                           coord_encode_strings(names, &resource_id, 1), detail, detail_size);
+                           coord_encode_strings(names, &resource_id, 1), err);
 }
 
 coord_status coord_request_list_sessions(coord_request *out, const coord_target *target,
-                                         const char *location_id,
-                                         char *detail, size_t detail_size)
+                                         const char *location_id, coord_error *err)
 {
     const char *segments[] = {location_id, "session"};
 
     request_reset(out);
-    if (location_id == NULL)
-        return coord_request_build(out, target, "GET", segments + 1, 1, NULL, 0,
-                                   detail, detail_size);
-    if (check_location(location_id, detail, detail_size) != COORD_OK)
+    if (location_id == NULL) /* the user's sessions everywhere: GET {base}/session */
+        return coord_request_build(out, target, "GET", segments + 1, 1, NULL, 0, err);
+    if (check_location(location_id, err) != COORD_OK)
         return COORD_ERR_INVALID_ARGUMENT;
-    return coord_request_build(out, target, "GET", segments, 2, NULL, 0, detail, detail_size);
+    return coord_request_build(out, target, "GET", segments, 2, NULL, 0, err);
 }
 
 coord_status coord_request_create_barcode(coord_request *out, const coord_target *target,
-                                          char *detail, size_t detail_size)
+                                          coord_error *err)
 {
     static const char body[] = "{}"; /* the unpublished body: see coord_barcode_create() */
     const char *segments[] = {"barcode"};
 
-    return coord_request_build(out, target, "POST", segments, 1, body, sizeof(body) - 1,
-                               detail, detail_size);
+    return coord_request_build(out, target, "POST", segments, 1, body, sizeof(body) - 1, err);
 }
 
 coord_status coord_request_simulate_redemption(coord_request *out, const coord_target *target,
                                                const char *location_id, int64_t session_id,
-                                               uint32_t duration_m,
-                                               char *detail, size_t detail_size)
+                                               uint32_t duration_m, coord_error *err)
 {
     char id[24], *body;
     const char *segments[] = {"testing", location_id, id, "simulate_redemption"};
-    coord_status st = check_location(location_id, detail, detail_size);
 
     request_reset(out);
-    if (st != COORD_OK)
-        return st;
-    if (duration_m > COORD_REDEMPTION_MAX_MINUTES) {
-        coord_set_text(detail, detail_size, "duration_m must be 0..%u minutes",
-                       COORD_REDEMPTION_MAX_MINUTES);
+    if (check_location(location_id, err) != COORD_OK)
         return COORD_ERR_INVALID_ARGUMENT;
-    }
-    snprintf(id, sizeof(id), "%" PRId64, session_id);
+    if (duration_m > COORD_REDEMPTION_MAX_MINUTES)
+        return coord_error_fail(err, COORD_ERR_INVALID_ARGUMENT, "duration_m must be 0..%u minutes",
+                                COORD_REDEMPTION_MAX_MINUTES);
+    id_segment(id, session_id);
     body = coord_malloc(32);
     if (body != NULL)
         snprintf(body, 32, "{\"duration_m\":%" PRIu32 "}", duration_m);
-    return build_with_body(out, target, "POST", segments, 4, body, detail, detail_size);
+    return build_with_body(out, target, "POST", segments, 4, body, err);
 }
 
 /* The Users API base on the client's host: scheme://host[:port]/v1/users,
@@ -319,36 +300,38 @@ static char *users_base(const char *base_url, coord_status *st)
 
 coord_status coord_request_create_jwt(coord_request *out, const coord_target *target,
                                       const char *email, const char *external_uid,
-                                      char *detail, size_t detail_size)
+                                      coord_error *err)
 {
     static const char *const names[] = {"email", "external_uid"};
     static const char *const segments[] = {"testing", "create_jwt"};
     const char *values[] = {email, external_uid};
     coord_target users = {NULL, target->access_key, NULL, NULL}; /* no bearer token needed */
-    coord_status st = check_text("email", email, COORD_EMAIL_MAX, detail, detail_size);
+    coord_status st;
     char *base;
 
     request_reset(out);
-    if (st == COORD_OK && strchr(email, '@') == NULL) {
-        coord_set_text(detail, detail_size, "email must contain '@'");
-        st = COORD_ERR_INVALID_ARGUMENT;
-    }
-    if (st == COORD_OK && external_uid != NULL)
-        st = check_text("external_uid", external_uid, COORD_ID_MAX, detail, detail_size);
-    if (st != COORD_OK)
-        return st;
+    if (check_text("email", email, COORD_EMAIL_MAX, err) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (strchr(email, '@') == NULL)
+        return coord_error_fail(err, COORD_ERR_INVALID_ARGUMENT, "email must contain '@'");
+    if (external_uid != NULL &&
+        check_text("external_uid", external_uid, COORD_ID_MAX, err) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
     base = users_base(target->base_url, &st);
-    if (base == NULL) {
-        coord_set_text(detail, detail_size, st == COORD_ERR_OUT_OF_MEMORY
-                       ? "out of memory building the URL"
-                       : "cannot derive the Users API URL from the base URL");
-        return st;
-    }
+    if (base == NULL)
+        return coord_error_fail(err, st, st == COORD_ERR_OUT_OF_MEMORY
+                                ? "out of memory building the URL"
+                                : "cannot derive the Users API URL from the base URL");
     users.base_url = base;
     st = build_with_body(out, &users, "POST", segments, 2,
-                         coord_encode_strings(names, values, 2), detail, detail_size);
+                         coord_encode_strings(names, values, 2), err);
     coord_free(base);
     return st;
+}
+
+void coord_request_init(coord_request *req)
+{
+    request_reset(req);
 }
 
 void coord_request_free(coord_request *req)

@@ -1,5 +1,7 @@
-/* Pure retry policy: which failures are retried, backoff with full jitter.
- * No I/O and no clock. (Retry-After values are read in time.c.) */
+/* Pure retry policy: which failures are retried, backoff with full jitter,
+ * and the retry step that decides what a call does after each attempt. No
+ * I/O and no clock: the caller passes the time. (Retry-After values are
+ * read in time.c.) */
 #include "internal.h"
 
 int coord_retry_is_retryable(coord_status status, long http_status)
@@ -52,4 +54,51 @@ uint32_t coord_retry_backoff_ms(const coord_retry_policy *policy, uint32_t retry
     if (ceiling > policy->max_delay_ms)
         ceiling = policy->max_delay_ms;
     return (uint32_t)(coord_rng_next(rng) % (ceiling + 1));
+}
+
+static coord_next next_done(coord_status status, const char *retry_after_beyond)
+{
+    coord_next next = {COORD_NEXT_DONE, 0, status, retry_after_beyond};
+
+    return next;
+}
+
+static coord_next next_send(uint32_t delay_ms)
+{
+    coord_next next = {COORD_NEXT_SEND, delay_ms, COORD_OK, NULL};
+
+    return next;
+}
+
+coord_next coord_retry_next(const coord_retry_state *s, uint64_t *rng)
+{
+    uint64_t wait_ms;
+
+    if (s->status == COORD_OK)
+        return next_done(COORD_OK, NULL);
+    /* "already ended", and an earlier attempt of this end got no answer:
+     * that attempt most likely ended the session */
+    if (s->can_recover && s->http_status == 409 && s->answer_lost) {
+        coord_next next = {COORD_NEXT_RECOVER, 0, COORD_OK, NULL};
+
+        return next;
+    }
+    if (!s->idempotent || s->attempts >= s->policy.max_attempts ||
+        !coord_retry_is_retryable(s->status, s->http_status))
+        return next_done(s->status, NULL);
+    if (s->retry_after[0] != '\0' &&
+        coord_retry_after_parse(s->retry_after, s->now_s, &wait_ms) == 0) {
+        /* the server said when: exactly then, or not at all */
+        if (wait_ms > COORD_RETRY_AFTER_MAX_MS)
+            return next_done(s->status, "the cap");
+        if ((int64_t)wait_ms + COORD_RETRY_MIN_ATTEMPT_MS > s->left_ms)
+            return next_done(s->status, "the total timeout");
+        return next_send((uint32_t)wait_ms);
+    }
+    wait_ms = coord_retry_backoff_ms(&s->policy, s->retries, rng);
+    /* a retry needs time to run: one that timed out on the whole remaining
+     * time is the last */
+    if ((int64_t)wait_ms + COORD_RETRY_MIN_ATTEMPT_MS > s->left_ms)
+        return next_done(s->status, NULL);
+    return next_send((uint32_t)wait_ms);
 }

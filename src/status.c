@@ -1,6 +1,7 @@
 /* Status enum <-> text, HTTP status -> status, and the error record's writer. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -89,4 +90,11 @@ coord_status coord_error_fail(coord_error *e, coord_status status, const char *f
     vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
     va_end(ap);
     return status;
+}
+
+int coord_error_is_gate_refusal(const coord_error *e)
+{
+    return e->http_status >= 400 && e->http_status <= 499 && e->has_api_error &&
+           (e->api_code == COORD_API_CODE_PHYSICAL_CHECKOUT ||
+            strstr(e->api_message, "redemption_info") != NULL);
 }

@@ -1,37 +1,54 @@
-/* Sandbox testing endpoints: test user tokens (simulated redemption is a
- * session call and lives in sessions.c). */
+/* The sandbox-only endpoints: simulated redemption and test user tokens. */
 #include <string.h>
 
 #include "internal.h"
+
+coord_status coord_test_simulate_redemption(coord_client *client, const char *location_id,
+                                            int64_t session_id, uint32_t duration_m,
+                                            coord_session *out_session)
+{
+    coord_call_state call;
+    coord_status st;
+
+    if (client == NULL)
+        return coord_session_no_client(out_session);
+    st = coord_session_call_begin(&call, client, location_id, session_id, 0, out_session);
+    if (st == COORD_OK)
+        st = coord_request_simulate_redemption(&call.request, &call.target, call.location_id,
+                                               session_id, duration_m, &call.error);
+    if (st == COORD_OK)
+        st = coord_call_run(&call);
+    if (st == COORD_OK)
+        st = coord_session_answer(&call, out_session);
+    else if (call.error.http_status == 409) /* redeemed or ended already */
+        st = COORD_ERR_ALREADY_ENDED;
+    return coord_call_end(&call, st);
+}
 
 coord_status coord_test_create_jwt(coord_client *client, const char *email,
                                    const char *external_uid, char *out_token,
                                    size_t token_size)
 {
-    char detail[COORD_MESSAGE_MAX];
-    coord_error decode_err;
-    coord_request req;
-    coord_response resp;
-    coord_target target;
+    coord_call_state call;
     coord_status st;
 
-    detail[0] = '\0'; /* not = "": that would zero all 256 bytes */
     if (out_token != NULL && token_size > 0)
         out_token[0] = '\0';
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    coord_call_begin(client);
+    coord_call_begin(&call, client, 0, NULL, 0);
     if (out_token == NULL || token_size == 0)
-        return coord_call_fail(client, COORD_ERR_INVALID_ARGUMENT,
-                               "out_token must not be NULL and token_size not 0");
-    coord_client_target(client, &target);
-    st = coord_request_create_jwt(&req, &target, email, external_uid, detail, sizeof(detail));
-    st = coord_client_send_built(client, st, &req, detail, &resp);
-    if (st != COORD_OK) {
-        coord_client_wipe_response(client); /* a refusal's body may echo secrets too */
-        return st;
-    }
-    st = coord_decode_jwt(resp.body, resp.body_len, out_token, token_size, &decode_err);
-    coord_client_wipe_response(client); /* the answer carried the token */
-    return st == COORD_OK ? st : coord_call_fail_detail(client, st, decode_err.detail);
+        st = coord_call_fail(&call, COORD_ERR_INVALID_ARGUMENT,
+                             "out_token must not be NULL and token_size not 0");
+    else
+        st = coord_request_create_jwt(&call.request, &call.target, email, external_uid,
+                                      &call.error);
+    if (st == COORD_OK)
+        st = coord_call_run(&call);
+    if (st == COORD_OK)
+        st = coord_decode_jwt(call.response.body, call.response.body_len, out_token, token_size,
+                              &call.error);
+    /* the answer carried the token (and a refusal's body may echo secrets) */
+    coord_transport_wipe_body(coord_client_transport(client));
+    return coord_call_end(&call, st);
 }

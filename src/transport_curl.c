@@ -29,7 +29,9 @@ struct coord_transport {
     char url[COORD_URL_MAX];    /* holds the access key: wiped */
     char method[16];
     char user_agent[COORD_USER_AGENT_MAX];
-    uint32_t limits[3];         /* the values of limit_options */
+    uint32_t connect_timeout_ms; /* 0: not set yet */
+    uint32_t timeout_ms;
+    uint32_t max_response_size;
 };
 
 /* Called right before each send of the request. libcurl silently re-sends a
@@ -153,7 +155,7 @@ coord_status coord_transport_new(coord_transport **out)
     return COORD_OK;
 }
 
-static __attribute__((noinline)) void free_headers(struct curl_slist *headers)
+static void free_headers(struct curl_slist *headers)
 {
     for (struct curl_slist *h = headers; h != NULL; h = h->next)
         coord_wipe(h->data, strlen(h->data)); /* the Authorization line */
@@ -174,17 +176,16 @@ void coord_transport_free(coord_transport *t)
     coord_free(t);
 }
 
-static coord_status status_from_setopt(CURLcode rc, const char *what, char *detail,
-                                       size_t detail_size)
+static coord_status status_from_setopt(CURLcode rc, const char *what, coord_error *err)
 {
     if (rc == CURLE_OK)
         return COORD_OK;
-    coord_set_text(detail, detail_size, "libcurl refused %s: %s", what, curl_easy_strerror(rc));
-    return rc == CURLE_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY : COORD_ERR_TLS;
+    return coord_error_fail(err, rc == CURLE_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY : COORD_ERR_TLS,
+                            "libcurl refused %s: %s", what, curl_easy_strerror(rc));
 }
 
 coord_status coord_transport_set_trust(coord_transport *t, const char *ca_file,
-                                       const char *ca_path, char *detail, size_t detail_size)
+                                       const char *ca_path, coord_error *err)
 {
     CURLcode rc;
 
@@ -194,16 +195,15 @@ coord_status coord_transport_set_trust(coord_transport *t, const char *ca_file,
     }
     rc = curl_easy_setopt(t->curl, CURLOPT_CAINFO, ca_file);
     if (rc != CURLE_OK)
-        return status_from_setopt(rc, "the CA file", detail, detail_size);
+        return status_from_setopt(rc, "the CA file", err);
     rc = curl_easy_setopt(t->curl, CURLOPT_CAPATH, ca_path);
-    return status_from_setopt(rc, "the CA directory", detail, detail_size);
+    return status_from_setopt(rc, "the CA directory", err);
 }
 
-coord_status coord_transport_set_pin(coord_transport *t, const char *pin, char *detail,
-                                     size_t detail_size)
+coord_status coord_transport_set_pin(coord_transport *t, const char *pin, coord_error *err)
 {
     return status_from_setopt(curl_easy_setopt(t->curl, CURLOPT_PINNEDPUBLICKEY, pin),
-                              "the public-key pin", detail, detail_size);
+                              "the public-key pin", err);
 }
 
 void coord_transport_wipe_body(coord_transport *t)
@@ -213,41 +213,43 @@ void coord_transport_wipe_body(coord_transport *t)
     t->len = 0;
 }
 
-/* The status of each libcurl failure that is not COORD_ERR_TRANSPORT (0
- * here): a byte table, smaller than a switch and its jump table. */
-static const unsigned char curl_failure_status[CURL_LAST] = {
-    [CURLE_OPERATION_TIMEDOUT] = COORD_ERR_TIMEOUT,
-    [CURLE_OUT_OF_MEMORY] = COORD_ERR_OUT_OF_MEMORY,
-    [CURLE_FILESIZE_EXCEEDED] = COORD_ERR_RESPONSE_TOO_LARGE,
-    [CURLE_URL_MALFORMAT] = COORD_ERR_INVALID_ARGUMENT,
-    [CURLE_UNSUPPORTED_PROTOCOL] = COORD_ERR_INVALID_ARGUMENT,
-    [CURLE_PEER_FAILED_VERIFICATION] = COORD_ERR_TLS,
-    [CURLE_SSL_CONNECT_ERROR] = COORD_ERR_TLS,
-    [CURLE_SSL_CERTPROBLEM] = COORD_ERR_TLS,
-    [CURLE_SSL_CIPHER] = COORD_ERR_TLS,
-    [CURLE_SSL_CACERT_BADFILE] = COORD_ERR_TLS,
-    [CURLE_SSL_PINNEDPUBKEYNOTMATCH] = COORD_ERR_TLS,
-    [CURLE_SSL_INVALIDCERTSTATUS] = COORD_ERR_TLS,
-    [CURLE_SSL_ISSUER_ERROR] = COORD_ERR_TLS,
-    [CURLE_SSL_CRL_BADFILE] = COORD_ERR_TLS,
-    [CURLE_SSL_ENGINE_NOTFOUND] = COORD_ERR_TLS,
-    [CURLE_SSL_ENGINE_SETFAILED] = COORD_ERR_TLS,
-    [CURLE_SSL_ENGINE_INITFAILED] = COORD_ERR_TLS,
-    [CURLE_SSL_SHUTDOWN_FAILED] = COORD_ERR_TLS,
-    [CURLE_USE_SSL_FAILED] = COORD_ERR_TLS,
-    [CURLE_WEIRD_SERVER_REPLY] = COORD_ERR_BAD_RESPONSE,
-    [CURLE_BAD_CONTENT_ENCODING] = COORD_ERR_BAD_RESPONSE,
-};
-
 static coord_status status_from_curl(CURLcode rc, const coord_transport *t)
 {
-    if (rc == CURLE_OK)
+    switch (rc) {
+    case CURLE_OK:
         return COORD_OK;
-    if (rc == CURLE_WRITE_ERROR)
+    case CURLE_WRITE_ERROR: /* on_body refused the data */
         return t->too_large ? COORD_ERR_RESPONSE_TOO_LARGE : COORD_ERR_OUT_OF_MEMORY;
-    if ((unsigned)rc < CURL_LAST && curl_failure_status[rc] != 0)
-        return (coord_status)curl_failure_status[rc];
-    return COORD_ERR_TRANSPORT;
+    case CURLE_OPERATION_TIMEDOUT:
+        return COORD_ERR_TIMEOUT;
+    case CURLE_OUT_OF_MEMORY:
+        return COORD_ERR_OUT_OF_MEMORY;
+    case CURLE_FILESIZE_EXCEEDED:
+        return COORD_ERR_RESPONSE_TOO_LARGE;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return COORD_ERR_INVALID_ARGUMENT;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+        return COORD_ERR_TLS;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+        return COORD_ERR_BAD_RESPONSE;
+    default: /* DNS, connect, send and receive failures */
+        return COORD_ERR_TRANSPORT;
+    }
 }
 
 /* Which part of TLS failed, for the detail text. */
@@ -335,23 +337,13 @@ static CURLcode set_method(coord_transport *t, const coord_request *req, int is_
     return rc;
 }
 
-/* The numeric options of a call, each set only when it changed: a table,
- * not a block each. All three are long options (the response limit is at
- * most 64 MiB: CURLOPT_MAXFILESIZE, not the curl_off_t one). */
-static const struct {
-    CURLoption option;
-    unsigned offset; /* of the uint32_t in coord_transport_config */
-} limit_options[3] = {
-    {CURLOPT_CONNECTTIMEOUT_MS, offsetof(coord_transport_config, connect_timeout_ms)},
-    {CURLOPT_TIMEOUT_MS, offsetof(coord_transport_config, timeout_ms)},
-    {CURLOPT_MAXFILESIZE, offsetof(coord_transport_config, max_response_size)},
-};
-
+/* The call's agent and limits, each given to libcurl only when it changed:
+ * libcurl copies the agent string every time it is set. The response limit
+ * is at most 64 MiB: a long, CURLOPT_MAXFILESIZE. */
 static CURLcode set_config(coord_transport *t, const coord_transport_config *cfg)
 {
     CURL *c = t->curl;
     CURLcode rc = CURLE_OK;
-    size_t i;
 
     if (strcmp(t->user_agent, cfg->user_agent) != 0) {
         t->user_agent[0] = '\0';
@@ -359,16 +351,23 @@ static CURLcode set_config(coord_transport *t, const coord_transport_config *cfg
         if (rc == CURLE_OK)
             coord_copy_text(t->user_agent, sizeof(t->user_agent), cfg->user_agent);
     }
-    for (i = 0; rc == CURLE_OK && i < sizeof(limit_options) / sizeof(limit_options[0]); i++) {
-        uint32_t want;
-
-        memcpy(&want, (const char *)cfg + limit_options[i].offset, sizeof(want));
-        if (t->limits[i] != want) {
-            /* (curl_easy_setopt): the function, not typecheck-gcc.h's macro,
-             * which expands to a chain of checks for a non-constant option */
-            rc = (curl_easy_setopt)(c, limit_options[i].option, (long)want);
-            t->limits[i] = rc == CURLE_OK ? want : 0;
-        }
+    if (rc == CURLE_OK && t->connect_timeout_ms != cfg->connect_timeout_ms) {
+        t->connect_timeout_ms = 0;
+        rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
+        if (rc == CURLE_OK)
+            t->connect_timeout_ms = cfg->connect_timeout_ms;
+    }
+    if (rc == CURLE_OK && t->timeout_ms != cfg->timeout_ms) {
+        t->timeout_ms = 0;
+        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+        if (rc == CURLE_OK)
+            t->timeout_ms = cfg->timeout_ms;
+    }
+    if (rc == CURLE_OK && t->max_response_size != cfg->max_response_size) {
+        t->max_response_size = 0;
+        rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE, (long)cfg->max_response_size);
+        if (rc == CURLE_OK)
+            t->max_response_size = cfg->max_response_size;
     }
     return rc;
 }
@@ -438,34 +437,29 @@ static void read_headers(CURL *c, coord_response *out)
         coord_text_clean(out->retry_after);
 }
 
-/* The detail of a failed perform: libcurl's own words where it has them,
+/* The record of a failed exchange: libcurl's own words where it has them,
  * prefixed by which part of TLS failed. */
-static COORD_COLD __attribute__((noinline)) coord_status
-perform_failed(const coord_transport *t, CURLcode rc, coord_status st, uint32_t max_size,
-               char *detail, size_t detail_size)
+static coord_status exchange_failed(const coord_transport *t, CURLcode rc, coord_status st,
+                                    coord_error *err)
 {
     const char *why = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
-    int tls = st == COORD_ERR_TLS;
 
     if (rc == CURLE_ABORTED_BY_CALLBACK)
-        coord_set_text(detail, detail_size, "connection lost before an answer; "
-                       "not re-sent: the request is not idempotent");
-    else if (st == COORD_ERR_RESPONSE_TOO_LARGE)
-        coord_set_text(detail, detail_size, "response larger than %u bytes", max_size);
-    else
-        coord_set_text(detail, detail_size, "%s%s%s", tls ? tls_failure(rc) : "",
-                       tls ? ": " : "", why);
-    return st;
+        return coord_error_fail(err, st, "connection lost before an answer; "
+                                "not re-sent: the request is not idempotent");
+    if (st == COORD_ERR_RESPONSE_TOO_LARGE)
+        return coord_error_fail(err, st, "response larger than %lu bytes",
+                                (unsigned long)t->limit);
+    if (st == COORD_ERR_TLS)
+        return coord_error_fail(err, st, "%s: %s", tls_failure(rc), why);
+    return coord_error_fail(err, st, "%s", why);
 }
 
-coord_status coord_transport_perform(coord_transport *t, const coord_transport_config *cfg,
-                                     const coord_request *req, coord_response *out,
-                                     char *detail, size_t detail_size)
+coord_status coord_transport_prepare(coord_transport *t, const coord_transport_config *cfg,
+                                     const coord_request *req, coord_error *err)
 {
     CURLcode rc;
-    coord_status st;
 
-    memset(out, 0, sizeof(*out));
     t->errbuf[0] = '\0';
     t->len = 0;
     t->too_large = 0;
@@ -474,20 +468,29 @@ coord_status coord_transport_perform(coord_transport *t, const coord_transport_c
     t->limit = cfg->max_response_size;
     if (t->body != NULL)
         t->body[0] = '\0';
-
     rc = set_request(t, cfg, req);
-    if (rc == CURLE_OK)
-        rc = curl_easy_perform(t->curl);
-    st = status_from_curl(rc, t);
+    return rc == CURLE_OK ? COORD_OK : exchange_failed(t, rc, status_from_curl(rc, t), err);
+}
+
+/* What an exchange that libcurl finished with rc came back with. */
+static coord_status exchange_result(coord_transport *t, CURLcode rc, coord_response *out,
+                                    coord_error *err)
+{
+    coord_status st = status_from_curl(rc, t);
+
+    memset(out, 0, sizeof(*out));
     out->sent = t->sent;
     if (st != COORD_OK)
-        return perform_failed(t, rc, st, cfg->max_response_size, detail, detail_size);
-    if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK) {
-        coord_set_text(detail, detail_size, "no HTTP status in the answer");
-        return COORD_ERR_BAD_RESPONSE;
-    }
+        return exchange_failed(t, rc, st, err);
+    if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK)
+        return coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "no HTTP status in the answer");
     out->body = t->body != NULL ? t->body : "";
     out->body_len = t->len;
     read_headers(t->curl, out);
     return COORD_OK;
+}
+
+coord_status coord_transport_perform(coord_transport *t, coord_response *out, coord_error *err)
+{
+    return exchange_result(t, curl_easy_perform(t->curl), out, err);
 }

@@ -244,6 +244,29 @@ int sim_group_teardown(void **state)
     return 0;
 }
 
+coord_client *sim_user_client_at(const char *base, const char *key)
+{
+    coord_client *c = NULL;
+
+    if (coord_client_new(base, key, &c) != COORD_OK ||
+        coord_client_set_bearer_token(c, sim_user_token()) != COORD_OK)
+        die("cannot make a client of the simulator");
+    return c;
+}
+
+coord_client *sim_user_client(void)
+{
+    return sim_user_client_at(sim_api_base(), sim_key());
+}
+
+void sim_assert_no_secret(const coord_client *c, const char *secret)
+{
+    const coord_error *e = coord_client_last_error(c);
+
+    if (strstr(e->detail, secret) != NULL || strstr(e->api_message, secret) != NULL)
+        die("a secret reached the error record");
+}
+
 double sim_now_s(void)
 {
     struct timespec ts;

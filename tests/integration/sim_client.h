@@ -46,6 +46,15 @@ int sim_last_request_query_count(void);
 /* A Parking Access base URL on a loopback port that refuses connections
  * (bound, then closed without listening). */
 void sim_closed_port_base(char *base, size_t size);
+/* A client of base with key that acts as the seeded sessions' user
+ * (SIM_DEFAULT_USER's token); aborts the test when it cannot be made. */
+struct coord_client;
+struct coord_client *sim_user_client_at(const char *base, const char *key);
+/* The same on the simulator's Parking Access base with its key. */
+struct coord_client *sim_user_client(void);
+/* Abort the test when the last error record of c holds secret. */
+void sim_assert_no_secret(const struct coord_client *c, const char *secret);
+
 /* cmocka group setup and teardown: coord_global_init / coord_global_cleanup. */
 int sim_group_setup(void **state);
 int sim_group_teardown(void **state);

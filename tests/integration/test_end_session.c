@@ -18,20 +18,7 @@
  * session is a user transaction and needs the user's token. */
 static coord_client *new_client(const char *key)
 {
-    coord_client *c = NULL;
-
-    assert_int_equal(coord_client_new(sim_api_base(), key, &c), COORD_OK);
-    assert_non_null(c);
-    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
-    return c;
-}
-
-/* No error text may ever carry the key or token. */
-static void assert_no_secret(const coord_client *c, const char *secret)
-{
-    const coord_error *e = coord_client_last_error(c);
-    assert_null(strstr(e->detail, secret));
-    assert_null(strstr(e->api_message, secret));
+    return sim_user_client_at(sim_api_base(), key);
 }
 
 static int setup(void **state)
@@ -97,7 +84,7 @@ static void wrong_key_is_unauthorized(void **state)
     assert_int_equal(e->api_code, 403);
     assert_true(strlen(e->api_message) > 0);
     assert_non_null(strstr(e->detail, "HTTP 403"));
-    assert_no_secret(c, "sandbox-wrong-key");
+    sim_assert_no_secret(c, "sandbox-wrong-key");
     assert_int_equal(s.id, 0); /* zeroed on failure */
     coord_client_free(c);
 }
@@ -287,7 +274,7 @@ static void times_out_on_a_silent_server(void **state)
     assert_true(took >= 0.35);
     assert_true(took < 3.0);
     assert_int_equal(coord_client_last_error(c)->http_status, 0);
-    assert_no_secret(c, sim_key());
+    sim_assert_no_secret(c, sim_key());
     coord_client_free(c);
 }
 
@@ -327,7 +314,7 @@ static void closed_port_is_transport_error(void **state)
     assert_int_equal(coord_end_session(c, "L", 1, &s), COORD_ERR_TRANSPORT);
     assert_int_equal(coord_client_last_error(c)->http_status, 0);
     assert_true(strlen(coord_client_last_error(c)->detail) > 0);
-    assert_no_secret(c, "sandbox-k3y");
+    sim_assert_no_secret(c, "sandbox-k3y");
     coord_client_free(c);
 }
 
@@ -352,7 +339,7 @@ static void unparsable_base_url_is_invalid_argument(void **state)
         assert_int_equal(coord_client_last_error(c)->http_status, 0);
         assert_int_equal(coord_client_last_error(c)->attempts, 1);
         assert_non_null(strstr(coord_client_last_error(c)->detail, bad[i].reason));
-        assert_no_secret(c, "sandbox-k3y");
+        sim_assert_no_secret(c, "sandbox-k3y");
         coord_client_free(c);
     }
 }
@@ -432,7 +419,7 @@ static void server_echo_of_the_key_is_redacted(void **state)
     sim_fault(fault);
     assert_int_equal(coord_end_session(c, "L", 1, &s), COORD_ERR_REFUSED);
     assert_non_null(strstr(coord_client_last_error(c)->api_message, "bad key [redacted]"));
-    assert_no_secret(c, sim_key());
+    sim_assert_no_secret(c, sim_key());
     coord_client_free(c);
 }
 

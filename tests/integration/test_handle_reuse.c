@@ -31,15 +31,6 @@ static void end_one(coord_client *c, const char *location)
     assert_int_equal(s.id, id);
 }
 
-static coord_client *user_client(void)
-{
-    coord_client *c = NULL;
-
-    assert_int_equal(coord_client_new(sim_api_base(), sim_key(), &c), COORD_OK);
-    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
-    return c;
-}
-
 static void expect_header(const char *name, const char *value)
 {
     char got[4096];
@@ -92,7 +83,7 @@ static void agent_url_and_limits_follow_each_call(void **state)
     char fault[4096], path[256];
     (void)state;
 
-    c = user_client();
+    c = sim_user_client();
     end_one(c, "LOT-1");
     expect_header("user-agent", "libcoord/" COORD_VERSION_STRING);
     assert_int_equal(coord_client_set_user_agent(c, "kiosk/2"), COORD_OK);

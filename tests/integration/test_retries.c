@@ -13,18 +13,14 @@
 #include <cmocka.h>
 
 #include "coord/coord.h"
-#include "internal.h" /* coord_request_build + coord_client_send: a POST */
 #include "sim_client.h"
 
 #define LOT "LOT-R"
 
 static coord_client *client(uint32_t attempts)
 {
-    coord_client *c = NULL;
+    coord_client *c = sim_user_client(); /* ending is the seeded sessions' user's */
 
-    assert_int_equal(coord_client_new(sim_api_base(), sim_key(), &c), COORD_OK);
-    /* ending is a user transaction: the seeded sessions' user */
-    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
     assert_int_equal(coord_client_set_retry(c, attempts, 5, 20), COORD_OK);
     return c;
 }
@@ -280,20 +276,11 @@ static void not_idempotent_is_never_sent_twice(void **state)
 {
     coord_client *c = client(5);
     coord_session s;
-    coord_request req;
-    coord_response resp;
-    coord_target target;
-    char detail[COORD_MESSAGE_MAX];
-    const char *segments[] = {LOT, "session"};
     (void)state;
 
-    /* a fresh connection: the failure ends the call */
-    coord_client_target(c, &target);
-    assert_int_equal(coord_request_build(&req, &target, "POST", segments, 2, "{}", 2, detail,
-                                         sizeof(detail)), COORD_OK);
+    /* a fresh connection: the failure of a create (a POST) ends the call */
     sim_fault("{\"mode\":\"close\",\"count\":5}");
-    coord_call_begin(c);
-    assert_int_equal(coord_client_send(c, &req, &resp), COORD_ERR_TRANSPORT);
+    assert_int_equal(coord_session_create(c, LOT, NULL, &s), COORD_ERR_TRANSPORT);
     assert_int_equal(attempts(c), 1);
     assert_int_equal(sim_api_requests(), 1);
 
@@ -302,12 +289,10 @@ static void not_idempotent_is_never_sent_twice(void **state)
     sim_location(LOT, 200, 0, 0);
     assert_int_equal(coord_end_session(c, LOT, 12345, &s), COORD_ERR_NOT_FOUND);
     sim_fault("{\"mode\":\"close\",\"count\":5}");
-    coord_call_begin(c);
-    assert_int_equal(coord_client_send(c, &req, &resp), COORD_ERR_TRANSPORT);
+    assert_int_equal(coord_session_create(c, LOT, NULL, &s), COORD_ERR_TRANSPORT);
     assert_int_equal(attempts(c), 1);
     assert_int_equal(sim_api_requests(), 2); /* the 404 end, and one POST */
     assert_non_null(strstr(coord_client_last_error(c)->detail, "not idempotent"));
-    coord_request_free(&req);
     coord_client_free(c);
 }
 

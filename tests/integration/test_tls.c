@@ -28,12 +28,7 @@ static const char *env(const char *name)
 
 static coord_client *client_for(const char *base)
 {
-    coord_client *c = NULL;
-
-    assert_int_equal(coord_client_new(base, sim_key(), &c), COORD_OK);
-    assert_non_null(c);
-    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
-    return c;
+    return sim_user_client_at(base, sim_key());
 }
 
 static coord_client *new_client(void)

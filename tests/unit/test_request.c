@@ -15,15 +15,14 @@
 #define BASE "http://127.0.0.1:8080/v1/access/parking"
 
 static const coord_target target = {BASE, KEY, NULL, NULL};
-static char detail[COORD_MESSAGE_MAX];
+static coord_error err; /* why a builder failed */
 
 static void end_session_request(void **state)
 {
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &target, "LOT-9", 42, detail,
-                                               sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &target, "LOT-9", 42, &err), COORD_OK);
     assert_string_equal(req.method, "PUT");
     assert_string_equal(req.url, BASE "/LOT-9/session/42/end?access_key="
                                  "sandbox-s3cr3t%2F%2B%26%3D");
@@ -40,14 +39,12 @@ static void path_segments_are_escaped(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &target, "a/../b?x=1", 7, detail,
-                                               sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &target, "a/../b?x=1", 7, &err), COORD_OK);
     assert_string_equal(req.url, BASE "/a%2F..%2Fb%3Fx%3D1/session/7/end?access_key="
                                  "sandbox-s3cr3t%2F%2B%26%3D");
     coord_request_free(&req);
 
-    assert_int_equal(coord_request_end_session(&req, &target, "caf\xc3\xa9 #1 %", -3, detail,
-                                               sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &target, "caf\xc3\xa9 #1 %", -3, &err), COORD_OK);
     assert_string_equal(req.url, BASE "/caf%C3%A9%20%231%20%25/session/-3/end?access_key="
                                  "sandbox-s3cr3t%2F%2B%26%3D");
     coord_request_free(&req);
@@ -58,12 +55,10 @@ static void int64_ids_in_full(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &target, "L", INT64_MAX, detail,
-                                               sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &target, "L", INT64_MAX, &err), COORD_OK);
     assert_non_null(strstr(req.url, "/L/session/9223372036854775807/end?"));
     coord_request_free(&req);
-    assert_int_equal(coord_request_end_session(&req, &target, "L", INT64_MIN, detail,
-                                               sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &target, "L", INT64_MIN, &err), COORD_OK);
     assert_non_null(strstr(req.url, "/L/session/-9223372036854775808/end?"));
     coord_request_free(&req);
 }
@@ -74,7 +69,7 @@ static void bearer_token_header(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &t, "L", 1, detail, sizeof(detail)),
+    assert_int_equal(coord_request_end_session(&req, &t, "L", 1, &err),
                      COORD_OK);
     assert_int_equal(req.header_count, 2);
     assert_string_equal(req.headers[1], "Authorization: Bearer eyJhbGciOi.payload.sig");
@@ -90,7 +85,7 @@ static void body_gets_content_type(void **state)
     (void)state;
 
     assert_int_equal(coord_request_build(&req, &target, "POST", segs, 2, body,
-                                         sizeof(body) - 1, detail, sizeof(detail)), COORD_OK);
+                                         sizeof(body) - 1, &err), COORD_OK);
     assert_string_equal(req.method, "POST");
     assert_string_equal(req.url, BASE "/L/session?access_key=sandbox-s3cr3t%2F%2B%26%3D");
     assert_int_equal(req.header_count, 2);
@@ -110,25 +105,21 @@ static void invalid_location_ids(void **state)
     (void)state;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(coord_request_end_session(&req, &target, bad[i], 1, detail,
-                                                   sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+        assert_int_equal(coord_request_end_session(&req, &target, bad[i], 1, &err), COORD_ERR_INVALID_ARGUMENT);
         assert_null(req.url);
-        assert_non_null(strstr(detail, "location_id"));
+        assert_non_null(strstr(err.detail, "location_id"));
     }
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        assert_int_equal(coord_request_end_session(&req, &target, good[i], 1, detail,
-                                                   sizeof(detail)), COORD_OK);
+        assert_int_equal(coord_request_end_session(&req, &target, good[i], 1, &err), COORD_OK);
         coord_request_free(&req);
     }
-    assert_int_equal(coord_request_end_session(&req, &target, NULL, 1, detail, sizeof(detail)),
+    assert_int_equal(coord_request_end_session(&req, &target, NULL, 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
     memset(too_long, 'a', sizeof(too_long));
     too_long[COORD_ID_MAX] = '\0';
-    assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, detail,
-                                               sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, &err), COORD_ERR_INVALID_ARGUMENT);
     too_long[COORD_ID_MAX - 1] = '\0';
-    assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, detail,
-                                               sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, &err), COORD_OK);
     coord_request_free(&req);
 }
 
@@ -141,12 +132,12 @@ static void overlong_url_error_hides_the_key(void **state)
 
     memset(key, 'K', sizeof(key) - 1);
     key[sizeof(key) - 1] = '\0';
-    assert_int_equal(coord_request_end_session(&req, &t, "L", 1, detail, sizeof(detail)),
+    assert_int_equal(coord_request_end_session(&req, &t, "L", 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
     assert_null(req.url);
-    assert_non_null(strstr(detail, "URL would exceed"));
-    assert_null(strstr(detail, "KKKK"));
-    assert_null(strstr(detail, "access_key"));
+    assert_non_null(strstr(err.detail, "URL would exceed"));
+    assert_null(strstr(err.detail, "KKKK"));
+    assert_null(strstr(err.detail, "access_key"));
 }
 
 static void get_session_request_and_its_loggable_path(void **state)
@@ -155,8 +146,7 @@ static void get_session_request_and_its_loggable_path(void **state)
     char path[64];
     (void)state;
 
-    assert_int_equal(coord_request_get_session(&req, &target, "a/b?c", -7, detail,
-                                               sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_get_session(&req, &target, "a/b?c", -7, &err), COORD_OK);
     assert_string_equal(req.method, "GET");
     assert_int_equal(req.idempotent, 1);
     assert_string_equal(req.url, BASE "/a%2Fb%3Fc/session/-7?access_key="
@@ -167,15 +157,14 @@ static void get_session_request_and_its_loggable_path(void **state)
     coord_request_path(&req, path, 12);
     assert_string_equal(path, "/v1/access/");
     coord_request_free(&req);
-    assert_int_equal(coord_request_get_session(&req, &target, "", 1, detail, sizeof(detail)),
+    assert_int_equal(coord_request_get_session(&req, &target, "", 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
 
     /* idempotence follows the method: only POST is not */
-    assert_int_equal(coord_request_build(&req, &target, "POST", NULL, 0, "{}", 2, detail,
-                                         sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_build(&req, &target, "POST", NULL, 0, "{}", 2, &err), COORD_OK);
     assert_int_equal(req.idempotent, 0);
     coord_request_free(&req);
-    assert_int_equal(coord_request_end_session(&req, &target, "L", 1, detail, sizeof(detail)),
+    assert_int_equal(coord_request_end_session(&req, &target, "L", 1, &err),
                      COORD_OK);
     assert_int_equal(req.idempotent, 1);
     coord_request_free(&req);
@@ -190,8 +179,7 @@ static void create_session_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_create_session(&req, &target, "LOT-9", NULL, detail,
-                                                  sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_create_session(&req, &target, "LOT-9", NULL, &err), COORD_OK);
     assert_string_equal(req.method, "POST");
     assert_string_equal(req.url, BASE "/LOT-9/session" Q);
     assert_string_equal(req.body, "{}");
@@ -203,19 +191,17 @@ static void create_session_request(void **state)
 
     /* cJSON escapes the resource id; the location is one escaped segment */
     assert_int_equal(coord_request_create_session(&req, &target, "a/b", "stall \"7\"\\x",
-                                                  detail, sizeof(detail)), COORD_OK);
+                                                  &err), COORD_OK);
     assert_string_equal(req.url, BASE "/a%2Fb/session" Q);
     assert_string_equal(req.body, "{\"resource_id\":\"stall \\\"7\\\"\\\\x\"}");
     assert_int_equal(req.body_len, strlen(req.body));
     coord_request_free(&req);
 
-    assert_int_equal(coord_request_create_session(&req, &target, "L", "bad\nid", detail,
-                                                  sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(detail, "resource_id"));
+    assert_int_equal(coord_request_create_session(&req, &target, "L", "bad\nid", &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.detail, "resource_id"));
     assert_null(req.url);
-    assert_int_equal(coord_request_create_session(&req, &target, "", NULL, detail,
-                                                  sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(detail, "location_id"));
+    assert_int_equal(coord_request_create_session(&req, &target, "", NULL, &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.detail, "location_id"));
 }
 
 static void get_session_request(void **state)
@@ -223,14 +209,13 @@ static void get_session_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_get_session(&req, &target, "L 1", INT64_MAX, detail,
-                                               sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_get_session(&req, &target, "L 1", INT64_MAX, &err), COORD_OK);
     assert_string_equal(req.method, "GET");
     assert_string_equal(req.url, BASE "/L%201/session/9223372036854775807" Q);
     assert_null(req.body);
     assert_int_equal(req.header_count, 1);
     coord_request_free(&req);
-    assert_int_equal(coord_request_get_session(&req, &target, NULL, 1, detail, sizeof(detail)),
+    assert_int_equal(coord_request_get_session(&req, &target, NULL, 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
 }
 
@@ -240,18 +225,18 @@ static void list_requests(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_list_sessions(&req, &t, "L?1", detail, sizeof(detail)),
+    assert_int_equal(coord_request_list_sessions(&req, &t, "L?1", &err),
                      COORD_OK);
     assert_string_equal(req.method, "GET");
     assert_string_equal(req.url, BASE "/L%3F1/session" Q);
     assert_string_equal(req.headers[1], "Authorization: Bearer tok");
     coord_request_free(&req);
     /* the user's sessions: GET {base}/session */
-    assert_int_equal(coord_request_list_sessions(&req, &t, NULL, detail, sizeof(detail)),
+    assert_int_equal(coord_request_list_sessions(&req, &t, NULL, &err),
                      COORD_OK);
     assert_string_equal(req.url, BASE "/session" Q);
     coord_request_free(&req);
-    assert_int_equal(coord_request_list_sessions(&req, &t, "x\ty", detail, sizeof(detail)),
+    assert_int_equal(coord_request_list_sessions(&req, &t, "x\ty", &err),
                      COORD_ERR_INVALID_ARGUMENT);
 }
 
@@ -260,7 +245,7 @@ static void barcode_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_create_barcode(&req, &target, detail, sizeof(detail)),
+    assert_int_equal(coord_request_create_barcode(&req, &target, &err),
                      COORD_OK);
     assert_string_equal(req.method, "POST");
     assert_string_equal(req.url, BASE "/barcode" Q);
@@ -274,23 +259,20 @@ static void simulate_redemption_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G/1", -5, 95, detail,
-                                                       sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G/1", -5, 95, &err), COORD_OK);
     assert_string_equal(req.method, "POST");
     assert_string_equal(req.url, BASE "/testing/G%2F1/-5/simulate_redemption" Q);
     assert_string_equal(req.body, "{\"duration_m\":95}");
     assert_int_equal(req.body_len, 17);
     coord_request_free(&req);
     assert_int_equal(coord_request_simulate_redemption(&req, &target, "G", 1,
-                                                       COORD_REDEMPTION_MAX_MINUTES, detail,
-                                                       sizeof(detail)), COORD_OK);
+                                                       COORD_REDEMPTION_MAX_MINUTES, &err), COORD_OK);
     assert_string_equal(req.body, "{\"duration_m\":527040}");
     coord_request_free(&req);
     assert_int_equal(coord_request_simulate_redemption(&req, &target, "G", 1,
-                                                       COORD_REDEMPTION_MAX_MINUTES + 1, detail,
-                                                       sizeof(detail)),
+                                                       COORD_REDEMPTION_MAX_MINUTES + 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(detail, "duration_m"));
+    assert_non_null(strstr(err.detail, "duration_m"));
     assert_null(req.url);
 }
 
@@ -313,8 +295,7 @@ static void create_jwt_request_uses_the_users_api_on_the_same_host(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         coord_target t = {cases[i].base, KEY, "user-token", NULL};
 
-        assert_int_equal(coord_request_create_jwt(&req, &t, "a@b.c", NULL, detail,
-                                                  sizeof(detail)), COORD_OK);
+        assert_int_equal(coord_request_create_jwt(&req, &t, "a@b.c", NULL, &err), COORD_OK);
         assert_string_equal(req.url, cases[i].url);
         assert_string_equal(req.method, "POST");
         assert_string_equal(req.body, "{\"email\":\"a@b.c\"}");
@@ -324,7 +305,7 @@ static void create_jwt_request_uses_the_users_api_on_the_same_host(void **state)
         coord_request_free(&req);
     }
     assert_int_equal(coord_request_create_jwt(&req, &target, "kiosk@example.com", "uid-\"1\"",
-                                              detail, sizeof(detail)), COORD_OK);
+                                              &err), COORD_OK);
     assert_string_equal(req.body,
                         "{\"email\":\"kiosk@example.com\",\"external_uid\":\"uid-\\\"1\\\"\"}");
     coord_request_free(&req);
@@ -336,24 +317,19 @@ static void create_jwt_validates_its_arguments(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_create_jwt(&req, &target, "no-at-sign", NULL, detail,
-                                              sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(detail, "'@'"));
-    assert_int_equal(coord_request_create_jwt(&req, &target, NULL, NULL, detail, sizeof(detail)),
+    assert_int_equal(coord_request_create_jwt(&req, &target, "no-at-sign", NULL, &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.detail, "'@'"));
+    assert_int_equal(coord_request_create_jwt(&req, &target, NULL, NULL, &err),
                      COORD_ERR_INVALID_ARGUMENT);
-    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b\n", NULL, detail,
-                                              sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
-    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b.c", "", detail,
-                                              sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(detail, "external_uid"));
+    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b\n", NULL, &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b.c", "", &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.detail, "external_uid"));
     memset(long_email, 'a', sizeof(long_email));
     long_email[1] = '@';
     long_email[COORD_EMAIL_MAX] = '\0';
-    assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, detail,
-                                              sizeof(detail)), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, &err), COORD_ERR_INVALID_ARGUMENT);
     long_email[COORD_EMAIL_MAX - 1] = '\0';
-    assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, detail,
-                                              sizeof(detail)), COORD_OK);
+    assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, &err), COORD_OK);
     coord_request_free(&req);
     assert_null(req.url);
 }
@@ -395,8 +371,7 @@ static void unescaped_segments_match_curl(void **state)
         snprintf(expected, sizeof(expected),
                  "%s/%s/session/5/end?access_key=sandbox-s3cr3t%%2F%%2B%%26%%3D", BASE, esc);
         curl_free(esc);
-        assert_int_equal(coord_request_end_session(&req, &target, ids[i], 5, detail,
-                                                   sizeof(detail)), COORD_OK);
+        assert_int_equal(coord_request_end_session(&req, &target, ids[i], 5, &err), COORD_OK);
         assert_string_equal(req.url, expected);
         coord_request_free(&req);
     }
@@ -411,7 +386,7 @@ static void prepared_authorization_is_borrowed(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &t, "L", 1, detail, sizeof(detail)),
+    assert_int_equal(coord_request_end_session(&req, &t, "L", 1, &err),
                      COORD_OK);
     assert_int_equal(req.header_count, 2);
     assert_ptr_equal(req.headers[1], line);
@@ -426,7 +401,7 @@ static void free_wipes_the_url(void **state)
     size_t i;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &target, "L", 1, detail, sizeof(detail)),
+    assert_int_equal(coord_request_end_session(&req, &target, "L", 1, &err),
                      COORD_OK);
     assert_ptr_equal(req.url, req.url_buf);
     coord_request_free(&req);
@@ -467,39 +442,37 @@ typedef coord_status (*builder)(coord_request *req);
 
 static coord_status b_end(coord_request *req)
 {
-    return coord_request_end_session(req, &target, "LOT 9/\xc3\xa4", 42, detail, sizeof(detail));
+    return coord_request_end_session(req, &target, "LOT 9/\xc3\xa4", 42, &err);
 }
 
 static coord_status b_get(coord_request *req)
 {
-    return coord_request_get_session(req, &target, "LOT 9", 42, detail, sizeof(detail));
+    return coord_request_get_session(req, &target, "LOT 9", 42, &err);
 }
 
 static coord_status b_create(coord_request *req)
 {
-    return coord_request_create_session(req, &target, "LOT 9", "stall \"4\"", detail,
-                                        sizeof(detail));
+    return coord_request_create_session(req, &target, "LOT 9", "stall \"4\"", &err);
 }
 
 static coord_status b_list(coord_request *req)
 {
-    return coord_request_list_sessions(req, &target, "LOT 9", detail, sizeof(detail));
+    return coord_request_list_sessions(req, &target, "LOT 9", &err);
 }
 
 static coord_status b_barcode(coord_request *req)
 {
-    return coord_request_create_barcode(req, &target, detail, sizeof(detail));
+    return coord_request_create_barcode(req, &target, &err);
 }
 
 static coord_status b_redeem(coord_request *req)
 {
-    return coord_request_simulate_redemption(req, &target, "G/1", 7, 95, detail, sizeof(detail));
+    return coord_request_simulate_redemption(req, &target, "G/1", 7, 95, &err);
 }
 
 static coord_status b_jwt(coord_request *req)
 {
-    return coord_request_create_jwt(req, &target, "kiosk@example.com", "uid 1", detail,
-                                    sizeof(detail));
+    return coord_request_create_jwt(req, &target, "kiosk@example.com", "uid 1", &err);
 }
 
 /* Fail the k-th allocation for k = 1, 2, ... until the builder succeeds:
@@ -523,7 +496,7 @@ static void builders_survive_allocation_failures(void **state)
             assert_true(k < 100);
             oom_fail_at = k;
             oom_calls = 0;
-            detail[0] = '\0';
+            err.detail[0] = '\0';
             st = builders[i](&req);
             oom_fail_at = 0;
             if (st == COORD_OK) {
@@ -532,7 +505,7 @@ static void builders_survive_allocation_failures(void **state)
                 break;
             }
             assert_int_equal(st, COORD_ERR_OUT_OF_MEMORY);
-            assert_true(detail[0] != '\0');
+            assert_true(err.detail[0] != '\0');
             coord_request_free(&req);
             assert_int_equal(oom_live, 0);
             failures++;
