@@ -80,6 +80,8 @@ OBJS   := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 STATIC     := $(BUILD)/lib/libcoord.a
 SONAME     := libcoord.so.$(VERSION_MAJOR)
 SHARED_LIB := $(BUILD)/lib/libcoord.so.$(VERSION)
+# Symbol versions of the shared library (COORD_1.0, ...): see the file.
+VERSION_SCRIPT := src/libcoord.map
 LIBS       := $(STATIC) $(if $(filter 1,$(SHARED)),$(BUILD)/lib/libcoord.so)
 
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -106,7 +108,7 @@ CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
                check-cpp check-python check-install check-makefile
 
 .PHONY: all lib examples tests deps demo install uninstall clean size bench \
-        check $(CHECK_PARTS) check-abi check-minimal check-valgrind check-asan \
+        check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
         check-threads check-tsan coverage fuzz fuzz-build
 
 all: lib examples
@@ -144,9 +146,10 @@ $(STATIC): $(OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SHARED_LIB): $(OBJS)
+$(SHARED_LIB): $(OBJS) $(VERSION_SCRIPT)
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,$(SONAME) $(CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(VERSION_SCRIPT) $(CFLAGS) \
+	  $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(DEPS_LIBS)
 
 $(BUILD)/lib/$(SONAME): $(SHARED_LIB)
 	ln -sf $(notdir $<) $@
@@ -270,18 +273,32 @@ check-makefile:
 
 # ---- Checks beyond make check (.ci/run runs each) --------------------------
 # Exported symbols: printed, and every one must be coord_-prefixed (shared and
-# static); header rules (no varargs, no struct by value, a free per opaque type).
-# The checker first proves it catches each rule on a fixture that breaks them.
+# static) and carry its version from VERSION_SCRIPT; header rules (no varargs,
+# no struct by value, a free per opaque type).  The checker first proves it
+# catches each rule on a fixture that breaks them.  Then abidiff compares the
+# library with the stored ABI of the release (check_abidiff.sh; to update it,
+# docs/HACKING.md "The ABI").
+ABI_BASELINE := tests/abi/libcoord-1.0.0.abi
+ABIDW_FLAGS  := --no-corpus-path --no-comp-dir-path --short-locs
+
 check-abi: $(STATIC) $(BUILD)/lib/libcoord.so
 	@echo "== check-abi"
 	@mkdir -p $(BUILD)/abi
-	@$(CC) -shared -fPIC -fvisibility=hidden -o $(BUILD)/abi/libbad.so tests/abi/bad.c
+	@$(CC) -shared -fPIC -fvisibility=hidden -Wl,--version-script=tests/abi/bad.map \
+	  -o $(BUILD)/abi/libbad.so tests/abi/bad.c
 	@$(CC) -c -fPIC -fvisibility=hidden -o $(BUILD)/abi/bad.o tests/abi/bad.c
 	@rm -f $(BUILD)/abi/libbad.a && $(AR) rcs $(BUILD)/abi/libbad.a $(BUILD)/abi/bad.o
 	@n=$$($(PYTHON) tests/abi/check_abi.py tests/abi/bad.h $(BUILD)/abi/libbad.so \
-	      $(BUILD)/abi/libbad.a 2>&1 >/dev/null | grep -c '^ABI CHECK FAILED'); \
-	  if [ "$$n" != 7 ]; then echo "check_abi.py found $$n of the fixture's 7 faults" >&2; exit 1; fi
-	@$(PYTHON) tests/abi/check_abi.py include/coord/coord.h $(BUILD)/lib/libcoord.so $(STATIC)
+	      $(BUILD)/abi/libbad.a tests/abi/bad.map 2>&1 >/dev/null | grep -c '^ABI CHECK FAILED'); \
+	  if [ "$$n" != 11 ]; then echo "check_abi.py found $$n of the fixture's 11 faults" >&2; exit 1; fi
+	@$(PYTHON) tests/abi/check_abi.py include/coord/coord.h $(BUILD)/lib/libcoord.so $(STATIC) \
+	  $(VERSION_SCRIPT)
+	@CC=$(CC) tests/abi/check_abidiff.sh $(BUILD)/abi $(ABI_BASELINE) $(SHARED_LIB)
+
+# Writes the ABI of the library just built as the baseline of its version:
+# only for a release (docs/HACKING.md "The ABI"), never to quiet check-abi.
+abi-baseline: $(SHARED_LIB)
+	abidw $(ABIDW_FLAGS) --out-file tests/abi/libcoord-$(VERSION).abi $(SHARED_LIB)
 
 # The whole suite on the firmware build, and its sizes.
 check-minimal:

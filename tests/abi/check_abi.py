@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """ABI hygiene of libcoord: `make check-abi`.
 
-    check_abi.py HEADER SHARED_LIB STATIC_LIB
+    check_abi.py HEADER SHARED_LIB STATIC_LIB VERSION_SCRIPT
 
-Prints the symbols libcoord.so exports, then fails (exit 1) when:
+Prints the symbols libcoord.so exports with their versions, then fails
+(exit 1) when:
   - the shared library exports a symbol not prefixed coord_;
   - the static library defines a global symbol not prefixed coord_;
   - a function declared COORD_API in the header is not exported, or an
     exported function is not declared there;
   - a public function takes varargs, or takes or returns a struct by value;
-  - an opaque type the library allocates has no <type>_free function.
+  - an opaque type the library allocates has no <type>_free function;
+  - symbol versions (the version script, e.g. src/libcoord.map): an
+    exported symbol has no version; a name the script lists is not exported
+    at the first node listing it; a name is listed in two nodes; a node
+    other than the newest has a pattern (a released node lists exact names,
+    or a new function would silently join it).
 Standard library only; symbols come from binutils' nm.
 """
 import re
@@ -27,6 +33,47 @@ def nm(args):
     return symbols
 
 
+def exported_versions(shared):
+    """{name: version or None} of the symbols the shared library exports."""
+    versions = {}
+    for kind, name in nm(["-D", "--defined-only", shared]):
+        if kind == "A" and "@" not in name:
+            continue  # a version node's own definition (COORD_1.0), not a symbol
+        name, _, version = name.replace("@@", "@").partition("@")
+        versions[name] = version or None
+    return versions
+
+
+def version_nodes(text):
+    """[(node, [names and patterns])] of a version script, in order."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    nodes = []
+    for m in re.finditer(r"(\w[\w.]*)\s*\{(.*?)\}\s*[\w.]*\s*;", text, re.S):
+        body = m.group(2).split("local:")[0].replace("global:", " ")
+        nodes.append((m.group(1), [w.strip() for w in body.split(";") if w.strip()]))
+    return nodes
+
+
+def version_problems(versions, nodes):
+    problems = [f"exported without a symbol version: {n}"
+                for n, v in sorted(versions.items()) if v is None]
+    first_node = {}
+    for i, (node, entries) in enumerate(nodes):
+        for entry in entries:
+            if any(c in entry for c in "*?["):
+                if i != len(nodes) - 1:
+                    problems.append(f"{node} is not the newest node but has a pattern: {entry}")
+            elif entry in first_node:
+                problems.append(f"{entry} is listed in {first_node[entry]} and again in {node}")
+            else:
+                first_node[entry] = node
+    for name, node in sorted(first_node.items()):
+        if versions.get(name) != node:
+            problems.append(f"{name} is listed in {node} but exported at "
+                            f"{versions.get(name, 'no version: not exported')}")
+    return problems
+
+
 def header_declarations(text):
     """(name, return type, parameter text) of every COORD_API function."""
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)  # drop comments
@@ -38,13 +85,14 @@ def header_declarations(text):
 
 
 def main():
-    header, shared, static = sys.argv[1:4]
+    header, shared, static, version_script = sys.argv[1:5]
     problems = []
 
-    exported = sorted(name for kind, name in nm(["-D", "--defined-only", shared]))
+    versions = exported_versions(shared)
+    exported = sorted(versions)
     print(f"symbols exported by {shared} ({len(exported)}):")
     for name in exported:
-        print(f"  {name}")
+        print(f"  {name} ({versions[name] or 'no version'})")
     problems += [f"exported symbol without the coord_ prefix: {n}"
                  for n in exported if not n.startswith("coord_")]
 
@@ -73,13 +121,20 @@ def main():
         if f"{kind}_free" not in declared:
             problems.append(f"{kind} is allocated by the library but has no {kind}_free()")
 
+    nodes = version_nodes(open(version_script, encoding="utf-8").read())
+    problems += version_problems(versions, nodes)
+
     print(f"header: {len(decls)} functions, {len(structs)} public structs, "
           f"{len(opaque)} opaque types checked")
+    for node, _ in nodes:
+        print(f"{version_script}: {node}: "
+              f"{sum(1 for v in versions.values() if v == node)} exported functions")
     for p in problems:
         print(f"ABI CHECK FAILED: {p}", file=sys.stderr)
     if problems:
         return 1
-    print("check-abi: every exported symbol is coord_-prefixed; no varargs, no struct by value")
+    print("check-abi: every exported symbol is coord_-prefixed and versioned; "
+          "no varargs, no struct by value")
     return 0
 
 

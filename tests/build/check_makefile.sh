@@ -61,10 +61,12 @@ deps_case 0 installs deps
 deps_case 1000 prints deps
 
 # ---- flags: dry runs of every compile and link of the library, examples, tests
-# compile_lines ARGS...: the compiler commands `make -n -B ARGS...` prints.
+# compile_lines ARGS...: the compiler commands `make -n -B ARGS...` prints,
+# one per line (continuation lines joined).
 compile_lines() {
     make --no-print-directory -n -B BUILD="$build" CC=cc CXX=c++ "$@" \
-        lib examples tests "$build/tests/test_cpp" | grep -E '^(cc|c\+\+) '
+        lib examples tests "$build/tests/test_cpp" \
+        | sed -e ':a' -e '/\\$/N; s/\\\n//; ta' | grep -E '^(cc|c\+\+) '
 }
 compile_lines CPPFLAGS=-DCPP_PROBE CFLAGS="-O1 -DC_PROBE" LDFLAGS=-Wl,-zLD_PROBE >"$top/lines"
 [ "$(wc -l <"$top/lines")" -gt 20 ] || fail "too few compile commands: $(cat "$top/lines")"
