@@ -107,7 +107,7 @@ WITH_NGINX   := tests/threads/with_nginx.sh
 CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
                check-cpp check-python check-install check-makefile
 
-.PHONY: all lib examples tests deps demo install uninstall clean size bench \
+.PHONY: all lib examples tests deps demo docs install uninstall clean size bench \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
         check-threads check-tsan coverage fuzz fuzz-build
 
@@ -390,6 +390,15 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_util.h $(STATIC)
 
 bench: lib examples $(BENCH_PROGS)
 	$(PYTHON) tests/bench/bench.py $(BUILD) $(BUILD)/bench/RESULTS.md
+
+# ---- API reference ---------------------------------------------------------
+# Doxygen on the public header (docs/Doxyfile), into $(BUILD)/docs/html; any
+# warning fails, so every function, parameter and field stays documented.
+docs:
+	@command -v doxygen >/dev/null || { echo "make docs needs doxygen; run: sudo apt-get install -y doxygen" >&2; exit 1; }
+	@mkdir -p $(BUILD)/docs
+	@COORD_DOCS_DIR=$(BUILD)/docs COORD_VERSION=$(VERSION) doxygen docs/Doxyfile
+	@echo "make docs: no warnings; $(BUILD)/docs/html/index.html"
 
 # ---- Install --------------------------------------------------------------
 # Anything added here must be removed by uninstall (check-install checks it).

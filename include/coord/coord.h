@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * libcoord — C client for the Coord Parking Access API.
  *
  * This header is the whole public API and its reference documentation.
@@ -45,9 +46,13 @@
 extern "C" {
 #endif
 
+/** Major version of this header, and the number of the SONAME it belongs to. */
 #define COORD_VERSION_MAJOR 1
+/** Minor version of this header: raised when functions are added. */
 #define COORD_VERSION_MINOR 0
+/** Patch version of this header: raised for fixes. */
 #define COORD_VERSION_PATCH 0
+/** This header's version as text; coord_version() tells the library's. */
 #define COORD_VERSION_STRING "1.0.0"
 /** Single number for compile-time comparisons: 0xMMmmpp. */
 #define COORD_VERSION_NUM \
@@ -84,29 +89,35 @@ extern "C" {
 #define COORD_EMAIL_MAX 255         /**< e-mail address of a test user (RFC 5321: 254) */
 #define COORD_TOKEN_MAX 8192u       /**< bearer token (JWT) + NUL: holds any token libcoord accepts */
 
-/** Default limits of a new client. */
-#define COORD_DEFAULT_CONNECT_TIMEOUT_MS 10000u
-#define COORD_DEFAULT_TIMEOUT_MS 30000u
-#define COORD_DEFAULT_MAX_RESPONSE_SIZE (1024u * 1024u)
+/* Default limits of a new client (see coord_client_set_timeouts() and
+ * coord_client_set_max_response_size()). */
+#define COORD_DEFAULT_CONNECT_TIMEOUT_MS 10000u         /**< time allowed to connect */
+#define COORD_DEFAULT_TIMEOUT_MS 30000u                 /**< time allowed for a whole call */
+#define COORD_DEFAULT_MAX_RESPONSE_SIZE (1024u * 1024u) /**< largest answer accepted, in bytes */
 
-/** Default retry policy of a new client (see coord_client_set_retry()). */
-#define COORD_DEFAULT_RETRY_MAX_ATTEMPTS 3u
-#define COORD_DEFAULT_RETRY_BASE_DELAY_MS 100u
-#define COORD_DEFAULT_RETRY_MAX_DELAY_MS 2000u
+/* Default retry policy of a new client (see coord_client_set_retry()). */
+#define COORD_DEFAULT_RETRY_MAX_ATTEMPTS 3u    /**< requests per call, the first one included */
+#define COORD_DEFAULT_RETRY_BASE_DELAY_MS 100u /**< base of the backoff between attempts */
+#define COORD_DEFAULT_RETRY_MAX_DELAY_MS 2000u /**< longest backoff between two attempts */
 /** Longest Retry-After the SDK waits for; a server asking more is not retried. */
 #define COORD_RETRY_AFTER_MAX_MS 60000u
 /** Least time a retry must have left of the call's total timeout after its wait. */
 #define COORD_RETRY_MIN_ATTEMPT_MS 10
 
 /**
+ * @name Coord error codes
  * Codes in the Coord error body {"code", "message"} that the SDK recognises.
  * Coord never published them; these are the values libcoord's simulator sends
  * and the SDK's documented assumption (see coord_end_session()).
+ * @{
  */
+/** The session is gate-controlled: it is ended at the gate (see coord_end_session()). */
 #define COORD_API_CODE_PHYSICAL_CHECKOUT 4001
+/** The session was already ended. */
 #define COORD_API_CODE_SESSION_ENDED 4091
 /** The user already has an active session at the location (see coord_session_create()). */
 #define COORD_API_CODE_SESSION_ACTIVE 4092
+/** @} */
 
 /** Result of every call. Values are stable within SONAME 1. */
 typedef enum coord_status {
@@ -130,7 +141,7 @@ typedef enum coord_status {
 
 /** Money in the currency's smallest unit: amount 1234 + "USD" is 12.34 USD. */
 typedef struct coord_money {
-    int64_t amount;
+    int64_t amount;                    /**< in the currency's smallest unit (cents for USD) */
     char currency[COORD_CURRENCY_MAX]; /**< ISO 4217, three upper-case letters */
 } coord_money;
 
@@ -160,20 +171,20 @@ typedef struct coord_redemption_info {
  * storage; nothing to free. Its size is fixed within SONAME 1 (see ABI above).
  */
 typedef struct coord_session {
-    int64_t id;
+    int64_t id;                     /**< unique within its location */
     char location_id[COORD_ID_MAX]; /**< from the answer, else the location the call addressed */
-    char user_id[COORD_ID_MAX];
+    char user_id[COORD_ID_MAX];     /**< the user the session belongs to */
     char resource_id[COORD_ID_MAX]; /**< stall, charger or pump; "" when absent */
     uint8_t has_start_time;         /**< 0 until a gate-controlled session is redeemed */
     uint8_t has_end_time;           /**< 0 while the session is active */
     uint8_t has_billing_info;       /**< set on ended sessions */
     uint8_t has_redemption_info;    /**< set on gate-controlled sessions */
-    char start_time[COORD_TIME_MAX];
-    char end_time[COORD_TIME_MAX];
-    int64_t start_time_ms;
-    int64_t end_time_ms;
-    coord_billing_info billing_info;
-    coord_redemption_info redemption_info;
+    char start_time[COORD_TIME_MAX];        /**< RFC 3339, as the server sent it; valid when has_start_time */
+    char end_time[COORD_TIME_MAX];          /**< RFC 3339, as the server sent it; valid when has_end_time */
+    int64_t start_time_ms;                  /**< start_time in ms since the Unix epoch (UTC) */
+    int64_t end_time_ms;                    /**< end_time in ms since the Unix epoch (UTC) */
+    coord_billing_info billing_info;        /**< valid when has_billing_info */
+    coord_redemption_info redemption_info;  /**< valid when has_redemption_info */
     /* New fields go here, above `reserved`, which shrinks by their size
      * (padding included): sizeof(coord_session) never changes. */
     uint8_t recovered; /**< 1: an end whose answer was lost; the session was fetched afterwards (replay-safe end) */
@@ -274,13 +285,24 @@ typedef struct coord_allocator {
  */
 COORD_API COORD_NODISCARD coord_status coord_set_allocator(const coord_allocator *allocator);
 
-/** The library's version text, e.g. "1.0.0" (the library linked, not the header). */
+/**
+ * The version of the library linked (COORD_VERSION_STRING is the header's).
+ * @return static text, e.g. "1.0.0"
+ */
 COORD_API const char *coord_version(void);
 
-/** Human-readable text of a status; never NULL ("unknown status" for others). */
+/**
+ * Human-readable text of a status.
+ * @param status  any value
+ * @return static text; never NULL ("unknown status" for a value not in coord_status)
+ */
 COORD_API const char *coord_strerror(coord_status status);
 
-/** The status' enumerator name, e.g. "COORD_ERR_NOT_FOUND"; never NULL. */
+/**
+ * The enumerator name of a status.
+ * @param status  any value
+ * @return static text, e.g. "COORD_ERR_NOT_FOUND"; never NULL
+ */
 COORD_API const char *coord_status_name(coord_status status);
 
 /* ------------------------------------------------------------------------ */
@@ -312,11 +334,15 @@ COORD_API COORD_NODISCARD coord_status coord_client_new(const char *base_url,
                                                        const char *access_key,
                                                        coord_client **out_client);
 
-/** Free a client, wiping its secrets. NULL is a no-op. */
+/**
+ * Free a client, wiping its secrets.
+ * @param client  a client from coord_client_new(), or NULL (a no-op)
+ */
 COORD_API void coord_client_free(coord_client *client);
 
 /**
  * Set or clear the user's bearer token (sent as "Authorization: Bearer ...").
+ * @param client  a client from coord_client_new()
  * @param token  a JWT, non-empty, no control characters; NULL clears it.
  *               Copied; the previous token is wiped.
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT, COORD_ERR_OUT_OF_MEMORY.
@@ -326,6 +352,7 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_bearer_token(coord_clien
 
 /**
  * Set the User-Agent header.
+ * @param client  a client from coord_client_new()
  * @param user_agent  printable text, at most 255 bytes; NULL restores
  *                    "libcoord/<version>". Copied.
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT, COORD_ERR_OUT_OF_MEMORY.
@@ -336,6 +363,7 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_user_agent(coord_client 
 /**
  * Set the timeouts. No call can take longer than total_timeout_ms: it bounds
  * every attempt, the waits between retries and a replay-safe end's fetch.
+ * @param client  a client from coord_client_new()
  * @param connect_timeout_ms  time allowed to connect (TCP + TLS), 1..total
  * @param total_timeout_ms    time allowed for a whole call, >= 1
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (0, or connect > total).
@@ -353,6 +381,7 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_timeouts(coord_client *c
  * 42 MB), on top of the body itself; a list answer then also takes
  * sizeof(coord_session) per entry. Keep the limit small on devices with
  * little memory: 64 KiB holds hundreds of sessions.
+ * @param client  a client from coord_client_new()
  * @param max_bytes  1 KiB .. 64 MiB
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT outside that range.
  */
@@ -461,6 +490,7 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_pinned_public_key(coord_
  * COORD_DEFAULT_RETRY_BASE_DELAY_MS (100), COORD_DEFAULT_RETRY_MAX_DELAY_MS
  * (2000). coord_client_last_error()->attempts tells how many were used.
  *
+ * @param client  a client from coord_client_new()
  * @param max_attempts   1 (no retries) .. 10
  * @param base_delay_ms  0 .. 60000
  * @param max_delay_ms   base_delay_ms .. 60000
@@ -492,6 +522,7 @@ typedef void (*coord_log_fn)(coord_log_level level, const char *message, void *u
 
 /**
  * Send the client's request, answer and retry events to a callback.
+ * @param client  a client from coord_client_new()
  * @param callback   NULL turns logging off (the default)
  * @param user_data  passed to every callback; may be NULL; not owned
  * @param min_level  messages below this level are not produced
@@ -506,9 +537,10 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_log(coord_client *client
                                                            coord_log_level min_level);
 
 /**
- * The record of the last call on this client. Valid until the next call on
- * the client or its free; owned by the client. Never NULL for a non-NULL
- * client; NULL for a NULL client.
+ * The record of the last call on this client.
+ * @param client  a client from coord_client_new(), or NULL
+ * @return the record, owned by the client and valid until the next call on
+ *         it or its free; never NULL for a non-NULL client, NULL for NULL
  */
 COORD_API const coord_error *coord_client_last_error(const coord_client *client);
 
@@ -570,6 +602,9 @@ COORD_API COORD_NODISCARD coord_status coord_end_session(coord_client *client,
  * coord_end_session(client, session->location_id, session->id, out_session).
  * session and out_session may be the same struct.
  *
+ * @param client  a client from coord_client_new()
+ * @param session      the session to end (its location_id, id, redemption_info)
+ * @param out_session  as for coord_end_session()
  * @return as coord_end_session(); COORD_ERR_INVALID_ARGUMENT also when the
  *         session has no location_id.
  */
@@ -626,7 +661,7 @@ COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, si
  */
 typedef struct coord_session_list {
     coord_session *sessions; /**< count entries; NULL when count is 0 */
-    uint32_t count;
+    uint32_t count;          /**< number of sessions */
     uint8_t reserved[52];    /**< always zero; future fields (64 bytes on LP64, 60 on armhf; see ABI) */
 } coord_session_list;
 
@@ -672,6 +707,9 @@ COORD_API COORD_NODISCARD coord_status coord_session_create(coord_client *client
  *
  * Sends GET {base}/{location_id}/session/{session_id}.
  *
+ * @param client  a client from coord_client_new()
+ * @param location_id  the location's id, as for coord_end_session()
+ * @param session_id   the session's id within that location
  * @param out_session  filled on COORD_OK (location_id defaults to the
  *                     argument); zeroed otherwise
  * @return COORD_OK, or
@@ -693,6 +731,8 @@ COORD_API COORD_NODISCARD coord_status coord_session_get(coord_client *client,
  * Sends GET {base}/{location_id}/session; the answer is a JSON array of
  * sessions. Entries without location_id get the argument.
  *
+ * @param client  a client from coord_client_new()
+ * @param location_id  the location's id, as for coord_end_session()
  * @param out_list  filled on COORD_OK, then owned by the caller: release it
  *                  with coord_session_list_free(); zeroed otherwise (nothing
  *                  to free)
@@ -712,15 +752,17 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_location(coord_client 
 
 /**
  * List the current user's sessions at every location (GET {base}/session).
- * Same ownership and statuses as coord_session_list_location(), without
- * COORD_ERR_NOT_FOUND for a location.
+ * @param client  a client from coord_client_new()
+ * @param out_list  as for coord_session_list_location()
+ * @return the statuses of coord_session_list_location(), without
+ *         COORD_ERR_NOT_FOUND for a location
  */
 COORD_API COORD_NODISCARD coord_status coord_session_list_user(coord_client *client,
                                                               coord_session_list *out_list);
 
 /**
- * Release a list's array and zero the list. NULL, or a zeroed list, is a
- * no-op; freeing twice is safe.
+ * Release a list's array and zero the list; freeing twice is safe.
+ * @param list  a list filled by this library, a zeroed list or NULL (no-op)
  */
 COORD_API void coord_session_list_free(coord_session_list *list);
 
@@ -745,9 +787,13 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_find_active(
  * use). Each entry follows coord_session_decode()'s rules; errors name the
  * entry's index ("field [3].id: not a number", "[2]: not an object").
  *
+ * @param json         the text; need not be NUL-terminated
+ * @param len          its length in bytes
  * @param out_list     filled on COORD_OK (free with coord_session_list_free());
  *                     zeroed otherwise
- * @param out_detail   optional reason on failure, truncated to detail_size
+ * @param out_detail   optional (may be NULL): receives a NUL-terminated
+ *                     reason on failure, truncated to detail_size
+ * @param detail_size  size of out_detail
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL json or out_list),
  *         COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE (more than
  *         COORD_SESSION_LIST_MAX entries), COORD_ERR_OUT_OF_MEMORY.
@@ -765,6 +811,9 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_decode(const char *jso
  * HTTP timeouts are cut to the time left. The first error other than the
  * deadline ends the wait with that status.
  *
+ * @param client  a client from coord_client_new()
+ * @param location_id  the location's id, as for coord_end_session()
+ * @param session_id   the session's id within that location
  * @param until        COORD_WAIT_STARTED or COORD_WAIT_ENDED
  * @param timeout_ms   the deadline, from the call; 0 polls exactly once,
  *                     that poll bounded by the client's own timeouts
@@ -792,6 +841,7 @@ COORD_API COORD_NODISCARD coord_status coord_session_wait(coord_client *client,
  * simulator implements: POST {base}/barcode with the body {}, answered by
  * {"data": "<raw data to render>", "format": "aztec"} (both required).
  *
+ * @param client       a client with the user's bearer token
  * @param out_barcode  filled on COORD_OK (the same struct a gate-controlled
  *                     session carries); zeroed otherwise
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT, COORD_ERR_UNAUTHORIZED,
@@ -815,6 +865,9 @@ COORD_API COORD_NODISCARD coord_status coord_barcode_create(coord_client *client
  * libcoord assumes the session (now with start_time, end_time and
  * billing_info), as its simulator sends.
  *
+ * @param client       a client with the test user's bearer token
+ * @param location_id  the location's id, as for coord_end_session()
+ * @param session_id   the session's id within that location
  * @param duration_m   0..COORD_REDEMPTION_MAX_MINUTES
  * @param out_session  filled on COORD_OK; zeroed otherwise
  * @return COORD_OK, or
@@ -846,6 +899,7 @@ COORD_API COORD_NODISCARD coord_status coord_test_simulate_redemption(coord_clie
  * call made are wiped, and it never appears in error text. Set it with
  * coord_client_set_bearer_token() to act as the user; wipe out_token when done.
  *
+ * @param client        a client from coord_client_new() (its access key and host)
  * @param email         1..COORD_EMAIL_MAX-1 bytes with an '@', no control characters
  * @param external_uid  your id for the user (1..COORD_ID_MAX-1 bytes), or NULL
  * @param out_token     receives the NUL-terminated token on COORD_OK; an
