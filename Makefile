@@ -30,7 +30,7 @@ SHARED     ?= 1
 # A command put before each C test program (check-valgrind sets valgrind).
 RUN        ?=
 
-# make MINIMAL=1: the firmware build (README "Firmware build"), in its own
+# make MINIMAL=1: the firmware build (docs/PERFORMANCE.md "Sizes"), in its own
 # directory, with -Os, and COORD_MINIMAL compiling out logging text and debug
 # hooks (code guarded by #ifndef COORD_MINIMAL).  This is its only place.
 MINIMAL ?= 0
@@ -42,10 +42,10 @@ else
 MINIMAL_CFLAGS :=
 endif
 BUILD  ?= build
-# No asynchronous unwind tables: README "Size of the library" says why.
+# No asynchronous unwind tables: docs/PERFORMANCE.md "Build options" says why.
 CFLAGS ?= -O2 -g -fno-asynchronous-unwind-tables
 
-# Size options (README "Size of the library" has each one's measured
+# Size options (docs/PERFORMANCE.md "Build options" has each one's measured
 # effect).  They are probed: clang has no -falign-jumps/-loops, and an older
 # ld only warns about an unknown -z option; such a toolchain still builds
 # the library, only larger.
@@ -105,7 +105,7 @@ WITH_NGINX   := tests/threads/with_nginx.sh
 # test needs is its own, on an OS-chosen port).  To add a check, write its
 # target and add its name here.
 CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
-               check-cpp check-python check-install check-makefile
+               check-cpp check-python check-install check-makefile check-readme
 
 .PHONY: all lib examples tests deps demo docs install uninstall clean size bench \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
@@ -157,7 +157,7 @@ $(BUILD)/lib/$(SONAME): $(SHARED_LIB)
 $(BUILD)/lib/libcoord.so: $(BUILD)/lib/$(SONAME)
 	ln -sf $(SONAME) $@
 
-# Stripped sizes of the libraries just built (README "Firmware build").
+# Stripped sizes of the libraries just built (docs/PERFORMANCE.md "Sizes").
 size: $(STATIC) $(SHARED_LIB)
 	@mkdir -p $(BUILD)/size
 	@cp $(STATIC) $(BUILD)/size/libcoord.a && strip --strip-unneeded $(BUILD)/size/libcoord.a
@@ -201,7 +201,8 @@ $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
 tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(THREAD_TEST)
 
 demo: examples
-	@PYTHON=$(PYTHON) $(WITH_SIM) examples/demo.sh $(BUILD)/examples/coord
+	@PYTHON=$(PYTHON) COORD_SIM_ARGS="--seed examples/demo-seed.json" \
+	  $(WITH_SIM) examples/demo.sh $(BUILD)/examples/coord
 
 # ---- The parts of make check ----------------------------------------------
 # Everything compiles (the library, the examples, every test program) with
@@ -270,6 +271,15 @@ endif
 check-makefile:
 	@echo "== tests/build/check_makefile.sh (dependencies, flags: dry runs)"
 	@tests/build/check_makefile.sh
+
+# Every C block of README.md compiles with -Werror (whatever WERROR says: a
+# reader copies them into their own build); the first, examples/end_session.c,
+# also runs against the simulator. Conventions: tests/readme/check_readme.py.
+check-readme: lib
+	@echo "== tests/readme/check_readme.py (README.md's C blocks, -Werror)"
+	@README_CC="$(CC)" README_CFLAGS="-Iinclude $(CPPFLAGS) $(DEPS_CFLAGS) $(CFLAGS)" \
+	  README_LIBS="$(LDFLAGS) $(STATIC) $(DEPS_LIBS)" README_RUN="$(RUN)" PYTHON=$(PYTHON) \
+	  $(PYTHON) tests/readme/check_readme.py
 
 # ---- Checks beyond make check (.ci/run runs each) --------------------------
 # Exported symbols: printed, and every one must be coord_-prefixed (shared and

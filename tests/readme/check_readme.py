@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""README.md's C cannot rot: every ```c block compiles with -Werror.
+
+Run by `make check` (check-readme). The convention, for whoever edits the
+README:
+  - a block with an #include line is a whole translation unit: it compiles
+    as it is, and, when it defines main(), links against libcoord;
+  - any other block is a fragment: it compiles as the body of a function
+        int fragment(coord_client *client) { coord_status st = COORD_OK; ... }
+    after the includes <stdio.h>, <stdlib.h>, <string.h>, <coord/coord.h>.
+    So a fragment may use `client` and `st`, must declare anything else it
+    uses, and may `return` an int; it cannot define functions (make those a
+    whole program, with its #include lines);
+  - the first block is examples/end_session.c, byte for byte, and it also
+    runs: against the simulator seeded with examples/seed.json it ends
+    session 1 at LOT-9 (exit 0), then fails on ending it twice (exit 1).
+
+Environment: README_CC (cc), README_CFLAGS (flags for the compiler: the
+include directory and libcurl/cJSON's -I), README_LIBS (what to link:
+libcoord.a and libcurl/cJSON), README_RUN (a prefix for the run, e.g.
+valgrind), PYTHON. Standard library only.
+"""
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror"]
+FRAGMENT_HEAD = """#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <coord/coord.h>
+int fragment(coord_client *client);
+int fragment(coord_client *client)
+{
+    coord_status st = COORD_OK;
+    (void)client;
+    (void)st;
+"""
+FRAGMENT_TAIL = "\n    return 0;\n}\n"
+
+
+def c_blocks(text):
+    """(line number, code) of every ```c fence."""
+    return [(text[:m.start()].count("\n") + 2, m.group(1))
+            for m in re.finditer(r"^```c\n(.*?)^```$", text, re.M | re.S)]
+
+
+def indent(code):
+    """A fragment's lines as a function body's (-Wmisleading-indentation reads them)."""
+    return "".join("    " + line if line.strip() else line for line in code.splitlines(True))
+
+
+def compile_block(cc, cflags, libs, line, code, tmp):
+    whole = re.search(r"^#include ", code, re.M) is not None
+    program = whole and re.search(r"^int main\(", code, re.M) is not None
+    source = os.path.join(tmp, f"readme_{line}.c")
+    with open(source, "w") as f:
+        f.write(code if whole else FRAGMENT_HEAD + indent(code) + FRAGMENT_TAIL)
+    out = os.path.join(tmp, f"readme_{line}" + ("" if program else ".o"))
+    command = [cc, *WARNINGS, *cflags, source, "-o", out] + (libs if program else ["-c"])
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"README.md line {line}: this C block does not compile "
+                 f"({'program' if program else 'whole file' if whole else 'fragment'}):\n"
+                 f"{result.stderr}")
+    return out if program else None
+
+
+def start_sim(seed):
+    python = os.environ.get("PYTHON", sys.executable)
+    sim = subprocess.Popen([python, os.path.join(ROOT, "tests", "sim", "coord_sim.py"),
+                            "--seed", seed], stdout=subprocess.PIPE, text=True)
+    lines = dict(sim.stdout.readline().rstrip("\n").split("=", 1) for _ in range(3))
+    return sim, lines
+
+
+def run_first_program(exe):
+    """The README's first program, as its text tells a newcomer to run it."""
+    sim, lines = start_sim(os.path.join(ROOT, "examples", "seed.json"))
+    try:
+        env = dict(os.environ, COORD_BASE_URL=lines["COORD_SIM_URL"],
+                   COORD_ACCESS_KEY=lines["COORD_SIM_KEY"], COORD_TOKEN="kiosk-token")
+        run = shlex.split(os.environ.get("README_RUN", "")) + [exe, "LOT-9", "1"]
+        first = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+        again = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+        sim.stdout.close()
+    if (first.returncode, first.stdout) != (0, "ended session 1 at LOT-9: 300 USD\n"):
+        sys.exit(f"README's first program: {first.returncode} {first.stdout!r} {first.stderr!r}")
+    if again.returncode != 1 or not again.stderr.startswith("COORD_ERR_ALREADY_ENDED (HTTP 409): "):
+        sys.exit(f"README's first program, twice: {again.returncode} {again.stderr!r}")
+
+
+def main():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        blocks = c_blocks(f.read())
+    with open(os.path.join(ROOT, "examples", "end_session.c"), encoding="utf-8") as f:
+        example = f.read()
+    if not blocks or blocks[0][1] != example:
+        sys.exit("README.md: the first ```c block must be examples/end_session.c as it is")
+    cc = os.environ.get("README_CC", "cc")
+    cflags = shlex.split(os.environ.get("README_CFLAGS", "-Iinclude"))
+    libs = shlex.split(os.environ.get("README_LIBS", "build/lib/libcoord.a -lcurl -lcjson"))
+    with tempfile.TemporaryDirectory() as tmp:
+        # the check has teeth: the README's old fault, a result ignored, fails it
+        try:
+            compile_block(cc, cflags, libs, 0, "coord_client_set_timeouts(client, 1, 2);", tmp)
+        except SystemExit:
+            pass
+        else:
+            sys.exit("check-readme: a fragment that ignores a COORD_NODISCARD result compiled")
+        programs = [compile_block(cc, cflags, libs, line, code, tmp) for line, code in blocks]
+        run_first_program(programs[0])
+    print(f"check-readme: {len(blocks)} C blocks of README.md compile with -Werror "
+          f"({sum(p is not None for p in programs)} programs linked); the first ran against "
+          "the simulator")
+
+
+if __name__ == "__main__":
+    main()
