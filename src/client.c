@@ -68,14 +68,57 @@ const char *coord_version(void)
     return COORD_VERSION_STRING;
 }
 
-static int base_url_ok(const char *url)
+/* What libcurl's parse of a URL says of one part: CURLUE_OK when it is
+ * there, CURLUE_NO_USER and the like when not. */
+static CURLUcode url_part(CURLU *u, CURLUPart part)
 {
-    if (!coord_text_ok(url, COORD_URL_MAX / 2))
-        return 0;
-    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-        return 0;
-    /* a query, fragment or space in the base would corrupt every URL built on it */
-    return strpbrk(url, "?# ") == NULL;
+    char *value = NULL;
+    CURLUcode uc = curl_url_get(u, part, &value, 0);
+
+    curl_free(value);
+    return uc;
+}
+
+/* Is url a base every request can be built on? libcurl's own parser judges
+ * (it parses every URL built on the base): http or https, a non-empty host,
+ * and nothing that a location id appended to it could combine with to send
+ * the request elsewhere -- no userinfo, query, fragment or backslash. */
+static coord_status base_url_check(const char *url)
+{
+    const char *colon = strchr(url, ':');
+    char *scheme = NULL, *host = NULL;
+    coord_status st = COORD_ERR_INVALID_ARGUMENT;
+    CURLUcode uc;
+    CURLU *u;
+
+    /* text libcurl reads leniently is refused first: "http:/h" and
+     * "http:///h" (both taken as host h), a backslash, and an empty query
+     * "?" or fragment "#" (libcurl reports no fragment for "#") */
+    if (!coord_text_ok(url, COORD_URL_MAX / 2) || strpbrk(url, "\\?# ") != NULL ||
+        colon == NULL || strncmp(colon, "://", 3) != 0 || colon[3] == '/')
+        return COORD_ERR_INVALID_ARGUMENT;
+    u = curl_url();
+    if (u == NULL)
+        return COORD_ERR_OUT_OF_MEMORY;
+    uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    if (uc == CURLUE_OK && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
+        host[0] != '\0' &&
+        (uc = url_part(u, CURLUPART_USER)) == CURLUE_NO_USER &&
+        (uc = url_part(u, CURLUPART_PASSWORD)) == CURLUE_NO_PASSWORD &&
+        (uc = url_part(u, CURLUPART_OPTIONS)) == CURLUE_NO_OPTIONS &&
+        (uc = url_part(u, CURLUPART_QUERY)) == CURLUE_NO_QUERY &&
+        (uc = url_part(u, CURLUPART_FRAGMENT)) == CURLUE_NO_FRAGMENT)
+        st = COORD_OK;
+    else if (uc == CURLUE_OUT_OF_MEMORY)
+        st = COORD_ERR_OUT_OF_MEMORY;
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return st;
 }
 
 coord_status coord_client_new(const char *base_url, const char *access_key,
@@ -90,8 +133,11 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     *out_client = NULL;
     if (base_url == NULL)
         base_url = COORD_BASE_URL_PRODUCTION;
-    if (!base_url_ok(base_url) || !coord_text_ok(access_key, COORD_KEY_MAX))
+    if (!coord_text_ok(access_key, COORD_KEY_MAX))
         return COORD_ERR_INVALID_ARGUMENT;
+    st = base_url_check(base_url);
+    if (st != COORD_OK)
+        return st;
 
     c = coord_calloc(1, sizeof(*c));
     if (c == NULL)

@@ -318,8 +318,12 @@ COORD_API const char *coord_status_name(coord_status status);
  * @param base_url    base of the Parking Access API, e.g.
  *                    COORD_BASE_URL_PRODUCTION, COORD_BASE_URL_SANDBOX or a
  *                    simulator's "http://127.0.0.1:PORT/v1/access/parking";
- *                    NULL means production. Must start with http:// or
- *                    https://; a trailing '/' is ignored. Copied.
+ *                    NULL means production. Checked with libcurl's URL
+ *                    parser: scheme http or https, then "//" and a
+ *                    non-empty host; no userinfo ("user:pass@"), query,
+ *                    fragment (not even an empty "?" or "#") or backslash.
+ *                    So no location id can change the host or the path
+ *                    a request goes to. A trailing '/' is ignored. Copied.
  * @param access_key  the API access key, sent as query parameter access_key;
  *                    non-empty, no control characters. Copied, and wiped
  *                    from memory when the client is freed.
@@ -327,7 +331,7 @@ COORD_API const char *coord_status_name(coord_status status);
  *                    Free it with coord_client_free().
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL out_client or key, bad
  *         URL or key), COORD_ERR_OUT_OF_MEMORY (also when libcurl cannot
- *         allocate its handle), or COORD_ERR_TRANSPORT when libcurl refuses
+ *         allocate its handle or its parse of the URL), or COORD_ERR_TRANSPORT when libcurl refuses
  *         an option of the handle.
  */
 COORD_API COORD_NODISCARD coord_status coord_client_new(const char *base_url,

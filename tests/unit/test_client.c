@@ -5,10 +5,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "internal.h"
 
@@ -81,6 +83,7 @@ static void base_urls_are_checked_and_trailing_slashes_dropped(void **state)
     static const char *const bad[] = {
         "", "ftp://example.com", "example.com/v1", "http://a.example/v1?x=1",
         "http://a.example/v1#frag", "http://a.example/ v1", "http://a.example/\x01",
+        "file:///etc/passwd", "http://127.0.0.1:99999/v1", "http://[::1/v1",
     };
     char long_url[COORD_URL_MAX];
     coord_client *c = NULL;
@@ -107,6 +110,156 @@ static void base_urls_are_checked_and_trailing_slashes_dropped(void **state)
     coord_client_target(c, &target);
     assert_string_equal(target.base_url, COORD_BASE_URL_PRODUCTION);
     coord_client_free(c);
+}
+
+/* Issue 12 point 1: base URLs without a host, with userinfo, a backslash,
+ * an empty query or fragment, or a scheme libcurl reads leniently, were
+ * accepted; then a location id could pick the host ("http://" + "127.0.0.1"),
+ * or the request went to the host behind the '@'. */
+static void base_urls_that_let_the_host_move_are_refused(void **state)
+{
+    static const char *const bad[] = {
+        "http://", "https://", "http:///x", "https:///",
+        "http://127.0.0.1:9\\@evil.example/x", "http://a.example\\@evil.example/",
+        "http://a.example/x\\y", "http://user:pass@a.example/", "http://user@a.example/",
+        "http://@a.example/", "http://:@a.example/", "http://user;opt@a.example/",
+        "http://a.example/v1?", "http://a.example/v1#", "http:/a.example/v1",
+        "http:a.example/v1", "HTTP://", "http:\\\\a.example/", "https:\\\\a.example/",
+    };
+    coord_client *c = NULL;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (coord_client_new(bad[i], KEY, &c) != COORD_ERR_INVALID_ARGUMENT)
+            fail_msg("base URL \"%s\" was accepted", bad[i]);
+        assert_null(c);
+    }
+}
+
+/* The parts of a URL as libcurl parses it; NULL for an absent part. */
+typedef struct parsed_url {
+    char *scheme, *user, *password, *host, *port, *path, *query, *fragment, *zoneid;
+} parsed_url;
+
+static void parse_url(const char *url, parsed_url *out)
+{
+    CURLU *u = curl_url();
+
+    memset(out, 0, sizeof(*out));
+    assert_non_null(u);
+    assert_int_equal(curl_url_set(u, CURLUPART_URL, url, 0), CURLUE_OK);
+    curl_url_get(u, CURLUPART_SCHEME, &out->scheme, 0);
+    curl_url_get(u, CURLUPART_USER, &out->user, 0);
+    curl_url_get(u, CURLUPART_PASSWORD, &out->password, 0);
+    curl_url_get(u, CURLUPART_HOST, &out->host, 0);
+    curl_url_get(u, CURLUPART_PORT, &out->port, 0);
+    curl_url_get(u, CURLUPART_PATH, &out->path, 0);
+    curl_url_get(u, CURLUPART_QUERY, &out->query, 0);
+    curl_url_get(u, CURLUPART_FRAGMENT, &out->fragment, 0);
+    curl_url_get(u, CURLUPART_ZONEID, &out->zoneid, 0);
+    curl_url_cleanup(u);
+}
+
+static void free_url(parsed_url *p)
+{
+    char **parts[] = {&p->scheme, &p->user, &p->password, &p->host, &p->port,
+                      &p->path, &p->query, &p->fragment, &p->zoneid};
+
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        curl_free(*parts[i]);
+}
+
+static void assert_same_part(const char *want, const char *got, const char *what,
+                             const char *url)
+{
+    if ((want == NULL) != (got == NULL) || (want != NULL && strcmp(want, got) != 0))
+        fail_msg("%s of %s: \"%s\", base has \"%s\"", what, url, got ? got : "(none)",
+                 want ? want : "(none)");
+}
+
+/* The header's promise: for every base URL the client accepts, a location
+ * id can change neither the host nor the path; it stays one path segment
+ * right after the base's path. Checked with libcurl's parser, as the
+ * request is sent. */
+static void no_location_id_moves_the_request(void **state)
+{
+    static const char *const bases[] = {
+        "http://127.0.0.1:8080/v1/access/parking", COORD_BASE_URL_PRODUCTION,
+        "https://api.example/v1///", "HTTP://Host.Example:80/x", "http://[::1]:8080/x",
+        "http://[fe80::1%25eth0]/p", "https://h./", "http://h:8080", "http://h",
+        "http://h/a%20b", "http://h/x/..", "http://h/x/.", "http://h/x/%2e%2e",
+        "http://h/a;b=c/d", "http://h/x%", "http://h/@evil.example", "http://h/:80",
+        "http://h/~u/$!&'()*+,;=", "http://h:/x",
+    };
+    static const char *const hostile[] = {
+        "@evil.example", "evil.example:80", "//evil.example", "\\evil.example",
+        "..", "..%2F..", "%2e%2e", "%2E%2E%2F", "?access_key=x", "#x", "a/../..", "x y", ":@",
+        "caf\xc3\xa9", "/", "./", "../", ".%2e", "%00", "...", "~", "L;x=1", "[::1]",
+    };
+    char loc[2], expected[COORD_URL_MAX], *key_query = curl_easy_escape(NULL, KEY, 0);
+    char query[256];
+    (void)state;
+
+    snprintf(query, sizeof(query), "access_key=%s", key_query);
+    for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+        coord_client *c = NULL;
+        coord_target target;
+        parsed_url base;
+
+        if (coord_client_new(bases[b], KEY, &c) != COORD_OK)
+            fail_msg("base URL \"%s\" was refused", bases[b]);
+        coord_client_target(c, &target);
+        parse_url(target.base_url, &base);
+        /* every printable byte alone, then the longer hostile ids */
+        for (int i = 0x20; i < 0x7f + (int)(sizeof(hostile) / sizeof(hostile[0])); i++) {
+            const char *id = loc;
+            coord_error err;
+            coord_request req;
+            parsed_url sent;
+            char *esc, *back;
+            size_t n;
+
+            if (i < 0x7f) {
+                loc[0] = (char)i;
+                loc[1] = '\0';
+            } else {
+                id = hostile[i - 0x7f];
+            }
+            if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) { /* parsers resolve them */
+                assert_int_equal(coord_request_get_session(&req, &target, id, 42, &err),
+                                 COORD_ERR_INVALID_ARGUMENT);
+                continue;
+            }
+            assert_int_equal(coord_request_get_session(&req, &target, id, 42, &err),
+                             COORD_OK);
+            parse_url(req.url, &sent);
+            assert_same_part(base.scheme, sent.scheme, "scheme", req.url);
+            assert_same_part(base.host, sent.host, "host", req.url);
+            assert_same_part(base.port, sent.port, "port", req.url);
+            assert_same_part(base.zoneid, sent.zoneid, "zone", req.url);
+            assert_same_part(NULL, sent.user, "user", req.url);
+            assert_same_part(NULL, sent.password, "password", req.url);
+            assert_same_part(NULL, sent.fragment, "fragment", req.url);
+            assert_same_part(query, sent.query, "query", req.url);
+            /* base path (libcurl-normalised, without its trailing '/') +
+             * one escaped segment + the call's own segments */
+            n = strlen(base.path);
+            while (n > 0 && base.path[n - 1] == '/')
+                n--;
+            esc = curl_easy_escape(NULL, id, 0);
+            snprintf(expected, sizeof(expected), "%.*s/%s/session/42", (int)n, base.path, esc);
+            assert_same_part(expected, sent.path, "path", req.url);
+            back = curl_easy_unescape(NULL, esc, 0, NULL);
+            assert_string_equal(back, id);
+            curl_free(back);
+            curl_free(esc);
+            free_url(&sent);
+            coord_request_free(&req);
+        }
+        free_url(&base);
+        coord_client_free(c);
+    }
+    curl_free(key_query);
 }
 
 /* A held session whose location_id fills its storage without a NUL. */
@@ -243,6 +396,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(null_client_is_refused_everywhere),
         cmocka_unit_test(base_urls_are_checked_and_trailing_slashes_dropped),
+        cmocka_unit_test(base_urls_that_let_the_host_move_are_refused),
+        cmocka_unit_test(no_location_id_moves_the_request),
         cmocka_unit_test(unterminated_location_is_refused),
         cmocka_unit_test(setters_survive_allocation_failures),
         cmocka_unit_test(failed_trust_change_keeps_the_previous_paths),
