@@ -189,7 +189,11 @@ POST   /_sim/fault         {"mode": M, "count": 1, ...}: the next `count` API
                              gzip    the real answer gzip-compressed; with
                                      "pad_bytes" N, padded first with a
                                      member "pad" of N 'x' (a tiny body
-                                     that inflates past any size cap)
+                                     that inflates past any size cap); with
+                                     "decoded_bytes" N, padded so that it
+                                     decodes to exactly N bytes; "level"
+                                     0..9 (default 9; 0 stores, and the
+                                     encoded body is longer than the answer)
                              content_type  the real answer labelled with
                                      "content_type" (default text/plain)
                              invalid_utf8  the real answer with string
@@ -201,7 +205,16 @@ POST   /_sim/fault         {"mode": M, "count": 1, ...}: the next `count` API
                                      body and Retry-After: "retry_after"
                                      seconds (1), as an HTTP-date when
                                      "http_date" is true
-                           Modes that send the real answer (truncate .. nested)
+                             big_header  the real answer with one more
+                                     header line of "bytes" (1 MiB)
+                             many_headers  the real answer with "headers"
+                                     (100000) more small header lines
+                             declared_length  the real answer's head with
+                                     Content-Length "length" (and
+                                     Content-Encoding: gzip when "gzip" is
+                                     true), then no body for "seconds" (5)
+                           Modes that send the real answer (truncate ..
+                           declared_length, throttle excepted)
                            let the API act first and close the connection
                            after answering.
                            200 with the armed fault
@@ -607,16 +620,25 @@ def _apply_chunked(handler: "SimHandler", params: Dict[str, Any]) -> None:
 
 
 def _parse_gzip(body: Dict[str, Any]) -> Dict[str, Any]:
-    fields = check_fields(body, {"pad_bytes": v_int(minimum=0)})
-    return {"pad_bytes": fields.get("pad_bytes", 0)}
+    fields = check_fields(body, {"pad_bytes": v_int(minimum=0),
+                                 "decoded_bytes": v_int(minimum=0), "level": v_int(0, 9)})
+    return {"pad_bytes": fields.get("pad_bytes", 0),
+            "decoded_bytes": fields.get("decoded_bytes", 0), "level": fields.get("level", 9)}
+
+
+def _pad_member(size: int) -> bytes:
+    return b'"pad":"' + b"x" * size + b'"'
 
 
 def _apply_gzip(handler: "SimHandler", params: Dict[str, Any]) -> None:
     reply = _real_answer(handler)
     body = reply.body
-    if params["pad_bytes"]:             # compresses to almost nothing
-        body = _with_member(body, b'"pad":"' + b"x" * params["pad_bytes"] + b'"')
-    packed = gzip.compress(body)
+    pad = params["pad_bytes"]
+    if params["decoded_bytes"]:         # exactly that long once decoded
+        pad = max(0, params["decoded_bytes"] - len(_with_member(body, _pad_member(0))))
+    if pad:                             # compresses to almost nothing
+        body = _with_member(body, _pad_member(pad))
+    packed = gzip.compress(body, compresslevel=params["level"])
     _send_raw(handler, _head(reply, [("Content-Encoding", "gzip"),
                                      ("Content-Length", str(len(packed)))]) + [packed])
 
@@ -676,6 +698,47 @@ def _apply_throttle(handler: "SimHandler", params: Dict[str, Any]) -> None:
     handler.send_reply(reply)
 
 
+# ---- Hostile answers (issue 12): header blocks past libcurl's limits, and
+# a length no allowed answer could have.
+
+def _parse_big_header(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"bytes": v_int(1, 64 << 20)})
+    return {"bytes": fields.get("bytes", 1 << 20)}
+
+
+def _apply_big_header(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    head = _head(reply, [("X-Big", "a" * params["bytes"]),
+                         ("Content-Length", str(len(reply.body)))])
+    _send_raw(handler, [b"".join(head), reply.body])
+
+
+def _parse_many_headers(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"headers": v_int(1, 10_000_000)})
+    return {"headers": fields.get("headers", 100_000)}
+
+
+def _apply_many_headers(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    extra = [(f"X-{i}", "v") for i in range(params["headers"])]
+    head = _head(reply, extra + [("Content-Length", str(len(reply.body)))])
+    _send_raw(handler, [b"".join(head), reply.body])
+
+
+def _parse_declared_length(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"length": v_int(minimum=0), "gzip": v_bool,
+                                 "seconds": v_number(minimum=0)})
+    return {"length": fields.get("length", 1 << 30), "gzip": fields.get("gzip", False),
+            "seconds": fields.get("seconds", 5.0)}
+
+
+def _apply_declared_length(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    reply = _real_answer(handler)
+    coding = [("Content-Encoding", "gzip")] if params["gzip"] else []
+    _send_raw(handler, _head(reply, coding + [("Content-Length", str(params["length"]))]))
+    handler.wait_cancellable(params["seconds"])
+
+
 FAULT_MODES.update({
     "accept_close": FaultMode(_no_fields, _apply_accept_close, before_body=True),
     "end_then_drop": FaultMode(_no_fields, _apply_end_then_drop),
@@ -689,6 +752,9 @@ FAULT_MODES.update({
     "invalid_utf8": FaultMode(_parse_invalid_utf8, _apply_invalid_utf8),
     "nested": FaultMode(_parse_nested, _apply_nested),
     "throttle": FaultMode(_parse_throttle, _apply_throttle),
+    "big_header": FaultMode(_parse_big_header, _apply_big_header),
+    "many_headers": FaultMode(_parse_many_headers, _apply_many_headers),
+    "declared_length": FaultMode(_parse_declared_length, _apply_declared_length),
 })
 
 

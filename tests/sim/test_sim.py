@@ -501,6 +501,37 @@ class HardeningFaultTest(SimTestCase):
         session = json.loads(gzip.decompress(body))
         self.assertEqual((session["id"], len(session["pad"])), (1, 100000))
 
+    def test_gzip_to_an_exact_decoded_size(self):
+        self.new_session(location_id="L1")
+        self.arm(mode="gzip", decoded_bytes=4090, level=0)
+        head, body = self.raw_end().split(b"\r\n\r\n", 1)
+        self.assertIn(b"Content-Length: 4113\r\n", head)   # stored: longer than the answer
+        self.assertEqual(len(body), 4113)
+        decoded = gzip.decompress(body)
+        self.assertEqual((len(decoded), json.loads(decoded)["id"]), (4090, 1))
+
+    def test_big_and_many_headers(self):
+        for fault, lines, longest in (({"mode": "big_header", "bytes": 300000}, 1, 300000),
+                                      ({"mode": "many_headers", "headers": 5000}, 5000, 1)):
+            self.control("POST", "/_sim/reset")
+            self.new_session(location_id="L1")
+            self.arm(**fault)
+            head, body = self.raw_end().split(b"\r\n\r\n", 1)
+            extra = [line for line in head.split(b"\r\n") if line.startswith(b"X-")]
+            self.assertEqual(len(extra), lines, fault)
+            self.assertEqual(max(len(line.split(b": ", 1)[1]) for line in extra), longest)
+            self.assertEqual(json.loads(body)["id"], 1)
+
+    def test_declared_length(self):
+        self.new_session(location_id="L1")
+        self.arm(mode="declared_length", length=123456789, gzip=True, seconds=0.2)
+        started = time.monotonic()
+        head = self.raw_end()
+        self.assertGreaterEqual(time.monotonic() - started, 0.2)
+        self.assertTrue(head.endswith(b"\r\n\r\n"), head)    # a head, and nothing more
+        self.assertIn(b"Content-Length: 123456789\r\n", head)
+        self.assertIn(b"Content-Encoding: gzip\r\n", head)
+
     def test_content_type(self):
         self.new_session(location_id="L1")
         self.arm(mode="content_type", content_type="text/html")
@@ -531,7 +562,10 @@ class HardeningFaultTest(SimTestCase):
 
     def test_bad_hardening_faults(self):
         for body in ({"mode": "reset", "keep": -1}, {"mode": "accept_close", "x": 1},
-                     {"mode": "throttle", "http_date": 1}, {"mode": "nested", "depth": 0}):
+                     {"mode": "throttle", "http_date": 1}, {"mode": "nested", "depth": 0},
+                     {"mode": "gzip", "level": 10}, {"mode": "big_header", "bytes": 0},
+                     {"mode": "many_headers", "headers": 0}, {"mode": "declared_length",
+                                                              "length": -1}):
             self.assertEqual(self.control("POST", "/_sim/fault", body)[0], 400, body)
 
 
