@@ -45,6 +45,30 @@ BUILD  ?= build
 # No asynchronous unwind tables: docs/PERFORMANCE.md "Build options" says why.
 CFLAGS ?= -O2 -g -fno-asynchronous-unwind-tables
 
+# Cross-compiling (README "Cross-compiling for a kiosk"): CC and PKG_CONFIG
+# for the target, e.g. make CC=arm-linux-gnueabihf-gcc
+# PKG_CONFIG=arm-linux-gnueabihf-pkg-config BUILD=build/armhf.  STRIP and
+# SIZE default to the binutils of the compiler's target when installed.
+TARGET_TRIPLET := $(shell $(CC) -dumpmachine 2>/dev/null)
+target_tool     = $(if $(shell command -v $(TARGET_TRIPLET)-$(1) 2>/dev/null),$(TARGET_TRIPLET)-$(1),$(1))
+STRIP ?= $(call target_tool,strip)
+SIZE  ?= $(call target_tool,size)
+
+# 64-bit time_t on 32-bit glibc (armhf), which glibc gives only with both
+# _TIME_BITS=64 and _FILE_OFFSET_BITS=64.  libcurl's curl_getdate() returns
+# a time_t, so the library and libcurl must agree on its width: the flags
+# are used only when the target's libcurl was built with them too (it then
+# calls glibc's __clock_gettime64).  Debian 12's armhf libcurl was not: there
+# time_t stays 32 bits, and only HTTP-dates after 2038 are out of reach (the
+# library's own calendar does not use time_t: src/time.c).
+TIME64_CFLAGS := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
+hash          := \#
+time_t_bytes   = $(shell printf '$(hash)include <time.h>\nint t[sizeof(time_t) == $(1) ? 1 : -1];\n' \
+                   | $(CC) $(2) -x c -c -o /dev/null - >/dev/null 2>&1 && echo $(1))
+curl_time64    = $(shell readelf --dyn-syms -W $(shell $(CC) -print-file-name=libcurl.so) 2>/dev/null \
+                   | grep -q __clock_gettime64 && echo yes)
+TIME_CFLAGS   := $(if $(and $(call time_t_bytes,4),$(call time_t_bytes,8,$(TIME64_CFLAGS)),$(curl_time64)),$(TIME64_CFLAGS))
+
 # Size options (docs/PERFORMANCE.md "Build options" has each one's measured
 # effect).  They are probed: clang has no -falign-jumps/-loops, and an older
 # ld only warns about an unknown -z option; such a toolchain still builds
@@ -69,8 +93,8 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # The library's own objects; USE_ for everything that uses the library.
 # The tree's include/ comes before any -I of CPPFLAGS (an installed coord.h).
 LIB_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) -fPIC -fvisibility=hidden $(SIZE_CFLAGS) \
-             $(MINIMAL_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
-USE_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
+             $(MINIMAL_CFLAGS) $(TIME_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
+USE_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TIME_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 # Extra flags of one integration test (set per target below).
 INTEG_CFLAGS :=
 
@@ -124,7 +148,7 @@ check: $(CHECK_PARTS)
 # for the check, so nothing compiles before the packages are there.
 DEPS_INSTALL_GOALS := deps tests demo check check-% coverage fuzz fuzz-build bench
 deps:
-	@.ci/install-deps $(if $(filter $(DEPS_INSTALL_GOALS),$(MAKECMDGOALS)),,--check --lib)
+	@CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' .ci/install-deps $(if $(filter $(DEPS_INSTALL_GOALS),$(MAKECMDGOALS)),,--check --lib)
 
 # ---- The library ----------------------------------------------------------
 lib: $(LIBS)
@@ -146,8 +170,12 @@ $(STATIC): $(OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# Without libcurl's and cJSON's -l flags the linker would make a libcoord.so
+# with undefined curl_ and cJSON_ symbols, and say nothing.
 $(SHARED_LIB): $(OBJS) $(VERSION_SCRIPT)
 	@mkdir -p $(@D)
+	$(if $(strip $(DEPS_LIBS)),,$(error '$(PKG_CONFIG) --libs libcurl libcjson' gives nothing: \
+	  libcoord.so would not be linked with them (cross-compiling? PKG_CONFIG=$(TARGET_TRIPLET)-pkg-config)))
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(VERSION_SCRIPT) $(CFLAGS) \
 	  $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(DEPS_LIBS)
 
@@ -157,15 +185,18 @@ $(BUILD)/lib/$(SONAME): $(SHARED_LIB)
 $(BUILD)/lib/libcoord.so: $(BUILD)/lib/$(SONAME)
 	ln -sf $(SONAME) $@
 
-# Stripped sizes of the libraries just built (docs/PERFORMANCE.md "Sizes").
-size: $(STATIC) $(SHARED_LIB)
+# Stripped sizes of the libraries just built, and of the end-session example
+# with libcoord linked in statically (docs/PERFORMANCE.md "Sizes").
+size: $(STATIC) $(SHARED_LIB) $(BUILD)/examples/end_session
 	@mkdir -p $(BUILD)/size
-	@cp $(STATIC) $(BUILD)/size/libcoord.a && strip --strip-unneeded $(BUILD)/size/libcoord.a
-	@cp $(SHARED_LIB) $(BUILD)/size/libcoord.so && strip --strip-all $(BUILD)/size/libcoord.so
-	@echo "$(if $(filter 1,$(MINIMAL)),MINIMAL=1,default) build, CFLAGS=$(CFLAGS), stripped:"
+	@cp $(STATIC) $(BUILD)/size/libcoord.a && $(STRIP) --strip-unneeded $(BUILD)/size/libcoord.a
+	@cp $(SHARED_LIB) $(BUILD)/size/libcoord.so && $(STRIP) --strip-all $(BUILD)/size/libcoord.so
+	@cp $(BUILD)/examples/end_session $(BUILD)/size/end_session && $(STRIP) --strip-all $(BUILD)/size/end_session
+	@echo "$(if $(filter 1,$(MINIMAL)),MINIMAL=1,default) build for $(TARGET_TRIPLET), CFLAGS=$(CFLAGS), stripped:"
 	@echo "  libcoord.a   $$(wc -c < $(BUILD)/size/libcoord.a) bytes"
 	@echo "  libcoord.so  $$(wc -c < $(BUILD)/size/libcoord.so) bytes"
-	@size $(BUILD)/size/libcoord.so | tail -1 | awk '{print "  libcoord.so  text " $$1 ", data " $$2 ", bss " $$3}'
+	@$(SIZE) $(BUILD)/size/libcoord.so | tail -1 | awk '{print "  libcoord.so  text " $$1 ", data " $$2 ", bss " $$3}'
+	@echo "  end_session  $$(wc -c < $(BUILD)/size/end_session) bytes (libcoord.a linked in)"
 
 # ---- Programs and test programs -------------------------------------------
 # Programs link the static library so they run from the tree without LD_LIBRARY_PATH.
@@ -205,6 +236,12 @@ demo: examples
 	  $(WITH_SIM) examples/demo.sh $(BUILD)/examples/coord
 
 # ---- The parts of make check ----------------------------------------------
+# Why check-python and check-install do not run on this build (empty: they
+# run): they need a plain build that the build machine's python3, compiler
+# and linker can use.
+NATIVE_SKIP = $(strip $(if $(findstring sanitize,$(CFLAGS)),a sanitizer build) \
+                      $(if $(RUN),RUN=$(firstword $(RUN)) runs only the C test programs))
+
 # Everything compiles (the library, the examples, every test program) with
 # warnings as errors, also the thread test that check-threads runs.
 check-build: tests examples
@@ -246,7 +283,7 @@ ifeq ($(findstring sanitize,$(CFLAGS))$(RUN)$(filter 0,$(SHARED)),)
 	@PYTHON=$(PYTHON) tests/python/check_pip_install.sh BUILD=$(BUILD) \
 	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
 else
-	@echo "== ctypes binding: skipped under sanitizers/valgrind and SHARED=0 (make check runs it)"
+	@echo "== ctypes binding: skipped: $(or $(NATIVE_SKIP),SHARED=0 builds no libcoord.so) (make check runs it)"
 endif
 
 # Install consumers: install into a stage (default and static-only multiarch
@@ -263,7 +300,7 @@ ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
 	  CC=$(CC) PYTHON=$(PYTHON) WERROR=$(WERROR) tests/install/check_install.sh BUILD=$(BUILD) \
 	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
 else
-	@echo "== install consumers: skipped under sanitizers/valgrind (make check runs it)"
+	@echo "== install consumers: skipped: $(NATIVE_SKIP) (make check runs it)"
 endif
 
 # What the Makefile promises a user: make/lib/install never run apt-get;

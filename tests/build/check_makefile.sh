@@ -6,7 +6,9 @@
 #     make deps installs (as root) or prints the command (as a user);
 #   - CPPFLAGS, CFLAGS and LDFLAGS reach every compile and link command;
 #   - -Werror only with WERROR=1; COORD_MINIMAL on every compile with MINIMAL=1;
-#   - SHARED=0 builds no shared library.
+#   - SHARED=0 builds no shared library;
+#   - cross-compiling: make size uses STRIP and SIZE; a PKG_CONFIG that finds
+#     no libcurl stops the build; with RUN= the skipped checks say why.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # Only what each case sets: nothing from a calling make or the environment.
@@ -95,4 +97,42 @@ make --no-print-directory -n -B BUILD="$build" SHARED=0 lib >"$top/lines"
 grep -q 'libcoord\.a' "$top/lines" || fail "SHARED=0 does not build libcoord.a"
 ! grep -q -- '-shared' "$top/lines" || fail "SHARED=0 links a shared library: $(grep -m1 -- -shared "$top/lines")"
 echo "  SHARED=0: libcoord.a only"
+# ---- cross-compiling (README "Cross-compiling for a kiosk")
+echo "cross-compiling:"
+make --no-print-directory -n -B BUILD="$build" STRIP=probe-strip SIZE=probe-size size >"$top/lines"
+grep -q '^probe-size ' "$top/lines" && [ "$(grep -c 'probe-strip --strip' "$top/lines")" = 3 ] \
+    || fail "make size does not use STRIP and SIZE: $(grep -E 'strip|size ' "$top/lines")"
+if command -v arm-linux-gnueabihf-gcc >/dev/null 2>&1; then
+    make --no-print-directory -n -B BUILD="$build" CC=arm-linux-gnueabihf-gcc size >"$top/lines"
+    grep -q 'arm-linux-gnueabihf-strip --strip-all' "$top/lines" \
+        || fail "CC=arm-linux-gnueabihf-gcc: make size strips with $(grep -m1 strip "$top/lines")"
+fi
+echo "  make size: STRIP and SIZE (by default the compiler's target's)"
+# a pkg-config that knows no libcurl: a clear stop, never an under-linked libcoord.so
+printf '#!/bin/sh\nexit 0\n' >"$stubs/silent-pkg-config"
+chmod +x "$stubs/silent-pkg-config"
+status=0
+make --no-print-directory -n -B BUILD="$build" PKG_CONFIG="$stubs/silent-pkg-config" lib \
+    >"$top/out" 2>&1 || status=$?
+[ "$status" != 0 ] && grep -q "silent-pkg-config --libs libcurl libcjson' gives nothing" "$top/out" \
+    || fail "PKG_CONFIG without libcurl: $(tail -n 3 "$top/out")"
+echo "  PKG_CONFIG that finds no libcurl: make lib stops, saying so"
+if command -v arm-linux-gnueabihf-gcc >/dev/null 2>&1; then
+    rm -f "$top/apt-get.log"
+    status=0
+    STUB_UID=0 PATH="$stubs:$PATH" make --no-print-directory BUILD="$build" \
+        CC=arm-linux-gnueabihf-gcc tests >"$top/out" 2>&1 || status=$?
+    [ "$status" != 0 ] && [ ! -e "$top/apt-get.log" ] \
+        && grep -q "set PKG_CONFIG=arm-linux-gnueabihf-pkg-config" "$top/out" \
+        || fail "CC=arm-linux-gnueabihf-gcc with this machine's pkg-config: $(cat "$top/out")"
+    ! ls "$build"/obj/*.o >/dev/null 2>&1 || fail "cross build compiled with the wrong pkg-config"
+    echo "  CC=arm-linux-gnueabihf-gcc with this machine's pkg-config: stops before compiling, installs nothing"
+fi
+for part in check-python check-install; do
+    make --no-print-directory -n BUILD="$build" RUN=qemu-arm-static "$part" >"$top/out" 2>&1
+    grep -q "skipped: RUN=qemu-arm-static runs only the C test programs" "$top/out" \
+        && ! grep -q "sanitizers/valgrind" "$top/out" \
+        || fail "$part with RUN=qemu-arm-static: $(grep skipped "$top/out")"
+done
+echo "  RUN=qemu-arm-static: check-python and check-install say why they skip"
 echo "check-makefile: all passed"
