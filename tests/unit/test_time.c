@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -99,6 +100,39 @@ static void fractions_offsets_and_leap_seconds(void **state)
     /* an offset may carry the instant across the year 0000 or 9999 */
     assert_int_equal(parsed("0000-01-01T00:00:00+00:01"), INT64_C(-62167219260000));
     assert_int_equal(parsed("9999-12-31T23:59:59-23:59"), INT64_C(253402387139000));
+}
+
+/* Issue 13's table, through the public decoder: on armhf (32-bit time_t)
+ * these were -1000, 43199000 and 43199000 with COORD_OK, and the impossible
+ * dates were accepted. */
+static void session_times_read_right_on_every_target(void **state)
+{
+    static const struct {
+        const char *time;
+        int64_t ms;
+    } right[] = {
+        {"2038-01-20T00:00:00Z", INT64_C(2147558400000)},
+        {"2040-06-01T12:00:00Z", INT64_C(2222164800000)},
+        {"1901-12-13T12:00:00Z", INT64_C(-2147515200000)},
+    };
+    static const char *const impossible[] = {"2100-02-29T00:00:00Z", "2040-02-30T00:00:00Z"};
+    char json[160], detail[256];
+    coord_session s;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(right) / sizeof(right[0]); i++) {
+        snprintf(json, sizeof(json), "{\"id\":1,\"start_time\":\"%s\",\"end_time\":\"%s\"}",
+                 right[i].time, right[i].time);
+        assert_int_equal(coord_session_decode(json, strlen(json), &s, detail, sizeof(detail)),
+                         COORD_OK);
+        assert_int_equal(s.start_time_ms, right[i].ms);
+        assert_int_equal(s.end_time_ms, right[i].ms);
+    }
+    for (size_t i = 0; i < sizeof(impossible) / sizeof(impossible[0]); i++) {
+        snprintf(json, sizeof(json), "{\"id\":1,\"end_time\":\"%s\"}", impossible[i]);
+        assert_int_equal(coord_session_decode(json, strlen(json), &s, detail, sizeof(detail)),
+                         COORD_ERR_BAD_RESPONSE);
+    }
 }
 
 /* "YYYY-MM-DDT00:00:00Z" without printf: this runs 3.65 million times. */
@@ -274,6 +308,7 @@ int main(void)
         cmocka_unit_test(impossible_dates_and_times_are_refused),
         cmocka_unit_test(the_shape_is_rfc_3339),
         cmocka_unit_test(fractions_offsets_and_leap_seconds),
+        cmocka_unit_test(session_times_read_right_on_every_target),
         cmocka_unit_test(every_day_follows_the_one_before),
         cmocka_unit_test(time_of_day_adds_to_the_day),
         cmocka_unit_test(retry_after_delay_seconds),
