@@ -1616,8 +1616,8 @@ tests and for yours. Once listening (and seeded) it prints three lines on
 stdout, e.g.
 
   COORD_SIM_PORT=8080
-  COORD_SIM_URL=http://127.0.0.1:8080{API_PREFIX}    (the base URL)
-  COORD_SIM_KEY={DEFAULT_ACCESS_KEY}                  (the first access key)
+  COORD_SIM_URL=http://127.0.0.1:8080{API_PREFIX}   the base URL
+  COORD_SIM_KEY={DEFAULT_ACCESS_KEY}                         the first access key
 
 and serves until SIGTERM or SIGINT (exit status 0). State lives in memory.
 
