@@ -1,6 +1,7 @@
 /* The library's allocator: the application's hooks (coord_set_allocator())
- * or libc's, and cJSON's allocations routed through them while an
- * application allocator is installed. */
+ * or libc's; cJSON's allocations routed through them, and watched while a
+ * decoder parses: out of memory told from malformed JSON, and a budget. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,28 +17,44 @@ static int have_hooks;
 /* libcurl was initialised on the installed hooks: they must stay. */
 static unsigned pinned;
 
-/* Set when one of cJSON's allocations failed on this thread since
- * coord_json_alloc_begin(): cJSON reports that as a parse error, which must
- * not pass for a malformed answer. Per thread because clients decode in
- * parallel and cJSON's hooks carry no context. */
-static __thread int json_out_of_memory;
+/* cJSON's allocations on this thread while a decoder parses, between
+ * coord_json_alloc_begin() and coord_json_alloc_end(). Per thread because
+ * clients decode in parallel and cJSON's hooks, process-global, carry no
+ * context. */
+typedef struct json_watch {
+    /* bytes cJSON may still ask for: what is left of the budget while a
+     * parse is watched, SIZE_MAX otherwise (the application's own use of
+     * cJSON); counted as asked, freed or not (the tree is kept, and what
+     * cJSON frees meanwhile, a number's scratch copy, is small), so never
+     * less than what the parse holds */
+    size_t left;
+    coord_status failed; /* why an allocation failed: COORD_OK while none did */
+} json_watch;
+
+static __thread json_watch watch = {SIZE_MAX, COORD_OK};
 
 static void *json_malloc(size_t size)
 {
-    void *p = coord_malloc(size);
+    void *p = NULL;
 
-    if (p == NULL)
-        json_out_of_memory = 1;
+    if (size > watch.left)
+        watch.failed = COORD_ERR_RESPONSE_TOO_LARGE;
+    else if ((p = coord_malloc(size)) == NULL)
+        watch.failed = COORD_ERR_OUT_OF_MEMORY;
+    else
+        watch.left -= size;
     return p;
 }
 
-/* cJSON's allocations follow the application's allocator while one is
- * installed, libc's otherwise (cJSON's own defaults). */
-static void route_json_allocations(int to_hooks)
+/* cJSON's hooks are installed once, for the process, and stay: they follow
+ * whichever allocator is installed when cJSON calls them. */
+static pthread_once_t json_hooks_once = PTHREAD_ONCE_INIT;
+
+static void install_json_hooks(void)
 {
     cJSON_Hooks json_hooks = {json_malloc, coord_free};
 
-    cJSON_InitHooks(to_hooks ? &json_hooks : NULL);
+    cJSON_InitHooks(&json_hooks);
 }
 
 coord_status coord_set_allocator(const coord_allocator *allocator)
@@ -46,10 +63,10 @@ coord_status coord_set_allocator(const coord_allocator *allocator)
 
     if (pinned > 0)
         return COORD_ERR_INVALID_ARGUMENT;
+    pthread_once(&json_hooks_once, install_json_hooks);
     if (allocator == NULL) {
         memset(&hooks, 0, sizeof(hooks));
         have_hooks = 0;
-        route_json_allocations(0);
         return COORD_OK;
     }
     if (allocator->malloc_fn == NULL || allocator->realloc_fn == NULL ||
@@ -60,7 +77,6 @@ coord_status coord_set_allocator(const coord_allocator *allocator)
             return COORD_ERR_INVALID_ARGUMENT;
     hooks = *allocator;
     have_hooks = 1;
-    route_json_allocations(1);
     return COORD_OK;
 }
 
@@ -135,12 +151,15 @@ char *coord_strdup(const char *s)
     return copy;
 }
 
-void coord_json_alloc_begin(void)
+void coord_json_alloc_begin(size_t budget)
 {
-    json_out_of_memory = 0;
+    pthread_once(&json_hooks_once, install_json_hooks);
+    watch.left = budget;
+    watch.failed = COORD_OK;
 }
 
 coord_status coord_json_alloc_end(void)
 {
-    return json_out_of_memory ? COORD_ERR_OUT_OF_MEMORY : COORD_OK;
+    watch.left = SIZE_MAX;
+    return watch.failed;
 }

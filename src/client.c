@@ -430,6 +430,11 @@ const coord_transport_config *coord_client_config(const coord_client *client)
     return &client->limits;
 }
 
+void coord_client_decode_limits(const coord_client *client, coord_decode_limits *out)
+{
+    out->max_response_size = client->limits.max_response_size;
+}
+
 const coord_retry_policy *coord_client_retry(const coord_client *client)
 {
     return &client->retry;

@@ -66,10 +66,15 @@ COORD_HIDDEN int coord_allocator_installed(void);
 /* pin 1: libcurl now runs on the installed allocator, which must stay until
  * the matching pin 0 (coord_global_init / coord_global_cleanup). */
 COORD_HIDDEN void coord_allocator_pin(int pin);
-/* Around a cJSON parse: begin watches cJSON's allocations on this thread;
- * end returns COORD_ERR_OUT_OF_MEMORY when one of them failed since (the
- * parse's NULL then means out of memory, not malformed JSON), else COORD_OK. */
-COORD_HIDDEN void coord_json_alloc_begin(void);
+/* Around a cJSON parse: begin watches cJSON's allocations on this thread,
+ * refusing any beyond budget bytes asked for in all (budget > 0; counted
+ * as asked, so the tree and scratch copies cJSON frees again are bounded
+ * together, never under-counted). end stops watching and says
+ * why the parse's NULL, if it returned one, is not malformed JSON:
+ * COORD_ERR_OUT_OF_MEMORY (the allocator failed), COORD_ERR_RESPONSE_TOO_LARGE
+ * (past the budget), or COORD_OK (no allocation failed). Outside a watch
+ * cJSON allocates without a limit (the application's own use of cJSON). */
+COORD_HIDDEN void coord_json_alloc_begin(size_t budget);
 COORD_HIDDEN coord_status coord_json_alloc_end(void);
 
 /* ---- util.c: text checks and secret handling ----------------------------- */
@@ -250,23 +255,39 @@ COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t, coord_resp
 /* Each decoder fills out on COORD_OK and leaves it zeroed otherwise, with
  * err->status and err->detail saying why (no other field of err is touched). */
 
+/* The client's limits a decoder applies (coord_client_decode_limits(); a
+ * new client's for the public decoders). */
+typedef struct coord_decode_limits {
+    /* cJSON may take COORD_DECODE_MEMORY_FACTOR times this to parse an
+     * answer; more is COORD_ERR_RESPONSE_TOO_LARGE */
+    uint32_t max_response_size;
+} coord_decode_limits;
+
 COORD_HIDDEN coord_status coord_decode_session(const char *json, size_t len,
+                                               const coord_decode_limits *limits,
                                                coord_session *out, coord_error *err);
 /* A Coord error body {"code": int32, "message": string}. COORD_OK only when
- * the text is such a body; message is truncated to fit. */
+ * the text is such a body; message is truncated to fit. cJSON may take
+ * COORD_DECODE_MEMORY_FACTOR times the text's length (at least of
+ * COORD_MIN_RESPONSE_SIZE) to parse it: a text that needs more is
+ * COORD_ERR_RESPONSE_TOO_LARGE, one that runs out of memory
+ * COORD_ERR_OUT_OF_MEMORY, anything else not a body COORD_ERR_BAD_RESPONSE. */
 COORD_HIDDEN coord_status coord_decode_error_body(const char *json, size_t len,
                                                   int32_t *out_code,
                                                   char *out_message, size_t message_size);
 COORD_HIDDEN coord_status coord_decode_session_list(const char *json, size_t len,
+                                                    const coord_decode_limits *limits,
                                                     coord_session_list *out,
                                                     coord_error *err);
 /* {"data": string, "format": string}, both required. */
 COORD_HIDDEN coord_status coord_decode_barcode(const char *json, size_t len,
+                                               const coord_decode_limits *limits,
                                                coord_redemption_info *out,
                                                coord_error *err);
 /* {"jwt_token": string}: copied into out (size bytes); every other copy the
  * decoder made is wiped. COORD_ERR_INVALID_ARGUMENT when it does not fit. */
 COORD_HIDDEN coord_status coord_decode_jwt(const char *json, size_t len,
+                                           const coord_decode_limits *limits,
                                            char *out, size_t size, coord_error *err);
 /* A JSON object of string members, for request bodies: member i is
  * names[i]: values[i], skipped when values[i] is NULL. Returns a
@@ -426,6 +447,9 @@ COORD_HIDDEN coord_status coord_session_no_client(coord_session *out);
 COORD_HIDDEN void coord_client_target(const coord_client *client, coord_target *out);
 /* Its limits, retry policy and jitter generator. */
 COORD_HIDDEN const coord_transport_config *coord_client_config(const coord_client *client);
+/* What its answers' decoders may take (decode.c). */
+COORD_HIDDEN void coord_client_decode_limits(const coord_client *client,
+                                             coord_decode_limits *out);
 COORD_HIDDEN const coord_retry_policy *coord_client_retry(const coord_client *client);
 COORD_HIDDEN uint64_t *coord_client_rng(coord_client *client);
 /* The client's own libcurl handle, for blocking calls. */

@@ -19,8 +19,12 @@ coord_status coord_session_call_begin(coord_call_state *call, coord_client *clie
 
 coord_status coord_session_answer(coord_call_state *call, coord_session *out)
 {
-    coord_status st = coord_decode_session(call->response.body, call->response.body_len, out,
-                                           &call->error);
+    coord_decode_limits limits;
+    coord_status st;
+
+    coord_client_decode_limits(call->client, &limits);
+    st = coord_decode_session(call->response.body, call->response.body_len, &limits, out,
+                              &call->error);
 
     if (st == COORD_OK && out->location_id[0] == '\0') /* the builder checked that it fits */
         coord_copy_text(out->location_id, sizeof(out->location_id), call->location_id);
@@ -176,8 +180,12 @@ coord_status coord_session_get(coord_client *client, const char *location_id,
  * call addressed (when it addressed one). */
 static coord_status list_answer(coord_call_state *call, coord_session_list *out)
 {
-    coord_status st = coord_decode_session_list(call->response.body, call->response.body_len,
-                                                out, &call->error);
+    coord_decode_limits limits;
+    coord_status st;
+
+    coord_client_decode_limits(call->client, &limits);
+    st = coord_decode_session_list(call->response.body, call->response.body_len, &limits, out,
+                                   &call->error);
 
     for (uint32_t i = 0; st == COORD_OK && call->location_id[0] != '\0' && i < out->count; i++)
         if (out->sessions[i].location_id[0] == '\0')
@@ -261,6 +269,7 @@ coord_status coord_session_list_find_active(const coord_session_list *list,
 coord_status coord_barcode_create(coord_client *client, coord_redemption_info *out_barcode)
 {
     coord_call_state call;
+    coord_decode_limits limits;
     coord_status st;
 
     if (out_barcode != NULL)
@@ -274,9 +283,10 @@ coord_status coord_barcode_create(coord_client *client, coord_redemption_info *o
         st = coord_request_create_barcode(&call.request, &call.target, &call.error);
     if (st == COORD_OK)
         st = coord_call_run(&call);
+    coord_client_decode_limits(client, &limits);
     if (st == COORD_OK)
-        st = coord_decode_barcode(call.response.body, call.response.body_len, out_barcode,
-                                  &call.error);
+        st = coord_decode_barcode(call.response.body, call.response.body_len, &limits,
+                                  out_barcode, &call.error);
     return coord_call_end(&call, st);
 }
 

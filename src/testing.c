@@ -30,6 +30,7 @@ coord_status coord_test_create_jwt(coord_client *client, const char *email,
                                    size_t token_size)
 {
     coord_call_state call;
+    coord_decode_limits limits;
     coord_status st;
 
     if (out_token != NULL && token_size > 0)
@@ -45,9 +46,10 @@ coord_status coord_test_create_jwt(coord_client *client, const char *email,
                                       &call.error);
     if (st == COORD_OK)
         st = coord_call_run(&call);
+    coord_client_decode_limits(client, &limits);
     if (st == COORD_OK)
-        st = coord_decode_jwt(call.response.body, call.response.body_len, out_token, token_size,
-                              &call.error);
+        st = coord_decode_jwt(call.response.body, call.response.body_len, &limits, out_token,
+                              token_size, &call.error);
     /* the answer carried the token (and a refusal's body may echo secrets) */
     coord_transport_wipe_body(coord_client_transport(client));
     return coord_call_end(&call, st);

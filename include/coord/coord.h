@@ -94,6 +94,13 @@ extern "C" {
 #define COORD_DEFAULT_CONNECT_TIMEOUT_MS 10000u         /**< time allowed to connect */
 #define COORD_DEFAULT_TIMEOUT_MS 30000u                 /**< time allowed for a whole call */
 #define COORD_DEFAULT_MAX_RESPONSE_SIZE (1024u * 1024u) /**< largest answer accepted, in bytes */
+/**
+ * Decode memory: cJSON may ask for at most this many times a client's
+ * maximum response size to parse one answer; an answer that needs more is
+ * refused with COORD_ERR_RESPONSE_TOO_LARGE (see
+ * coord_client_set_max_response_size()).
+ */
+#define COORD_DECODE_MEMORY_FACTOR 8u
 
 /* Default retry policy of a new client (see coord_client_set_retry()). */
 #define COORD_DEFAULT_RETRY_MAX_ATTEMPTS 3u    /**< requests per call, the first one included */
@@ -133,7 +140,7 @@ typedef enum coord_status {
     COORD_ERR_RATE_LIMITED = 9,      /**< HTTP 429 */
     COORD_ERR_SERVER = 10,           /**< HTTP 5xx */
     COORD_ERR_BAD_RESPONSE = 11,     /**< malformed or unexpected answer (JSON, types, ranges, status) */
-    COORD_ERR_RESPONSE_TOO_LARGE = 12, /**< answer bigger than the client's maximum response size */
+    COORD_ERR_RESPONSE_TOO_LARGE = 12, /**< answer over the maximum response size, or too big to decode (COORD_DECODE_MEMORY_FACTOR) */
     COORD_ERR_PHYSICAL_CHECKOUT = 13,  /**< gate-controlled session (redemption_info): end it at the gate */
     COORD_ERR_ALREADY_ENDED = 14,      /**< the session was already ended */
     COORD_ERR_SESSION_ACTIVE = 15      /**< the user already has an active session there */
@@ -268,8 +275,15 @@ typedef struct coord_allocator {
  * every client first.
  *
  * cJSON (cJSON_InitHooks) and libcurl (curl_global_init_mem) each have one
- * set of hooks per process. If the application uses cJSON itself, its cJSON
- * allocations follow this allocator too from this call on. libcurl is routed
+ * set of hooks per process. libcoord installs cJSON's once, at this call or
+ * its first decode, whichever comes first, and keeps them: they pass every
+ * allocation to the installed allocator (libc's without one) and, while
+ * libcoord parses an answer on that thread, bound the parse's memory (see
+ * COORD_DECODE_MEMORY_FACTOR) and tell cJSON's out-of-memory from malformed
+ * JSON. If the application uses cJSON itself, its cJSON allocations follow
+ * the installed allocator too, without a bound; if it installs cJSON hooks
+ * of its own after that, libcoord's bound and out-of-memory detection are
+ * gone (a failed allocation then reads as malformed JSON). libcurl is routed
  * only when coord_global_init() is the first curl_global_init* of the
  * process and runs after this call; libcurl then keeps these hooks until
  * coord_global_cleanup(), and coord_set_allocator() refuses to change them
@@ -380,11 +394,18 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_timeouts(coord_client *c
  * Set the largest response body the client accepts; a larger answer fails
  * with COORD_ERR_RESPONSE_TOO_LARGE and is not kept.
  *
- * Memory: while an accepted answer is decoded, cJSON's tree of it takes up
- * to ~40 times its size (measured: a 1 MiB answer of tiny objects peaks at
- * 42 MB), on top of the body itself; a list answer then also takes
- * sizeof(coord_session) per entry. Keep the limit small on devices with
- * little memory: 64 KiB holds hundreds of sessions.
+ * Memory: decoding an answer builds cJSON's tree of it, which takes ~4
+ * times the answer's size for Coord's answers (measured: 744 bytes for the
+ * 191-byte end answer, 914 KB for a 240 KB list of 1,000 sessions) and up to
+ * 32 times for the densest valid JSON (`[0,0,...]`). cJSON may ask for at
+ * most COORD_DECODE_MEMORY_FACTOR (8) times max_bytes while it parses: an
+ * answer that needs more fails with COORD_ERR_RESPONSE_TOO_LARGE (and frees
+ * what it took). The peak of a call is then the body (at most max_bytes),
+ * the tree (at most 8 * max_bytes) and what it decodes into (a list: its
+ * array); bytes counted as asked of the allocator, whose own overhead per
+ * block comes on top. Error bodies (non-2xx answers) get 8 times their
+ * length. Keep the limit small on devices with little memory: 64 KiB holds
+ * hundreds of sessions and bounds the tree at 512 KiB.
  * @param client  a client from coord_client_new()
  * @param max_bytes  1 KiB .. 64 MiB
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT outside that range.
@@ -627,6 +648,10 @@ COORD_API COORD_NODISCARD coord_status coord_session_end(coord_client *client,
  * or beyond) is an error, never rounded. Times must be RFC 3339. A string
  * longer than its storage is an error.
  *
+ * Memory: as for a new client's answers (coord_client_set_max_response_size()):
+ * cJSON may ask for at most COORD_DECODE_MEMORY_FACTOR *
+ * COORD_DEFAULT_MAX_RESPONSE_SIZE bytes (8 MiB) while it parses the text.
+ *
  * @param json          the text; need not be NUL-terminated
  * @param len           its length in bytes
  * @param out_session   filled on COORD_OK; zeroed otherwise
@@ -634,7 +659,8 @@ COORD_API COORD_NODISCARD coord_status coord_session_end(coord_client *client,
  *                      reason on failure, truncated to detail_size
  * @param detail_size   size of out_detail
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL json or out_session),
- *         COORD_ERR_BAD_RESPONSE, COORD_ERR_OUT_OF_MEMORY.
+ *         COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE (parsing the
+ *         text needs more than the memory above), COORD_ERR_OUT_OF_MEMORY.
  */
 COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, size_t len,
                                                            coord_session *out_session,
@@ -790,6 +816,7 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_find_active(
  * Decode a JSON array of sessions without I/O (the decoder the list calls
  * use). Each entry follows coord_session_decode()'s rules; errors name the
  * entry's index ("field [3].id: not a number", "[2]: not an object").
+ * Parsing takes at most the memory coord_session_decode() allows.
  *
  * @param json         the text; need not be NUL-terminated
  * @param len          its length in bytes
@@ -800,7 +827,8 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_find_active(
  * @param detail_size  size of out_detail
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL json or out_list),
  *         COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE (more than
- *         COORD_SESSION_LIST_MAX entries), COORD_ERR_OUT_OF_MEMORY.
+ *         COORD_SESSION_LIST_MAX entries, or parsing needs more memory than
+ *         allowed), COORD_ERR_OUT_OF_MEMORY.
  */
 COORD_API COORD_NODISCARD coord_status coord_session_list_decode(const char *json, size_t len,
                                                                 coord_session_list *out_list,

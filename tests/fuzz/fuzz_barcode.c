@@ -16,12 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memset(&r, 0x5a, sizeof(r));
     memset(&err, 'x', sizeof(err));
-    st = coord_decode_barcode(json, size, &r, &err);
+    st = coord_decode_barcode(json, size, &limits, &r, &err);
     if (st == COORD_OK) {
         require_text(r.barcode_data, sizeof(r.barcode_data));
         require_text(r.barcode_format, sizeof(r.barcode_format));
     } else {
-        require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_OUT_OF_MEMORY);
+        require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_RESPONSE_TOO_LARGE ||
+                st == COORD_ERR_OUT_OF_MEMORY);
         require_error(st, &err);
         require(all_zero(&r, sizeof(r)));
     }

@@ -11,6 +11,9 @@
 
 #define FUZZ_SAFE_INTEGER INT64_C(9007199254740991)
 
+/* The decoders run with a new client's limits. */
+static const coord_decode_limits limits = {.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE};
+
 static inline void require(int ok)
 {
     if (!ok)

@@ -19,16 +19,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memset(token, 'x', sizeof(token));
     memset(&err, 'x', sizeof(err));
-    st = coord_decode_jwt(json, size, token, sizeof(token), &err);
+    st = coord_decode_jwt(json, size, &limits, token, sizeof(token), &err);
     if (st == COORD_OK) {
         require(coord_text_ok(token, COORD_TOKEN_MAX));
     } else {
-        require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_OUT_OF_MEMORY);
+        require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_RESPONSE_TOO_LARGE ||
+                st == COORD_ERR_OUT_OF_MEMORY);
         require_error(st, &err);
         require(all_zero(token, sizeof(token)));
     }
     memset(tiny, 'x', sizeof(tiny));
-    st_tiny = coord_decode_jwt(json, size, tiny, sizeof(tiny), &err);
+    st_tiny = coord_decode_jwt(json, size, &limits, tiny, sizeof(tiny), &err);
     if (st_tiny == COORD_OK) {
         require(st == COORD_OK && strcmp(tiny, token) == 0);
     } else {

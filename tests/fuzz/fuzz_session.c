@@ -7,7 +7,8 @@
 static void check(coord_status st, const coord_session *s, const coord_error *err)
 {
     if (st != COORD_OK) {
-        require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_OUT_OF_MEMORY);
+        require(st == COORD_ERR_BAD_RESPONSE || st == COORD_ERR_RESPONSE_TOO_LARGE ||
+                st == COORD_ERR_OUT_OF_MEMORY);
         require_error(st, err);
         require(all_zero(s, sizeof(*s)));
         return;
@@ -28,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (json == NULL)
         return 0;
     memset(&err, 'x', sizeof(err));
-    st = coord_decode_session(json, size, &s, &err);
+    st = coord_decode_session(json, size, &limits, &s, &err);
     check(st, &s, &err);
 
     /* the public wrapper agrees, always terminates its detail, and truncates

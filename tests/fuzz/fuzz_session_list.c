@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (json == NULL)
         return 0;
     memset(&err, 'x', sizeof(err));
-    st = coord_decode_session_list(json, size, &list, &err);
+    st = coord_decode_session_list(json, size, &limits, &list, &err);
     if (st == COORD_OK) {
         require(list.count <= COORD_SESSION_LIST_MAX);
         require((list.count == 0) == (list.sessions == NULL));

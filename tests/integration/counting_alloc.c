@@ -22,6 +22,9 @@ typedef union header {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long calls, fail_at, failures, live, foreign;
+/* Bytes handed out and not yet freed, and their highest level since
+ * counting_peak_reset(). */
+static size_t live_bytes, peak_bytes;
 
 /* 1 when this allocation must fail; counts it either way. */
 static int next_fails(void)
@@ -37,10 +40,14 @@ static int next_fails(void)
     return fail;
 }
 
-static void add_live(long n)
+/* n blocks more (or fewer), and `grown` bytes more, `shrunk` fewer. */
+static void add_live(long n, size_t grown, size_t shrunk)
 {
     pthread_mutex_lock(&lock);
     live += n;
+    live_bytes = live_bytes + grown - shrunk;
+    if (live_bytes > peak_bytes)
+        peak_bytes = live_bytes;
     pthread_mutex_unlock(&lock);
 }
 
@@ -69,7 +76,7 @@ static void *c_malloc(size_t size, void *user_data)
         return NULL;
     h->h.magic = MAGIC;
     h->h.size = size;
-    add_live(1);
+    add_live(1, size, 0);
     return h + 1;
 }
 
@@ -81,23 +88,26 @@ static void c_free(void *ptr, void *user_data)
     if (h == NULL)
         return; /* leak it rather than corrupt the heap: the test fails on foreign */
     h->h.magic = 0;
+    add_live(-1, 0, h->h.size);
     free(h);
-    add_live(-1);
 }
 
 static void *c_realloc(void *ptr, size_t size, void *user_data)
 {
     header *h = header_of(ptr), *grown;
+    size_t old_size;
 
     (void)user_data;
     if (h == NULL || size > SIZE_MAX - sizeof(header))
         return NULL;
     if (size > h->h.size && next_fails())
         return NULL;
+    old_size = h->h.size;
     grown = realloc(h, sizeof(header) + size);
     if (grown == NULL)
         return NULL;
     grown->h.size = size;
+    add_live(0, size, old_size);
     return grown + 1;
 }
 
@@ -134,3 +144,30 @@ long counting_calls(void) { return read_locked(&calls); }
 long counting_failures(void) { return read_locked(&failures); }
 long counting_live(void) { return read_locked(&live); }
 long counting_foreign_frees(void) { return read_locked(&foreign); }
+
+void counting_peak_reset(void)
+{
+    pthread_mutex_lock(&lock);
+    peak_bytes = live_bytes;
+    pthread_mutex_unlock(&lock);
+}
+
+size_t counting_peak_bytes(void)
+{
+    size_t n;
+
+    pthread_mutex_lock(&lock);
+    n = peak_bytes;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+size_t counting_live_bytes(void)
+{
+    size_t n;
+
+    pthread_mutex_lock(&lock);
+    n = live_bytes;
+    pthread_mutex_unlock(&lock);
+    return n;
+}

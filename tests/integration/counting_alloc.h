@@ -4,6 +4,8 @@
 #ifndef COUNTING_ALLOC_H
 #define COUNTING_ALLOC_H
 
+#include <stddef.h>
+
 #include "coord/coord.h"
 
 /* The allocator to pass to coord_set_allocator(). */
@@ -18,5 +20,11 @@ long counting_failures(void);
 long counting_live(void);
 /* Frees of a pointer this allocator never gave (must stay 0). */
 long counting_foreign_frees(void);
+/* Bytes of the blocks alive now (as asked for: headers not counted). */
+size_t counting_live_bytes(void);
+/* The most bytes alive at once since counting_peak_reset(). */
+size_t counting_peak_bytes(void);
+/* Start a new peak from what is alive now. */
+void counting_peak_reset(void);
 
 #endif

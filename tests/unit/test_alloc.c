@@ -15,7 +15,7 @@
 /* A small allocator that records what the library asked of it. */
 typedef struct recorder {
     int mallocs, reallocs, frees, callocs;
-    size_t last_size;
+    size_t last_size, malloc_bytes;
     int fail;
 } recorder;
 
@@ -24,6 +24,7 @@ static void *rec_malloc(size_t size, void *user_data)
     recorder *r = user_data;
     r->mallocs++;
     r->last_size = size;
+    r->malloc_bytes += size;
     return r->fail ? NULL : malloc(size);
 }
 
@@ -142,7 +143,7 @@ static void json_allocations_are_watched(void **state)
     a.user_data = &r;
     assert_int_equal(coord_set_allocator(&a), COORD_OK);
 
-    coord_json_alloc_begin();
+    coord_json_alloc_begin(4096);
     root = cJSON_Parse("{\"id\":1}");
     assert_non_null(root);
     assert_int_equal(coord_json_alloc_end(), COORD_OK);
@@ -151,12 +152,12 @@ static void json_allocations_are_watched(void **state)
     assert_int_equal(r.frees, r.mallocs);
 
     r.fail = 1;
-    coord_json_alloc_begin();
+    coord_json_alloc_begin(4096);
     assert_null(cJSON_Parse("{\"id\":1}"));
     assert_int_equal(coord_json_alloc_end(), COORD_ERR_OUT_OF_MEMORY);
     r.fail = 0;
 
-    coord_json_alloc_begin(); /* a new parse starts clear */
+    coord_json_alloc_begin(4096); /* a new parse starts clear */
     assert_null(cJSON_Parse("{\"id\":")); /* malformed, not out of memory */
     assert_int_equal(coord_json_alloc_end(), COORD_OK);
     assert_int_equal(r.frees, r.mallocs - 1); /* the refused allocation was never freed */
@@ -168,12 +169,59 @@ static void json_allocations_are_watched(void **state)
     assert_int_equal(r.frees, r.mallocs - 1);
 }
 
+/* While a parse is watched, cJSON gets at most the budget, counted over all
+ * its allocations: the one that would pass it is refused before it reaches
+ * the allocator. Outside a watch there is no limit. */
+static void json_budget_is_enforced(void **state)
+{
+    static const char text[] = "[\"0123456789abcdef\",\"0123456789abcdef\"]";
+    recorder r = {0};
+    coord_allocator a;
+    cJSON *root;
+    size_t needed;
+    (void)state;
+
+    memset(&a, 0, sizeof(a));
+    a.malloc_fn = rec_malloc;
+    a.realloc_fn = rec_realloc;
+    a.free_fn = rec_free;
+    a.user_data = &r;
+    assert_int_equal(coord_set_allocator(&a), COORD_OK);
+
+    /* what the tree takes: the array and two strings, each an item and its text */
+    root = cJSON_Parse(text);
+    assert_non_null(root);
+    cJSON_Delete(root);
+    assert_int_equal(r.mallocs, 5);
+    needed = r.malloc_bytes;
+    assert_true(needed > 3 * sizeof(cJSON) + 2 * 16);
+
+    coord_json_alloc_begin(needed); /* exactly enough */
+    root = cJSON_Parse(text);
+    assert_non_null(root);
+    assert_int_equal(coord_json_alloc_end(), COORD_OK);
+    cJSON_Delete(root);
+
+    r.mallocs = r.frees = 0;
+    coord_json_alloc_begin(needed - 1);
+    assert_null(cJSON_Parse(text));
+    assert_int_equal(coord_json_alloc_end(), COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_int_equal(r.frees, r.mallocs); /* what it took is given back */
+    assert_int_equal(r.mallocs, 4); /* the last string's text never reached the allocator */
+
+    root = cJSON_Parse(text); /* not watched: no limit */
+    assert_non_null(root);
+    cJSON_Delete(root);
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(allocator_rejects_incomplete_hooks),
         cmocka_unit_test(allocator_routes_and_derives_calloc),
         cmocka_unit_test(json_allocations_are_watched),
+        cmocka_unit_test(json_budget_is_enforced),
     };
     return cmocka_run_group_tests_name("alloc", tests, NULL, NULL);
 }

@@ -12,11 +12,13 @@
 #include "internal.h"
 
 static coord_error err;
+/* What a new client allows (tests of the limits use their own). */
+static const coord_decode_limits limits = {.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE};
 
 static coord_status decode(const char *json, coord_session *s)
 {
     err.detail[0] = '\0';
-    return coord_decode_session(json, strlen(json), s, &err);
+    return coord_decode_session(json, strlen(json), &limits, s, &err);
 }
 
 /* Decoding must fail with BAD_RESPONSE, leave a zeroed struct, and say `why`. */
@@ -260,7 +262,7 @@ static void bad_bodies(void **state)
     coord_session s;
     (void)state;
 
-    assert_int_equal(coord_decode_session("", 0, &s, &err),
+    assert_int_equal(coord_decode_session("", 0, &limits, &s, &err),
                      COORD_ERR_BAD_RESPONSE);
     assert_string_equal(err.detail, "empty body");
     assert_rejected("[{\"id\":1}]", "not a JSON object");
@@ -272,10 +274,10 @@ static void bad_bodies(void **state)
     assert_rejected("{\"id\":1}{", "bytes after the JSON value");
     assert_rejected("<html><body>502 Bad Gateway</body></html>", "invalid JSON");
     /* length is honoured: the text need not be NUL-terminated */
-    assert_int_equal(coord_decode_session("{\"id\":4}garbage", 8, &s, &err),
+    assert_int_equal(coord_decode_session("{\"id\":4}garbage", 8, &limits, &s, &err),
                      COORD_OK);
     assert_int_equal(s.id, 4);
-    assert_int_equal(coord_decode_session("{\"id\":4} \r\n\t", 12, &s, &err),
+    assert_int_equal(coord_decode_session("{\"id\":4} \r\n\t", 12, &limits, &s, &err),
                      COORD_OK);
 }
 
@@ -321,7 +323,7 @@ static void deep_nesting_is_bounded(void **state)
         json[n++] = ']';
     json[n++] = '}';
     json[n] = '\0';
-    assert_int_equal(coord_decode_session(json, n, &s, &err),
+    assert_int_equal(coord_decode_session(json, n, &limits, &s, &err),
                      COORD_ERR_BAD_RESPONSE);
 }
 
@@ -475,7 +477,7 @@ static void reserved_bytes_are_zero(void **state)
 static coord_status decode_list(const char *json, coord_session_list *list)
 {
     err.detail[0] = '\0';
-    return coord_decode_session_list(json, strlen(json), list, &err);
+    return coord_decode_session_list(json, strlen(json), &limits, list, &err);
 }
 
 static void list_of_zero_one_and_many(void **state)
@@ -571,13 +573,13 @@ static void list_length_is_bounded(void **state)
     for (size_t i = 0; i < n; i++)
         at += (size_t)snprintf(json + at, size - at, "%s{\"id\":1}", i ? "," : "");
     json[at++] = ']';
-    assert_int_equal(coord_decode_session_list(json, at, &list, &err),
+    assert_int_equal(coord_decode_session_list(json, at, &limits, &list, &err),
                      COORD_ERR_RESPONSE_TOO_LARGE);
     assert_non_null(strstr(err.detail, "more than 10000"));
     assert_null(list.sessions);
     /* exactly the maximum is fine */
     json[at - 10] = ']';
-    assert_int_equal(coord_decode_session_list(json, at - 9, &list, &err),
+    assert_int_equal(coord_decode_session_list(json, at - 9, &limits, &list, &err),
                      COORD_OK);
     assert_int_equal(list.count, COORD_SESSION_LIST_MAX);
     coord_session_list_free(&list);
@@ -636,19 +638,19 @@ static void barcode_answer(void **state)
     const char *ok = "{\"data\":\"COORD-USER-1\",\"format\":\"aztec\",\"new\":1}";
     (void)state;
 
-    assert_int_equal(coord_decode_barcode(ok, strlen(ok), &b, &err),
+    assert_int_equal(coord_decode_barcode(ok, strlen(ok), &limits, &b, &err),
                      COORD_OK);
     assert_string_equal(b.barcode_data, "COORD-USER-1");
     assert_string_equal(b.barcode_format, "aztec");
-    assert_int_equal(coord_decode_barcode("{\"data\":\"x\"}", 12, &b, &err),
+    assert_int_equal(coord_decode_barcode("{\"data\":\"x\"}", 12, &limits, &b, &err),
                      COORD_ERR_BAD_RESPONSE);
     assert_string_equal(err.detail, "field format: missing");
     assert_string_equal(b.barcode_data, ""); /* zeroed on failure */
     const char *wrong = "{\"data\":1,\"format\":\"aztec\"}";
-    assert_int_equal(coord_decode_barcode(wrong, strlen(wrong), &b, &err),
+    assert_int_equal(coord_decode_barcode(wrong, strlen(wrong), &limits, &b, &err),
                      COORD_ERR_BAD_RESPONSE);
     assert_string_equal(err.detail, "field data: not a string");
-    assert_int_equal(coord_decode_barcode("[]", 2, &b, &err),
+    assert_int_equal(coord_decode_barcode("[]", 2, &limits, &b, &err),
                      COORD_ERR_BAD_RESPONSE);
     assert_string_equal(err.detail, "barcode answer is not a JSON object");
 }
@@ -659,11 +661,13 @@ static void jwt_answer(void **state)
     char token[16], small[8];
     (void)state;
 
-    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, token, sizeof(token), &err), COORD_OK);
+    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, &limits, token, sizeof(token), &err),
+                     COORD_OK);
     assert_string_equal(token, "eyJh.eyJz.c2ln");
     /* too small for the caller's buffer: wiped, and the detail never quotes it */
     memset(small, 'x', sizeof(small));
-    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, small, sizeof(small), &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_decode_jwt(ok, sizeof(ok) - 1, &limits, small, sizeof(small), &err),
+                     COORD_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.detail, "needs 15 bytes"));
     assert_null(strstr(err.detail, "eyJ"));
     for (size_t i = 0; i < sizeof(small); i++)
@@ -682,7 +686,7 @@ static void jwt_answer(void **state)
         {"{\"jwt_token\":\"eyJh\"", "invalid JSON"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(coord_decode_jwt(bad[i].json, strlen(bad[i].json), token,
+        assert_int_equal(coord_decode_jwt(bad[i].json, strlen(bad[i].json), &limits, token,
                                           sizeof(token), &err),
                          COORD_ERR_BAD_RESPONSE);
         assert_non_null(strstr(err.detail, bad[i].why));
@@ -701,7 +705,7 @@ static void jwt_longer_than_any_bearer_token(void **state)
     memcpy(json, "{\"jwt_token\":\"", 14);
     memset(json + 14, 'a', COORD_TOKEN_MAX);
     memcpy(json + 14 + COORD_TOKEN_MAX, "\"}", 2);
-    assert_int_equal(coord_decode_jwt(json, 14 + COORD_TOKEN_MAX + 2, token,
+    assert_int_equal(coord_decode_jwt(json, 14 + COORD_TOKEN_MAX + 2, &limits, token,
                                       COORD_TOKEN_MAX + 16, &err),
                      COORD_ERR_BAD_RESPONSE);
     assert_non_null(strstr(err.detail, "too long"));
@@ -799,7 +803,7 @@ static void refused_token_answers_are_wiped(void **state)
     sought = "eyJsecret.payload.sig";
     found_in_freed = 0;
     assert_int_equal(coord_set_allocator(&scanning), COORD_OK);
-    assert_int_equal(coord_decode_jwt(trailing, sizeof(trailing) - 1, token, sizeof(token),
+    assert_int_equal(coord_decode_jwt(trailing, sizeof(trailing) - 1, &limits, token, sizeof(token),
                                       &err), COORD_ERR_BAD_RESPONSE);
     assert_int_equal(coord_set_allocator(NULL), COORD_OK);
     assert_string_equal(err.detail, "bytes after the JSON value");
@@ -822,7 +826,8 @@ static void errors_touch_only_status_and_detail(void **state)
     e.api_code = 77;
     e.has_api_error = 1;
     strcpy(e.api_message, "kept");
-    assert_int_equal(coord_decode_session("{\"id\":\"x\"}", 10, &s, &e), COORD_ERR_BAD_RESPONSE);
+    assert_int_equal(coord_decode_session("{\"id\":\"x\"}", 10, &limits, &s, &e),
+                     COORD_ERR_BAD_RESPONSE);
     assert_int_equal(e.status, COORD_ERR_BAD_RESPONSE);
     assert_string_equal(e.detail, "field id: not a number");
     assert_int_equal(e.http_status, 200);
@@ -865,10 +870,10 @@ static void duplicates_anywhere_are_refused(void **state)
                     "field end_time: appears twice");
     assert_rejected("{\"id\":1,\"redemption_info\":{\"barcode\":{},\"barcode\":{}}}",
                     "field redemption_info.barcode: appears twice");
-    assert_int_equal(coord_decode_barcode(two_data, strlen(two_data), &b, &err),
+    assert_int_equal(coord_decode_barcode(two_data, strlen(two_data), &limits, &b, &err),
                      COORD_ERR_BAD_RESPONSE);
     assert_string_equal(err.detail, "field data: appears twice");
-    assert_int_equal(coord_decode_jwt(two_tokens, strlen(two_tokens), token, sizeof(token),
+    assert_int_equal(coord_decode_jwt(two_tokens, strlen(two_tokens), &limits, token, sizeof(token),
                                       &err), COORD_ERR_BAD_RESPONSE);
     assert_string_equal(err.detail, "field jwt_token: appears twice");
     assert_string_equal(token, "");
@@ -893,6 +898,116 @@ static void public_detail_is_truncated(void **state)
     assert_string_equal(d, "session ");
     assert_int_equal(coord_session_decode("{}", 2, &s, d, 1), COORD_ERR_BAD_RESPONSE);
     assert_string_equal(d, "");
+}
+
+/* ---- decode memory (issue 12, point 8) ---- */
+
+/* "[0,0,...]" with n zeros: the densest JSON for cJSON (a 64-byte item per
+ * 2 bytes of text). The caller frees it. */
+static char *zeros(size_t n, size_t *len)
+{
+    char *json = malloc(2 * n + 2);
+
+    assert_non_null(json);
+    json[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        json[1 + 2 * i] = '0';
+        json[2 + 2 * i] = ',';
+    }
+    json[2 * n] = ']';
+    json[2 * n + 1] = '\0';
+    *len = 2 * n + 1;
+    return json;
+}
+
+/* cJSON gets COORD_DECODE_MEMORY_FACTOR times the maximum response size;
+ * an answer that needs more is refused as too large, and what the parse
+ * took is given back. */
+static void json_memory_is_bounded_by_the_limits(void **state)
+{
+    static const coord_decode_limits kiosk = {.max_response_size = 1024}; /* cJSON: 8 KiB */
+    static const coord_allocator counting = {k_malloc, k_realloc, k_free, NULL, NULL,
+                                             {NULL, NULL, NULL, NULL}};
+    coord_session_list list;
+    coord_session s;
+    size_t len;
+    char *json = zeros(400, &len); /* 801 bytes, within 1 KiB; ~25 KiB of cJSON */
+    (void)state;
+
+    assert_int_equal(coord_set_allocator(&counting), COORD_OK);
+    alloc_calls = alloc_fail_at = alloc_live = 0;
+    memset(&list, 0xab, sizeof(list));
+    assert_int_equal(coord_decode_session_list(json, len, &kiosk, &list, &err),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_string_equal(err.detail, "parsing the answer takes more than 8192 bytes");
+    assert_null(list.sessions);
+    assert_int_equal(list.count, 0);
+    assert_int_equal(alloc_live, 0);
+    /* stopped at 8 KiB: the whole tree takes 800 allocations (an item and
+     * the number parser's scratch copy for each zero) */
+    assert_true(alloc_calls < 300);
+
+    /* the same text within a new client's 8 MiB: parsed, then refused for
+     * what it says */
+    assert_int_equal(coord_decode_session_list(json, len, &limits, &list, &err),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(err.detail, "[0]: session is not a JSON object");
+    assert_int_equal(alloc_live, 0);
+
+    /* Coord's answers fit: the end answer takes ~4 times its 191 bytes */
+    assert_int_equal(coord_decode_session(spec_end_answer, strlen(spec_end_answer), &kiosk, &s,
+                                          &err), COORD_OK);
+    assert_int_equal(s.billing_info.cost.amount, 100);
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+    free(json);
+}
+
+/* The public decoders have a new client's budget: 8 MiB for cJSON. 300,000
+ * zeros (600 KB of text) would take 19 MB. */
+static void public_decoders_have_a_new_clients_budget(void **state)
+{
+    coord_session_list list;
+    coord_session s;
+    char d[128];
+    size_t len;
+    char *json = zeros(300000, &len);
+    (void)state;
+
+    assert_int_equal(coord_session_list_decode(json, len, &list, d, sizeof(d)),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_string_equal(d, "parsing the answer takes more than 8388608 bytes");
+    assert_null(list.sessions);
+    assert_int_equal(coord_session_decode(json, len, &s, d, sizeof(d)),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_int_equal(s.id, 0);
+    free(json);
+}
+
+/* An error body gets 8 times its own length (at least 8 KiB): a real one,
+ * whose message dominates it, fits; padding of tiny values does not. */
+static void error_body_memory_is_bounded(void **state)
+{
+    char body[8192], message[64];
+    int32_t code = 0;
+    size_t n;
+    (void)state;
+
+    n = (size_t)snprintf(body, sizeof(body), "{\"code\":500,\"message\":\"");
+    memset(body + n, 'm', 6000);
+    n += 6000;
+    n += (size_t)snprintf(body + n, sizeof(body) - n, "\"}");
+    assert_int_equal(coord_decode_error_body(body, n, &code, message, sizeof(message)),
+                     COORD_OK);
+    assert_int_equal(code, 500);
+
+    n = (size_t)snprintf(body, sizeof(body), "{\"code\":500,\"pad\":[0");
+    while (n < 4000)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, ",0");
+    n += (size_t)snprintf(body + n, sizeof(body) - n, "]}");
+    code = 0;
+    assert_int_equal(coord_decode_error_body(body, n, &code, message, sizeof(message)),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_int_equal(code, 0);
 }
 
 int main(void)
@@ -934,6 +1049,9 @@ int main(void)
         cmocka_unit_test(nested_paths_are_named_in_full),
         cmocka_unit_test(duplicates_anywhere_are_refused),
         cmocka_unit_test(public_detail_is_truncated),
+        cmocka_unit_test(json_memory_is_bounded_by_the_limits),
+        cmocka_unit_test(public_decoders_have_a_new_clients_budget),
+        cmocka_unit_test(error_body_memory_is_bounded),
     };
     return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }
