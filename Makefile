@@ -262,7 +262,7 @@ check-integration: lib $(INTEG_TESTS) $(TLS_TESTS)
 # The coord CLI: JSON and exit codes against the simulator.
 check-cli: examples
 	@echo "== tests/cli/test_cli.py (the coord CLI, simulator)"
-	@PYTHON=$(PYTHON) COORD_CLI=$(BUILD)/examples/coord COORD_CLI_WRAPPER="$(RUN)" \
+	@PYTHON=$(PYTHON) COORD_CLI=$(BUILD)/examples/coord COORD_CLI_WRAPPER="$(RUN)" MINIMAL=$(MINIMAL) \
 	  $(WITH_SIM) $(PYTHON) tests/cli/test_cli.py
 
 check-cpp: lib $(CPP_TEST)

@@ -24,6 +24,7 @@ KEY = os.environ.get("COORD_SIM_KEY", "")
 CLI = os.environ.get("COORD_CLI", "build/examples/coord")
 MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "coord.1")
 WRAPPER = shlex.split(os.environ.get("COORD_CLI_WRAPPER", ""))
+MINIMAL = os.environ.get("MINIMAL") == "1"   # the firmware build: no log text at all
 BASE = SIM + "/v1/access/parking"
 ERROR_LINE = re.compile(r"^coord: (COORD_[A-Z_]+) \(HTTP (\d+)\): (.+)\n$")
 # the CLI's own verdict when every call succeeded: the message alone
@@ -222,6 +223,12 @@ class CliTest(unittest.TestCase):
         r = self.coord("--verbose", "sessions", "list", "--mine")
         self.assertEqual(r.code, 0, r.err)
         self.assertEqual(r.json()["count"], 0)
+        if MINIMAL:   # COORD_MINIMAL compiles the messages out: --verbose adds nothing
+            self.assertEqual(r.err, "")
+            sim("/_sim/fault", {"mode": "status", "status": 503, "count": 10})
+            r = self.coord("--verbose", "sessions", "list", "--mine")
+            self.assertTrue(ERROR_LINE.match(r.err), r.err)
+            return
         request, answer = r.err.splitlines()
         self.assertRegex(request, r"^coord: debug: .*GET /v1/access/parking/session\b")
         self.assertRegex(answer, r"^coord: info: .*GET /v1/access/parking/session\b.*200")
