@@ -134,7 +134,9 @@ static void a_retry_after_echoing_the_key_is_redacted(void **state)
                         "Retry-After [redacted] s is beyond the cap");
     assert_int_equal(coord_client_last_error(c)->attempts, 1);
     assert_nowhere(c, digit_key());
+#ifndef COORD_MINIMAL /* the firmware build has no log text */
     assert_non_null(strstr(logged, "Retry-After [redacted] s is beyond the cap"));
+#endif
     coord_client_free(c);
 }
 
