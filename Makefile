@@ -297,7 +297,7 @@ check-install: lib $(BUILD)/examples/coord
 ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
 	@echo "== tests/install/check_install.sh (make install/uninstall, pkg-config and CMake consumers)"
 	@PKG_CONFIG_PATH=$(DECOY)/lib/pkgconfig CMAKE_PREFIX_PATH=$(DECOY) coord_DIR=$(DECOY)/lib/cmake/coord \
-	  CC=$(CC) PYTHON=$(PYTHON) WERROR=$(WERROR) tests/install/check_install.sh BUILD=$(BUILD) \
+	  CC=$(CC) LDFLAGS="$(LDFLAGS)" PYTHON=$(PYTHON) WERROR=$(WERROR) tests/install/check_install.sh BUILD=$(BUILD) \
 	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
 else
 	@echo "== install consumers: skipped: $(NATIVE_SKIP) (make check runs it)"

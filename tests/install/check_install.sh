@@ -19,6 +19,9 @@ cc="${CC:-cc}"
 python="${PYTHON:-python3}"
 werror=""
 [ "${WERROR:-0}" != 1 ] || werror=-Werror
+# The link flags the library was built with (a --coverage libcoord.a needs
+# the consumer linked with --coverage too).
+ldflags="${LDFLAGS:-}"
 
 unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR \
       CMAKE_PREFIX_PATH coord_DIR coord_ROOT COORD_ROOT
@@ -79,7 +82,7 @@ check_layout() {
     mkdir -p "$work/pc"
     cp tests/install/consumer.c "$work/pc/"
     # shellcheck disable=SC2086  # the flags are words
-    (cd "$work/pc" && "$cc" -std=c99 -Wall -Wextra -pedantic $werror consumer.c $flags -o consumer)
+    (cd "$work/pc" && "$cc" -std=c99 -Wall -Wextra -pedantic $werror consumer.c $flags $ldflags -o consumer)
 
     # CMake sees the stage as its only prefix (no package registries).
     mkdir -p "$work/cmake-src"
@@ -87,6 +90,7 @@ check_layout() {
     cmake -S "$work/cmake-src" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$stage/usr" \
           -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF \
           -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="-std=c99 -Wall -Wextra -pedantic $werror" \
+          -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
           >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log" >&2; fail "$name: cmake configure failed"; }
     cmake --build "$work/cmake-build" >>"$work/cmake.log" 2>&1 \
         || { cat "$work/cmake.log" >&2; fail "$name: cmake build failed"; }
