@@ -117,6 +117,9 @@ INTEG_HELPERS := tests/integration/sim_client.c tests/integration/counting_alloc
 THREAD_TEST   := $(BUILD)/tests/test_threads
 CPP_TEST      := $(BUILD)/tests/test_cpp
 EXAMPLES      := $(BUILD)/examples/end_session $(BUILD)/examples/coord
+# The event-loop adapters of the non-blocking API: one page of glue each.
+ADAPTERS      := $(BUILD)/examples/adapters/poll $(BUILD)/examples/adapters/libuv \
+                 $(BUILD)/examples/adapters/libevent
 BENCH_PROGS   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
 # Servers the tests start on loopback, on ports the OS chooses.
@@ -129,9 +132,9 @@ WITH_NGINX   := tests/threads/with_nginx.sh
 # test needs is its own, on an OS-chosen port).  To add a check, write its
 # target and add its name here.
 CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
-               check-cpp check-python check-install check-makefile check-readme
+               check-cpp check-python check-install check-makefile check-readme check-adapters
 
-.PHONY: all lib examples tests deps demo docs install uninstall clean size bench \
+.PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
         check-threads check-tsan coverage fuzz fuzz-build
 
@@ -206,6 +209,18 @@ $(BUILD)/examples/%: examples/%.c $(STATIC)
 
 examples: lib $(EXAMPLES)
 
+# The adapters need their event library (libuv1-dev, libevent-dev: make deps).
+ADAPTER_LIBS_poll     :=
+ADAPTER_LIBS_libuv     = $(shell $(PKG_CONFIG) --libs libuv 2>/dev/null)
+ADAPTER_LIBS_libevent  = $(shell $(PKG_CONFIG) --libs libevent 2>/dev/null)
+$(BUILD)/examples/adapters/%: examples/adapters/%.c examples/adapters/demo.c \
+                              examples/adapters/demo.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(LDFLAGS) -o $@ $< examples/adapters/demo.c $(STATIC) $(DEPS_LIBS) \
+	  $(ADAPTER_LIBS_$*)
+
+adapters: lib $(ADAPTERS)
+
 # Unit tests see the internal header and link the objects directly.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(STATIC)
 	@mkdir -p $(@D)
@@ -264,6 +279,12 @@ check-cli: examples
 	@echo "== tests/cli/test_cli.py (the coord CLI, simulator)"
 	@PYTHON=$(PYTHON) COORD_CLI=$(BUILD)/examples/coord COORD_CLI_WRAPPER="$(RUN)" MINIMAL=$(MINIMAL) \
 	  $(WITH_SIM) $(PYTHON) tests/cli/test_cli.py
+
+# The adapter examples end sessions against the simulator through their
+# event library (poll, libuv, libevent).
+check-adapters: $(ADAPTERS)
+	@echo "== tests/adapters/test_adapters.py (poll, libuv, libevent examples, simulator)"
+	@PYTHON=$(PYTHON) $(WITH_SIM) $(PYTHON) tests/adapters/test_adapters.py $(RUN) -- $(ADAPTERS)
 
 check-cpp: lib $(CPP_TEST)
 	@echo "== $(CPP_TEST) (C++, simulator)"

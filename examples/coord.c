@@ -35,6 +35,10 @@ static const char usage_text[] =
     "  sessions list  --location L | --mine [--active]\n"
     "                                               the user's sessions there, or everywhere;\n"
     "                                               --active: only the active one\n"
+    "  sessions end   --location L --all-active [--concurrency 16]\n"
+    "                                               end every active session listed there,\n"
+    "                                               N at a time: one JSON line each as it\n"
+    "                                               ends, then {\"ended\", \"failed\", \"total\"}\n"
     "  barcode [create]                             a barcode for entry and exit\n"
     "  test redeem    --location L --id N --duration MINUTES\n"
     "                                               sandbox: act as the gate (in now, out later)\n"
@@ -57,7 +61,10 @@ static const char usage_text[] =
     "\"active\", \"billing_info\": {\"cost\": {\"amount\", \"currency\"} | null} | null,\n"
     "\"redemption_info\": {\"barcode\": {\"data\", \"format\"}} | null}, absent values null.\n"
     "sessions list: {\"count\", \"sessions\": [...]}; barcode: {\"data\", \"format\"};\n"
-    "test token: {\"jwt_token\"}. A wait that times out also prints the last session seen;\n"
+    "test token: {\"jwt_token\"}. sessions end: a line {\"id\", \"status\", \"session\"} or\n"
+    "{\"id\", \"status\", \"http_status\", \"message\"} per session, as each ends, then the\n"
+    "summary; its exit code is the first failure's. A wait that times out also prints the\n"
+    "last session seen;\n"
     "on a terminal, a wait shows the time waited and the last state seen on stderr.\n"
     "\n"
     "Errors: one line on stderr, \"coord: STATUS (HTTP n): message\" (\"coord: no active\n"
@@ -106,6 +113,7 @@ enum {
     O_LOCATION = 1u << 0, O_ID = 1u << 1, O_RESOURCE = 1u << 2, O_MINE = 1u << 3,
     O_ACTIVE = 1u << 4, O_UNTIL = 1u << 5, O_DEADLINE = 1u << 6, O_INTERVAL = 1u << 7,
     O_DURATION = 1u << 8, O_EMAIL = 1u << 9, O_EXTERNAL_UID = 1u << 10,
+    O_ALL_ACTIVE = 1u << 11, O_CONCURRENCY = 1u << 12,
     /* global */
     O_BASE_URL = 1u << 16, O_KEY = 1u << 17, O_TOKEN = 1u << 18, O_TIMEOUT = 1u << 19,
     O_PRETTY = 1u << 20, O_HELP = 1u << 21, O_VERSION = 1u << 22, O_VERBOSE = 1u << 23
@@ -124,6 +132,8 @@ static const struct option long_options[] = {
     {"duration", required_argument, NULL, O_DURATION},
     {"email", required_argument, NULL, O_EMAIL},
     {"external-uid", required_argument, NULL, O_EXTERNAL_UID},
+    {"all-active", no_argument, NULL, O_ALL_ACTIVE},
+    {"concurrency", required_argument, NULL, O_CONCURRENCY},
     {"base-url", required_argument, NULL, O_BASE_URL},
     {"key", required_argument, NULL, O_KEY},
     {"token", required_argument, NULL, O_TOKEN},
@@ -139,7 +149,7 @@ typedef struct args {
     unsigned seen; /* O_* given */
     const char *base_url, *key, *token, *location, *resource, *email, *external_uid;
     int64_t id;
-    uint32_t duration_m, deadline_ms, interval_ms, timeout_ms;
+    uint32_t duration_m, deadline_ms, interval_ms, timeout_ms, concurrency;
     coord_wait_for until;
 } args;
 
@@ -177,6 +187,12 @@ static int parse_option(int opt, const char *value, args *a)
     case O_KEY: a->key = value; return 0;
     case O_TOKEN: a->token = value; return 0;
     case O_MINE: case O_ACTIVE: case O_PRETTY: case O_HELP: case O_VERSION: case O_VERBOSE:
+    case O_ALL_ACTIVE:
+        return 0;
+    case O_CONCURRENCY:
+        if (number(value, 1, 1000, &n, "concurrency"))
+            return EXIT_USAGE;
+        a->concurrency = (uint32_t)n;
         return 0;
     case O_UNTIL:
         if (strcmp(value, "started") == 0)
@@ -407,6 +423,113 @@ static coord_status cmd_sessions_list(coord_client *c, const args *a, outcome *o
     return COORD_OK;
 }
 
+/* sessions end --all-active: the active sessions of the list, ended
+ * concurrently on a libcoord loop; each result printed as it arrives. */
+typedef struct end_all {
+    unsigned ended, failed;
+    coord_status first_failure;
+} end_all;
+
+typedef struct end_one {
+    end_all *all;
+    int64_t id;
+} end_one;
+
+static int print_json(cJSON *answer, int pretty);
+
+/* One line as soon as it is known. A failed write shows at the close of
+ * stdout (main), which then fails the command. */
+static void print_line(cJSON *line)
+{
+    if (print_json(line, 0) == 0)
+        fflush(stdout);
+    cJSON_Delete(line);
+}
+
+static void print_failure(end_all *all, int64_t id, coord_status st, const coord_error *e)
+{
+    cJSON *line = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(line, "id", (double)id);
+    cJSON_AddStringToObject(line, "status", coord_status_name(st));
+    cJSON_AddNumberToObject(line, "http_status", e->http_status);
+    cJSON_AddStringToObject(line, "message",
+                            e->has_api_error && e->api_message[0] != '\0' ? e->api_message
+                                                                          : e->detail);
+    print_line(line);
+    all->failed++;
+    if (all->first_failure == COORD_OK)
+        all->first_failure = st;
+}
+
+static void ended_one(coord_call *call, coord_status st, const coord_error *error,
+                      const coord_session *session, void *user_data)
+{
+    end_one *one = user_data;
+    cJSON *line;
+
+    (void)call;
+    if (st != COORD_OK) {
+        print_failure(one->all, one->id, st, error);
+        return;
+    }
+    line = cJSON_CreateObject();
+    cJSON_AddNumberToObject(line, "id", (double)one->id);
+    cJSON_AddStringToObject(line, "status", coord_status_name(st));
+    cJSON_AddItemToObject(line, "session", session_json(session));
+    print_line(line);
+    one->all->ended++;
+}
+
+static coord_status cmd_sessions_end(coord_client *c, const args *a, outcome *out)
+{
+    coord_session_list list;
+    coord_loop *loop = NULL;
+    end_all all = {0, 0, COORD_OK};
+    end_one *ones;
+    uint32_t total = 0;
+    coord_status st = coord_session_list_location(c, a->location, &list);
+
+    if (st != COORD_OK)
+        return st;
+    ones = calloc(list.count > 0 ? list.count : 1, sizeof(*ones));
+    if (ones == NULL) {
+        coord_session_list_free(&list);
+        snprintf(out->message, sizeof(out->message), "out of memory");
+        return COORD_ERR_OUT_OF_MEMORY;
+    }
+    st = coord_loop_new(&loop);
+    if (st == COORD_OK)
+        st = coord_loop_set_limits(loop, a->concurrency, a->concurrency);
+    for (uint32_t i = 0; st == COORD_OK && i < list.count; i++) {
+        const coord_session *s = &list.sessions[i];
+
+        if (s->has_end_time)
+            continue;
+        ones[total] = (end_one){&all, s->id};
+        if (coord_end_session_async(loop, c, a->location, s->id, ended_one, &ones[total],
+                                    NULL) != COORD_OK)
+            print_failure(&all, s->id, (coord_status)coord_client_last_error(c)->status,
+                          coord_client_last_error(c));
+        total++;
+    }
+    if (st == COORD_OK)
+        st = coord_loop_run(loop);
+    coord_loop_free(loop); /* the calls still in it, if it failed, end cancelled */
+    free(ones);
+    coord_session_list_free(&list);
+    if (st != COORD_OK)
+        return st;
+    out->answer = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out->answer, "ended", all.ended);
+    cJSON_AddNumberToObject(out->answer, "failed", all.failed);
+    cJSON_AddNumberToObject(out->answer, "total", total);
+    if (all.failed > 0)
+        snprintf(out->message, sizeof(out->message), "%u of %u sessions not ended (first: %s)",
+                 all.failed, total, coord_status_name(all.first_failure));
+    return all.first_failure;
+}
+
 static coord_status cmd_barcode(coord_client *c, const args *a, outcome *out)
 {
     coord_redemption_info b;
@@ -442,6 +565,8 @@ static const struct command {
     {"session", "wait", cmd_session_wait,
      O_LOCATION | O_ID | O_UNTIL | O_DEADLINE | O_INTERVAL, O_LOCATION | O_ID},
     {"sessions", "list", cmd_sessions_list, O_LOCATION | O_MINE | O_ACTIVE, 0},
+    {"sessions", "end", cmd_sessions_end, O_LOCATION | O_ALL_ACTIVE | O_CONCURRENCY,
+     O_LOCATION | O_ALL_ACTIVE},
     {"barcode", "create", cmd_barcode, 0, 0},
     {"test", "redeem", cmd_test_redeem, O_LOCATION | O_ID | O_DURATION,
      O_LOCATION | O_ID | O_DURATION},
@@ -610,6 +735,7 @@ int main(int argc, char **argv)
     a.until = COORD_WAIT_STARTED;
     a.deadline_ms = 60000;
     a.interval_ms = 1000;
+    a.concurrency = 16;
     opterr = 0; /* our own messages: getopt's would echo what was typed */
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt == '?' || opt == ':') {

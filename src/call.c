@@ -31,7 +31,6 @@ void coord_call_begin(coord_call_state *call, coord_client *client, uint32_t max
 
     if (max_ms != 0 && max_ms < total)
         total = max_ms; /* coord_session_wait(): no poll outlives the wait */
-    coord_client_clear_error(client);
     memset(&call->error, 0, sizeof(call->error));
     memset(&call->response, 0, sizeof(call->response));
     coord_request_init(&call->request);
@@ -43,9 +42,12 @@ void coord_call_begin(coord_call_state *call, coord_client *client, uint32_t max
     call->answer_lost = 0;
     call->can_recover = 0;
     call->recovering = 0;
-    /* too long to copy: "", which the request builder refuses like the original */
-    if (location_id == NULL || !coord_copy_text(call->location_id, sizeof(call->location_id),
-                                                location_id))
+    /* too long to copy: "", which the request builder refuses like the
+     * original; a wait's next poll begins again with the copy itself */
+    if (location_id == NULL)
+        call->location_id[0] = '\0';
+    else if (location_id != call->location_id &&
+             !coord_copy_text(call->location_id, sizeof(call->location_id), location_id))
         call->location_id[0] = '\0';
     call->session_id = session_id;
 }
@@ -206,7 +208,8 @@ coord_next coord_call_recover(coord_call_state *call)
     return st == COORD_OK ? send_now() : done(st);
 }
 
-coord_status coord_call_run(coord_call_state *call)
+/* The blocking front end's steps; *cancel is set by coord_client_cancel(). */
+static coord_status run_blocking(coord_call_state *call, const int *cancel)
 {
     coord_transport *t = coord_client_transport(call->client);
     coord_next next = coord_call_first(call);
@@ -220,23 +223,43 @@ coord_status coord_call_run(coord_call_state *call)
             next = coord_call_recover(call);
             break;
         case COORD_NEXT_SEND:
-            if (next.delay_ms > 0)
-                coord_sleep_ms(next.delay_ms);
+            if (next.delay_ms > 0 && coord_client_sleep(call->client, next.delay_ms) != COORD_OK)
+                return coord_call_fail(call, COORD_ERR_CANCELLED,
+                                       "cancelled by coord_client_cancel() after %ld attempt(s)",
+                                       (long)call->error.attempts);
             if (coord_call_expired(call))
                 return COORD_ERR_TIMEOUT;
             st = coord_call_prepare(call, t);
             if (st == COORD_OK)
-                st = coord_transport_perform(t, &call->response, &call->error);
+                st = coord_transport_perform(t, cancel, &call->response, &call->error);
             next = coord_call_answered(call, st);
             break;
         }
     }
 }
 
-coord_status coord_call_end(coord_call_state *call, coord_status st)
+coord_status coord_call_run(coord_call_state *call)
+{
+    const int *cancel = coord_client_call_started(call->client);
+    coord_status st = run_blocking(call, cancel);
+
+    coord_client_call_finished(call->client);
+    return st;
+}
+
+coord_status coord_call_finalize(coord_call_state *call, coord_status st)
 {
     call->error.status = (int32_t)st;
     coord_request_free(&call->request);
+    /* last, whatever wrote the texts: no writer can put a secret past this */
+    coord_client_redact(call->client, call->error.detail, sizeof(call->error.detail));
+    coord_client_redact(call->client, call->error.api_message, sizeof(call->error.api_message));
+    return st;
+}
+
+coord_status coord_call_end(coord_call_state *call, coord_status st)
+{
+    coord_call_finalize(call, st);
     coord_client_publish(call->client, &call->error);
     return st;
 }

@@ -1,5 +1,8 @@
 /* Client lifecycle, options, the last-error record and logging. What one
  * call needs while it runs lives in the call (call.c), not here. */
+#define _POSIX_C_SOURCE 200809L /* pthread_condattr_setclock, clock_gettime */
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,21 @@ struct coord_client {
     /* libcurl drops the old pin before copying a new one: when that copy
      * fails the handle has no pin, so calls are refused until one is set */
     int pin_lost;
+    char *pin;          /* NULL: none; for the handles of non-blocking calls */
+    /* Handles of non-blocking calls not in use (a call takes one from its
+     * first send to its end), and the version of the TLS settings they were
+     * made with: a change of CA or pin frees them. */
+    coord_transport **idle;
+    size_t idle_count;
+    size_t idle_size;
+    uint32_t tls_version;
+    /* Cancelling a blocking call from another thread (coord_client_cancel):
+     * guarded by `lock`; `cancel` is also read by the transfer's progress
+     * callback, hence __atomic_ stores. */
+    pthread_mutex_t lock;
+    pthread_cond_t woken;
+    unsigned blocking_calls; /* nested: a wait and its polls */
+    int cancel;
 };
 
 static const char default_user_agent[] = "libcoord/" COORD_VERSION_STRING;
@@ -66,6 +84,33 @@ void coord_global_cleanup(void)
 const char *coord_version(void)
 {
     return COORD_VERSION_STRING;
+}
+
+static int init_cancel(coord_client *c)
+{
+    pthread_condattr_t attr;
+    int rc = pthread_condattr_init(&attr);
+
+    /* the sleeps wait on the monotonic clock, as every deadline does */
+    if (rc == 0 && (rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)) == 0)
+        rc = pthread_cond_init(&c->woken, &attr);
+    pthread_condattr_destroy(&attr);
+    if (rc == 0 && (rc = pthread_mutex_init(&c->lock, NULL)) != 0)
+        pthread_cond_destroy(&c->woken);
+    return rc;
+}
+
+static void drop_idle_transports(coord_client *c)
+{
+    while (c->idle_count > 0)
+        coord_transport_free(c->idle[--c->idle_count]);
+}
+
+/* The CA or the pin changed: handles made before are not reused. */
+static void tls_changed(coord_client *c)
+{
+    c->tls_version++;
+    drop_idle_transports(c);
 }
 
 /* What libcurl's parse of a URL says of one part: CURLUE_OK when it is
@@ -142,6 +187,10 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     c = coord_calloc(1, sizeof(*c));
     if (c == NULL)
         return COORD_ERR_OUT_OF_MEMORY;
+    if (init_cancel(c) != 0) {
+        coord_free(c);
+        return COORD_ERR_OUT_OF_MEMORY;
+    }
     c->base_url = coord_strdup(base_url);
     c->access_key = coord_strdup(access_key);
     if (c->base_url == NULL || c->access_key == NULL) {
@@ -176,6 +225,11 @@ void coord_client_free(coord_client *client)
     if (client == NULL)
         return;
     coord_transport_free(client->transport);
+    drop_idle_transports(client);
+    coord_free(client->idle);
+    coord_free(client->pin);
+    pthread_cond_destroy(&client->woken);
+    pthread_mutex_destroy(&client->lock);
     coord_secret_free(&client->access_key);
     coord_secret_free(&client->bearer_token);
     coord_secret_free(&client->authorization);
@@ -304,6 +358,7 @@ static coord_status set_trust_path(coord_client *client, char **slot, const char
         return st;
     }
     coord_free(old);
+    tls_changed(client);
     return COORD_OK;
 }
 
@@ -359,6 +414,7 @@ static int pin_list_ok(const char *pin)
 
 coord_status coord_client_set_pinned_public_key(coord_client *client, const char *pin)
 {
+    char *copy = NULL;
     coord_status st;
 
     if (client == NULL)
@@ -368,9 +424,21 @@ coord_status coord_client_set_pinned_public_key(coord_client *client, const char
         return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
                                "pin must be \"sha256//\" and 44 base64 characters, "
                                "several joined by ';', at most %u bytes", COORD_PIN_MAX - 1);
+    if (pin != NULL) {
+        copy = coord_strdup(pin);
+        if (copy == NULL)
+            return coord_client_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the %s", "pin");
+    }
     st = coord_transport_set_pin(client->transport, pin, &client->last_error);
     client->pin_lost = st != COORD_OK;
-    return st;
+    if (st != COORD_OK) { /* fails closed: see pin_lost */
+        coord_free(copy);
+        return st;
+    }
+    coord_free(client->pin);
+    client->pin = copy; /* for the handles of non-blocking calls */
+    tls_changed(client);
+    return COORD_OK;
 }
 
 coord_status coord_client_set_retry(coord_client *client, uint32_t max_attempts,
@@ -450,6 +518,100 @@ coord_transport *coord_client_transport(coord_client *client)
     return client->transport;
 }
 
+coord_status coord_client_take_transport(coord_client *client, coord_transport **out,
+                                         uint32_t *out_version, coord_error *err)
+{
+    coord_transport *t;
+    coord_status st;
+
+    *out_version = client->tls_version;
+    if (client->idle_count > 0) {
+        *out = client->idle[--client->idle_count];
+        return COORD_OK;
+    }
+    *out = NULL;
+    st = coord_transport_new(&t);
+    if (st != COORD_OK)
+        return coord_error_fail(err, st, "out of memory for a libcurl handle");
+    if (client->ca_file != NULL || client->ca_path != NULL)
+        st = coord_transport_set_trust(t, client->ca_file, client->ca_path, err);
+    if (st == COORD_OK && client->pin != NULL)
+        st = coord_transport_set_pin(t, client->pin, err);
+    if (st != COORD_OK) {
+        coord_transport_free(t);
+        return st;
+    }
+    *out = t;
+    return COORD_OK;
+}
+
+void coord_client_put_transport(coord_client *client, coord_transport *t, uint32_t version)
+{
+    if (version == client->tls_version && client->idle_count == client->idle_size) {
+        size_t size = client->idle_size > 0 ? client->idle_size * 2 : 8;
+        coord_transport **grown = coord_realloc(client->idle, size * sizeof(*grown));
+
+        if (grown != NULL) {
+            client->idle = grown;
+            client->idle_size = size;
+        }
+    }
+    if (version != client->tls_version || client->idle_count == client->idle_size) {
+        coord_transport_free(t); /* made under other TLS settings, or no room to keep it */
+        return;
+    }
+    client->idle[client->idle_count++] = t;
+}
+
+const int *coord_client_call_started(coord_client *client)
+{
+    pthread_mutex_lock(&client->lock);
+    if (client->blocking_calls++ == 0)
+        __atomic_store_n(&client->cancel, 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&client->lock);
+    return &client->cancel;
+}
+
+void coord_client_call_finished(coord_client *client)
+{
+    pthread_mutex_lock(&client->lock);
+    client->blocking_calls--;
+    pthread_mutex_unlock(&client->lock);
+}
+
+coord_status coord_client_sleep(coord_client *client, uint32_t ms)
+{
+    struct timespec until;
+    coord_status st;
+    int64_t end_ms = coord_now_ms() + ms;
+
+    until.tv_sec = (time_t)(end_ms / 1000);
+    until.tv_nsec = (long)(end_ms % 1000) * 1000000L;
+    pthread_mutex_lock(&client->lock);
+    while (!__atomic_load_n(&client->cancel, __ATOMIC_ACQUIRE) &&
+           pthread_cond_timedwait(&client->woken, &client->lock, &until) != ETIMEDOUT)
+        ; /* woken by a cancel, or spuriously: look again */
+    st = __atomic_load_n(&client->cancel, __ATOMIC_ACQUIRE) ? COORD_ERR_CANCELLED : COORD_OK;
+    pthread_mutex_unlock(&client->lock);
+    return st;
+}
+
+coord_status coord_client_cancel(coord_client *client)
+{
+    coord_status st = COORD_ERR_NOT_FOUND;
+
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    pthread_mutex_lock(&client->lock);
+    if (client->blocking_calls > 0) {
+        __atomic_store_n(&client->cancel, 1, __ATOMIC_RELEASE);
+        pthread_cond_broadcast(&client->woken);
+        st = COORD_OK;
+    }
+    pthread_mutex_unlock(&client->lock);
+    return st;
+}
+
 coord_status coord_client_usable(coord_client *client, coord_error *err)
 {
     if (client->pin_lost)
@@ -469,10 +631,6 @@ void coord_client_redact(const coord_client *client, char *text, size_t size)
 void coord_client_publish(coord_client *client, const coord_error *e)
 {
     client->last_error = *e;
-    /* last, whatever wrote the texts: no writer can put a secret past this */
-    coord_client_redact(client, client->last_error.detail, sizeof(client->last_error.detail));
-    coord_client_redact(client, client->last_error.api_message,
-                   sizeof(client->last_error.api_message));
 }
 
 coord_status coord_client_fail(coord_client *client, coord_status status, const char *fmt, ...)

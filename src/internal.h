@@ -109,7 +109,7 @@ COORD_HIDDEN void coord_set_text(char *dst, size_t size, const char *fmt, ...)
 
 /* Values of coord_status: raise it with every status appended to the enum
  * (status.c's table of names and texts checks it at compile time). */
-#define COORD_STATUS_COUNT ((unsigned)COORD_ERR_SESSION_ACTIVE + 1u)
+#define COORD_STATUS_COUNT ((unsigned)COORD_ERR_CANCELLED + 1u)
 
 /* Status for a non-2xx HTTP answer (before endpoint-specific refinement). */
 COORD_HIDDEN coord_status coord_status_from_http(long http_status);
@@ -247,9 +247,11 @@ COORD_HIDDEN void coord_transport_wipe_body(coord_transport *t);
 COORD_HIDDEN coord_status coord_transport_prepare(coord_transport *t,
                                                   const coord_transport_config *cfg,
                                                   const coord_request *req, coord_error *err);
-/* Run the prepared exchange on this thread (curl_easy_perform). */
-COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t, coord_response *out,
-                                                  coord_error *err);
+/* Run the prepared exchange on this thread (curl_easy_perform). A non-zero
+ * *cancel (written by another thread) aborts it with COORD_ERR_CANCELLED;
+ * cancel may be NULL. */
+COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t, const int *cancel,
+                                                  coord_response *out, coord_error *err);
 
 /* ---- decode.c: pure cJSON -> typed structs -------------------------------- */
 /* Each decoder fills out on COORD_OK and leaves it zeroed otherwise, with
@@ -419,11 +421,98 @@ COORD_HIDDEN coord_next coord_call_answered(coord_call_state *call, coord_status
 COORD_HIDDEN coord_next coord_call_recover(coord_call_state *call);
 /* The blocking front end: step, perform, sleep, until the call is done. */
 COORD_HIDDEN coord_status coord_call_run(coord_call_state *call);
-/* Finish: the record gets status st and goes to the client (secrets
- * redacted), the request is freed. Returns st. */
+/* Finish: the record gets status st, its texts lose the client's secrets,
+ * the request is freed. Returns st. */
+COORD_HIDDEN coord_status coord_call_finalize(coord_call_state *call, coord_status st);
+/* Finish a blocking call: coord_call_finalize(), and the record becomes the
+ * client's last error. Returns st. */
 COORD_HIDDEN coord_status coord_call_end(coord_call_state *call, coord_status st);
 /* Record a failure in the call's record (coord_error_fail); returns status. */
 #define coord_call_fail(call, ...) coord_error_fail(&(call)->error, __VA_ARGS__)
+
+/* ---- loop.c: the non-blocking front end ------------------------------------ */
+
+/* A wait (coord_session_wait() and its non-blocking form): what it waits
+ * for, until when, and how far it got. */
+typedef struct coord_wait_plan {
+    coord_wait_for until;
+    int64_t deadline_ms;  /* monotonic */
+    uint32_t timeout_ms;
+    uint32_t interval_ms;
+    uint32_t polls;
+    int expired;          /* the deadline ended it (not a poll's own failure) */
+} coord_wait_plan;
+
+/* What a call is doing in its loop. */
+typedef enum coord_call_phase {
+    COORD_PHASE_QUEUED,  /* the loop is full: waits for a call to end */
+    COORD_PHASE_WAITING, /* waits for its timer (before a retry, a wait's next poll) */
+    COORD_PHASE_RUNNING, /* its request is in libcurl */
+    COORD_PHASE_DONE     /* its callback runs, or ran */
+} coord_call_phase;
+
+/* The engine said done: the endpoint makes the result (decode, name a
+ * refusal) and hands it on with one of the coord_call_deliver_* functions. */
+typedef void (*coord_call_complete_fn)(coord_call *call, coord_status status);
+/* A call's timer expired. */
+typedef void (*coord_call_due_fn)(coord_call *call);
+/* Hand the result to the application's callback, and end the call. */
+typedef void (*coord_call_deliver_fn)(coord_call *call, coord_status status);
+
+/* A non-blocking call: the engine's state, where it is in its loop, what
+ * to do when it is done, and the result it owns until its callback returns. */
+struct coord_call {
+    coord_call_state state;
+    coord_loop *loop;
+    coord_call *prev, *next;         /* the loop's calls, in the order they started */
+    coord_call *queue_next;          /* QUEUED: the next in the queue */
+    coord_call_phase phase;
+    size_t timer;                    /* its place in the loop's timer heap, or NO_TIMER */
+    int64_t due_ms;                  /* WAITING: when; QUEUED: the call's deadline */
+    coord_call_due_fn on_due;
+    coord_transport *transport;      /* from the client's pool: from the first send to the end */
+    uint32_t transport_version;
+    coord_call_complete_fn complete; /* the endpoint's */
+    coord_call_deliver_fn deliver;   /* which callback below, and which result */
+    coord_session_fn on_session;
+    coord_session_list_fn on_list;
+    coord_barcode_fn on_barcode;
+    coord_token_fn on_token;
+    void *user_data;
+    /* results */
+    coord_session session;
+    int has_session;                 /* session holds a result (a wait: the last seen) */
+    coord_session_list list;
+    coord_redemption_info *barcode;  /* allocated by the barcode call only */
+    char *token;                     /* allocated by the jwt call only: a secret */
+    size_t token_size;
+    coord_wait_plan wait;            /* coord_session_wait_async() */
+};
+
+/* A call of loop for client, from the loop's pool, its engine state begun
+ * (coord_call_begin) for location_id/session_id; NULL when out of memory.
+ * The endpoint then builds its request and sets complete, deliver and the
+ * callback. */
+COORD_HIDDEN coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
+                                             const char *location_id, int64_t session_id);
+/* Start a call whose request the endpoint built (built: the builder's
+ * status). On COORD_OK the call runs and its callback will be called; on
+ * any other status it is released without a callback, and its record is
+ * the client's last error. */
+COORD_HIDDEN coord_status coord_loop_call_start(coord_call *call, coord_status built,
+                                                coord_call **out_call);
+/* Send the call's request now (its state already holds it). */
+COORD_HIDDEN void coord_loop_call_send(coord_call *call);
+/* Run on_due after delay_ms. */
+COORD_HIDDEN void coord_loop_call_after(coord_call *call, uint32_t delay_ms,
+                                        coord_call_due_fn on_due);
+/* The deliveries: the result to the callback, then the call ends (its
+ * record finalized, its handle back to the client's pool, the call back to
+ * the loop's pool, a queued call started). */
+COORD_HIDDEN void coord_call_deliver_session(coord_call *call, coord_status status);
+COORD_HIDDEN void coord_call_deliver_list(coord_call *call, coord_status status);
+COORD_HIDDEN void coord_call_deliver_barcode(coord_call *call, coord_status status);
+COORD_HIDDEN void coord_call_deliver_token(coord_call *call, coord_status status);
 
 /* ---- sessions.c: what the endpoints share ---------------------------------- */
 
@@ -440,6 +529,19 @@ COORD_HIDDEN coord_status coord_session_answer(coord_call_state *call, coord_ses
 /* A public call made without a client: out (if any) zeroed, as every
  * failure leaves it; COORD_ERR_INVALID_ARGUMENT. */
 COORD_HIDDEN coord_status coord_session_no_client(coord_session *out);
+/* The checks every non-blocking start function makes (a loop, a client, a
+ * callback), then a call of the loop begun for location_id/session_id.
+ * NULL (and *out_status, recorded in the client's last error) when it
+ * cannot start. */
+COORD_HIDDEN coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
+                                           int has_callback, const char *location_id,
+                                           int64_t session_id, coord_status *out_status);
+/* The same for a call that answers one session to on_done. */
+COORD_HIDDEN coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
+                                                   coord_session_fn on_done, void *user_data,
+                                                   const char *location_id,
+                                                   int64_t session_id,
+                                                   coord_status *out_status);
 
 /* ---- client.c: what calls use of a client ---------------------------------- */
 
@@ -454,6 +556,23 @@ COORD_HIDDEN const coord_retry_policy *coord_client_retry(const coord_client *cl
 COORD_HIDDEN uint64_t *coord_client_rng(coord_client *client);
 /* The client's own libcurl handle, for blocking calls. */
 COORD_HIDDEN coord_transport *coord_client_transport(coord_client *client);
+/* A libcurl handle for a non-blocking call, from the client's pool (or new),
+ * configured with the client's TLS settings; *out_version tells which
+ * settings, for coord_client_put_transport(). */
+COORD_HIDDEN coord_status coord_client_take_transport(coord_client *client, coord_transport **out,
+                                                      uint32_t *out_version, coord_error *err);
+/* Give a handle back to the pool, or free it when the client's TLS settings
+ * changed since it was taken. */
+COORD_HIDDEN void coord_client_put_transport(coord_client *client, coord_transport *t,
+                                             uint32_t version);
+/* A blocking call starts on the client (calls nest: a wait's polls): from
+ * here to coord_client_call_finished() coord_client_cancel() can cancel it.
+ * Returns the flag it sets, for the transfer to watch. */
+COORD_HIDDEN const int *coord_client_call_started(coord_client *client);
+COORD_HIDDEN void coord_client_call_finished(coord_client *client);
+/* Sleep ms milliseconds, or less when coord_client_cancel() cancels the
+ * blocking call. Returns COORD_OK, or COORD_ERR_CANCELLED. */
+COORD_HIDDEN coord_status coord_client_sleep(coord_client *client, uint32_t ms);
 /* COORD_OK, or why calls are refused now (a pin that could not be set). */
 COORD_HIDDEN coord_status coord_client_usable(coord_client *client, coord_error *err);
 /* Redact the client's secrets -- the access key and the bearer token, in
@@ -461,8 +580,8 @@ COORD_HIDDEN coord_status coord_client_usable(coord_client *client, coord_error 
  * which secrets a client holds: every error record a call publishes, every
  * failure recorded by a setter and every log line ends with it. */
 COORD_HIDDEN void coord_client_redact(const coord_client *client, char *text, size_t size);
-/* Make e the client's last-error record, with the key and token redacted
- * from its texts (in every form they may take). */
+/* Make e (a call's finalized record: see coord_call_finalize) the
+ * client's last-error record. */
 COORD_HIDDEN void coord_client_publish(coord_client *client, const coord_error *e);
 /* Record a failure in the client's record, for the public functions that
  * start no call (setters, argument checks): as coord_error_fail, secrets

@@ -1,5 +1,7 @@
-/* The session endpoints: each validates, builds its request, runs the call
- * and decodes the answer into the caller's struct. */
+/* The session endpoints. Each blocking form validates, builds its request,
+ * runs the call and makes the result; each non-blocking form builds the same
+ * request and hands the call to its loop, which makes the same result with
+ * the same function when the engine is done. */
 #include <string.h>
 
 #include "internal.h"
@@ -31,12 +33,50 @@ coord_status coord_session_answer(coord_call_state *call, coord_session *out)
     return st;
 }
 
-/* Called without a client: the output is zeroed, as every failure leaves it. */
 coord_status coord_session_no_client(coord_session *out)
 {
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     return COORD_ERR_INVALID_ARGUMENT;
+}
+
+coord_call *coord_async_begin(coord_loop *loop, coord_client *client, int has_callback,
+                              const char *location_id, int64_t session_id,
+                              coord_status *out_status)
+{
+    coord_call *call;
+
+    *out_status = COORD_ERR_INVALID_ARGUMENT;
+    if (loop == NULL || client == NULL)
+        return NULL;
+    coord_client_clear_error(client);
+    if (!has_callback) {
+        coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "on_done is NULL");
+        return NULL;
+    }
+    call = coord_loop_call_new(loop, client, location_id, session_id);
+    if (call == NULL) {
+        *out_status = coord_client_fail(client, COORD_ERR_OUT_OF_MEMORY, "out of memory for a call");
+        return NULL;
+    }
+    *out_status = COORD_OK;
+    return call;
+}
+
+coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
+                                      coord_session_fn on_done, void *user_data,
+                                      const char *location_id, int64_t session_id,
+                                      coord_status *out_status)
+{
+    coord_call *call = coord_async_begin(loop, client, on_done != NULL, location_id, session_id,
+                                         out_status);
+
+    if (call != NULL) {
+        call->on_session = on_done;
+        call->user_data = user_data;
+        call->deliver = coord_call_deliver_session;
+    }
+    return call;
 }
 
 /* ---- end ---- */
@@ -65,6 +105,8 @@ static coord_status recovered_end(coord_call_state *call, coord_status st, coord
  * end, or a named refusal (gate-controlled, already ended). */
 static coord_status end_result(coord_call_state *call, coord_status st, coord_session *out)
 {
+    if (st == COORD_ERR_CANCELLED)
+        return st;
     if (call->recovering)
         return recovered_end(call, st, out);
     if (st == COORD_OK)
@@ -95,18 +137,37 @@ coord_status coord_end_session(coord_client *client, const char *location_id,
     return coord_call_end(&call, st);
 }
 
-coord_status coord_session_end(coord_client *client, const coord_session *session,
-                               coord_session *out_session)
+static void end_complete(coord_call *call, coord_status st)
 {
-    char location_id[COORD_ID_MAX];
-    int64_t id;
+    st = end_result(&call->state, st, &call->session);
+    call->has_session = st == COORD_OK;
+    call->deliver(call, st);
+}
 
-    if (client == NULL)
-        return COORD_ERR_INVALID_ARGUMENT;
-    coord_client_clear_error(client);
-    if (session == NULL || out_session == NULL)
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
-                                 "session and out_session must not be NULL");
+coord_status coord_end_session_async(coord_loop *loop, coord_client *client,
+                                     const char *location_id, int64_t session_id,
+                                     coord_session_fn on_done, void *user_data,
+                                     coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id,
+                                                 session_id, &st);
+
+    if (call == NULL)
+        return st;
+    call->complete = end_complete;
+    st = coord_request_end_session(&call->state.request, &call->state.target,
+                                   call->state.location_id, session_id, &call->state.error);
+    coord_call_allow_recovery(&call->state);
+    return coord_loop_call_start(call, st, out_call);
+}
+
+/* The location of a session the caller holds, copied into location_id
+ * (session and out_session may be the same struct); the client's record
+ * says what is wrong with it. */
+static coord_status held_session_location(coord_client *client, const coord_session *session,
+                                          char location_id[COORD_ID_MAX])
+{
     if (session->has_redemption_info)
         return coord_client_fail(client, COORD_ERR_PHYSICAL_CHECKOUT,
                                  "session %lld at %s carries redemption_info: "
@@ -114,18 +175,62 @@ coord_status coord_session_end(coord_client *client, const coord_session *sessio
                                  (long long)session->id,
                                  memchr(session->location_id, '\0', COORD_ID_MAX) != NULL
                                      ? session->location_id : "?");
-    /* copy first: session and out_session may be the same struct */
-    if (!coord_copy_text(location_id, sizeof(location_id), session->location_id))
+    if (!coord_copy_text(location_id, COORD_ID_MAX, session->location_id))
         return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
                                  "session location_id is not terminated");
-    id = session->id;
     if (location_id[0] == '\0')
         return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
                                  "session has no location_id");
-    return coord_end_session(client, location_id, id, out_session);
+    return COORD_OK;
 }
 
-/* ---- create, get ---- */
+coord_status coord_session_end(coord_client *client, const coord_session *session,
+                               coord_session *out_session)
+{
+    char location_id[COORD_ID_MAX];
+    coord_status st;
+
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_client_clear_error(client);
+    if (session == NULL || out_session == NULL)
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                                 "session and out_session must not be NULL");
+    st = held_session_location(client, session, location_id);
+    if (st != COORD_OK)
+        return st;
+    return coord_end_session(client, location_id, session->id, out_session);
+}
+
+coord_status coord_session_end_async(coord_loop *loop, coord_client *client,
+                                     const coord_session *session, coord_session_fn on_done,
+                                     void *user_data, coord_call **out_call)
+{
+    char location_id[COORD_ID_MAX];
+    coord_status st;
+
+    if (loop == NULL || client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_client_clear_error(client);
+    if (session == NULL)
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "session is NULL");
+    st = held_session_location(client, session, location_id);
+    if (st != COORD_OK)
+        return st;
+    return coord_end_session_async(loop, client, location_id, session->id, on_done, user_data,
+                                   out_call);
+}
+
+/* ---- create ---- */
+
+static coord_status create_result(coord_call_state *call, coord_status st, coord_session *out)
+{
+    if (st == COORD_OK)
+        return coord_session_answer(call, out);
+    if (st != COORD_ERR_CANCELLED && call->error.http_status == 409)
+        return COORD_ERR_SESSION_ACTIVE;
+    return st;
+}
 
 coord_status coord_session_create(coord_client *client, const char *location_id,
                                   const char *resource_id, coord_session *out_session)
@@ -140,13 +245,35 @@ coord_status coord_session_create(coord_client *client, const char *location_id,
         st = coord_request_create_session(&call.request, &call.target, call.location_id,
                                           resource_id, &call.error);
     if (st == COORD_OK)
-        st = coord_call_run(&call);
-    if (st == COORD_OK)
-        st = coord_session_answer(&call, out_session);
-    else if (call.error.http_status == 409)
-        st = COORD_ERR_SESSION_ACTIVE;
+        st = create_result(&call, coord_call_run(&call), out_session);
     return coord_call_end(&call, st);
 }
+
+static void create_complete(coord_call *call, coord_status st)
+{
+    st = create_result(&call->state, st, &call->session);
+    call->has_session = st == COORD_OK;
+    call->deliver(call, st);
+}
+
+coord_status coord_session_create_async(coord_loop *loop, coord_client *client,
+                                        const char *location_id, const char *resource_id,
+                                        coord_session_fn on_done, void *user_data,
+                                        coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id, 0,
+                                                 &st);
+
+    if (call == NULL)
+        return st;
+    call->complete = create_complete;
+    st = coord_request_create_session(&call->state.request, &call->state.target,
+                                      call->state.location_id, resource_id, &call->state.error);
+    return coord_loop_call_start(call, st, out_call);
+}
+
+/* ---- get ---- */
 
 /* A get whose total timeout is cut to max_ms (0: the client's): also the
  * poll of coord_session_wait(). */
@@ -154,7 +281,8 @@ static coord_status get_session(coord_client *client, const char *location_id,
                                 int64_t session_id, uint32_t max_ms, coord_session *out)
 {
     coord_call_state call;
-    coord_status st = coord_session_call_begin(&call, client, location_id, session_id, max_ms, out);
+    coord_status st = coord_session_call_begin(&call, client, location_id, session_id, max_ms,
+                                               out);
 
     if (st == COORD_OK)
         st = coord_request_get_session(&call.request, &call.target, call.location_id, session_id,
@@ -172,6 +300,31 @@ coord_status coord_session_get(coord_client *client, const char *location_id,
     if (client == NULL)
         return coord_session_no_client(out_session);
     return get_session(client, location_id, session_id, 0, out_session);
+}
+
+static void get_complete(coord_call *call, coord_status st)
+{
+    if (st == COORD_OK)
+        st = coord_session_answer(&call->state, &call->session);
+    call->has_session = st == COORD_OK;
+    call->deliver(call, st);
+}
+
+coord_status coord_session_get_async(coord_loop *loop, coord_client *client,
+                                     const char *location_id, int64_t session_id,
+                                     coord_session_fn on_done, void *user_data,
+                                     coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id,
+                                                 session_id, &st);
+
+    if (call == NULL)
+        return st;
+    call->complete = get_complete;
+    st = coord_request_get_session(&call->state.request, &call->state.target,
+                                   call->state.location_id, session_id, &call->state.error);
+    return coord_loop_call_start(call, st, out_call);
 }
 
 /* ---- lists ---- */
@@ -236,6 +389,51 @@ coord_status coord_session_list_user(coord_client *client, coord_session_list *o
     return list_sessions(client, NULL, out_list);
 }
 
+static void list_complete(coord_call *call, coord_status st)
+{
+    if (st == COORD_OK)
+        st = list_answer(&call->state, &call->list);
+    call->deliver(call, st);
+}
+
+/* Both list calls without blocking: location_id NULL lists the user's. */
+static coord_status list_sessions_async(coord_loop *loop, coord_client *client,
+                                        const char *location_id, coord_session_list_fn on_done,
+                                        void *user_data, coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_async_begin(loop, client, on_done != NULL, location_id, 0, &st);
+
+    if (call == NULL)
+        return st;
+    call->on_list = on_done;
+    call->user_data = user_data;
+    call->deliver = coord_call_deliver_list;
+    call->complete = list_complete;
+    st = coord_request_list_sessions(&call->state.request, &call->state.target, location_id,
+                                     &call->state.error);
+    return coord_loop_call_start(call, st, out_call);
+}
+
+coord_status coord_session_list_location_async(coord_loop *loop, coord_client *client,
+                                               const char *location_id,
+                                               coord_session_list_fn on_done, void *user_data,
+                                               coord_call **out_call)
+{
+    if (client != NULL && location_id == NULL) {
+        coord_client_clear_error(client);
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
+    }
+    return list_sessions_async(loop, client, location_id, on_done, user_data, out_call);
+}
+
+coord_status coord_session_list_user_async(coord_loop *loop, coord_client *client,
+                                           coord_session_list_fn on_done, void *user_data,
+                                           coord_call **out_call)
+{
+    return list_sessions_async(loop, client, NULL, on_done, user_data, out_call);
+}
+
 void coord_session_list_free(coord_session_list *list)
 {
     if (list == NULL)
@@ -290,6 +488,39 @@ coord_status coord_barcode_create(coord_client *client, coord_redemption_info *o
     return coord_call_end(&call, st);
 }
 
+static void barcode_complete(coord_call *call, coord_status st)
+{
+    coord_decode_limits limits;
+
+    coord_client_decode_limits(call->state.client, &limits);
+    if (st == COORD_OK)
+        st = coord_decode_barcode(call->state.response.body, call->state.response.body_len,
+                                  &limits, call->barcode, &call->state.error);
+    call->deliver(call, st);
+}
+
+coord_status coord_barcode_create_async(coord_loop *loop, coord_client *client,
+                                        coord_barcode_fn on_done, void *user_data,
+                                        coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_async_begin(loop, client, on_done != NULL, NULL, 0, &st);
+
+    if (call == NULL)
+        return st;
+    call->on_barcode = on_done;
+    call->user_data = user_data;
+    call->deliver = coord_call_deliver_barcode;
+    call->complete = barcode_complete;
+    call->barcode = coord_malloc(sizeof(*call->barcode));
+    if (call->barcode == NULL)
+        st = coord_call_fail(&call->state, COORD_ERR_OUT_OF_MEMORY, "out of memory for a barcode");
+    else
+        st = coord_request_create_barcode(&call->state.request, &call->state.target,
+                                          &call->state.error);
+    return coord_loop_call_start(call, st, out_call);
+}
+
 /* ---- waiting for a session ---- */
 
 static int reached(const coord_session *s, coord_wait_for until)
@@ -298,15 +529,113 @@ static int reached(const coord_session *s, coord_wait_for until)
                                      : (s->has_start_time || s->has_end_time);
 }
 
+/* The arguments of both forms of the wait; the record says what is wrong. */
+static coord_status wait_arguments_ok(coord_wait_for until, uint32_t interval_ms, coord_error *e)
+{
+    if (until != COORD_WAIT_STARTED && until != COORD_WAIT_ENDED)
+        return coord_error_fail(e, COORD_ERR_INVALID_ARGUMENT,
+                                "until must be COORD_WAIT_STARTED or COORD_WAIT_ENDED");
+    if (interval_ms < COORD_WAIT_MIN_INTERVAL_MS || interval_ms > 3600000u)
+        return coord_error_fail(e, COORD_ERR_INVALID_ARGUMENT, "interval_ms must be %u..3600000",
+                                COORD_WAIT_MIN_INTERVAL_MS);
+    return COORD_OK;
+}
+
+static void wait_plan_init(coord_wait_plan *w, coord_wait_for until, uint32_t timeout_ms,
+                           uint32_t interval_ms)
+{
+    memset(w, 0, sizeof(*w));
+    w->until = until;
+    w->timeout_ms = timeout_ms;
+    w->interval_ms = interval_ms;
+    w->deadline_ms = coord_now_ms() + timeout_ms;
+}
+
+/* How long the next poll may take: what is left of the wait (0: the wait's
+ * one poll keeps the client's own timeouts, as documented). */
+static uint32_t poll_budget(const coord_wait_plan *w, int64_t now)
+{
+    return w->deadline_ms > now ? (uint32_t)(w->deadline_ms - now) : 0;
+}
+
+/* After a poll that ended with st (seen filled on COORD_OK): the wait is
+ * done with a status (expired: because of its deadline), or polls again
+ * after delay_ms. Reads no clock. */
+static coord_next wait_after_poll(coord_wait_plan *w, coord_status st,
+                                  const coord_session *seen, int64_t now)
+{
+    coord_next next = {COORD_NEXT_DONE, 0, st, NULL};
+
+    w->polls++;
+    if (st == COORD_OK && reached(seen, w->until))
+        return next;
+    if (st != COORD_OK && (st != COORD_ERR_TIMEOUT || now < w->deadline_ms))
+        return next; /* the poll's own failure */
+    if (now >= w->deadline_ms) {
+        w->expired = 1;
+        next.status = COORD_ERR_TIMEOUT;
+        return next;
+    }
+    next.kind = COORD_NEXT_SEND;
+    next.status = COORD_OK;
+    next.delay_ms = (uint32_t)(w->interval_ms < w->deadline_ms - now ? w->interval_ms
+                                                                      : w->deadline_ms - now);
+    return next;
+}
+
+/* The record of a wait its deadline ended. */
+static coord_status wait_timed_out(coord_wait_plan *w, coord_error *e, const char *location_id,
+                                   int64_t session_id)
+{
+    w->expired = 1;
+    return coord_error_fail(e, COORD_ERR_TIMEOUT,
+                            "session %lld at %s not %s after %lu ms (%lu polls)",
+                            (long long)session_id, location_id,
+                            w->until == COORD_WAIT_ENDED ? "ended" : "started",
+                            (unsigned long)w->timeout_ms, (unsigned long)w->polls);
+}
+
+static coord_status wait_polls(coord_client *client, const char *location_id,
+                               int64_t session_id, coord_wait_plan *w, coord_session *out)
+{
+    coord_session seen;
+    coord_next next;
+    coord_error record;
+
+    for (;;) {
+        coord_status st = get_session(client, location_id, session_id,
+                                      poll_budget(w, coord_now_ms()), &seen);
+
+        if (st == COORD_OK)
+            *out = seen;
+        next = wait_after_poll(w, st, &seen, coord_now_ms());
+        if (next.kind == COORD_NEXT_DONE)
+            break;
+        if (coord_client_sleep(client, next.delay_ms) != COORD_OK)
+            return coord_client_fail(client, COORD_ERR_CANCELLED, "cancelled by "
+                                     "coord_client_cancel() after %lu polls",
+                                     (unsigned long)w->polls);
+        if (coord_now_ms() >= w->deadline_ms) {
+            w->expired = 1;
+            break;
+        }
+    }
+    if (!w->expired)
+        return next.status; /* the last poll's record is the client's */
+    record = *coord_client_last_error(client);
+    wait_timed_out(w, &record, location_id, session_id);
+    coord_client_publish(client, &record);
+    return COORD_ERR_TIMEOUT;
+}
+
 coord_status coord_session_wait(coord_client *client, const char *location_id,
                                 int64_t session_id, coord_wait_for until,
                                 uint32_t timeout_ms, uint32_t interval_ms,
                                 coord_session *out_session)
 {
     char location[COORD_ID_MAX];
-    coord_session seen;
-    int64_t deadline, now;
-    uint32_t polls = 0;
+    coord_wait_plan w;
+    coord_error why;
     coord_status st;
 
     /* copied before out_session is zeroed: it may hold the location */
@@ -318,37 +647,86 @@ coord_status coord_session_wait(coord_client *client, const char *location_id,
     if (out_session == NULL)
         return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "out_session is NULL");
     memset(out_session, 0, sizeof(*out_session));
-    if (until != COORD_WAIT_STARTED && until != COORD_WAIT_ENDED)
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
-                                 "until must be COORD_WAIT_STARTED or COORD_WAIT_ENDED");
-    if (interval_ms < COORD_WAIT_MIN_INTERVAL_MS || interval_ms > 3600000u)
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
-                                 "interval_ms must be %u..3600000", COORD_WAIT_MIN_INTERVAL_MS);
-    deadline = coord_now_ms() + timeout_ms;
-    for (;;) {
-        now = coord_now_ms();
-        /* no poll may outlive the deadline (timeout 0: the one poll keeps the
-         * client's own timeouts, as documented) */
-        st = get_session(client, location_id, session_id,
-                         deadline > now ? (uint32_t)(deadline - now) : 0, &seen);
-        polls++;
-        now = coord_now_ms();
-        if (st == COORD_OK) {
-            *out_session = seen;
-            if (reached(&seen, until))
-                return COORD_OK;
-        } else if (st != COORD_ERR_TIMEOUT || now < deadline) {
-            return st; /* the poll's own failure */
-        }
-        if (now >= deadline)
-            break;
-        coord_sleep_ms((uint64_t)(interval_ms < deadline - now ? interval_ms : deadline - now));
-        if (coord_now_ms() >= deadline)
-            break;
+    if (wait_arguments_ok(until, interval_ms, &why) != COORD_OK)
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "%s", why.detail);
+    wait_plan_init(&w, until, timeout_ms, interval_ms);
+    coord_client_call_started(client); /* coord_client_cancel() reaches the sleeps too */
+    st = wait_polls(client, location_id, session_id, &w, out_session);
+    coord_client_call_finished(client);
+    return st;
+}
+
+/* The non-blocking wait: each poll is a get on the call's engine state; the
+ * pauses between polls are the loop's timers. */
+static void wait_next_poll(coord_call *call);
+
+static void wait_poll_complete(coord_call *call, coord_status st)
+{
+    coord_call_state *state = &call->state;
+    coord_session seen;
+    coord_next next;
+
+    if (st == COORD_OK)
+        st = coord_session_answer(state, &seen); /* the last seen stays until a new one */
+    if (st == COORD_OK) {
+        call->session = seen;
+        call->has_session = 1;
     }
-    return coord_client_fail(client, COORD_ERR_TIMEOUT,
-                             "session %lld at %s not %s after %lu ms (%lu polls)",
-                             (long long)session_id, location_id,
-                             until == COORD_WAIT_ENDED ? "ended" : "started",
-                             (unsigned long)timeout_ms, (unsigned long)polls);
+    if (st == COORD_ERR_CANCELLED) {
+        call->deliver(call, st);
+        return;
+    }
+    next = wait_after_poll(&call->wait, st, &seen, coord_now_ms());
+    if (next.kind == COORD_NEXT_SEND)
+        coord_loop_call_after(call, next.delay_ms, wait_next_poll);
+    else if (call->wait.expired)
+        call->deliver(call, wait_timed_out(&call->wait, &state->error, state->location_id,
+                                           state->session_id));
+    else
+        call->deliver(call, next.status);
+}
+
+static void wait_next_poll(coord_call *call)
+{
+    coord_call_state *state = &call->state;
+    coord_status st;
+
+    if (coord_now_ms() >= call->wait.deadline_ms) {
+        call->deliver(call, wait_timed_out(&call->wait, &state->error, state->location_id,
+                                           state->session_id));
+        return;
+    }
+    coord_request_free(&state->request); /* the last poll's */
+    coord_call_begin(state, state->client, poll_budget(&call->wait, coord_now_ms()),
+                     state->location_id, state->session_id);
+    st = coord_request_get_session(&state->request, &state->target, state->location_id,
+                                   state->session_id, &state->error);
+    if (st != COORD_OK)
+        call->deliver(call, st);
+    else
+        coord_loop_call_send(call);
+}
+
+coord_status coord_session_wait_async(coord_loop *loop, coord_client *client,
+                                      const char *location_id, int64_t session_id,
+                                      coord_wait_for until, uint32_t timeout_ms,
+                                      uint32_t interval_ms, coord_session_fn on_done,
+                                      void *user_data, coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id,
+                                                 session_id, &st);
+
+    if (call == NULL)
+        return st;
+    call->complete = wait_poll_complete;
+    wait_plan_init(&call->wait, until, timeout_ms, interval_ms);
+    st = wait_arguments_ok(until, interval_ms, &call->state.error);
+    if (st == COORD_OK) {
+        /* the first poll's time is cut to the wait's (nothing built yet) */
+        coord_call_begin(&call->state, client, timeout_ms, call->state.location_id, session_id);
+        st = coord_request_get_session(&call->state.request, &call->state.target,
+                                       call->state.location_id, session_id, &call->state.error);
+    }
+    return coord_loop_call_start(call, st, out_call);
 }

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "internal.h"
+#include "transport_curl.h"
 
 struct coord_transport {
     CURL *curl;
@@ -19,6 +20,10 @@ struct coord_transport {
     int too_large;    /* set by on_body when the limit stopped the transfer */
     uint32_t sent;    /* times the request went out in this perform */
     int idempotent;   /* of the request under way */
+    /* a blocking perform: the flag coord_client_cancel() sets (read with
+     * __atomic_load_n: another thread writes it); NULL otherwise */
+    const int *cancel;
+    int progress_on;  /* the progress callback is installed */
     const char *default_ca_file; /* libcurl's built-in trust store (static strings) */
     const char *default_ca_path;
     /* What the handle was last given, so that a call sets only what changed:
@@ -85,6 +90,20 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     t->len += n;
     t->body[t->len] = '\0';
     return n;
+}
+
+/* libcurl's progress callback, while a blocking perform runs: a non-zero
+ * return aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const coord_transport *t = userdata;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return t->cancel != NULL && __atomic_load_n(t->cancel, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* Options fixed for the handle's life. */
@@ -444,6 +463,8 @@ static coord_status exchange_failed(const coord_transport *t, CURLcode rc, coord
 {
     const char *why = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
 
+    if (st == COORD_ERR_CANCELLED)
+        return coord_error_fail(err, st, "cancelled by coord_client_cancel()");
     if (rc == CURLE_ABORTED_BY_CALLBACK)
         return coord_error_fail(err, st, "connection lost before an answer; "
                                 "not re-sent: the request is not idempotent");
@@ -472,14 +493,16 @@ coord_status coord_transport_prepare(coord_transport *t, const coord_transport_c
     return rc == CURLE_OK ? COORD_OK : exchange_failed(t, rc, status_from_curl(rc, t), err);
 }
 
-/* What an exchange that libcurl finished with rc came back with. */
-static coord_status exchange_result(coord_transport *t, CURLcode rc, coord_response *out,
+coord_status coord_transport_result(coord_transport *t, CURLcode rc, coord_response *out,
                                     coord_error *err)
 {
     coord_status st = status_from_curl(rc, t);
 
     memset(out, 0, sizeof(*out));
     out->sent = t->sent;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && t->cancel != NULL &&
+        __atomic_load_n(t->cancel, __ATOMIC_ACQUIRE) != 0)
+        st = COORD_ERR_CANCELLED; /* on_progress, not on_send, stopped it */
     if (st != COORD_OK)
         return exchange_failed(t, rc, st, err);
     if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK)
@@ -490,7 +513,36 @@ static coord_status exchange_result(coord_transport *t, CURLcode rc, coord_respo
     return COORD_OK;
 }
 
-coord_status coord_transport_perform(coord_transport *t, coord_response *out, coord_error *err)
+/* The progress callback is installed the first time a blocking perform
+ * needs it: the handles of non-blocking calls are cancelled by removing
+ * them from their loop and never pay for it. */
+static CURLcode watch_cancel(coord_transport *t, const int *cancel)
 {
-    return exchange_result(t, curl_easy_perform(t->curl), out, err);
+    CURLcode rc = CURLE_OK;
+
+    t->cancel = cancel;
+    if (cancel == NULL || t->progress_on)
+        return CURLE_OK;
+    rc = curl_easy_setopt(t->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(t->curl, CURLOPT_XFERINFODATA, t);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(t->curl, CURLOPT_NOPROGRESS, 0L);
+    t->progress_on = rc == CURLE_OK;
+    return rc;
+}
+
+coord_status coord_transport_perform(coord_transport *t, const int *cancel, coord_response *out,
+                                     coord_error *err)
+{
+    CURLcode rc = watch_cancel(t, cancel);
+
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(t->curl);
+    return coord_transport_result(t, rc, out, err);
+}
+
+CURL *coord_transport_handle(coord_transport *t)
+{
+    return t->curl;
 }

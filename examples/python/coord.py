@@ -64,6 +64,7 @@ class Status(enum.IntEnum):
     PHYSICAL_CHECKOUT = 13
     ALREADY_ENDED = 14
     SESSION_ACTIVE = 15
+    CANCELLED = 16
 
 
 OK = Status.OK
@@ -160,6 +161,7 @@ _PROTOTYPES = {
                                          ctypes.c_uint32]),
     "coord_client_set_log": (_status, [_client_p, _LOG_FN, ctypes.c_void_p, ctypes.c_int]),
     "coord_client_last_error": (ctypes.POINTER(_Error), [_client_p]),
+    "coord_client_cancel": (_status, [_client_p]),
     "coord_end_session": (_status, [_client_p, ctypes.c_char_p, ctypes.c_int64,
                                     ctypes.POINTER(_Session)]),
     "coord_session_end": (_status, [_client_p, ctypes.POINTER(_Session),
@@ -440,6 +442,11 @@ class SessionActiveError(CoordError):
     status = Status.SESSION_ACTIVE
 
 
+class CancelledError(CoordError):
+    """Client.cancel() (from another thread) cancelled the call."""
+    status = Status.CANCELLED
+
+
 ERRORS: Dict[Status, Type[CoordError]] = {cls.status: cls for cls in CoordError.__subclasses__()}
 
 
@@ -566,6 +573,14 @@ class Client:
             e = _lib.coord_client_last_error(self._handle).contents
             raise_for(st, e.http_status, e.api_code if e.has_api_error else None,
                       _text(e.api_message) if e.has_api_error else "", _text(e.detail))
+
+    def cancel(self) -> bool:
+        """Cancel the call another thread is making on this client: that call
+        raises CancelledError (ctypes releases the GIL during a call, so a
+        second thread can run this). True when a call was in progress."""
+        if not self._handle:
+            raise ValueError("client is closed")
+        return _lib.coord_client_cancel(self._handle) == OK
 
     # options
     def set_bearer_token(self, token: Optional[str]) -> None:

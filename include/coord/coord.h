@@ -143,7 +143,8 @@ typedef enum coord_status {
     COORD_ERR_RESPONSE_TOO_LARGE = 12, /**< answer over the maximum response size, or too big to decode (COORD_DECODE_MEMORY_FACTOR) */
     COORD_ERR_PHYSICAL_CHECKOUT = 13,  /**< gate-controlled session (redemption_info): end it at the gate */
     COORD_ERR_ALREADY_ENDED = 14,      /**< the session was already ended */
-    COORD_ERR_SESSION_ACTIVE = 15      /**< the user already has an active session there */
+    COORD_ERR_SESSION_ACTIVE = 15,     /**< the user already has an active session there */
+    COORD_ERR_CANCELLED = 16           /**< cancelled: coord_call_cancel(), coord_client_cancel() */
 } coord_status;
 
 /** Money in the currency's smallest unit: amount 1234 + "USD" is 12.34 USD. */
@@ -954,6 +955,362 @@ COORD_API COORD_NODISCARD coord_status coord_test_create_jwt(coord_client *clien
                                                             const char *external_uid,
                                                             char *out_token,
                                                             size_t token_size);
+
+/* ------------------------------------------------------------------------ */
+/* Cancelling a blocking call from another thread                            */
+
+/**
+ * Cancel the blocking call in progress on client, from any thread (a
+ * kiosk's "Cancel" button while a worker thread waits in a call).
+ *
+ * The call returns COORD_ERR_CANCELLED: at once when it is waiting (before
+ * a retry, between the polls of coord_session_wait()), and within about a
+ * second while a request is under way (libcurl checks between its progress
+ * callbacks). A cancelled call may or may not have reached the server: a
+ * cancelled end may have ended the session (coord_session_get() tells).
+ * Nothing is retried after a cancellation.
+ *
+ * The only function that may be called on a client while another thread
+ * uses it. With no blocking call in progress it does nothing: a later call
+ * is not cancelled.
+ *
+ * @param client  a client from coord_client_new(), not being freed
+ * @return COORD_OK when a call was in progress (it is being cancelled),
+ *         COORD_ERR_NOT_FOUND when none was, COORD_ERR_INVALID_ARGUMENT for
+ *         a NULL client.
+ */
+COORD_API coord_status coord_client_cancel(coord_client *client);
+
+/* ------------------------------------------------------------------------ */
+/* Non-blocking calls                                                        */
+/*
+ * Every API call has a form that starts it and returns at once; a loop
+ * (coord_loop: one libcurl multi handle) runs the calls, and a callback
+ * receives each result. Many calls are in flight on one thread: they share
+ * connections (and, over TLS, HTTP/2 streams where the server offers them),
+ * and retries, Retry-After, the replay-safe end's fetch and
+ * coord_session_wait_async()'s polls run on timers, never in a sleep.
+ *
+ * Two ways to drive a loop:
+ *  - without an event loop of your own: coord_loop_run() until no call is
+ *    left, or coord_loop_run_once() from your own loop's idle step;
+ *  - inside your event loop (poll, libuv, libevent, GLib...): set
+ *    coord_loop_set_callbacks() before the first call. libcoord then tells
+ *    you which sockets to watch and when its next timeout is; you tell it
+ *    what became ready (coord_loop_socket_ready()) and when the timeout
+ *    passed (coord_loop_timeout()). examples/adapters/ has one page each
+ *    for poll(), libuv and libevent.
+ *
+ * Threads: a loop, the calls on it and the clients those calls use belong to
+ * one thread at a time, the one driving the loop; every callback runs on it,
+ * from inside coord_loop_run*(), coord_loop_socket_ready() or
+ * coord_loop_timeout(). Several loops may run on several threads, each with
+ * its own clients. A client may also make blocking calls on the loop's
+ * thread (they block it). coord_client_cancel() is the only function that
+ * may be called from another thread.
+ *
+ * A call handle (coord_call) is valid from the start function's return until
+ * its callback returns; the callback is called exactly once for every call
+ * that started (COORD_OK from the start function), whether it succeeds,
+ * fails, times out or is cancelled. A start function that fails calls no
+ * callback, sends nothing, and records why in coord_client_last_error().
+ * Completions write no client's last-error record: the callback gets the
+ * call's own record.
+ *
+ * Bounds: at most max_calls calls of a loop are in flight (sending,
+ * awaiting an answer, or waiting before a retry); more wait in a queue, in
+ * the order they were started. Every call is bounded by its client's total
+ * timeout counted from its start, the time in the queue included.
+ */
+
+/** Default of coord_loop_set_limits()'s max_calls. */
+#define COORD_DEFAULT_LOOP_MAX_CALLS 256u
+/** Default of coord_loop_set_limits()'s max_host_connections. */
+#define COORD_DEFAULT_LOOP_MAX_HOST_CONNECTIONS 64u
+
+/** Events on a socket, for coord_loop_socket_fn and coord_loop_socket_ready(). */
+#define COORD_WATCH_IN 1    /**< readable */
+#define COORD_WATCH_OUT 2   /**< writable */
+#define COORD_WATCH_ERROR 4 /**< an error or hang-up (coord_loop_socket_ready() only) */
+
+/** A loop: runs non-blocking calls. Opaque; free with coord_loop_free(). */
+typedef struct coord_loop coord_loop;
+/** One non-blocking call in flight. Opaque; valid until its callback returns. */
+typedef struct coord_call coord_call;
+
+/**
+ * libcoord asks the application's event loop to watch a socket.
+ * @param loop         the loop
+ * @param fd           the socket
+ * @param events       COORD_WATCH_IN and/or COORD_WATCH_OUT; 0: stop
+ *                     watching fd (forget what was set for it)
+ * @param user_data    given to coord_loop_set_callbacks()
+ * @param socket_data  what the application attached to fd with
+ *                     coord_loop_assign(), NULL until then
+ * Called from inside libcoord's loop functions; it must not call them.
+ */
+typedef void (*coord_loop_socket_fn)(coord_loop *loop, int fd, int events, void *user_data,
+                                     void *socket_data);
+
+/**
+ * libcoord asks the application's event loop for a timer: call
+ * coord_loop_timeout() once timeout_ms have passed (0: as soon as possible,
+ * from the event loop, not from inside this callback). -1: no timer is
+ * needed. A new request replaces the previous one.
+ * Called from inside libcoord's loop functions; it must not call them.
+ */
+typedef void (*coord_loop_timer_fn)(coord_loop *loop, int64_t timeout_ms, void *user_data);
+
+/**
+ * Create a loop (one libcurl multi handle) with COORD_DEFAULT_LOOP_MAX_CALLS
+ * and COORD_DEFAULT_LOOP_MAX_HOST_CONNECTIONS.
+ * @param out_loop  receives the loop on COORD_OK; NULL otherwise
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL out_loop),
+ *         COORD_ERR_OUT_OF_MEMORY.
+ */
+COORD_API COORD_NODISCARD coord_status coord_loop_new(coord_loop **out_loop);
+
+/**
+ * Free a loop. Calls still in it are cancelled first: each callback runs
+ * with COORD_ERR_CANCELLED. Free the loop before the clients its calls use.
+ * Not from inside a callback of the loop. NULL is a no-op.
+ */
+COORD_API void coord_loop_free(coord_loop *loop);
+
+/**
+ * Bound the loop.
+ * @param max_calls             calls in flight at once, 1..100000; more wait
+ *                              in a queue (first started, first run)
+ * @param max_host_connections  connections to one host, 1..10000; transfers
+ *                              beyond them wait inside libcurl for a
+ *                              connection (CURLMOPT_MAX_HOST_CONNECTIONS)
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL loop, out of range).
+ */
+COORD_API COORD_NODISCARD coord_status coord_loop_set_limits(coord_loop *loop,
+                                                            uint32_t max_calls,
+                                                            uint32_t max_host_connections);
+
+/**
+ * Drive the loop from the application's event loop (see above). Set both
+ * callbacks before the loop's first call, or never: a loop with callbacks
+ * is driven only by coord_loop_socket_ready() and coord_loop_timeout(), one
+ * without only by coord_loop_run() and coord_loop_run_once().
+ * @param on_socket  required
+ * @param on_timer   required
+ * @param user_data  passed to both; not owned
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL loop or callback,
+ *         or calls already started on the loop).
+ */
+COORD_API COORD_NODISCARD coord_status coord_loop_set_callbacks(coord_loop *loop,
+                                                               coord_loop_socket_fn on_socket,
+                                                               coord_loop_timer_fn on_timer,
+                                                               void *user_data);
+
+/**
+ * Attach the application's data to a socket libcoord asked it to watch
+ * (curl_multi_assign): it comes back as socket_data in coord_loop_socket_fn.
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL loop, or fd is not a
+ *         socket of the loop).
+ */
+COORD_API COORD_NODISCARD coord_status coord_loop_assign(coord_loop *loop, int fd,
+                                                        void *socket_data);
+
+/**
+ * Tell the loop that a watched socket is ready; runs what that allows,
+ * including the callbacks of calls that finish.
+ * @param events  COORD_WATCH_IN, COORD_WATCH_OUT, COORD_WATCH_ERROR, or-ed
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL loop, a loop
+ *         without callbacks, or called from inside them),
+ *         COORD_ERR_OUT_OF_MEMORY or COORD_ERR_TRANSPORT (libcurl failed).
+ *         The status is for the application's log: the calls it concerned
+ *         report through their callbacks.
+ */
+COORD_API coord_status coord_loop_socket_ready(coord_loop *loop, int fd,
+                                                              int events);
+
+/**
+ * Tell the loop that the timer it asked for has expired; runs what is due
+ * (timeouts, retries, polls, queued calls) and the callbacks of calls that
+ * finish. Calling it early does no harm.
+ * @return as coord_loop_socket_ready().
+ */
+COORD_API coord_status coord_loop_timeout(coord_loop *loop);
+
+/**
+ * Run the loop once without an event loop of the application's: wait at
+ * most max_wait_ms for a socket or a timer (curl_multi_poll), then run what
+ * is ready and the callbacks of calls that finish. Returns at once when no
+ * call is in the loop.
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL loop, or a loop with
+ *         callbacks), COORD_ERR_OUT_OF_MEMORY, COORD_ERR_TRANSPORT (libcurl
+ *         failed to wait for its sockets).
+ */
+COORD_API COORD_NODISCARD coord_status coord_loop_run_once(coord_loop *loop,
+                                                          uint32_t max_wait_ms);
+
+/**
+ * Run the loop until no call is left in it (calls started by callbacks
+ * included): coord_loop_run_once() repeated.
+ * @return as coord_loop_run_once().
+ */
+COORD_API COORD_NODISCARD coord_status coord_loop_run(coord_loop *loop);
+
+/** Calls in the loop: in flight and queued; 0 for NULL. */
+COORD_API uint32_t coord_loop_calls(const coord_loop *loop);
+
+/**
+ * Cancel a call: wherever it is -- queued, connecting, sending, awaiting the
+ * answer, waiting before a retry or between the polls of a wait -- it stops,
+ * its connection (if any) is closed, and its callback runs before this
+ * function returns, with COORD_ERR_CANCELLED. A cancelled request may or
+ * may not have reached the server. On the loop's thread only; not from
+ * inside coord_loop_socket_fn or coord_loop_timer_fn (there, the callback
+ * runs when the loop function that called them returns).
+ * @param call  a call whose callback has not returned yet; cancelling from
+ *              inside its own callback does nothing
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT for NULL.
+ */
+COORD_API coord_status coord_call_cancel(coord_call *call);
+
+/**
+ * The result of a call answering one session (end, create, get, wait,
+ * simulated redemption).
+ * @param call       the call; valid until this callback returns
+ * @param status     COORD_OK or the call's failure (the statuses of its
+ *                   blocking form), or COORD_ERR_CANCELLED
+ * @param error      the call's record (as coord_client_last_error() would
+ *                   be after the blocking form); valid during the callback
+ * @param session    on COORD_OK the session; for a wait also the last
+ *                   session seen when the wait failed (else NULL). Owned by
+ *                   the call and valid during the callback: copy it to keep it.
+ * @param user_data  given to the start function
+ */
+typedef void (*coord_session_fn)(coord_call *call, coord_status status, const coord_error *error,
+                                 const coord_session *session, void *user_data);
+
+/**
+ * The result of a list call.
+ * @param list  on COORD_OK the list, else NULL. The call frees it after the
+ *              callback returns, unless the callback takes it: copy the
+ *              struct and zero the original (`mine = *list; memset(list, 0,
+ *              sizeof(*list));`), then free it with coord_session_list_free().
+ * Other parameters as coord_session_fn.
+ */
+typedef void (*coord_session_list_fn)(coord_call *call, coord_status status,
+                                      const coord_error *error, coord_session_list *list,
+                                      void *user_data);
+
+/**
+ * The result of coord_barcode_create_async().
+ * @param barcode  on COORD_OK the barcode, else NULL; owned by the call,
+ *                 valid during the callback.
+ */
+typedef void (*coord_barcode_fn)(coord_call *call, coord_status status, const coord_error *error,
+                                 const coord_redemption_info *barcode, void *user_data);
+
+/**
+ * The result of coord_test_create_jwt_async().
+ * @param token  on COORD_OK the NUL-terminated token, else NULL; a secret,
+ *               owned by the call and wiped when the callback returns: copy
+ *               it (e.g. into coord_client_set_bearer_token()) to keep it.
+ */
+typedef void (*coord_token_fn)(coord_call *call, coord_status status, const coord_error *error,
+                               const char *token, void *user_data);
+
+/*
+ * The start functions. Each takes the loop, the client whose settings,
+ * credentials and retry policy the call uses, the arguments of its blocking
+ * form, the callback (required) and user_data for it, and out_call: where
+ * to put the call's handle (optional, NULL when not wanted). Each returns
+ * COORD_OK (the call is in the loop; its callback will run exactly once),
+ * or without sending anything and without calling the callback:
+ * COORD_ERR_INVALID_ARGUMENT (NULL loop, client or callback, an argument
+ * the blocking form refuses), COORD_ERR_OUT_OF_MEMORY, COORD_ERR_TLS (the
+ * client's pin could not be set: see coord_client_set_pinned_public_key()),
+ * or COORD_ERR_PHYSICAL_CHECKOUT (coord_session_end_async() of a
+ * gate-controlled session); coord_client_last_error() says why.
+ */
+
+/** coord_end_session() without blocking: the replay-safe end included. */
+COORD_API COORD_NODISCARD coord_status coord_end_session_async(coord_loop *loop,
+                                                              coord_client *client,
+                                                              const char *location_id,
+                                                              int64_t session_id,
+                                                              coord_session_fn on_done,
+                                                              void *user_data,
+                                                              coord_call **out_call);
+
+/** coord_session_end() without blocking. session may be freed once this returns. */
+COORD_API COORD_NODISCARD coord_status coord_session_end_async(coord_loop *loop,
+                                                              coord_client *client,
+                                                              const coord_session *session,
+                                                              coord_session_fn on_done,
+                                                              void *user_data,
+                                                              coord_call **out_call);
+
+/** coord_session_create() without blocking. */
+COORD_API COORD_NODISCARD coord_status coord_session_create_async(coord_loop *loop,
+                                                                 coord_client *client,
+                                                                 const char *location_id,
+                                                                 const char *resource_id,
+                                                                 coord_session_fn on_done,
+                                                                 void *user_data,
+                                                                 coord_call **out_call);
+
+/** coord_session_get() without blocking. */
+COORD_API COORD_NODISCARD coord_status coord_session_get_async(coord_loop *loop,
+                                                              coord_client *client,
+                                                              const char *location_id,
+                                                              int64_t session_id,
+                                                              coord_session_fn on_done,
+                                                              void *user_data,
+                                                              coord_call **out_call);
+
+/** coord_session_list_location() without blocking. */
+COORD_API COORD_NODISCARD coord_status coord_session_list_location_async(
+    coord_loop *loop, coord_client *client, const char *location_id,
+    coord_session_list_fn on_done, void *user_data, coord_call **out_call);
+
+/** coord_session_list_user() without blocking. */
+COORD_API COORD_NODISCARD coord_status coord_session_list_user_async(
+    coord_loop *loop, coord_client *client, coord_session_list_fn on_done, void *user_data,
+    coord_call **out_call);
+
+/**
+ * coord_session_wait() without blocking: the polls run on timers. The
+ * callback's session is the last one seen, also when the wait fails.
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_wait_async(coord_loop *loop,
+                                                               coord_client *client,
+                                                               const char *location_id,
+                                                               int64_t session_id,
+                                                               coord_wait_for until,
+                                                               uint32_t timeout_ms,
+                                                               uint32_t interval_ms,
+                                                               coord_session_fn on_done,
+                                                               void *user_data,
+                                                               coord_call **out_call);
+
+/** coord_barcode_create() without blocking. */
+COORD_API COORD_NODISCARD coord_status coord_barcode_create_async(coord_loop *loop,
+                                                                 coord_client *client,
+                                                                 coord_barcode_fn on_done,
+                                                                 void *user_data,
+                                                                 coord_call **out_call);
+
+/** coord_test_simulate_redemption() without blocking. */
+COORD_API COORD_NODISCARD coord_status coord_test_simulate_redemption_async(
+    coord_loop *loop, coord_client *client, const char *location_id, int64_t session_id,
+    uint32_t duration_m, coord_session_fn on_done, void *user_data, coord_call **out_call);
+
+/** coord_test_create_jwt() without blocking; the token arrives in on_done. */
+COORD_API COORD_NODISCARD coord_status coord_test_create_jwt_async(coord_loop *loop,
+                                                                  coord_client *client,
+                                                                  const char *email,
+                                                                  const char *external_uid,
+                                                                  coord_token_fn on_done,
+                                                                  void *user_data,
+                                                                  coord_call **out_call);
 
 #ifdef __cplusplus
 }

@@ -125,7 +125,7 @@ class CliTest(unittest.TestCase):
             if status != "usage":
                 self.assertRegex(r.out, rf"\b{code}\s+COORD_ERR_{status}\b")
         for command in ("session create", "session get", "session end", "session wait",
-                        "sessions list", "barcode", "test redeem", "test token"):
+                        "sessions list", "sessions end", "barcode", "test redeem", "test token"):
             self.assertIn(command, r.out)
         self.assertRegex(self.coord("--version").out, r"^coord \d+\.\d+\.\d+ \(libcoord ")
 
@@ -139,7 +139,7 @@ class CliTest(unittest.TestCase):
         for option in options:
             self.assertIn(option, text)
         for command in ("session create", "session get", "session end", "session wait",
-                        "sessions list", "barcode", "test redeem", "test token"):
+                        "sessions list", "sessions end", "barcode", "test redeem", "test token"):
             self.assertIn(f".B {command}", text)
         exits = re.findall(r"^\.B (\d+)\n(.+)$", text.split(".SH EXIT STATUS")[1], re.M)
         self.assertEqual([int(code) for code, _ in exits], list(range(15)))
@@ -346,6 +346,51 @@ class CliTest(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 10)
         self.assertNotIn("not started after", message)
         self.assertEqual(r.out, "")
+
+    def test_sessions_end_all_active_concurrently(self):
+        me = sim("/_sim/tokens", {"user_id": "u-ops"})
+        self.env["COORD_TOKEN"] = me["jwt_token"]
+        ids = {sim("/_sim/sessions", {"location_id": "LOT-1", "user_id": "u-ops",
+                                      "start_minutes_ago": 60})["id"] for _ in range(30)}
+        done = sim("/_sim/sessions", {"location_id": "LOT-1", "user_id": "u-ops",
+                                      "start_minutes_ago": 60, "ended": True})["id"]
+        # each answer 0.5 s late: 30 one after the other would take 15 s
+        sim("/_sim/fault", {"mode": "delay", "seconds": 0.5, "count": 30})
+        started = time.monotonic()
+        r = self.coord("sessions", "end", "--location", "LOT-1", "--all-active",
+                       "--concurrency", "10")
+        took = time.monotonic() - started
+        self.assertEqual((r.code, r.err), (0, ""))
+        lines = [json.loads(line) for line in r.out.splitlines()]
+        self.assertEqual(lines[-1], {"ended": 30, "failed": 0, "total": 30})
+        self.assertEqual({line["id"] for line in lines[:-1]}, ids)
+        self.assertNotIn(done, {line["id"] for line in lines[:-1]})
+        for line in lines[:-1]:
+            self.assertEqual(line["status"], "COORD_OK")
+            self.assertEqual(line["session"]["billing_info"]["cost"], {"amount": 350,
+                                                                       "currency": "USD"})
+        self.assertLess(took, 10.0)
+        # nothing left: nothing to do
+        self.assertEqual(self.ok("sessions", "end", "--location", "LOT-1", "--all-active"),
+                         {"ended": 0, "failed": 0, "total": 0})
+        # a failure: its line, the others ended, the exit code of its class (a
+        # gate-controlled session is active, but only the gate can end it)
+        for gate in (False, True, False):
+            sim("/_sim/sessions", {"location_id": "LOT-1", "user_id": "u-ops",
+                                   "start_minutes_ago": 5, "gate_controlled": gate})
+        r = self.coord("sessions", "end", "--location", "LOT-1", "--all-active",
+                       "--concurrency", "1")
+        self.assertEqual(r.code, EXIT["PHYSICAL_CHECKOUT"], r.err)
+        lines = [json.loads(line) for line in r.out.splitlines()]
+        self.assertEqual(lines[-1], {"ended": 2, "failed": 1, "total": 3})
+        failed = [line for line in lines[:-1] if line["status"] != "COORD_OK"]
+        self.assertEqual(len(failed), 1)
+        self.assertEqual((failed[0]["status"], failed[0]["http_status"]),
+                         ("COORD_ERR_PHYSICAL_CHECKOUT", 400))
+        self.assertEqual(r.err, "coord: 1 of 3 sessions not ended "
+                                "(first: COORD_ERR_PHYSICAL_CHECKOUT)\n")
+        self.usage("sessions", "end", "--location", "LOT-1")  # --all-active is required
+        self.usage("sessions", "end", "--location", "LOT-1", "--all-active", "--concurrency", "0")
 
     def test_barcode_and_token(self):
         barcode = self.ok("barcode")

@@ -12,6 +12,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 import urllib.request
 
@@ -75,8 +77,15 @@ class Layout(unittest.TestCase):
         # names without their symbol version (coord_version@@COORD_1.0)
         exported = {line.split()[-1].split("@")[0] for line in out.splitlines()
                     if line.split()[-1].startswith("coord_")}
-        # the allocator hooks are C-only: a Python allocator cannot serve cJSON/libcurl safely
-        missing = exported - set(coord._PROTOTYPES) - {"coord_set_allocator"}
+        # C-only: the allocator hooks (a Python allocator cannot serve cJSON/libcurl
+        # safely) and the non-blocking API (callbacks from a C event loop; the
+        # binding's calls block, and Client.cancel() stops them from a thread)
+        c_only = {"coord_set_allocator", "coord_loop_new", "coord_loop_free",
+                  "coord_loop_set_limits", "coord_loop_set_callbacks", "coord_loop_assign",
+                  "coord_loop_socket_ready", "coord_loop_timeout", "coord_loop_run_once",
+                  "coord_loop_run", "coord_loop_calls", "coord_call_cancel"}
+        c_only |= {name for name in exported if name.endswith("_async")}
+        missing = exported - set(coord._PROTOTYPES) - c_only
         self.assertEqual(missing, set(), "exported by libcoord.so but not in coord.py")
 
 
@@ -246,6 +255,20 @@ class AgainstSimulator(unittest.TestCase):
             self.assertEqual((cm.exception.status_name, cm.exception.http_status),
                              ("COORD_ERR_UNAUTHORIZED", 403))
             self.assertNotIn("wrong-key", str(cm.exception))
+
+    def test_cancel_from_another_thread(self):
+        sid = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 5})["id"]
+        sim("/_sim/fault", {"mode": "hang", "seconds": 30})
+        with self.user_client() as client:
+            self.assertFalse(client.cancel())  # no call in progress
+            timer = threading.Timer(0.3, client.cancel)
+            timer.start()
+            started = time.monotonic()
+            with self.assertRaises(coord.CancelledError) as cm:
+                client.end_session("PY-LOT", sid)
+            timer.join()
+            self.assertLess(time.monotonic() - started, 5.0)
+            self.assertEqual(cm.exception.status_name, "COORD_ERR_CANCELLED")
 
     def test_held_gate_controlled_session_is_refused_locally(self):
         held = coord.decode_session(json.dumps(sim("/_sim/sessions", {

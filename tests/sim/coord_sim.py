@@ -213,6 +213,10 @@ POST   /_sim/fault         {"mode": M, "count": 1, ...}: the next `count` API
                                      Content-Length "length" (and
                                      Content-Encoding: gzip when "gzip" is
                                      true), then no body for "seconds" (5)
+                             delay   the real answer after "seconds" (default
+                                     0.05), on a connection that stays open
+                                     (many calls in flight: arm it with a
+                                     "count" of them)
                            Modes that send the real answer (truncate ..
                            declared_length, throttle excepted)
                            let the API act first and close the connection
@@ -513,6 +517,23 @@ FAULT_MODES: Dict[str, FaultMode] = {
     "close": FaultMode(_parse_close, _apply_close),
     "status": FaultMode(_parse_status, _apply_status),
 }
+
+
+# ---- Latency (the non-blocking API): the real answer, late. Unlike the
+# faults below it keeps the connection open, so that calls in flight
+# together each hold one.
+
+def _parse_delay(body: Dict[str, Any]) -> Dict[str, Any]:
+    fields = check_fields(body, {"seconds": v_number(minimum=0)})
+    return {"seconds": fields.get("seconds", 0.05)}
+
+
+def _apply_delay(handler: "SimHandler", params: Dict[str, Any]) -> None:
+    handler.wait_cancellable(params["seconds"])
+    handler.send_reply(_real_answer(handler))
+
+
+FAULT_MODES["delay"] = FaultMode(_parse_delay, _apply_delay)
 
 
 # ---- Network and encoding faults (hardening). Modes that take the real
@@ -1564,6 +1585,8 @@ class SimHandler(BaseHTTPRequestHandler):
 
 class SimServer(ThreadingHTTPServer):
     daemon_threads = True
+    # hundreds of calls in flight connect at once (the default backlog is 5)
+    request_queue_size = 1024
 
     def __init__(self, address: Tuple[str, int], state: SimState, verbose: bool = False,
                  tls_context: Optional[ssl.SSLContext] = None):

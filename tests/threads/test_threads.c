@@ -2,7 +2,9 @@
  * nginx (tests/threads/with_nginx.sh) whose answer is built from the request
  * path, so that every decoded session proves it is the answer to this
  * thread's own call: id = amount = the call's session id, location_id = the
- * thread's location. Also built with -fsanitize=thread by make check-tsan. */
+ * thread's location. Then one non-blocking loop per thread x 4 threads, and
+ * coord_client_cancel() from other threads while calls run. Also built with
+ * -fsanitize=thread by make check-tsan. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,6 +125,150 @@ static void eight_threads_two_thousand_calls_each(void **state)
     assert_int_equal(total, THREADS * CALLS);
 }
 
+/* ---- one loop per thread ---- */
+
+#define LOOP_THREADS 4
+#define LOOP_CALLS 500
+
+typedef struct loop_call {
+    worker *w;
+    int64_t id;
+} loop_call;
+
+static void loop_call_done(coord_call *call, coord_status status, const coord_error *error,
+                           const coord_session *session, void *user_data)
+{
+    loop_call *lc = user_data;
+    char why[COORD_MESSAGE_MAX + 64];
+
+    (void)call;
+    if (status == COORD_OK)
+        check_session(lc->w, session, lc->id, why, sizeof(why));
+    else
+        snprintf(why, sizeof(why), "%s: %s", coord_status_name(status), error->detail);
+    if (why[0] == '\0') {
+        lc->w->ok++;
+    } else if (lc->w->first_bad == 0) {
+        lc->w->first_bad = (int)(lc->id % 1000000);
+        snprintf(lc->w->why, sizeof(lc->w->why), "%s", why);
+    }
+}
+
+/* LOOP_CALLS ends started at once on this thread's own loop (its queue
+ * holds those over the loop's cap), then the loop runs them. */
+static void *run_loop_worker(void *arg)
+{
+    static loop_call calls[LOOP_THREADS][LOOP_CALLS];
+    worker *w = arg;
+    coord_client *c = NULL;
+    coord_loop *loop = NULL;
+
+    if (coord_client_new(env("COORD_NGINX_URL"), env("COORD_NGINX_KEY"), &c) != COORD_OK ||
+        coord_loop_new(&loop) != COORD_OK || coord_loop_set_limits(loop, 64, 64) != COORD_OK) {
+        w->first_bad = -1;
+        snprintf(w->why, sizeof(w->why), "no client or loop");
+        coord_client_free(c);
+        return NULL;
+    }
+    for (int i = 0; i < LOOP_CALLS; i++) {
+        loop_call *lc = &calls[w->index - 1][i];
+
+        lc->w = w;
+        lc->id = (int64_t)w->index * 1000000 + i + 1;
+        if (coord_end_session_async(loop, c, w->location, lc->id, loop_call_done, lc, NULL) !=
+            COORD_OK && w->first_bad == 0) {
+            w->first_bad = i + 1;
+            snprintf(w->why, sizeof(w->why), "start: %s", coord_client_last_error(c)->detail);
+        }
+    }
+    if (coord_loop_run(loop) != COORD_OK && w->first_bad == 0) {
+        w->first_bad = -1;
+        snprintf(w->why, sizeof(w->why), "coord_loop_run failed");
+    }
+    coord_loop_free(loop);
+    coord_client_free(c);
+    return NULL;
+}
+
+static void a_loop_per_thread(void **state)
+{
+    worker workers[LOOP_THREADS];
+    (void)state;
+
+    memset(workers, 0, sizeof(workers));
+    for (int t = 0; t < LOOP_THREADS; t++) {
+        workers[t].index = t + 1;
+        snprintf(workers[t].location, sizeof(workers[t].location), "LOT-L%d", t + 1);
+        snprintf(workers[t].user, sizeof(workers[t].user), "LOT-L%d-user", t + 1);
+        assert_int_equal(pthread_create(&workers[t].thread, NULL, run_loop_worker, &workers[t]),
+                         0);
+    }
+    for (int t = 0; t < LOOP_THREADS; t++)
+        assert_int_equal(pthread_join(workers[t].thread, NULL), 0);
+    for (int t = 0; t < LOOP_THREADS; t++) {
+        if (workers[t].first_bad != 0)
+            fail_msg("loop thread %d: call %d: %s", t + 1, workers[t].first_bad, workers[t].why);
+        assert_int_equal(workers[t].ok, LOOP_CALLS);
+    }
+}
+
+/* ---- cancelling from another thread ---- */
+
+typedef struct cancel_target {
+    coord_client *client;
+    int stop;       /* set by the caller's thread when its calls are done */
+    long cancels;   /* coord_client_cancel() calls that found a call */
+} cancel_target;
+
+static void *keep_cancelling(void *arg)
+{
+    cancel_target *t = arg;
+
+    while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE))
+        if (coord_client_cancel(t->client) == COORD_OK)
+            t->cancels++;
+    return NULL;
+}
+
+/* One thread makes blocking calls while another cancels them as fast as it
+ * can: each call ends either answered or cancelled, never otherwise. */
+static void cancel_while_another_thread_calls(void **state)
+{
+    cancel_target target = {NULL, 0, 0};
+    pthread_t canceller;
+    worker w;
+    int answered = 0, cancelled = 0;
+    (void)state;
+
+    memset(&w, 0, sizeof(w));
+    snprintf(w.location, sizeof(w.location), "LOT-C");
+    snprintf(w.user, sizeof(w.user), "LOT-C-user");
+    assert_int_equal(coord_client_new(env("COORD_NGINX_URL"), env("COORD_NGINX_KEY"),
+                                      &target.client), COORD_OK);
+    assert_int_equal(pthread_create(&canceller, NULL, keep_cancelling, &target), 0);
+    for (int i = 1; i <= CALLS; i++) {
+        coord_session s;
+        char why[COORD_MESSAGE_MAX + 64];
+        coord_status st = coord_end_session(target.client, w.location, i, &s);
+
+        if (st == COORD_OK) {
+            check_session(&w, &s, i, why, sizeof(why));
+            if (why[0] != '\0')
+                fail_msg("call %d: %s", i, why);
+            answered++;
+        } else {
+            assert_string_equal(coord_status_name(st), "COORD_ERR_CANCELLED");
+            cancelled++;
+        }
+    }
+    __atomic_store_n(&target.stop, 1, __ATOMIC_RELEASE);
+    assert_int_equal(pthread_join(canceller, NULL), 0);
+    assert_int_equal(answered + cancelled, CALLS);
+    print_message("%d answered, %d cancelled (%ld cancels found a call)\n", answered, cancelled,
+                  target.cancels);
+    coord_client_free(target.client);
+}
+
 /* The pure helpers from many threads at once, against one shared input. */
 static void *decode_many(void *arg)
 {
@@ -165,6 +311,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(eight_threads_two_thousand_calls_each),
         cmocka_unit_test(pure_helpers_from_many_threads),
+        cmocka_unit_test(a_loop_per_thread),
+        cmocka_unit_test(cancel_while_another_thread_calls),
     };
     int failed;
 

@@ -1,0 +1,17 @@
+/* What the three adapter examples share: the calls they run. Each example
+ * is only the glue between libcoord's loop and one event library, and a
+ * main() that runs it: copy the glue, not this. */
+#ifndef COORD_ADAPTER_DEMO_H
+#define COORD_ADAPTER_DEMO_H
+
+#include <coord/coord.h>
+
+/* From "BASE_URL KEY TOKEN LOCATION SESSION_ID...": a client, and one
+ * coord_end_session_async() per session id on loop; each result is printed
+ * as a JSON line when it arrives. Returns 0, or 2 (usage) / 1 (failure)
+ * after printing why. */
+int demo_start(coord_loop *loop, int argc, char **argv);
+/* After the loop ran dry: free the client; 0 when every call succeeded. */
+int demo_finish(void);
+
+#endif

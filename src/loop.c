@@ -1,0 +1,676 @@
+/* The non-blocking front end: calls driven by one libcurl multi handle and a
+ * heap of timers, from the application's event loop (socket and timer
+ * callbacks, curl_multi_socket_action) or from coord_loop_run's own
+ * (curl_multi_poll). A call takes the same steps as in the blocking front
+ * end (call.c): after each answer the engine decides; waits are timers. */
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "internal.h"
+#include "transport_curl.h"
+
+#define NO_TIMER ((size_t)-1)
+
+struct coord_loop {
+    CURLM *multi;
+    coord_loop_socket_fn on_socket; /* NULL: driven by coord_loop_run*() */
+    coord_loop_timer_fn on_timer;
+    void *user_data;
+    int64_t curl_due_ms;    /* libcurl's own timer (with callbacks); -1: none */
+    int64_t told_due_ms;    /* the application's timer as last asked for; -1: none */
+    int in_libcurl;         /* libcurl is calling us back: no multi calls now */
+    coord_call *first;      /* the calls in the loop, in the order they started */
+    coord_call *last;
+    coord_call *queue_head; /* QUEUED calls, first started first */
+    coord_call *queue_tail;
+    coord_call **timers;    /* min-heap on due_ms: WAITING and QUEUED calls */
+    size_t timer_count;
+    size_t timer_size;      /* kept >= allocated: a call is never refused a timer */
+    size_t allocated;       /* call objects made (in the loop or in the pool) */
+    coord_call *pool;       /* ended calls, for the next ones (linked by next) */
+    uint32_t calls;         /* in the loop: in flight and queued */
+    uint32_t in_flight;     /* RUNNING and WAITING */
+    uint32_t max_calls;
+    int started;            /* a call was started: the callbacks cannot change */
+};
+
+/* ---- the timer heap ---- */
+
+static void heap_place(coord_loop *loop, size_t i, coord_call *call)
+{
+    loop->timers[i] = call;
+    call->timer = i;
+}
+
+static void heap_up(coord_loop *loop, size_t i)
+{
+    coord_call *call = loop->timers[i];
+
+    while (i > 0 && loop->timers[(i - 1) / 2]->due_ms > call->due_ms) {
+        heap_place(loop, i, loop->timers[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_place(loop, i, call);
+}
+
+static void heap_down(coord_loop *loop, size_t i)
+{
+    coord_call *call = loop->timers[i];
+
+    for (;;) {
+        size_t child = 2 * i + 1;
+
+        if (child >= loop->timer_count)
+            break;
+        if (child + 1 < loop->timer_count &&
+            loop->timers[child + 1]->due_ms < loop->timers[child]->due_ms)
+            child++;
+        if (loop->timers[child]->due_ms >= call->due_ms)
+            break;
+        heap_place(loop, i, loop->timers[child]);
+        i = child;
+    }
+    heap_place(loop, i, call);
+}
+
+static void timer_add(coord_loop *loop, coord_call *call)
+{
+    heap_place(loop, loop->timer_count++, call); /* room: see timer_size */
+    heap_up(loop, call->timer);
+}
+
+static void timer_remove(coord_loop *loop, coord_call *call)
+{
+    size_t i = call->timer;
+    coord_call *moved = loop->timers[--loop->timer_count];
+
+    call->timer = NO_TIMER;
+    if (i == loop->timer_count)
+        return;
+    heap_place(loop, i, moved);
+    heap_up(loop, i);
+    heap_down(loop, moved->timer);
+}
+
+/* ---- telling the application's event loop ---- */
+
+static int on_libcurl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    coord_loop *loop = userp;
+    int events = 0;
+
+    (void)easy;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        events |= COORD_WATCH_IN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        events |= COORD_WATCH_OUT;
+    loop->on_socket(loop, (int)fd, events, loop->user_data, socketp); /* REMOVE: 0 */
+    return 0;
+}
+
+/* Ask the application for a timer at the earliest of libcurl's and ours,
+ * when that changed. */
+static void tell_timer(coord_loop *loop)
+{
+    int64_t due = loop->curl_due_ms, now;
+
+    if (loop->on_timer == NULL)
+        return;
+    if (loop->timer_count > 0 && (due < 0 || loop->timers[0]->due_ms < due))
+        due = loop->timers[0]->due_ms;
+    if (due == loop->told_due_ms)
+        return;
+    loop->told_due_ms = due;
+    now = coord_now_ms();
+    loop->on_timer(loop, due < 0 ? -1 : due > now ? due - now : 0, loop->user_data);
+}
+
+static int on_libcurl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    coord_loop *loop = userp;
+
+    (void)multi;
+    loop->curl_due_ms = timeout_ms < 0 ? -1 : coord_now_ms() + timeout_ms;
+    tell_timer(loop);
+    return 0;
+}
+
+/* ---- a call's way through the loop ---- */
+
+static void advance(coord_call *call, coord_next next);
+
+static void send_when_due(coord_call *call)
+{
+    coord_loop_call_send(call);
+}
+
+void coord_loop_call_after(coord_call *call, uint32_t delay_ms, coord_call_due_fn on_due)
+{
+    call->phase = COORD_PHASE_WAITING;
+    call->due_ms = coord_now_ms() + delay_ms;
+    call->on_due = on_due;
+    timer_add(call->loop, call);
+}
+
+/* Follow the engine's decision after an answer. */
+static void advance(coord_call *call, coord_next next)
+{
+    if (next.kind == COORD_NEXT_RECOVER)
+        next = coord_call_recover(&call->state);
+    if (next.kind == COORD_NEXT_DONE)
+        call->complete(call, next.status);
+    else if (next.delay_ms == 0)
+        coord_loop_call_send(call);
+    else
+        coord_loop_call_after(call, next.delay_ms, send_when_due);
+}
+
+/* A failure before the request reached libcurl: the engine decides, as
+ * after any failed attempt. */
+static void not_sent(coord_call *call, coord_status status)
+{
+    advance(call, coord_call_answered(&call->state, status));
+}
+
+void coord_loop_call_send(coord_call *call)
+{
+    coord_call_state *state = &call->state;
+    coord_status st = COORD_OK;
+    CURLMcode mc;
+    CURL *easy;
+
+    if (coord_call_expired(state)) {
+        call->complete(call, COORD_ERR_TIMEOUT);
+        return;
+    }
+    if (call->transport == NULL)
+        st = coord_client_take_transport(state->client, &call->transport,
+                                         &call->transport_version, &state->error);
+    if (st != COORD_OK) {
+        call->complete(call, st);
+        return;
+    }
+    st = coord_call_prepare(state, call->transport);
+    if (st != COORD_OK) {
+        not_sent(call, st);
+        return;
+    }
+    easy = coord_transport_handle(call->transport);
+    /* The call, for its answer. Over TLS, wait for a connection being made
+     * to the host rather than open another: its handshake tells whether the
+     * server speaks HTTP/2 and the calls can share it. Over plain HTTP that
+     * is told only by the first answer: a slow one would hold up every call. */
+    if (curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)call) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_PIPEWAIT,
+                         strncmp(state->request.url, "https:", 6) == 0 ? 1L : 0L) != CURLE_OK) {
+        not_sent(call, coord_call_fail(state, COORD_ERR_TRANSPORT,
+                                       "libcurl refused the call's options"));
+        return;
+    }
+    mc = curl_multi_add_handle(call->loop->multi, easy);
+    if (mc != CURLM_OK) {
+        not_sent(call, coord_call_fail(state, mc == CURLM_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY
+                                                                        : COORD_ERR_TRANSPORT,
+                                       "libcurl refused the transfer: %s",
+                                       curl_multi_strerror(mc)));
+        return;
+    }
+    call->phase = COORD_PHASE_RUNNING;
+}
+
+/* The answers libcurl finished: each goes to its call's engine. */
+static void take_answers(coord_loop *loop)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(loop->multi, &left)) != NULL) {
+        CURL *easy = msg->easy_handle;
+        CURLcode rc = msg->data.result; /* msg is gone once the handle is removed */
+        char *owner = NULL;
+        coord_call *call;
+        coord_status st;
+
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner); /* set by coord_loop_call_send */
+        call = (coord_call *)(void *)owner;
+        curl_multi_remove_handle(loop->multi, easy);
+        call->phase = COORD_PHASE_WAITING; /* until the engine decides */
+        st = coord_transport_result(call->transport, rc, &call->state.response,
+                                    &call->state.error);
+        advance(call, coord_call_answered(&call->state, st));
+    }
+}
+
+/* Run the timers that are due; a timer set while they run is in the future. */
+static void fire_timers(coord_loop *loop)
+{
+    int64_t now = coord_now_ms();
+
+    while (loop->timer_count > 0 && loop->timers[0]->due_ms <= now) {
+        coord_call *call = loop->timers[0];
+
+        timer_remove(loop, call);
+        call->on_due(call);
+    }
+}
+
+static void queue_remove(coord_loop *loop, coord_call *call)
+{
+    coord_call **link = &loop->queue_head, *before = NULL;
+
+    while (*link != call) {
+        before = *link;
+        link = &(*link)->queue_next;
+    }
+    *link = call->queue_next;
+    if (loop->queue_tail == call)
+        loop->queue_tail = before;
+    call->queue_next = NULL;
+}
+
+/* Start queued calls while the loop has room. */
+static void start_queued(coord_loop *loop)
+{
+    while (loop->queue_head != NULL && loop->in_flight < loop->max_calls) {
+        coord_call *call = loop->queue_head;
+
+        queue_remove(loop, call);
+        timer_remove(loop, call); /* its deadline: it runs now */
+        loop->in_flight++;
+        coord_loop_call_send(call);
+    }
+}
+
+/* A queued call reached its deadline before the loop had room for it
+ * (it leaves the queue when it is delivered). */
+static void queue_expired(coord_call *call)
+{
+    coord_call_fail(&call->state, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed while "
+                    "the call waited for room in the loop (%lu calls in flight)",
+                    (unsigned long)call->state.timeout_ms, (unsigned long)call->loop->max_calls);
+    call->complete(call, COORD_ERR_TIMEOUT);
+}
+
+/* After libcurl ran: answers, timers, queued calls, and the next timer. */
+static void dispatch(coord_loop *loop)
+{
+    take_answers(loop);
+    fire_timers(loop);
+    start_queued(loop);
+    tell_timer(loop);
+}
+
+/* ---- ending a call ---- */
+
+/* The call is over: out of libcurl, of the timers and of the queue. */
+static void detach(coord_call *call)
+{
+    coord_loop *loop = call->loop;
+
+    if (call->phase == COORD_PHASE_RUNNING)
+        curl_multi_remove_handle(loop->multi, coord_transport_handle(call->transport));
+    if (call->timer != NO_TIMER)
+        timer_remove(loop, call);
+    if (call->phase == COORD_PHASE_QUEUED)
+        queue_remove(loop, call);
+    else
+        loop->in_flight--;
+    call->phase = COORD_PHASE_DONE;
+}
+
+/* What the call holds goes back: its handle to the client's pool, its
+ * results (unless the callback took the list) freed, the token wiped. */
+static void free_results(coord_call *call)
+{
+    if (call->transport != NULL)
+        coord_client_put_transport(call->state.client, call->transport, call->transport_version);
+    call->transport = NULL;
+    coord_session_list_free(&call->list);
+    coord_free(call->barcode);
+    call->barcode = NULL;
+    if (call->token != NULL)
+        coord_wipe(call->token, call->token_size);
+    coord_free(call->token);
+    call->token = NULL;
+}
+
+/* After the callback: the call leaves the loop for its pool. */
+static void release(coord_call *call)
+{
+    coord_loop *loop = call->loop;
+
+    free_results(call);
+    if (call->prev != NULL)
+        call->prev->next = call->next;
+    else
+        loop->first = call->next;
+    if (call->next != NULL)
+        call->next->prev = call->prev;
+    else
+        loop->last = call->prev;
+    loop->calls--;
+    call->next = loop->pool;
+    loop->pool = call;
+    start_queued(loop);
+}
+
+void coord_call_deliver_session(coord_call *call, coord_status status)
+{
+    detach(call);
+    coord_call_finalize(&call->state, status);
+    call->on_session(call, status, &call->state.error, call->has_session ? &call->session : NULL,
+                     call->user_data);
+    release(call);
+}
+
+void coord_call_deliver_list(coord_call *call, coord_status status)
+{
+    detach(call);
+    coord_call_finalize(&call->state, status);
+    call->on_list(call, status, &call->state.error, status == COORD_OK ? &call->list : NULL,
+                  call->user_data);
+    release(call);
+}
+
+void coord_call_deliver_barcode(coord_call *call, coord_status status)
+{
+    detach(call);
+    coord_call_finalize(&call->state, status);
+    call->on_barcode(call, status, &call->state.error, status == COORD_OK ? call->barcode : NULL,
+                     call->user_data);
+    release(call);
+}
+
+void coord_call_deliver_token(coord_call *call, coord_status status)
+{
+    detach(call);
+    coord_call_finalize(&call->state, status);
+    call->on_token(call, status, &call->state.error, status == COORD_OK ? call->token : NULL,
+                   call->user_data);
+    release(call);
+}
+
+coord_status coord_call_cancel(coord_call *call)
+{
+    if (call == NULL || call->loop->in_libcurl)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (call->phase == COORD_PHASE_DONE)
+        return COORD_OK; /* its callback runs: it is over */
+    coord_call_fail(&call->state, COORD_ERR_CANCELLED, "cancelled by coord_call_cancel() after "
+                    "%ld attempt(s)", (long)call->state.error.attempts);
+    call->deliver(call, COORD_ERR_CANCELLED);
+    return COORD_OK;
+}
+
+/* ---- starting a call ---- */
+
+coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client, const char *location_id,
+                                int64_t session_id)
+{
+    coord_call *call = loop->pool;
+
+    if (call != NULL) {
+        loop->pool = call->next;
+    } else {
+        if (loop->allocated == loop->timer_size) {
+            size_t size = loop->timer_size > 0 ? loop->timer_size * 2 : 16;
+            coord_call **grown = coord_realloc(loop->timers, size * sizeof(*grown));
+
+            if (grown == NULL)
+                return NULL;
+            loop->timers = grown;
+            loop->timer_size = size;
+        }
+        call = coord_malloc(sizeof(*call));
+        if (call == NULL)
+            return NULL;
+        loop->allocated++;
+    }
+    /* field by field: the session and the request's URL buffer (6 KiB) are
+     * written before they are read */
+    call->loop = loop;
+    call->prev = call->next = call->queue_next = NULL;
+    call->phase = COORD_PHASE_WAITING;
+    call->timer = NO_TIMER;
+    call->due_ms = 0;
+    call->on_due = NULL;
+    call->transport = NULL;
+    call->transport_version = 0;
+    call->complete = NULL;
+    call->deliver = NULL;
+    call->on_session = NULL;
+    call->on_list = NULL;
+    call->on_barcode = NULL;
+    call->on_token = NULL;
+    call->user_data = NULL;
+    call->has_session = 0;
+    memset(&call->list, 0, sizeof(call->list));
+    call->barcode = NULL;
+    call->token = NULL;
+    call->token_size = 0;
+    memset(&call->wait, 0, sizeof(call->wait));
+    coord_call_begin(&call->state, client, 0, location_id, session_id);
+    return call;
+}
+
+coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_call **out_call)
+{
+    coord_loop *loop = call->loop;
+
+    if (built == COORD_OK)
+        built = coord_client_usable(call->state.client, &call->state.error);
+    if (built != COORD_OK) { /* nothing sent, no callback: the record says why */
+        coord_call_end(&call->state, built);
+        free_results(call);
+        call->next = loop->pool;
+        loop->pool = call;
+        return built;
+    }
+    call->prev = loop->last;
+    if (loop->last != NULL)
+        loop->last->next = call;
+    else
+        loop->first = call;
+    loop->last = call;
+    loop->calls++;
+    loop->started = 1;
+    if (loop->in_flight < loop->max_calls) {
+        /* sent from the loop, not from here: a callback never runs inside
+         * a start function */
+        loop->in_flight++;
+        coord_loop_call_after(call, 0, send_when_due);
+    } else {
+        call->phase = COORD_PHASE_QUEUED;
+        call->due_ms = call->state.deadline_ms;
+        call->on_due = queue_expired;
+        timer_add(loop, call);
+        if (loop->queue_tail != NULL)
+            loop->queue_tail->queue_next = call;
+        else
+            loop->queue_head = call;
+        loop->queue_tail = call;
+    }
+    tell_timer(loop);
+    if (out_call != NULL)
+        *out_call = call;
+    return COORD_OK;
+}
+
+/* ---- the loop ---- */
+
+coord_status coord_loop_new(coord_loop **out_loop)
+{
+    coord_loop *loop;
+
+    if (out_loop == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    *out_loop = NULL;
+    loop = coord_calloc(1, sizeof(*loop));
+    if (loop == NULL)
+        return COORD_ERR_OUT_OF_MEMORY;
+    loop->multi = curl_multi_init();
+    if (loop->multi == NULL ||
+        curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          (long)COORD_DEFAULT_LOOP_MAX_HOST_CONNECTIONS) != CURLM_OK) {
+        coord_loop_free(loop);
+        return COORD_ERR_OUT_OF_MEMORY;
+    }
+    loop->max_calls = COORD_DEFAULT_LOOP_MAX_CALLS;
+    loop->curl_due_ms = -1;
+    loop->told_due_ms = -1;
+    *out_loop = loop;
+    return COORD_OK;
+}
+
+void coord_loop_free(coord_loop *loop)
+{
+    if (loop == NULL)
+        return;
+    while (loop->first != NULL)
+        (void)coord_call_cancel(loop->first);
+    while (loop->pool != NULL) {
+        coord_call *call = loop->pool;
+
+        loop->pool = call->next;
+        coord_free(call);
+    }
+    coord_free(loop->timers);
+    if (loop->multi != NULL)
+        curl_multi_cleanup(loop->multi);
+    coord_free(loop);
+}
+
+coord_status coord_loop_set_limits(coord_loop *loop, uint32_t max_calls,
+                                   uint32_t max_host_connections)
+{
+    if (loop == NULL || max_calls < 1 || max_calls > 100000 || max_host_connections < 1 ||
+        max_host_connections > 10000)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          (long)max_host_connections) != CURLM_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    loop->max_calls = max_calls;
+    return COORD_OK;
+}
+
+coord_status coord_loop_set_callbacks(coord_loop *loop, coord_loop_socket_fn on_socket,
+                                      coord_loop_timer_fn on_timer, void *user_data)
+{
+    if (loop == NULL || on_socket == NULL || on_timer == NULL || loop->started)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (curl_multi_setopt(loop->multi, CURLMOPT_SOCKETFUNCTION, on_libcurl_socket) != CURLM_OK ||
+        curl_multi_setopt(loop->multi, CURLMOPT_SOCKETDATA, loop) != CURLM_OK ||
+        curl_multi_setopt(loop->multi, CURLMOPT_TIMERFUNCTION, on_libcurl_timer) != CURLM_OK ||
+        curl_multi_setopt(loop->multi, CURLMOPT_TIMERDATA, loop) != CURLM_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    loop->on_socket = on_socket;
+    loop->on_timer = on_timer;
+    loop->user_data = user_data;
+    return COORD_OK;
+}
+
+coord_status coord_loop_assign(coord_loop *loop, int fd, void *socket_data)
+{
+    if (loop == NULL ||
+        curl_multi_assign(loop->multi, (curl_socket_t)fd, socket_data) != CURLM_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    return COORD_OK;
+}
+
+static coord_status status_of(CURLMcode mc)
+{
+    if (mc == CURLM_OK)
+        return COORD_OK;
+    return mc == CURLM_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY : COORD_ERR_TRANSPORT;
+}
+
+/* curl_multi_socket_action, with libcurl's calls back into us marked. */
+static CURLMcode socket_action(coord_loop *loop, curl_socket_t fd, int events)
+{
+    int running;
+    CURLMcode mc;
+
+    loop->in_libcurl++;
+    mc = curl_multi_socket_action(loop->multi, fd, events, &running);
+    loop->in_libcurl--;
+    return mc;
+}
+
+coord_status coord_loop_socket_ready(coord_loop *loop, int fd, int events)
+{
+    int mask = 0;
+    CURLMcode mc;
+
+    if (loop == NULL || loop->on_socket == NULL || loop->in_libcurl)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (events & COORD_WATCH_IN)
+        mask |= CURL_CSELECT_IN;
+    if (events & COORD_WATCH_OUT)
+        mask |= CURL_CSELECT_OUT;
+    if (events & COORD_WATCH_ERROR)
+        mask |= CURL_CSELECT_ERR;
+    mc = socket_action(loop, (curl_socket_t)fd, mask);
+    dispatch(loop);
+    return status_of(mc);
+}
+
+coord_status coord_loop_timeout(coord_loop *loop)
+{
+    CURLMcode mc = CURLM_OK;
+
+    if (loop == NULL || loop->on_socket == NULL || loop->in_libcurl)
+        return COORD_ERR_INVALID_ARGUMENT;
+    loop->told_due_ms = -1; /* the application's timer fired: it has none now */
+    if (loop->curl_due_ms >= 0 && loop->curl_due_ms <= coord_now_ms()) {
+        loop->curl_due_ms = -1; /* libcurl sets its next one, if any */
+        mc = socket_action(loop, CURL_SOCKET_TIMEOUT, 0);
+    }
+    dispatch(loop);
+    return status_of(mc);
+}
+
+coord_status coord_loop_run_once(coord_loop *loop, uint32_t max_wait_ms)
+{
+    int64_t wait = max_wait_ms;
+    int running;
+    CURLMcode mc;
+
+    if (loop == NULL || loop->on_socket != NULL || loop->in_libcurl)
+        return COORD_ERR_INVALID_ARGUMENT;
+    dispatch(loop); /* what is due already: calls just started, retries */
+    if (loop->calls == 0)
+        return COORD_OK;
+    if (loop->timer_count > 0) {
+        int64_t until = loop->timers[0]->due_ms - coord_now_ms();
+
+        wait = until < 0 ? 0 : until < wait ? until : wait;
+    }
+    /* returns early on socket activity, and at libcurl's own timeout */
+    mc = curl_multi_poll(loop->multi, NULL, 0, (int)wait, NULL);
+    if (mc == CURLM_OK) {
+        loop->in_libcurl++;
+        mc = curl_multi_perform(loop->multi, &running);
+        loop->in_libcurl--;
+    }
+    dispatch(loop);
+    return status_of(mc);
+}
+
+coord_status coord_loop_run(coord_loop *loop)
+{
+    coord_status st = COORD_OK;
+
+    if (loop == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    while (st == COORD_OK && loop->calls > 0)
+        st = coord_loop_run_once(loop, 1000);
+    return st;
+}
+
+uint32_t coord_loop_calls(const coord_loop *loop)
+{
+    return loop != NULL ? loop->calls : 0;
+}
