@@ -41,8 +41,10 @@ fail() { echo "check-install: $*" >&2; exit 1; }
 check_layout() {
     local name="$1" libdir="$2" shared="$3"
     local stage="$top/$name/stage" work="$top/$name/work"
+    # Every directory named, so none comes from the caller's environment.
     local make_install=(make --no-print-directory -s "${make_args[@]}" SHARED="$shared"
-                        DESTDIR="$stage" PREFIX=/usr LIBDIR="$libdir")
+                        DESTDIR="$stage" PREFIX=/usr LIBDIR="$libdir" INCLUDEDIR=/usr/include
+                        BINDIR=/usr/bin MANDIR=/usr/share/man)
     mkdir -p "$stage" "$work"
     # Files and links in the stage, one per line.
     inventory() { (cd "$stage" && find . \( -type f -o -type l \) | sort); }
