@@ -1073,12 +1073,14 @@ COORD_API COORD_NODISCARD coord_status coord_loop_new(coord_loop **out_loop);
 /**
  * Free a loop. Calls still in it are cancelled first: each callback runs
  * with COORD_ERR_CANCELLED. Free the loop before the clients its calls use.
- * Not from inside a callback of the loop. NULL is a no-op.
+ * Not from inside a callback of the loop.
+ * @param loop  a loop from coord_loop_new(), or NULL (a no-op)
  */
 COORD_API void coord_loop_free(coord_loop *loop);
 
 /**
  * Bound the loop.
+ * @param loop                  the loop
  * @param max_calls             calls in flight at once, 1..100000; more wait
  *                              in a queue (first started, first run)
  * @param max_host_connections  connections to one host, 1..10000; transfers
@@ -1095,6 +1097,7 @@ COORD_API COORD_NODISCARD coord_status coord_loop_set_limits(coord_loop *loop,
  * callbacks before the loop's first call, or never: a loop with callbacks
  * is driven only by coord_loop_socket_ready() and coord_loop_timeout(), one
  * without only by coord_loop_run() and coord_loop_run_once().
+ * @param loop       the loop
  * @param on_socket  required
  * @param on_timer   required
  * @param user_data  passed to both; not owned
@@ -1109,6 +1112,9 @@ COORD_API COORD_NODISCARD coord_status coord_loop_set_callbacks(coord_loop *loop
 /**
  * Attach the application's data to a socket libcoord asked it to watch
  * (curl_multi_assign): it comes back as socket_data in coord_loop_socket_fn.
+ * @param loop         the loop
+ * @param fd           a socket coord_loop_socket_fn asked to watch
+ * @param socket_data  the application's data for it; not owned
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL loop, or fd is not a
  *         socket of the loop).
  */
@@ -1118,6 +1124,8 @@ COORD_API COORD_NODISCARD coord_status coord_loop_assign(coord_loop *loop, int f
 /**
  * Tell the loop that a watched socket is ready; runs what that allows,
  * including the callbacks of calls that finish.
+ * @param loop    the loop
+ * @param fd      the socket, as coord_loop_socket_fn named it
  * @param events  COORD_WATCH_IN, COORD_WATCH_OUT, COORD_WATCH_ERROR, or-ed
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL loop, a loop
  *         without callbacks, or called from inside them),
@@ -1132,6 +1140,7 @@ COORD_API coord_status coord_loop_socket_ready(coord_loop *loop, int fd,
  * Tell the loop that the timer it asked for has expired; runs what is due
  * (timeouts, retries, polls, queued calls) and the callbacks of calls that
  * finish. Calling it early does no harm.
+ * @param loop  the loop
  * @return as coord_loop_socket_ready().
  */
 COORD_API coord_status coord_loop_timeout(coord_loop *loop);
@@ -1141,6 +1150,8 @@ COORD_API coord_status coord_loop_timeout(coord_loop *loop);
  * most max_wait_ms for a socket or a timer (curl_multi_poll), then run what
  * is ready and the callbacks of calls that finish. Returns at once when no
  * call is in the loop.
+ * @param loop         the loop
+ * @param max_wait_ms  the longest wait for a socket or a timer
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL loop, or a loop with
  *         callbacks), COORD_ERR_OUT_OF_MEMORY, COORD_ERR_TRANSPORT (libcurl
  *         failed to wait for its sockets).
@@ -1151,11 +1162,16 @@ COORD_API COORD_NODISCARD coord_status coord_loop_run_once(coord_loop *loop,
 /**
  * Run the loop until no call is left in it (calls started by callbacks
  * included): coord_loop_run_once() repeated.
+ * @param loop  the loop
  * @return as coord_loop_run_once().
  */
 COORD_API COORD_NODISCARD coord_status coord_loop_run(coord_loop *loop);
 
-/** Calls in the loop: in flight and queued; 0 for NULL. */
+/**
+ * The calls in a loop.
+ * @param loop  the loop, or NULL
+ * @return the calls in flight and queued; 0 for NULL
+ */
 COORD_API uint32_t coord_loop_calls(const coord_loop *loop);
 
 /**
@@ -1190,11 +1206,15 @@ typedef void (*coord_session_fn)(coord_call *call, coord_status status, const co
 
 /**
  * The result of a list call.
- * @param list  on COORD_OK the list, else NULL. The call frees it after the
- *              callback returns, unless the callback takes it: copy the
- *              struct and zero the original (`mine = *list; memset(list, 0,
- *              sizeof(*list));`), then free it with coord_session_list_free().
- * Other parameters as coord_session_fn.
+ * @param call       the call; valid until this callback returns
+ * @param status     as for coord_session_fn
+ * @param error      as for coord_session_fn
+ * @param list       on COORD_OK the list, else NULL. The call frees it after
+ *                   the callback returns, unless the callback takes it: copy
+ *                   the struct and zero the original (`mine = *list;
+ *                   memset(list, 0, sizeof(*list));`), then free it with
+ *                   coord_session_list_free().
+ * @param user_data  given to the start function
  */
 typedef void (*coord_session_list_fn)(coord_call *call, coord_status status,
                                       const coord_error *error, coord_session_list *list,
@@ -1202,23 +1222,32 @@ typedef void (*coord_session_list_fn)(coord_call *call, coord_status status,
 
 /**
  * The result of coord_barcode_create_async().
- * @param barcode  on COORD_OK the barcode, else NULL; owned by the call,
- *                 valid during the callback.
+ * @param call       the call; valid until this callback returns
+ * @param status     as for coord_session_fn
+ * @param error      as for coord_session_fn
+ * @param barcode    on COORD_OK the barcode, else NULL; owned by the call,
+ *                   valid during the callback.
+ * @param user_data  given to the start function
  */
 typedef void (*coord_barcode_fn)(coord_call *call, coord_status status, const coord_error *error,
                                  const coord_redemption_info *barcode, void *user_data);
 
 /**
  * The result of coord_test_create_jwt_async().
- * @param token  on COORD_OK the NUL-terminated token, else NULL; a secret,
- *               owned by the call and wiped when the callback returns: copy
- *               it (e.g. into coord_client_set_bearer_token()) to keep it.
+ * @param call       the call; valid until this callback returns
+ * @param status     as for coord_session_fn
+ * @param error      as for coord_session_fn
+ * @param token      on COORD_OK the NUL-terminated token, else NULL; a secret,
+ *                   owned by the call and wiped when the callback returns: copy
+ *                   it (e.g. into coord_client_set_bearer_token()) to keep it.
+ * @param user_data  given to the start function
  */
 typedef void (*coord_token_fn)(coord_call *call, coord_status status, const coord_error *error,
                                const char *token, void *user_data);
 
-/*
- * The start functions. Each takes the loop, the client whose settings,
+/**
+ * @name Start functions of the non-blocking calls
+ * Each takes the loop, the client whose settings,
  * credentials and retry policy the call uses, the arguments of its blocking
  * form, the callback (required) and user_data for it, and out_call: where
  * to put the call's handle (optional, NULL when not wanted). Each returns
@@ -1229,9 +1258,21 @@ typedef void (*coord_token_fn)(coord_call *call, coord_status status, const coor
  * client's pin could not be set: see coord_client_set_pinned_public_key()),
  * or COORD_ERR_PHYSICAL_CHECKOUT (coord_session_end_async() of a
  * gate-controlled session); coord_client_last_error() says why.
+ * @{
  */
 
-/** coord_end_session() without blocking: the replay-safe end included. */
+/**
+ * coord_end_session() without blocking: the replay-safe end included.
+ * @param loop         the loop that runs the call
+ * @param client       the client whose settings, credentials and retry policy it uses
+ * @param location_id  as for coord_end_session()
+ * @param session_id   as for coord_end_session()
+ * @param on_done      called exactly once with the result, after COORD_OK (required)
+ * @param user_data    passed to on_done; not owned
+ * @param out_call     receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_end_session_async(coord_loop *loop,
                                                               coord_client *client,
                                                               const char *location_id,
@@ -1240,7 +1281,17 @@ COORD_API COORD_NODISCARD coord_status coord_end_session_async(coord_loop *loop,
                                                               void *user_data,
                                                               coord_call **out_call);
 
-/** coord_session_end() without blocking. session may be freed once this returns. */
+/**
+ * coord_session_end() without blocking. session may be freed once this returns.
+ * @param loop       the loop that runs the call
+ * @param client     the client whose settings, credentials and retry policy it uses
+ * @param session    as for coord_session_end()
+ * @param on_done    called exactly once with the result, after COORD_OK (required)
+ * @param user_data  passed to on_done; not owned
+ * @param out_call   receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_session_end_async(coord_loop *loop,
                                                               coord_client *client,
                                                               const coord_session *session,
@@ -1248,7 +1299,18 @@ COORD_API COORD_NODISCARD coord_status coord_session_end_async(coord_loop *loop,
                                                               void *user_data,
                                                               coord_call **out_call);
 
-/** coord_session_create() without blocking. */
+/**
+ * coord_session_create() without blocking.
+ * @param loop         the loop that runs the call
+ * @param client       the client whose settings, credentials and retry policy it uses
+ * @param location_id  as for coord_session_create()
+ * @param resource_id  as for coord_session_create()
+ * @param on_done      called exactly once with the result, after COORD_OK (required)
+ * @param user_data    passed to on_done; not owned
+ * @param out_call     receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_session_create_async(coord_loop *loop,
                                                                  coord_client *client,
                                                                  const char *location_id,
@@ -1257,7 +1319,18 @@ COORD_API COORD_NODISCARD coord_status coord_session_create_async(coord_loop *lo
                                                                  void *user_data,
                                                                  coord_call **out_call);
 
-/** coord_session_get() without blocking. */
+/**
+ * coord_session_get() without blocking.
+ * @param loop         the loop that runs the call
+ * @param client       the client whose settings, credentials and retry policy it uses
+ * @param location_id  as for coord_session_get()
+ * @param session_id   as for coord_session_get()
+ * @param on_done      called exactly once with the result, after COORD_OK (required)
+ * @param user_data    passed to on_done; not owned
+ * @param out_call     receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_session_get_async(coord_loop *loop,
                                                               coord_client *client,
                                                               const char *location_id,
@@ -1266,12 +1339,31 @@ COORD_API COORD_NODISCARD coord_status coord_session_get_async(coord_loop *loop,
                                                               void *user_data,
                                                               coord_call **out_call);
 
-/** coord_session_list_location() without blocking. */
+/**
+ * coord_session_list_location() without blocking.
+ * @param loop         the loop that runs the call
+ * @param client       the client whose settings, credentials and retry policy it uses
+ * @param location_id  as for coord_session_list_location()
+ * @param on_done      called exactly once with the result, after COORD_OK (required)
+ * @param user_data    passed to on_done; not owned
+ * @param out_call     receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_session_list_location_async(
     coord_loop *loop, coord_client *client, const char *location_id,
     coord_session_list_fn on_done, void *user_data, coord_call **out_call);
 
-/** coord_session_list_user() without blocking. */
+/**
+ * coord_session_list_user() without blocking.
+ * @param loop       the loop that runs the call
+ * @param client     the client whose settings, credentials and retry policy it uses
+ * @param on_done    called exactly once with the result, after COORD_OK (required)
+ * @param user_data  passed to on_done; not owned
+ * @param out_call   receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_session_list_user_async(
     coord_loop *loop, coord_client *client, coord_session_list_fn on_done, void *user_data,
     coord_call **out_call);
@@ -1279,6 +1371,18 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_user_async(
 /**
  * coord_session_wait() without blocking: the polls run on timers. The
  * callback's session is the last one seen, also when the wait fails.
+ * @param loop         the loop that runs the call
+ * @param client       the client whose settings, credentials and retry policy it uses
+ * @param location_id  as for coord_session_wait()
+ * @param session_id   as for coord_session_wait()
+ * @param until        as for coord_session_wait()
+ * @param timeout_ms   as for coord_session_wait()
+ * @param interval_ms  as for coord_session_wait()
+ * @param on_done      called exactly once with the result, after COORD_OK (required)
+ * @param user_data    passed to on_done; not owned
+ * @param out_call     receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
  */
 COORD_API COORD_NODISCARD coord_status coord_session_wait_async(coord_loop *loop,
                                                                coord_client *client,
@@ -1291,19 +1395,51 @@ COORD_API COORD_NODISCARD coord_status coord_session_wait_async(coord_loop *loop
                                                                void *user_data,
                                                                coord_call **out_call);
 
-/** coord_barcode_create() without blocking. */
+/**
+ * coord_barcode_create() without blocking.
+ * @param loop       the loop that runs the call
+ * @param client     the client whose settings, credentials and retry policy it uses
+ * @param on_done    called exactly once with the result, after COORD_OK (required)
+ * @param user_data  passed to on_done; not owned
+ * @param out_call   receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_barcode_create_async(coord_loop *loop,
                                                                  coord_client *client,
                                                                  coord_barcode_fn on_done,
                                                                  void *user_data,
                                                                  coord_call **out_call);
 
-/** coord_test_simulate_redemption() without blocking. */
+/**
+ * coord_test_simulate_redemption() without blocking.
+ * @param loop         the loop that runs the call
+ * @param client       the client whose settings, credentials and retry policy it uses
+ * @param location_id  as for coord_test_simulate_redemption()
+ * @param session_id   as for coord_test_simulate_redemption()
+ * @param duration_m   as for coord_test_simulate_redemption()
+ * @param on_done      called exactly once with the result, after COORD_OK (required)
+ * @param user_data    passed to on_done; not owned
+ * @param out_call     receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_test_simulate_redemption_async(
     coord_loop *loop, coord_client *client, const char *location_id, int64_t session_id,
     uint32_t duration_m, coord_session_fn on_done, void *user_data, coord_call **out_call);
 
-/** coord_test_create_jwt() without blocking; the token arrives in on_done. */
+/**
+ * coord_test_create_jwt() without blocking; the token arrives in on_done.
+ * @param loop          the loop that runs the call
+ * @param client        the client whose settings, credentials and retry policy it uses
+ * @param email         as for coord_test_create_jwt()
+ * @param external_uid  as for coord_test_create_jwt()
+ * @param on_done       called exactly once with the result, after COORD_OK (required)
+ * @param user_data     passed to on_done; not owned
+ * @param out_call      receives the call's handle (valid until on_done returns); may be NULL
+ * @return COORD_OK (the call is in the loop), or a start failure listed above
+ *         (nothing sent, on_done not called)
+ */
 COORD_API COORD_NODISCARD coord_status coord_test_create_jwt_async(coord_loop *loop,
                                                                   coord_client *client,
                                                                   const char *email,
@@ -1311,6 +1447,8 @@ COORD_API COORD_NODISCARD coord_status coord_test_create_jwt_async(coord_loop *l
                                                                   coord_token_fn on_done,
                                                                   void *user_data,
                                                                   coord_call **out_call);
+
+/** @} */
 
 #ifdef __cplusplus
 }
