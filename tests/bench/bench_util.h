@@ -44,6 +44,22 @@ static inline long bench_maxrss_kb(void)
     return kb;
 }
 
+/* Resident set now (VmRSS), for growth measured from an idle start. */
+static inline long bench_rss_kb(void)
+{
+    char line[256];
+    long kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
 /* One line: "RESULT calls=N wall_s=.. cpu_s=.. maxrss_kb=.. extra" */
 static inline void bench_report(long calls, double wall, double cpu, const char *extra)
 {

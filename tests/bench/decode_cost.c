@@ -3,7 +3,8 @@
  * driver collects instructions inside run_coord / run_cjson only
  * (--toggle-collect), so start-up and file reading are not counted.
  *
- *   decode_cost coord|cjson FILE K */
+ *   decode_cost coord|cjson FILE K
+ *   decode_cost count FILE K   allocations per decode (no callgrind) */
 #include "bench_util.h"
 
 #include <string.h>
@@ -38,13 +39,49 @@ __attribute__((noinline)) static int run_cjson(long k)
     return bad;
 }
 
+/* Allocations of one coord_session_decode (all of them cJSON's: libcoord's
+ * decoder allocates nothing of its own), counted through coord_set_allocator:
+ * what the loops' valgrind totals hold besides libcurl's and libcoord's. */
+static long allocations;
+
+static void *count_malloc(size_t size, void *user_data)
+{
+    (void)user_data;
+    allocations++;
+    return malloc(size);
+}
+
+static void *count_realloc(void *ptr, size_t size, void *user_data)
+{
+    (void)user_data;
+    allocations++;
+    return realloc(ptr, size);
+}
+
+static void count_free(void *ptr, void *user_data)
+{
+    (void)user_data;
+    free(ptr);
+}
+
+static int count_allocations(long k)
+{
+    coord_allocator counting = {count_malloc, count_realloc, count_free, NULL, NULL,
+                                {NULL, NULL, NULL, NULL}};
+
+    if (coord_set_allocator(&counting) != COORD_OK || run_coord(k) != 0)
+        return 1;
+    printf("RESULT calls=%ld allocs_per_decode=%.2f\n", k, (double)allocations / (double)k);
+    return coord_set_allocator(NULL) == COORD_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     FILE *f;
     long k;
 
     if (argc != 4) {
-        fprintf(stderr, "usage: %s coord|cjson FILE K\n", argv[0]);
+        fprintf(stderr, "usage: %s coord|cjson|count FILE K\n", argv[0]);
         return 2;
     }
     k = bench_count(argv[3]);
@@ -59,6 +96,8 @@ int main(int argc, char **argv)
         return run_coord(k);
     if (strcmp(argv[1], "cjson") == 0)
         return run_cjson(k);
-    fprintf(stderr, "mode must be coord or cjson\n");
+    if (strcmp(argv[1], "count") == 0)
+        return count_allocations(k);
+    fprintf(stderr, "mode must be coord, cjson or count\n");
     return 2;
 }

@@ -1,24 +1,15 @@
 /* libcoord: N sequential coord_end_session calls on one client.
  *
- *   loop_coord BASE_URL ACCESS_KEY TOKEN N [count-cjson]
+ *   loop_coord BASE_URL ACCESS_KEY TOKEN N
  *
- * One untimed call first opens the connection; then N timed calls.
- * count-cjson routes cJSON's allocations through a counter (for the
- * allocation budget: the driver subtracts them from valgrind's totals). */
+ * One untimed call first opens the connection; then N timed calls. (cJSON's
+ * allocations per call, which the driver subtracts from valgrind's totals,
+ * are counted by decode_cost count: libcoord installs cJSON's hooks itself.) */
 #include "bench_util.h"
 
 #include <string.h>
 
-#include <cjson/cJSON.h>
 #include <coord/coord.h>
-
-static long cjson_allocs;
-
-static void *counting_malloc(size_t n)
-{
-    cjson_allocs++;
-    return malloc(n);
-}
 
 static int end_once(coord_client *client, coord_session *s)
 {
@@ -41,18 +32,13 @@ int main(int argc, char **argv)
     coord_client *client = NULL;
     coord_session s;
     double w0, c0, w1, c1;
-    char extra[64];
     long n, i;
 
     if (argc < 5) {
-        fprintf(stderr, "usage: %s BASE_URL ACCESS_KEY TOKEN N [count-cjson]\n", argv[0]);
+        fprintf(stderr, "usage: %s BASE_URL ACCESS_KEY TOKEN N\n", argv[0]);
         return 2;
     }
     n = bench_count(argv[4]);
-    if (argc > 5 && strcmp(argv[5], "count-cjson") == 0) {
-        cJSON_Hooks hooks = {counting_malloc, free};
-        cJSON_InitHooks(&hooks);
-    }
     if (coord_global_init() != COORD_OK ||
         coord_client_new(argv[1], argv[2], &client) != COORD_OK ||
         coord_client_set_bearer_token(client, argv[3]) != COORD_OK) {
@@ -68,8 +54,7 @@ int main(int argc, char **argv)
             return 1;
     c1 = bench_cpu();
     w1 = bench_wall();
-    snprintf(extra, sizeof(extra), "cjson_allocs=%ld", cjson_allocs);
-    bench_report(n, w1 - w0, c1 - c0, extra);
+    bench_report(n, w1 - w0, c1 - c0, NULL);
     coord_client_free(client);
     coord_global_cleanup();
     return 0;
