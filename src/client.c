@@ -20,6 +20,7 @@ struct coord_client {
     char *authorization; /* "Authorization: Bearer <token>", built once: secret */
     char *user_agent;   /* NULL: the default */
     coord_transport_config limits;
+    uint32_t max_sessions;  /* entries of a list's array (coord_client_set_max_sessions) */
     coord_transport *transport; /* the blocking calls' libcurl handle */
     coord_error last_error;
     char *ca_file;      /* NULL: libcurl's default trust store (with ca_path) */
@@ -204,6 +205,7 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     c->limits.connect_timeout_ms = COORD_DEFAULT_CONNECT_TIMEOUT_MS;
     c->limits.timeout_ms = COORD_DEFAULT_TIMEOUT_MS;
     c->limits.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE;
+    c->max_sessions = COORD_DEFAULT_MAX_SESSIONS;
     c->retry.max_attempts = COORD_DEFAULT_RETRY_MAX_ATTEMPTS;
     c->retry.base_delay_ms = COORD_DEFAULT_RETRY_BASE_DELAY_MS;
     c->retry.max_delay_ms = COORD_DEFAULT_RETRY_MAX_DELAY_MS;
@@ -473,6 +475,18 @@ coord_status coord_client_set_log(coord_client *client, coord_log_fn callback,
     return COORD_OK;
 }
 
+coord_status coord_client_set_max_sessions(coord_client *client, uint32_t max_sessions)
+{
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_client_clear_error(client);
+    if (max_sessions < 1 || max_sessions > COORD_SESSION_LIST_MAX)
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                                 "max sessions must be 1..%u", COORD_SESSION_LIST_MAX);
+    client->max_sessions = max_sessions;
+    return COORD_OK;
+}
+
 const coord_error *coord_client_last_error(const coord_client *client)
 {
     return client != NULL ? &client->last_error : NULL;
@@ -501,6 +515,7 @@ const coord_transport_config *coord_client_config(const coord_client *client)
 void coord_client_decode_limits(const coord_client *client, coord_decode_limits *out)
 {
     out->max_response_size = client->limits.max_response_size;
+    out->max_sessions = client->max_sessions;
 }
 
 const coord_retry_policy *coord_client_retry(const coord_client *client)

@@ -42,6 +42,13 @@ static int is_type(const cJSON *item, int type)
     return (item->type & 0xff) == type;
 }
 
+/* What cJSON may take to parse an answer under these limits, and what a
+ * list's array may take. */
+static size_t memory_budget(const coord_decode_limits *limits)
+{
+    return (size_t)COORD_DECODE_MEMORY_FACTOR * limits->max_response_size;
+}
+
 /* ---- errors ---- */
 
 static void path_text(const where *at, char *buf, size_t size)
@@ -278,6 +285,32 @@ static coord_status decode_redemption_info(const cJSON *obj, const where *at,
     return st;
 }
 
+/* A field added to coord_session (above `reserved`, which shrinks) must be
+ * emptied in clear_session() too: this fails to compile until it is, and
+ * then the check moves to the new field. */
+typedef char clear_session_covers_every_field[
+    offsetof(coord_session, reserved) ==
+            offsetof(coord_session, recovered) + sizeof(((coord_session *)0)->recovered)
+        ? 1 : -1];
+
+/* Empty every field: a string needs only its first byte (the header leaves
+ * the bytes after a NUL unspecified), `reserved` all of its bytes (ABI: a
+ * field added later must read 0). Zeroing all 4 KiB instead cost ~500
+ * instructions a decode, a sixth of what libcoord adds to cJSON's parse
+ * (callgrind). */
+static void clear_session(coord_session *s)
+{
+    s->id = 0;
+    s->location_id[0] = s->user_id[0] = s->resource_id[0] = '\0';
+    s->has_start_time = s->has_end_time = s->has_billing_info = s->has_redemption_info = 0;
+    s->start_time[0] = s->end_time[0] = '\0';
+    s->start_time_ms = s->end_time_ms = 0;
+    memset(&s->billing_info, 0, sizeof(s->billing_info));
+    s->redemption_info.barcode_data[0] = s->redemption_info.barcode_format[0] = '\0';
+    s->recovered = 0;
+    memset(s->reserved, 0, sizeof(s->reserved));
+}
+
 /* A session, into an emptied struct (clear_session, or calloc's zeroes):
  * only "id" is required. */
 static coord_status decode_session(const cJSON *obj, const where *at, coord_session *out,
@@ -317,9 +350,22 @@ static coord_status decode_session(const cJSON *obj, const where *at, coord_sess
     return st;
 }
 
-/* A JSON array of sessions into a new array of `count` sessions. */
-static coord_status decode_session_array(const cJSON *array, coord_session_list *out,
-                                         coord_error *err)
+/* Entry i of a session list, into an emptied session. */
+static coord_status decode_entry(const cJSON *item, size_t i, coord_session *out,
+                                 coord_error *err)
+{
+    const where entry = {ROOT, NULL, i};
+
+    if (!is_type(item, cJSON_Object))
+        return coord_error_fail(err, COORD_ERR_BAD_RESPONSE,
+                                "[%zu]: session is not a JSON object", i);
+    return decode_session(item, &entry, out, err);
+}
+
+/* A JSON array of sessions into a new array, within the limits: at most
+ * max_sessions entries, and at most the memory budget for the array. */
+static coord_status decode_session_array(const cJSON *array, const coord_decode_limits *limits,
+                                         coord_session_list *out, coord_error *err)
 {
     const cJSON *item;
     size_t count = 0, i = 0;
@@ -327,9 +373,13 @@ static coord_status decode_session_array(const cJSON *array, coord_session_list 
 
     for (item = array->child; item != NULL; item = item->next)
         count++;
-    if (count > COORD_SESSION_LIST_MAX)
+    if (count > limits->max_sessions)
         return coord_error_fail(err, COORD_ERR_RESPONSE_TOO_LARGE,
-                                "session list has more than %u entries", COORD_SESSION_LIST_MAX);
+                                "session list has more than %u entries", limits->max_sessions);
+    if (count > memory_budget(limits) / sizeof(coord_session))
+        return coord_error_fail(err, COORD_ERR_RESPONSE_TOO_LARGE,
+                                "session list of %zu entries needs more than %zu bytes", count,
+                                memory_budget(limits));
     if (count == 0)
         return COORD_OK;
     out->sessions = coord_calloc(count, sizeof(*out->sessions)); /* zeroed sessions */
@@ -337,16 +387,39 @@ static coord_status decode_session_array(const cJSON *array, coord_session_list 
         return coord_error_fail(err, COORD_ERR_OUT_OF_MEMORY, "out of memory for %zu sessions",
                                 count);
     out->count = (uint32_t)count;
-    for (item = array->child; item != NULL && st == COORD_OK; item = item->next, i++) {
-        const where entry = {ROOT, NULL, i};
-
-        if (!is_type(item, cJSON_Object))
-            st = coord_error_fail(err, COORD_ERR_BAD_RESPONSE,
-                                  "[%zu]: session is not a JSON object", i);
-        else
-            st = decode_session(item, &entry, &out->sessions[i], err);
-    }
+    for (item = array->child; item != NULL && st == COORD_OK; item = item->next, i++)
+        st = decode_entry(item, i, &out->sessions[i], err);
     return st;
+}
+
+/* Each entry of a JSON array of sessions, decoded into *one and handed to
+ * fn, until fn returns non-zero. */
+static coord_status hand_over(const cJSON *array, coord_session *one, coord_session_each_fn fn,
+                              void *user_data, coord_error *err)
+{
+    const cJSON *item;
+    size_t i = 0;
+
+    for (item = array->child; item != NULL; item = item->next, i++) {
+        coord_status st;
+
+        clear_session(one);
+        st = decode_entry(item, i, one, err);
+        if (st != COORD_OK)
+            return st;
+        if (fn(one, user_data) != 0)
+            break;
+    }
+    return COORD_OK;
+}
+
+/* A callback that takes every session and keeps none: the first pass of
+ * coord_decode_session_list_each(), which only checks. */
+static int check_only(coord_session *session, void *user_data)
+{
+    (void)session;
+    (void)user_data;
+    return 0;
 }
 
 /* The create_jwt answer {"jwt_token": string}: the token, usable as a bearer
@@ -405,44 +478,12 @@ static coord_status parse(const char *json, size_t len, size_t budget, cJSON **r
     return COORD_OK;
 }
 
-/* What cJSON may take to parse an answer under these limits. */
-static size_t json_budget(const coord_decode_limits *limits)
-{
-    return (size_t)COORD_DECODE_MEMORY_FACTOR * limits->max_response_size;
-}
-
 /* An answer that must be one JSON object; `what` names it in the error. */
 static coord_status expect_object(const cJSON *root, const char *what, coord_error *err)
 {
     if (is_type(root, cJSON_Object))
         return COORD_OK;
     return coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "%s is not a JSON object", what);
-}
-
-/* A field added to coord_session (above `reserved`, which shrinks) must be
- * emptied in clear_session() too: this fails to compile until it is, and
- * then the check moves to the new field. */
-typedef char clear_session_covers_every_field[
-    offsetof(coord_session, reserved) ==
-            offsetof(coord_session, recovered) + sizeof(((coord_session *)0)->recovered)
-        ? 1 : -1];
-
-/* Empty every field: a string needs only its first byte (the header leaves
- * the bytes after a NUL unspecified), `reserved` all of its bytes (ABI: a
- * field added later must read 0). Zeroing all 4 KiB instead cost ~500
- * instructions a decode, a sixth of what libcoord adds to cJSON's parse
- * (callgrind). */
-static void clear_session(coord_session *s)
-{
-    s->id = 0;
-    s->location_id[0] = s->user_id[0] = s->resource_id[0] = '\0';
-    s->has_start_time = s->has_end_time = s->has_billing_info = s->has_redemption_info = 0;
-    s->start_time[0] = s->end_time[0] = '\0';
-    s->start_time_ms = s->end_time_ms = 0;
-    memset(&s->billing_info, 0, sizeof(s->billing_info));
-    s->redemption_info.barcode_data[0] = s->redemption_info.barcode_format[0] = '\0';
-    s->recovered = 0;
-    memset(s->reserved, 0, sizeof(s->reserved));
 }
 
 coord_status coord_decode_session(const char *json, size_t len,
@@ -453,7 +494,7 @@ coord_status coord_decode_session(const char *json, size_t len,
     coord_status st;
 
     clear_session(out);
-    st = parse(json, len, json_budget(limits), &root, err);
+    st = parse(json, len, memory_budget(limits), &root, err);
     if (st == COORD_OK)
         st = expect_object(root, "session", err);
     if (st == COORD_OK)
@@ -472,16 +513,42 @@ coord_status coord_decode_session_list(const char *json, size_t len,
     coord_status st;
 
     memset(out, 0, sizeof(*out));
-    st = parse(json, len, json_budget(limits), &root, err);
+    st = parse(json, len, memory_budget(limits), &root, err);
     if (st == COORD_OK && !is_type(root, cJSON_Array))
         st = coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "session list is not a JSON array");
     if (st == COORD_OK)
-        st = decode_session_array(root, out, err);
+        st = decode_session_array(root, limits, out, err);
     cJSON_Delete(root);
     if (st != COORD_OK) {
         coord_free(out->sessions);
         memset(out, 0, sizeof(*out));
     }
+    return st;
+}
+
+coord_status coord_decode_session_list_each(const char *json, size_t len,
+                                            const coord_decode_limits *limits,
+                                            coord_session *one, coord_session_each_fn fn,
+                                            void *user_data, coord_error *err)
+{
+    cJSON *root;
+    coord_status st;
+
+    clear_session(one);
+    st = parse(json, len, memory_budget(limits), &root, err);
+    if (st == COORD_OK && !is_type(root, cJSON_Array))
+        st = coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "session list is not a JSON array");
+    /* every entry checked first: a malformed one fails the call before fn
+     * has seen any (the list calls fail whole too) */
+    if (st == COORD_OK)
+        st = hand_over(root, one, check_only, NULL, err);
+    if (st == COORD_OK) {
+        clear_session(one); /* an empty list hands over nothing */
+        st = hand_over(root, one, fn, user_data, err);
+    }
+    cJSON_Delete(root);
+    if (st != COORD_OK)
+        memset(one, 0, sizeof(*one));
     return st;
 }
 
@@ -493,7 +560,7 @@ coord_status coord_decode_barcode(const char *json, size_t len,
     coord_status st;
 
     memset(out, 0, sizeof(*out));
-    st = parse(json, len, json_budget(limits), &root, err);
+    st = parse(json, len, memory_budget(limits), &root, err);
     if (st == COORD_OK)
         st = expect_object(root, "barcode answer", err);
     /* the answer has the shape of redemption_info.barcode, both members required */
@@ -526,7 +593,7 @@ coord_status coord_decode_jwt(const char *json, size_t len, const coord_decode_l
     coord_status st;
 
     out[0] = '\0';
-    st = parse(json, len, json_budget(limits), &root, err);
+    st = parse(json, len, memory_budget(limits), &root, err);
     if (st == COORD_OK)
         st = expect_object(root, "create_jwt answer", err);
     if (st == COORD_OK)
@@ -604,6 +671,7 @@ done:
 /* Without a client, a new client's limits. */
 static const coord_decode_limits default_limits = {
     .max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE,
+    .max_sessions = COORD_DEFAULT_MAX_SESSIONS,
 };
 
 /* err's detail into the caller's buffer, truncated to fit (no printf: this
@@ -654,6 +722,28 @@ coord_status coord_session_list_decode(const char *json, size_t len,
                               "json and out_list must not be NULL");
     } else {
         st = coord_decode_session_list(json, len, &default_limits, out_list, &err);
+    }
+    copy_detail(out_detail, detail_size, &err);
+    return st;
+}
+
+coord_status coord_session_list_decode_each(const char *json, size_t len,
+                                            coord_session *session, coord_session_each_fn fn,
+                                            void *user_data, char *out_detail,
+                                            size_t detail_size)
+{
+    coord_error err; /* a decoder writes its status and detail, nothing else */
+    coord_status st;
+
+    err.detail[0] = '\0';
+    if (json == NULL || session == NULL || fn == NULL) {
+        if (session != NULL)
+            memset(session, 0, sizeof(*session));
+        st = coord_error_fail(&err, COORD_ERR_INVALID_ARGUMENT,
+                              "json, session and fn must not be NULL");
+    } else {
+        st = coord_decode_session_list_each(json, len, &default_limits, session, fn, user_data,
+                                            &err);
     }
     copy_detail(out_detail, detail_size, &err);
     return st;

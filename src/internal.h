@@ -261,8 +261,10 @@ COORD_HIDDEN coord_status coord_transport_perform(coord_transport *t, const int 
  * new client's for the public decoders). */
 typedef struct coord_decode_limits {
     /* cJSON may take COORD_DECODE_MEMORY_FACTOR times this to parse an
-     * answer; more is COORD_ERR_RESPONSE_TOO_LARGE */
+     * answer, and a list's array as much again; more is
+     * COORD_ERR_RESPONSE_TOO_LARGE */
     uint32_t max_response_size;
+    uint32_t max_sessions; /* entries of a list's array; more is COORD_ERR_RESPONSE_TOO_LARGE */
 } coord_decode_limits;
 
 COORD_HIDDEN coord_status coord_decode_session(const char *json, size_t len,
@@ -281,6 +283,15 @@ COORD_HIDDEN coord_status coord_decode_session_list(const char *json, size_t len
                                                     const coord_decode_limits *limits,
                                                     coord_session_list *out,
                                                     coord_error *err);
+/* The same answer without an array: every entry is decoded and checked,
+ * then, when all are good, decoded again into *one and handed to fn, until
+ * fn returns non-zero. No count limit: the memory is cJSON's tree (bounded
+ * as for every answer) and one session. *one is zeroed on failure. */
+COORD_HIDDEN coord_status coord_decode_session_list_each(const char *json, size_t len,
+                                                         const coord_decode_limits *limits,
+                                                         coord_session *one,
+                                                         coord_session_each_fn fn, void *user_data,
+                                                         coord_error *err);
 /* {"data": string, "format": string}, both required. */
 COORD_HIDDEN coord_status coord_decode_barcode(const char *json, size_t len,
                                                const coord_decode_limits *limits,

@@ -434,6 +434,79 @@ coord_status coord_session_list_user_async(coord_loop *loop, coord_client *clien
     return list_sessions_async(loop, client, NULL, on_done, user_data, out_call);
 }
 
+/* ---- lists, one session at a time ---- */
+
+/* The caller's callback, behind the call's own. */
+typedef struct each_call {
+    const char *location_id; /* the location the call addressed; "" for the user's list */
+    coord_session_each_fn fn;
+    void *user_data;
+} each_call;
+
+/* An entry without a location gets the one the call addressed, as in a list. */
+static int with_location(coord_session *session, void *data)
+{
+    const each_call *each = data;
+
+    if (session->location_id[0] == '\0')
+        coord_copy_text(session->location_id, sizeof(session->location_id), each->location_id);
+    return each->fn(session, each->user_data);
+}
+
+/* GET {base}/{location_id}/session, or GET {base}/session when location_id
+ * is NULL, each session handed to fn in *session. */
+static coord_status list_sessions_each(coord_client *client, const char *location_id,
+                                       coord_session *session, coord_session_each_fn fn,
+                                       void *user_data)
+{
+    coord_call_state call;
+    coord_decode_limits limits;
+    each_call each;
+    coord_status st;
+
+    coord_call_begin(&call, client, 0, location_id, 0);
+    if (session == NULL || fn == NULL)
+        st = coord_call_fail(&call, COORD_ERR_INVALID_ARGUMENT, "session and fn must not be NULL");
+    else
+        st = coord_request_list_sessions(&call.request, &call.target, location_id, &call.error);
+    if (st == COORD_OK)
+        st = coord_call_run(&call);
+    if (st == COORD_OK) {
+        each.location_id = call.location_id;
+        each.fn = fn;
+        each.user_data = user_data;
+        coord_client_decode_limits(client, &limits);
+        st = coord_decode_session_list_each(call.response.body, call.response.body_len, &limits,
+                                            session, with_location, &each, &call.error);
+    }
+    return coord_call_end(&call, st);
+}
+
+coord_status coord_session_list_location_each(coord_client *client, const char *location_id,
+                                              coord_session *session, coord_session_each_fn fn,
+                                              void *user_data)
+{
+    if (session != NULL)
+        memset(session, 0, sizeof(*session));
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (location_id == NULL) { /* NULL means "the user's" to list_sessions_each: refuse it here */
+        coord_client_clear_error(client);
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
+    }
+    return list_sessions_each(client, location_id, session, fn, user_data);
+}
+
+coord_status coord_session_list_user_each(coord_client *client, coord_session *session,
+                                          coord_session_each_fn fn, void *user_data)
+{
+    if (session != NULL)
+        memset(session, 0, sizeof(*session));
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    return list_sessions_each(client, NULL, session, fn, user_data);
+}
+
 void coord_session_list_free(coord_session_list *list)
 {
     if (list == NULL)

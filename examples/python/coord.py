@@ -138,6 +138,8 @@ _status = ctypes.c_int
 # void (*coord_log_fn)(coord_log_level level, const char *message, void *user_data)
 _LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR = 0, 1, 2, 3
+# int (*coord_session_fn)(coord_session *session, void *user_data)
+_SESSION_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(_Session), ctypes.c_void_p)
 
 # name -> (restype, argtypes). A function the loaded library lacks (an older
 # libcoord.so.1) is left out; calling it raises AttributeError.
@@ -154,6 +156,7 @@ _PROTOTYPES = {
     "coord_client_set_user_agent": (_status, [_client_p, ctypes.c_char_p]),
     "coord_client_set_timeouts": (_status, [_client_p, ctypes.c_uint32, ctypes.c_uint32]),
     "coord_client_set_max_response_size": (_status, [_client_p, ctypes.c_uint32]),
+    "coord_client_set_max_sessions": (_status, [_client_p, ctypes.c_uint32]),
     "coord_client_set_ca_file": (_status, [_client_p, ctypes.c_char_p]),
     "coord_client_set_ca_path": (_status, [_client_p, ctypes.c_char_p]),
     "coord_client_set_pinned_public_key": (_status, [_client_p, ctypes.c_char_p]),
@@ -183,6 +186,15 @@ _PROTOTYPES = {
     "coord_session_list_decode": (_status, [ctypes.c_char_p, ctypes.c_size_t,
                                             ctypes.POINTER(_SessionList), ctypes.c_char_p,
                                             ctypes.c_size_t]),
+    "coord_session_list_decode_each": (_status, [ctypes.c_char_p, ctypes.c_size_t,
+                                                 ctypes.POINTER(_Session), _SESSION_FN,
+                                                 ctypes.c_void_p, ctypes.c_char_p,
+                                                 ctypes.c_size_t]),
+    "coord_session_list_location_each": (_status, [_client_p, ctypes.c_char_p,
+                                                   ctypes.POINTER(_Session), _SESSION_FN,
+                                                   ctypes.c_void_p]),
+    "coord_session_list_user_each": (_status, [_client_p, ctypes.POINTER(_Session), _SESSION_FN,
+                                               ctypes.c_void_p]),
     "coord_session_wait": (_status, [_client_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int,
                                      ctypes.c_uint32, ctypes.c_uint32,
                                      ctypes.POINTER(_Session)]),
@@ -527,6 +539,41 @@ def decode_session_list(json_text) -> List[Session]:
     return _sessions(out)
 
 
+class _Each:
+    """A Python callback behind coord_session_fn: callback(session) gets each
+    Session; a true return stops the walk. An exception stops it too and is
+    raised again once the C call has returned (never through C frames)."""
+
+    def __init__(self, callback):
+        self.error = None
+
+        def on_session(c_session, _):
+            try:
+                return 1 if callback(Session._from_c(c_session.contents)) else 0
+            except BaseException as e:  # noqa: B036 -- carried across the C call
+                self.error = e
+                return 1
+
+        self.fn = _SESSION_FN(on_session)
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def decode_session_list_each(json_text, callback) -> None:
+    """Decode a JSON array of sessions without any I/O and without a list:
+    callback(session) gets each one in order; a true return stops."""
+    data = json_text.encode("utf-8") if isinstance(json_text, str) else bytes(json_text)
+    one = _Session()
+    each = _Each(callback)
+    detail = ctypes.create_string_buffer(MESSAGE_MAX)
+    st = _lib.coord_session_list_decode_each(data, len(data), ctypes.byref(one), each.fn, None,
+                                             detail, MESSAGE_MAX)
+    each.reraise()
+    raise_for(st, detail=_text(detail.value))
+
+
 def find_active(sessions: List[Session], location_id: Optional[str] = None) -> Optional[Session]:
     """The first session without end_time (at location_id), as
     coord_session_list_find_active() does on a C list; None when there is none."""
@@ -596,6 +643,9 @@ class Client:
     def set_max_response_size(self, max_bytes: int) -> None:
         self._call("coord_client_set_max_response_size", _uint32("max_bytes", max_bytes))
 
+    def set_max_sessions(self, max_sessions: int) -> None:
+        self._call("coord_client_set_max_sessions", _uint32("max_sessions", max_sessions))
+
     def set_retry(self, max_attempts: int, base_delay_ms: int, max_delay_ms: int) -> None:
         self._call("coord_client_set_retry", _uint32("max_attempts", max_attempts),
                    _uint32("base_delay_ms", base_delay_ms), _uint32("max_delay_ms", max_delay_ms))
@@ -655,6 +705,24 @@ class Client:
         out = _SessionList()
         self._call("coord_session_list_user", ctypes.byref(out))
         return _sessions(out)
+
+    def session_list_location_each(self, location_id: str, callback) -> None:
+        """The sessions at a location one at a time, without a list:
+        callback(session) gets each; a true return stops."""
+        one, each = _Session(), _Each(callback)
+        try:
+            self._call("coord_session_list_location_each", _arg(location_id), ctypes.byref(one),
+                       each.fn, None)
+        finally:
+            each.reraise()
+
+    def session_list_user_each(self, callback) -> None:
+        """The user's sessions everywhere, one at a time (see session_list_location_each)."""
+        one, each = _Session(), _Each(callback)
+        try:
+            self._call("coord_session_list_user_each", ctypes.byref(one), each.fn, None)
+        finally:
+            each.reraise()
 
     def session_wait(self, location_id: str, session_id: int, until: int = WAIT_STARTED,
                      timeout_ms: int = 60000, interval_ms: int = 1000) -> Session:

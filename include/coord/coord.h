@@ -94,6 +94,8 @@ extern "C" {
 #define COORD_DEFAULT_CONNECT_TIMEOUT_MS 10000u         /**< time allowed to connect */
 #define COORD_DEFAULT_TIMEOUT_MS 30000u                 /**< time allowed for a whole call */
 #define COORD_DEFAULT_MAX_RESPONSE_SIZE (1024u * 1024u) /**< largest answer accepted, in bytes */
+/** Most sessions a new client's list calls put in an array (1 MiB of them). */
+#define COORD_DEFAULT_MAX_SESSIONS 256u
 /**
  * Decode memory: cJSON may ask for at most this many times a client's
  * maximum response size to parse one answer; an answer that needs more is
@@ -414,6 +416,25 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_timeouts(coord_client *c
 COORD_API COORD_NODISCARD coord_status coord_client_set_max_response_size(coord_client *client,
                                                                          uint32_t max_bytes);
 
+/**
+ * Set the most sessions the list calls (coord_session_list_location(),
+ * coord_session_list_user()) put in a coord_session_list; an answer with
+ * more fails with COORD_ERR_RESPONSE_TOO_LARGE. The array is bounded by
+ * memory too: at most COORD_DECODE_MEMORY_FACTOR (8) times the maximum
+ * response size (coord_client_set_max_response_size()), whichever limit is
+ * lower. Each session takes sizeof(coord_session) (4096) bytes whatever the
+ * answer holds: a 119 KB answer of 10,000 {"id":N} entries would take 41 MB.
+ * The default, COORD_DEFAULT_MAX_SESSIONS (256), is 1 MiB of sessions. The
+ * *_each list calls (coord_session_list_location_each()) need no array: they
+ * take any number of sessions in one caller-provided coord_session.
+ * @param client        a client from coord_client_new()
+ * @param max_sessions  1 .. COORD_SESSION_LIST_MAX
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL client, out of range;
+ *         the previous setting is kept).
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_max_sessions(coord_client *client,
+                                                                    uint32_t max_sessions);
+
 /* ------------------------------------------------------------------------ */
 /* TLS                                                                       */
 /*
@@ -676,7 +697,7 @@ COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, si
 /* is set on the client (coord_client_set_bearer_token()); without one the   */
 /* server answers 401, reported as COORD_ERR_UNAUTHORIZED.                   */
 
-/** Most sessions a list answer may hold; more is COORD_ERR_RESPONSE_TOO_LARGE. */
+/** Most sessions a client can be set to accept in a list (coord_client_set_max_sessions()). */
 #define COORD_SESSION_LIST_MAX 10000u
 /** Shortest poll interval coord_session_wait() accepts, in milliseconds. */
 #define COORD_WAIT_MIN_INTERVAL_MS 10u
@@ -687,8 +708,9 @@ COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, si
  * A list of sessions, in the order the server sent them. The array is the
  * one heap result of libcoord: allocated by the call that fills the list,
  * released by coord_session_list_free(). Its size is bounded by the
- * client's maximum response size and COORD_SESSION_LIST_MAX (worst case
- * COORD_SESSION_LIST_MAX * sizeof(coord_session) bytes).
+ * client's limits: at most its maximum sessions (coord_client_set_max_sessions(),
+ * default COORD_DEFAULT_MAX_SESSIONS) and at most COORD_DECODE_MEMORY_FACTOR
+ * times its maximum response size.
  */
 typedef struct coord_session_list {
     coord_session *sessions; /**< count entries; NULL when count is 0 */
@@ -770,8 +792,13 @@ COORD_API COORD_NODISCARD coord_status coord_session_get(coord_client *client,
  * @return COORD_OK, or
  *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
  *   COORD_ERR_NOT_FOUND          no such location
- *   COORD_ERR_RESPONSE_TOO_LARGE more than COORD_SESSION_LIST_MAX entries,
- *                                or the answer exceeded the maximum response size
+ *   COORD_ERR_RESPONSE_TOO_LARGE the answer exceeded the maximum response size,
+ *                                parsing it would need more memory than that
+ *                                allows (COORD_DECODE_MEMORY_FACTOR), or its
+ *                                array would hold more than the client's
+ *                                maximum sessions or take more than that memory
+ *                                (coord_client_set_max_sessions(); the *_each
+ *                                form has no array)
  *   COORD_ERR_BAD_RESPONSE       not an array, or an entry is malformed: the
  *                                detail names it by index, e.g. "field [3].id: missing"
  *   COORD_ERR_UNAUTHORIZED, COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
@@ -817,7 +844,10 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_find_active(
  * Decode a JSON array of sessions without I/O (the decoder the list calls
  * use). Each entry follows coord_session_decode()'s rules; errors name the
  * entry's index ("field [3].id: not a number", "[2]: not an object").
- * Parsing takes at most the memory coord_session_decode() allows.
+ * Limits as for a new client: parsing takes at most the memory
+ * coord_session_decode() allows, and the array holds at most
+ * COORD_DEFAULT_MAX_SESSIONS (256) sessions; for more, decode with
+ * coord_session_list_decode_each(), which needs no array.
  *
  * @param json         the text; need not be NUL-terminated
  * @param len          its length in bytes
@@ -828,13 +858,115 @@ COORD_API COORD_NODISCARD coord_status coord_session_list_find_active(
  * @param detail_size  size of out_detail
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL json or out_list),
  *         COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE (more than
- *         COORD_SESSION_LIST_MAX entries, or parsing needs more memory than
- *         allowed), COORD_ERR_OUT_OF_MEMORY.
+ *         COORD_DEFAULT_MAX_SESSIONS entries, or parsing needs more memory
+ *         than allowed), COORD_ERR_OUT_OF_MEMORY.
  */
 COORD_API COORD_NODISCARD coord_status coord_session_list_decode(const char *json, size_t len,
                                                                 coord_session_list *out_list,
                                                                 char *out_detail,
                                                                 size_t detail_size);
+
+/* ---- Lists one session at a time: no array ------------------------------ */
+
+/**
+ * Receives one session of a list, in the server's order, from
+ * coord_session_list_decode_each(), coord_session_list_location_each() or
+ * coord_session_list_user_each().
+ *
+ * @param session    the coord_session the caller gave the call, now holding
+ *                   this session; the next one replaces it. The callback may
+ *                   read and change it, and copy what it wants to keep.
+ * @param user_data  what the caller gave the call
+ * @return 0 to go on with the next session; any other value stops the walk
+ *         (the call then returns COORD_OK).
+ * The callback must not call into the client the list call runs on.
+ */
+typedef int (*coord_session_each_fn)(coord_session *session, void *user_data);
+
+/**
+ * Decode a JSON array of sessions without I/O and without an array: each
+ * session is decoded into *session and handed to fn, one after the other.
+ * The memory is cJSON's tree of the text (at most the memory
+ * coord_session_decode() allows) and the caller's one struct, whatever the
+ * number of entries: there is no count limit.
+ *
+ * Every entry is checked before the first is handed over: when the call
+ * fails, fn was never called. Each entry follows coord_session_decode()'s
+ * rules, and errors name its index as coord_session_list_decode()'s do.
+ *
+ * @param json         the text; need not be NUL-terminated
+ * @param len          its length in bytes
+ * @param session      the caller's struct each session is decoded into; on
+ *                     COORD_OK it holds the last session handed over (zeroed
+ *                     when there was none); zeroed otherwise
+ * @param fn           called once per session, in order, until it returns non-zero
+ * @param user_data    passed to fn; may be NULL
+ * @param out_detail   optional (may be NULL): receives a NUL-terminated
+ *                     reason on failure, truncated to detail_size
+ * @param detail_size  size of out_detail
+ * @return COORD_OK (also when fn stopped the walk), COORD_ERR_INVALID_ARGUMENT
+ *         (NULL json, session or fn), COORD_ERR_BAD_RESPONSE,
+ *         COORD_ERR_RESPONSE_TOO_LARGE (parsing needs more memory than
+ *         allowed), COORD_ERR_OUT_OF_MEMORY.
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_list_decode_each(const char *json,
+                                                                     size_t len,
+                                                                     coord_session *session,
+                                                                     coord_session_each_fn fn,
+                                                                     void *user_data,
+                                                                     char *out_detail,
+                                                                     size_t detail_size);
+
+/**
+ * List the current user's sessions at a location one at a time, without an
+ * array: GET {base}/{location_id}/session, as coord_session_list_location(),
+ * each session decoded into *session and handed to fn. The memory is the
+ * answer (at most the maximum response size), cJSON's tree of it (at most
+ * COORD_DECODE_MEMORY_FACTOR times that) and the caller's one struct,
+ * whatever the number of sessions: the client's maximum sessions does not
+ * apply. Entries without location_id get the argument.
+ *
+ * Every entry is checked before the first is handed over: when the call
+ * fails, fn was never called. fn runs on the calling thread during the call.
+ *
+ * @param client       a client from coord_client_new()
+ * @param location_id  the location's id, as for coord_end_session()
+ * @param session      the caller's struct each session is decoded into; on
+ *                     COORD_OK it holds the last session handed over (zeroed
+ *                     when there was none); zeroed otherwise
+ * @param fn           called once per session, in order, until it returns non-zero
+ * @param user_data    passed to fn; may be NULL
+ * @return COORD_OK (also when fn stopped the walk), or
+ *   COORD_ERR_INVALID_ARGUMENT   bad argument (NULL session or fn too); nothing sent
+ *   COORD_ERR_NOT_FOUND          no such location
+ *   COORD_ERR_RESPONSE_TOO_LARGE the answer exceeded the maximum response size,
+ *                                or parsing it would need more memory than
+ *                                that allows (COORD_DECODE_MEMORY_FACTOR)
+ *   COORD_ERR_BAD_RESPONSE       not an array, or an entry is malformed: the
+ *                                detail names it by index, e.g. "field [3].id: missing"
+ *   COORD_ERR_UNAUTHORIZED, COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
+ *   COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT, COORD_ERR_TLS, COORD_ERR_OUT_OF_MEMORY
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_list_location_each(coord_client *client,
+                                                                       const char *location_id,
+                                                                       coord_session *session,
+                                                                       coord_session_each_fn fn,
+                                                                       void *user_data);
+
+/**
+ * List the current user's sessions at every location one at a time
+ * (GET {base}/session), as coord_session_list_location_each() does for one.
+ * @param client     a client from coord_client_new()
+ * @param session    as for coord_session_list_location_each()
+ * @param fn         as for coord_session_list_location_each()
+ * @param user_data  passed to fn; may be NULL
+ * @return the statuses of coord_session_list_location_each(), without
+ *         COORD_ERR_NOT_FOUND for a location
+ */
+COORD_API COORD_NODISCARD coord_status coord_session_list_user_each(coord_client *client,
+                                                                   coord_session *session,
+                                                                   coord_session_each_fn fn,
+                                                                   void *user_data);
 
 /**
  * Poll a session until it has started or ended, or the deadline passes.

@@ -12,7 +12,8 @@
 #define FUZZ_SAFE_INTEGER INT64_C(9007199254740991)
 
 /* The decoders run with a new client's limits. */
-static const coord_decode_limits limits = {.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE};
+static const coord_decode_limits limits = {.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE,
+                                           .max_sessions = COORD_DEFAULT_MAX_SESSIONS};
 
 static inline void require(int ok)
 {

@@ -152,22 +152,15 @@ void counting_peak_reset(void)
     pthread_mutex_unlock(&lock);
 }
 
-size_t counting_peak_bytes(void)
+static size_t read_size_locked(const size_t *v)
 {
     size_t n;
 
     pthread_mutex_lock(&lock);
-    n = peak_bytes;
+    n = *v;
     pthread_mutex_unlock(&lock);
     return n;
 }
 
-size_t counting_live_bytes(void)
-{
-    size_t n;
-
-    pthread_mutex_lock(&lock);
-    n = live_bytes;
-    pthread_mutex_unlock(&lock);
-    return n;
-}
+size_t counting_peak_bytes(void) { return read_size_locked(&peak_bytes); }
+size_t counting_live_bytes(void) { return read_size_locked(&live_bytes); }

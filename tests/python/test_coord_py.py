@@ -317,12 +317,26 @@ class AgainstSimulator(unittest.TestCase):
             self.assertEqual([x.id for x in mine], [s.id, gate.id])
             self.assertEqual(coord.find_active(mine).id, s.id)
             self.assertEqual(len(client.session_list_location("PY-LOT")), 1)
+            seen = []
+            client.session_list_user_each(seen.append)
+            self.assertEqual([x.id for x in seen], [s.id, gate.id])
+            seen = []
+            client.session_list_location_each("PY-LOT", lambda x: seen.append(x) or True)
+            self.assertEqual([(x.id, x.location_id) for x in seen], [(s.id, "PY-LOT")])
+            client.set_max_sessions(1)
+            with self.assertRaises(coord.ResponseTooLargeError):
+                client.session_list_user()
             self.assertTrue(client.barcode_create().barcode_data.startswith("COORD-USER-"))
         self.assertEqual([x.id for x in coord.decode_session_list('[{"id": 3}, {"id": 4}]')],
                          [3, 4])
         with self.assertRaises(coord.CoordError) as cm:
             coord.decode_session_list('[{"id": 3}, {}]')
         self.assertEqual(cm.exception.detail, "field [1].id: missing")
+        seen = []
+        coord.decode_session_list_each('[{"id": 3}, {"id": 4}]', lambda x: seen.append(x.id))
+        self.assertEqual(seen, [3, 4])
+        with self.assertRaises(ZeroDivisionError):  # the callback's own, after the C call
+            coord.decode_session_list_each('[{"id": 3}]', lambda x: 1 / 0)
 
     def test_bad_arguments_and_closed_client(self):
         with self.assertRaises(coord.CoordError) as cm:

@@ -51,6 +51,17 @@ static void *rec_calloc(size_t count, size_t size, void *user_data)
     return r->fail ? NULL : calloc(count, size);
 }
 
+/* Install the recorder r as the allocator, a holding its hooks. */
+static void install_recorder(coord_allocator *a, recorder *r)
+{
+    memset(a, 0, sizeof(*a));
+    a->malloc_fn = rec_malloc;
+    a->realloc_fn = rec_realloc;
+    a->free_fn = rec_free;
+    a->user_data = r;
+    assert_int_equal(coord_set_allocator(a), COORD_OK);
+}
+
 static void allocator_rejects_incomplete_hooks(void **state)
 {
     recorder r = {0};
@@ -80,12 +91,7 @@ static void allocator_routes_and_derives_calloc(void **state)
     unsigned char *p;
     (void)state;
 
-    memset(&a, 0, sizeof(a));
-    a.malloc_fn = rec_malloc;
-    a.realloc_fn = rec_realloc;
-    a.free_fn = rec_free;
-    a.user_data = &r;
-    assert_int_equal(coord_set_allocator(&a), COORD_OK);
+    install_recorder(&a, &r);
 
     p = coord_calloc(4, 8); /* no calloc_fn: malloc_fn, then zeroed */
     assert_int_equal(r.mallocs, 1);
@@ -136,12 +142,7 @@ static void json_allocations_are_watched(void **state)
     cJSON *root;
     (void)state;
 
-    memset(&a, 0, sizeof(a));
-    a.malloc_fn = rec_malloc;
-    a.realloc_fn = rec_realloc;
-    a.free_fn = rec_free;
-    a.user_data = &r;
-    assert_int_equal(coord_set_allocator(&a), COORD_OK);
+    install_recorder(&a, &r);
 
     coord_json_alloc_begin(4096);
     root = cJSON_Parse("{\"id\":1}");
@@ -181,12 +182,7 @@ static void json_budget_is_enforced(void **state)
     size_t needed;
     (void)state;
 
-    memset(&a, 0, sizeof(a));
-    a.malloc_fn = rec_malloc;
-    a.realloc_fn = rec_realloc;
-    a.free_fn = rec_free;
-    a.user_data = &r;
-    assert_int_equal(coord_set_allocator(&a), COORD_OK);
+    install_recorder(&a, &r);
 
     /* what the tree takes: the array and two strings, each an item and its text */
     root = cJSON_Parse(text);

@@ -70,6 +70,7 @@ static void null_client_is_refused_everywhere(void **state)
     assert_int_equal(coord_client_set_user_agent(NULL, "ua"), COORD_ERR_INVALID_ARGUMENT);
     assert_int_equal(coord_client_set_timeouts(NULL, 1, 2), COORD_ERR_INVALID_ARGUMENT);
     assert_int_equal(coord_client_set_max_response_size(NULL, 4096), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_client_set_max_sessions(NULL, 10), COORD_ERR_INVALID_ARGUMENT);
     assert_int_equal(coord_client_set_ca_file(NULL, "/x"), COORD_ERR_INVALID_ARGUMENT);
     assert_int_equal(coord_client_set_ca_path(NULL, "/x"), COORD_ERR_INVALID_ARGUMENT);
     assert_int_equal(coord_client_set_pinned_public_key(NULL, PIN), COORD_ERR_INVALID_ARGUMENT);
@@ -389,12 +390,38 @@ static void failed_pin_change_fails_closed(void **state)
     coord_client_free(c);
 }
 
+/* The list array's limit: 1..COORD_SESSION_LIST_MAX, a new client's
+ * COORD_DEFAULT_MAX_SESSIONS; a refused value keeps the previous one. */
+static void max_sessions_is_checked(void **state)
+{
+    coord_client *c = new_client();
+    coord_decode_limits limits;
+    (void)state;
+
+    coord_client_decode_limits(c, &limits);
+    assert_int_equal(limits.max_sessions, COORD_DEFAULT_MAX_SESSIONS);
+    assert_int_equal(limits.max_response_size, COORD_DEFAULT_MAX_RESPONSE_SIZE);
+    assert_int_equal(coord_client_set_max_sessions(c, 1), COORD_OK);
+    assert_int_equal(coord_client_set_max_sessions(c, COORD_SESSION_LIST_MAX), COORD_OK);
+    assert_int_equal(coord_client_set_max_sessions(c, 0), COORD_ERR_INVALID_ARGUMENT);
+    assert_string_equal(coord_client_last_error(c)->detail, "max sessions must be 1..10000");
+    assert_int_equal(coord_client_set_max_sessions(c, COORD_SESSION_LIST_MAX + 1),
+                     COORD_ERR_INVALID_ARGUMENT);
+    coord_client_decode_limits(c, &limits);
+    assert_int_equal(limits.max_sessions, COORD_SESSION_LIST_MAX);
+    assert_int_equal(coord_client_set_max_response_size(c, 4096), COORD_OK);
+    coord_client_decode_limits(c, &limits);
+    assert_int_equal(limits.max_response_size, 4096);
+    coord_client_free(c);
+}
+
 int main(void)
 {
     static const coord_allocator allocator = {t_malloc, t_realloc, t_free, NULL, NULL,
                                               {NULL, NULL, NULL, NULL}};
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(null_client_is_refused_everywhere),
+        cmocka_unit_test(max_sessions_is_checked),
         cmocka_unit_test(base_urls_are_checked_and_trailing_slashes_dropped),
         cmocka_unit_test(base_urls_that_let_the_host_move_are_refused),
         cmocka_unit_test(no_location_id_moves_the_request),

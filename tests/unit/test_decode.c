@@ -13,7 +13,8 @@
 
 static coord_error err;
 /* What a new client allows (tests of the limits use their own). */
-static const coord_decode_limits limits = {.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE};
+static const coord_decode_limits limits = {.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE,
+                                           .max_sessions = COORD_DEFAULT_MAX_SESSIONS};
 
 static coord_status decode(const char *json, coord_session *s)
 {
@@ -396,6 +397,7 @@ static void public_decode_checks_arguments(void **state)
 
 /* An allocator that refuses the k-th allocation (k counted from 1). */
 static long alloc_calls, alloc_fail_at, alloc_live;
+static size_t alloc_largest; /* the largest block asked for */
 
 static void *k_malloc(size_t size, void *user_data)
 {
@@ -403,6 +405,8 @@ static void *k_malloc(size_t size, void *user_data)
     (void)user_data;
     if (++alloc_calls == alloc_fail_at)
         return NULL;
+    if (size > alloc_largest)
+        alloc_largest = size;
     p = malloc(size);
     alloc_live += p != NULL;
     return p;
@@ -419,6 +423,17 @@ static void k_free(void *ptr, void *user_data)
     (void)user_data;
     alloc_live--;
     free(ptr);
+}
+
+/* Install the k-th-failing allocator with its counts at zero (nothing fails). */
+static void install_counting(void)
+{
+    static const coord_allocator counting = {k_malloc, k_realloc, k_free, NULL, NULL,
+                                             {NULL, NULL, NULL, NULL}};
+
+    assert_int_equal(coord_set_allocator(&counting), COORD_OK);
+    alloc_calls = alloc_fail_at = alloc_live = 0;
+    alloc_largest = 0;
 }
 
 /* cJSON reports a failed allocation as a parse error: the decoder must not
@@ -563,6 +578,9 @@ static void list_names_the_malformed_entry(void **state)
 
 static void list_length_is_bounded(void **state)
 {
+    /* the most a client can be set to: 10,000 sessions, and room for them */
+    static const coord_decode_limits widest = {.max_response_size = COORD_MAX_RESPONSE_SIZE,
+                                               .max_sessions = COORD_SESSION_LIST_MAX};
     size_t n = COORD_SESSION_LIST_MAX + 1, size = n * 9 + 3, at = 0;
     char *json = malloc(size);
     coord_session_list list;
@@ -573,13 +591,13 @@ static void list_length_is_bounded(void **state)
     for (size_t i = 0; i < n; i++)
         at += (size_t)snprintf(json + at, size - at, "%s{\"id\":1}", i ? "," : "");
     json[at++] = ']';
-    assert_int_equal(coord_decode_session_list(json, at, &limits, &list, &err),
+    assert_int_equal(coord_decode_session_list(json, at, &widest, &list, &err),
                      COORD_ERR_RESPONSE_TOO_LARGE);
     assert_non_null(strstr(err.detail, "more than 10000"));
     assert_null(list.sessions);
     /* exactly the maximum is fine */
     json[at - 10] = ']';
-    assert_int_equal(coord_decode_session_list(json, at - 9, &limits, &list, &err),
+    assert_int_equal(coord_decode_session_list(json, at - 9, &widest, &list, &err),
                      COORD_OK);
     assert_int_equal(list.count, COORD_SESSION_LIST_MAX);
     coord_session_list_free(&list);
@@ -926,16 +944,13 @@ static char *zeros(size_t n, size_t *len)
 static void json_memory_is_bounded_by_the_limits(void **state)
 {
     static const coord_decode_limits kiosk = {.max_response_size = 1024}; /* cJSON: 8 KiB */
-    static const coord_allocator counting = {k_malloc, k_realloc, k_free, NULL, NULL,
-                                             {NULL, NULL, NULL, NULL}};
     coord_session_list list;
     coord_session s;
     size_t len;
-    char *json = zeros(400, &len); /* 801 bytes, within 1 KiB; ~25 KiB of cJSON */
+    char *json = zeros(200, &len); /* 401 bytes, within 1 KiB; ~13 KiB of cJSON */
     (void)state;
 
-    assert_int_equal(coord_set_allocator(&counting), COORD_OK);
-    alloc_calls = alloc_fail_at = alloc_live = 0;
+    install_counting();
     memset(&list, 0xab, sizeof(list));
     assert_int_equal(coord_decode_session_list(json, len, &kiosk, &list, &err),
                      COORD_ERR_RESPONSE_TOO_LARGE);
@@ -943,9 +958,9 @@ static void json_memory_is_bounded_by_the_limits(void **state)
     assert_null(list.sessions);
     assert_int_equal(list.count, 0);
     assert_int_equal(alloc_live, 0);
-    /* stopped at 8 KiB: the whole tree takes 800 allocations (an item and
+    /* stopped at 8 KiB: the whole tree takes 400 allocations (an item and
      * the number parser's scratch copy for each zero) */
-    assert_true(alloc_calls < 300);
+    assert_true(alloc_calls < 260);
 
     /* the same text within a new client's 8 MiB: parsed, then refused for
      * what it says */
@@ -1010,6 +1025,237 @@ static void error_body_memory_is_bounded(void **state)
     assert_int_equal(code, 0);
 }
 
+/* ---- list bounds and the list without an array (issue 12, point 9) ---- */
+
+/* "[{"id":1},{"id":2},...]" with n entries; the caller frees it. */
+static char *ids(size_t n, size_t *len)
+{
+    size_t size = n * 16 + 3, at = 0;
+    char *json = malloc(size);
+
+    assert_non_null(json);
+    json[at++] = '[';
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(json + at, size - at, "%s{\"id\":%zu}", i ? "," : "", i + 1);
+    json[at++] = ']';
+    json[at] = '\0';
+    *len = at;
+    return json;
+}
+
+/* A list's array holds at most max_sessions entries, and takes at most
+ * COORD_DECODE_MEMORY_FACTOR times the maximum response size. */
+static void list_array_is_bounded_by_the_limits(void **state)
+{
+    static const coord_decode_limits four = {.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE,
+                                             .max_sessions = 4};
+    /* 8 KiB: room for two 4096-byte sessions */
+    static const coord_decode_limits small = {.max_response_size = 1024, .max_sessions = 100};
+    coord_session_list list;
+    size_t len;
+    char *json = ids(5, &len);
+    (void)state;
+
+    memset(&list, 0xab, sizeof(list));
+    assert_int_equal(coord_decode_session_list(json, len, &four, &list, &err),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_string_equal(err.detail, "session list has more than 4 entries");
+    assert_null(list.sessions);
+    assert_int_equal(list.count, 0);
+    free(json);
+    json = ids(4, &len);
+    assert_int_equal(coord_decode_session_list(json, len, &four, &list, &err), COORD_OK);
+    assert_int_equal(list.count, 4);
+    assert_int_equal(list.sessions[3].id, 4);
+    coord_session_list_free(&list);
+    free(json);
+
+    json = ids(3, &len);
+    assert_int_equal(coord_decode_session_list(json, len, &small, &list, &err),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_string_equal(err.detail, "session list of 3 entries needs more than 8192 bytes");
+    free(json);
+    json = ids(2, &len);
+    assert_int_equal(coord_decode_session_list(json, len, &small, &list, &err), COORD_OK);
+    assert_int_equal(list.count, 2);
+    coord_session_list_free(&list);
+    free(json);
+}
+
+/* The issue's answer: 119 KB of 10,000 {"id":N} made the public decoder
+ * allocate 10,000 sessions, 41 MB. Now it is refused before any array is
+ * allocated (the largest block is one of cJSON's). */
+static void ten_thousand_ids_are_refused_without_41_mb(void **state)
+{
+    coord_session_list list;
+    char d[128];
+    size_t len;
+    char *json = ids(10000, &len);
+    (void)state;
+
+    assert_true(len > 110000 && len < 130000);
+    install_counting();
+    assert_int_equal(coord_session_list_decode(json, len, &list, d, sizeof(d)),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_string_equal(d, "session list has more than 256 entries");
+    assert_true(alloc_largest < sizeof(coord_session));
+    assert_int_equal(alloc_live, 0);
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+    free(json);
+}
+
+/* What a callback saw. */
+typedef struct seen {
+    long calls;
+    long stop_after; /* 0: never stop */
+    int64_t ids[64];
+    char locations[64][COORD_ID_MAX];
+    const coord_session *where; /* the struct it was handed, every time */
+} seen;
+
+static int remember(coord_session *session, void *user_data)
+{
+    seen *s = user_data;
+
+    if (s->calls < 64) {
+        s->ids[s->calls] = session->id;
+        strcpy(s->locations[s->calls], session->location_id);
+    }
+    if (s->calls > 0)
+        assert_ptr_equal(s->where, session);
+    s->where = session;
+    s->calls++;
+    return s->stop_after != 0 && s->calls >= s->stop_after;
+}
+
+static coord_status decode_each(const char *json, const coord_decode_limits *l,
+                                coord_session *one, seen *s)
+{
+    err.detail[0] = '\0';
+    return coord_decode_session_list_each(json, strlen(json), l, one, remember, s, &err);
+}
+
+/* Each session in order, in the caller's one struct, until the callback
+ * says stop. */
+static void each_hands_sessions_in_order(void **state)
+{
+    coord_session one;
+    seen s;
+    (void)state;
+
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(decode_each("[{\"id\":7,\"location_id\":\"A\"},{\"id\":8},"
+                                 "{\"id\":9,\"billing_info\":{\"cost\":{\"amount\":5,"
+                                 "\"currency\":\"EUR\"}}}]", &limits, &one, &s),
+                     COORD_OK);
+    assert_int_equal(s.calls, 3);
+    assert_int_equal(s.ids[0], 7);
+    assert_int_equal(s.ids[1], 8);
+    assert_int_equal(s.ids[2], 9);
+    assert_string_equal(s.locations[0], "A");
+    assert_string_equal(s.locations[1], ""); /* nothing of the entry before */
+    assert_ptr_equal(s.where, &one);
+    assert_int_equal(one.id, 9); /* the last one handed over */
+    assert_int_equal(one.billing_info.cost.amount, 5);
+
+    memset(&s, 0, sizeof(s));
+    s.stop_after = 2;
+    assert_int_equal(decode_each("[{\"id\":1},{\"id\":2},{\"id\":3}]", &limits, &one, &s),
+                     COORD_OK);
+    assert_int_equal(s.calls, 2);
+    assert_int_equal(one.id, 2);
+
+    memset(&s, 0, sizeof(s));
+    memset(&one, 0xab, sizeof(one));
+    assert_int_equal(decode_each(" [ ] ", &limits, &one, &s), COORD_OK);
+    assert_int_equal(s.calls, 0);
+    assert_int_equal(one.id, 0);
+    for (size_t i = 0; i < sizeof(one.reserved); i++)
+        assert_int_equal(one.reserved[i], 0);
+}
+
+/* A malformed entry anywhere fails the call before the callback sees any. */
+static void each_checks_every_entry_first(void **state)
+{
+    coord_session one;
+    seen s;
+    (void)state;
+
+    memset(&s, 0, sizeof(s));
+    memset(&one, 0xab, sizeof(one));
+    assert_int_equal(decode_each("[{\"id\":1},{\"id\":2},{\"user_id\":\"u\"}]", &limits,
+                                 &one, &s), COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(err.detail, "field [2].id: missing");
+    assert_int_equal(s.calls, 0);
+    assert_int_equal(one.id, 0);
+    assert_string_equal(one.user_id, "");
+
+    assert_int_equal(decode_each("[{\"id\":1},7]", &limits, &one, &s), COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(err.detail, "[1]: session is not a JSON object");
+    assert_int_equal(decode_each("{\"id\":1}", &limits, &one, &s), COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(err.detail, "session list is not a JSON array");
+    assert_int_equal(decode_each("[{\"id\":1}] x", &limits, &one, &s), COORD_ERR_BAD_RESPONSE);
+    assert_int_equal(s.calls, 0);
+}
+
+/* No array and no count limit: 10,000 sessions pass through one struct,
+ * and the largest block is one of cJSON's. The tree is still bounded. */
+static void each_takes_any_number_in_constant_memory(void **state)
+{
+    static const coord_decode_limits kiosk = {.max_response_size = 64 * 1024, .max_sessions = 1};
+    coord_session one;
+    seen s;
+    size_t len;
+    char *json = ids(10000, &len);
+    (void)state;
+
+    install_counting();
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(coord_decode_session_list_each(json, len, &limits, &one, remember, &s, &err),
+                     COORD_OK);
+    assert_int_equal(s.calls, 10000);
+    assert_int_equal(one.id, 10000);
+    assert_true(alloc_largest < sizeof(coord_session));
+    assert_int_equal(alloc_live, 0);
+
+    /* 119 KB of ids make a 1.4 MB tree: more than a 64 KiB client's 512 KiB */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(coord_decode_session_list_each(json, len, &kiosk, &one, remember, &s, &err),
+                     COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_string_equal(err.detail, "parsing the answer takes more than 524288 bytes");
+    assert_int_equal(s.calls, 0);
+    assert_int_equal(alloc_live, 0);
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+    free(json);
+}
+
+static void public_each_decode(void **state)
+{
+    coord_session one;
+    seen s;
+    char d[64];
+    (void)state;
+
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(coord_session_list_decode_each("[{\"id\":4},{\"id\":5}]", 19, &one,
+                                                    remember, &s, d, sizeof(d)), COORD_OK);
+    assert_int_equal(s.calls, 2);
+    assert_string_equal(d, "");
+    assert_int_equal(coord_session_list_decode_each("[{}]", 4, &one, remember, &s, d, sizeof(d)),
+                     COORD_ERR_BAD_RESPONSE);
+    assert_string_equal(d, "field [0].id: missing");
+    assert_int_equal(s.calls, 2);
+    memset(&one, 0xab, sizeof(one));
+    assert_int_equal(coord_session_list_decode_each(NULL, 2, &one, remember, &s, d, sizeof(d)),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(one.id, 0);
+    assert_int_equal(coord_session_list_decode_each("[]", 2, &one, NULL, &s, d, sizeof(d)),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_string_equal(d, "json, session and fn must not be NULL");
+    assert_int_equal(coord_session_list_decode_each("[]", 2, NULL, remember, &s, NULL, 0),
+                     COORD_ERR_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1052,6 +1298,12 @@ int main(void)
         cmocka_unit_test(json_memory_is_bounded_by_the_limits),
         cmocka_unit_test(public_decoders_have_a_new_clients_budget),
         cmocka_unit_test(error_body_memory_is_bounded),
+        cmocka_unit_test(list_array_is_bounded_by_the_limits),
+        cmocka_unit_test(ten_thousand_ids_are_refused_without_41_mb),
+        cmocka_unit_test(each_hands_sessions_in_order),
+        cmocka_unit_test(each_checks_every_entry_first),
+        cmocka_unit_test(each_takes_any_number_in_constant_memory),
+        cmocka_unit_test(public_each_decode),
     };
     return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }
