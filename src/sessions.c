@@ -653,7 +653,17 @@ static coord_next wait_after_poll(coord_wait_plan *w, coord_status st,
     next.status = COORD_OK;
     next.delay_ms = (uint32_t)(w->interval_ms < w->deadline_ms - now ? w->interval_ms
                                                                       : w->deadline_ms - now);
+    /* too little would be left for the poll after: wait out the deadline */
+    if (w->deadline_ms - now - next.delay_ms < COORD_RETRY_MIN_ATTEMPT_MS)
+        next.delay_ms = (uint32_t)(w->deadline_ms - now);
     return next;
+}
+
+/* After a pause: is there time for a poll? One with less than
+ * COORD_RETRY_MIN_ATTEMPT_MS could only be cut short by the deadline. */
+static int wait_has_time(const coord_wait_plan *w, int64_t now)
+{
+    return w->deadline_ms - now >= COORD_RETRY_MIN_ATTEMPT_MS;
 }
 
 /* The record of a wait its deadline ended. */
@@ -688,7 +698,7 @@ static coord_status wait_polls(coord_client *client, const char *location_id,
             return coord_client_fail(client, COORD_ERR_CANCELLED, "cancelled by "
                                      "coord_client_cancel() after %lu polls",
                                      (unsigned long)w->polls);
-        if (coord_now_ms() >= w->deadline_ms) {
+        if (!wait_has_time(w, coord_now_ms())) {
             w->expired = 1;
             break;
         }
@@ -764,7 +774,7 @@ static void wait_next_poll(coord_call *call)
     coord_call_state *state = &call->state;
     coord_status st;
 
-    if (coord_now_ms() >= call->wait.deadline_ms) {
+    if (!wait_has_time(&call->wait, coord_now_ms())) {
         call->deliver(call, wait_timed_out(&call->wait, &state->error, state->location_id,
                                            state->session_id));
         return;
