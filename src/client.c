@@ -48,6 +48,12 @@ struct coord_client {
     pthread_cond_t woken;
     unsigned blocking_calls; /* nested: a wait and its polls */
     int cancel;
+    char *proxy;                /* NULL: none set (see coord_client_set_proxy) */
+    int proxy_from_environment; /* the environment's proxy variables apply */
+    /* the same for the proxy: a failed copy would leave libcurl reading the
+     * environment's proxy variables */
+    int proxy_lost;
+    int keylog_warning;     /* SSLKEYLOGFILE was set at creation: say so in the log */
 };
 
 static const char default_user_agent[] = "libcoord/" COORD_VERSION_STRING;
@@ -107,7 +113,7 @@ static void drop_idle_transports(coord_client *c)
         coord_transport_free(c->idle[--c->idle_count]);
 }
 
-/* The CA or the pin changed: handles made before are not reused. */
+/* The CA, the pin or the proxy changed: handles made before are not reused. */
 static void tls_changed(coord_client *c)
 {
     c->tls_version++;
@@ -125,18 +131,20 @@ static CURLUcode url_part(CURLU *u, CURLUPart part)
     return uc;
 }
 
-/* Is url a base every request can be built on? libcurl's own parser judges
- * (it parses every URL built on the base): http or https, a non-empty host,
- * and nothing that a location id appended to it could combine with to send
- * the request elsewhere -- no userinfo, query, fragment or backslash. */
-static coord_status base_url_check(const char *url)
+/* Parse url with libcurl's own parser (it parses every URL built on it):
+ * COORD_OK and *scheme (lower case; curl_free it) when the URL is
+ * "scheme://" and a non-empty host, without userinfo, query, fragment or
+ * backslash -- nothing that text appended to it could combine with to send
+ * a request elsewhere. */
+static coord_status plain_url_scheme(const char *url, char **scheme)
 {
     const char *colon = strchr(url, ':');
-    char *scheme = NULL, *host = NULL;
+    char *host = NULL;
     coord_status st = COORD_ERR_INVALID_ARGUMENT;
     CURLUcode uc;
     CURLU *u;
 
+    *scheme = NULL;
     /* text libcurl reads leniently is refused first: "http:/h" and
      * "http:///h" (both taken as host h), a backslash, and an empty query
      * "?" or fragment "#" (libcurl reports no fragment for "#") */
@@ -146,24 +154,54 @@ static coord_status base_url_check(const char *url)
     u = curl_url();
     if (u == NULL)
         return COORD_ERR_OUT_OF_MEMORY;
-    uc = curl_url_set(u, CURLUPART_URL, url, 0);
-    if (uc == CURLUE_OK)
-        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    /* the socks schemes of a proxy are not URL schemes libcurl knows */
+    uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
     if (uc == CURLUE_OK)
         uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
-    if (uc == CURLUE_OK && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
-        host[0] != '\0' &&
+    if (uc == CURLUE_OK && host[0] != '\0' &&
         (uc = url_part(u, CURLUPART_USER)) == CURLUE_NO_USER &&
         (uc = url_part(u, CURLUPART_PASSWORD)) == CURLUE_NO_PASSWORD &&
         (uc = url_part(u, CURLUPART_OPTIONS)) == CURLUE_NO_OPTIONS &&
         (uc = url_part(u, CURLUPART_QUERY)) == CURLUE_NO_QUERY &&
-        (uc = url_part(u, CURLUPART_FRAGMENT)) == CURLUE_NO_FRAGMENT)
+        (uc = url_part(u, CURLUPART_FRAGMENT)) == CURLUE_NO_FRAGMENT &&
+        (uc = curl_url_get(u, CURLUPART_SCHEME, scheme, 0)) == CURLUE_OK)
         st = COORD_OK;
     else if (uc == CURLUE_OUT_OF_MEMORY)
         st = COORD_ERR_OUT_OF_MEMORY;
-    curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);
+    return st;
+}
+
+/* Is url a base every request can be built on? http or https, and a plain
+ * URL (plain_url_scheme): no location id can move a request built on it. */
+static coord_status base_url_check(const char *url)
+{
+    char *scheme;
+    coord_status st = plain_url_scheme(url, &scheme);
+
+    if (st == COORD_OK && strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+        st = COORD_ERR_INVALID_ARGUMENT;
+    curl_free(scheme);
+    return st;
+}
+
+/* A proxy libcurl can use, as a plain URL (plain_url_scheme): no
+ * credentials in it, which would be one more secret to keep out of logs. */
+static coord_status proxy_url_check(const char *url)
+{
+    static const char *const schemes[] = {"http", "https", "socks4", "socks4a", "socks5",
+                                          "socks5h"};
+    char *scheme;
+    coord_status st = plain_url_scheme(url, &scheme);
+    size_t i;
+
+    for (i = 0; st == COORD_OK && i < sizeof(schemes) / sizeof(schemes[0]); i++)
+        if (strcmp(scheme, schemes[i]) == 0)
+            break;
+    if (st == COORD_OK && i == sizeof(schemes) / sizeof(schemes[0]))
+        st = COORD_ERR_INVALID_ARGUMENT;
+    curl_free(scheme);
     return st;
 }
 
@@ -214,6 +252,9 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     st = coord_transport_new(&c->transport);
     if (st != COORD_OK)
         goto failed;
+    /* libcurl appends every TLS session key to that file: the first log
+     * callback hears of it (coord_client_set_log) */
+    c->keylog_warning = getenv("SSLKEYLOGFILE") != NULL && getenv("SSLKEYLOGFILE")[0] != '\0';
     *out_client = c;
     return COORD_OK;
 
@@ -239,6 +280,7 @@ void coord_client_free(coord_client *client)
     coord_free(client->user_agent);
     coord_free(client->ca_file);
     coord_free(client->ca_path);
+    coord_free(client->proxy);
     coord_wipe(client, sizeof(*client));
     coord_free(client);
 }
@@ -380,6 +422,83 @@ coord_status coord_client_set_ca_path(coord_client *client, const char *path)
     return set_trust_path(client, &client->ca_path, path, "CA directory path");
 }
 
+/* ---- proxy ---- */
+
+/* Give the transport the client's proxy setting: the configured proxy, else
+ * the environment's when allowed, else none. libcurl drops the old setting
+ * first, and without one it follows the environment: while no setting
+ * holds, calls are refused (coord_client_usable). */
+static const char *proxy_setting(const coord_client *client)
+{
+    return client->proxy != NULL ? client->proxy : client->proxy_from_environment ? NULL : "";
+}
+
+static coord_status apply_proxy(coord_client *client, coord_error *err)
+{
+    coord_status st = coord_transport_set_proxy(client->transport, proxy_setting(client), err);
+
+    client->proxy_lost = st != COORD_OK;
+    if (st == COORD_OK)
+        tls_changed(client); /* the non-blocking calls' handles follow */
+    return st;
+}
+
+coord_status coord_client_set_proxy(coord_client *client, const char *proxy)
+{
+    char *copy = NULL, *old;
+    coord_error ignored;
+    coord_status st;
+
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_client_clear_error(client);
+    if (proxy != NULL) {
+        st = proxy_url_check(proxy);
+        if (st == COORD_ERR_OUT_OF_MEMORY)
+            return coord_client_fail(client, st, "parsing the proxy URL");
+        if (st != COORD_OK)
+            return coord_client_fail(client, st, "proxy must be scheme://host[:port] (http, "
+                                     "https, socks4, socks4a, socks5, socks5h) without "
+                                     "credentials, query or fragment");
+        copy = coord_strdup(proxy);
+        if (copy == NULL)
+            return coord_client_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the %s",
+                                     "proxy URL");
+    }
+    old = client->proxy;
+    client->proxy = copy;
+    st = apply_proxy(client, &client->last_error);
+    if (st != COORD_OK) { /* the previous setting again, if libcurl takes it */
+        client->proxy = old;
+        coord_free(copy);
+        (void)apply_proxy(client, &ignored);
+        return st;
+    }
+    coord_free(old);
+    return COORD_OK;
+}
+
+coord_status coord_client_set_proxy_from_environment(coord_client *client, int use)
+{
+    coord_error ignored;
+    coord_status st;
+    int old;
+
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_client_clear_error(client);
+    if (use != 0 && use != 1)
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "use must be 0 or 1");
+    old = client->proxy_from_environment;
+    client->proxy_from_environment = use;
+    st = apply_proxy(client, &client->last_error);
+    if (st != COORD_OK) {
+        client->proxy_from_environment = old;
+        (void)apply_proxy(client, &ignored);
+    }
+    return st;
+}
+
 static int is_base64_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -472,6 +591,13 @@ coord_status coord_client_set_log(coord_client *client, coord_log_fn callback,
     client->log = callback;
     client->log_data = user_data;
     client->log_min = min_level;
+    if (client->keylog_warning && callback != NULL && min_level <= COORD_LOG_WARN) {
+        client->keylog_warning = 0;
+        coord_client_log(client, COORD_LOG_WARN, "SSLKEYLOGFILE was set when this client was "
+                         "created: libcurl writes this process's TLS session keys to that "
+                         "file, and whoever reads it can decrypt the HTTPS traffic, access "
+                         "key and token included");
+    }
     return COORD_OK;
 }
 
@@ -552,6 +678,8 @@ coord_status coord_client_take_transport(coord_client *client, coord_transport *
         st = coord_transport_set_trust(t, client->ca_file, client->ca_path, err);
     if (st == COORD_OK && client->pin != NULL)
         st = coord_transport_set_pin(t, client->pin, err);
+    if (st == COORD_OK && (client->proxy != NULL || client->proxy_from_environment))
+        st = coord_transport_set_proxy(t, proxy_setting(client), err);
     if (st != COORD_OK) {
         coord_transport_free(t);
         return st;
@@ -633,6 +761,10 @@ coord_status coord_client_usable(coord_client *client, coord_error *err)
         return coord_error_fail(err, COORD_ERR_TLS, "the public-key pin could not be set; "
                                 "calls are refused until coord_client_set_pinned_public_key() "
                                 "succeeds");
+    if (client->proxy_lost)
+        return coord_error_fail(err, COORD_ERR_TRANSPORT, "the proxy setting could not be "
+                                "applied; calls are refused until coord_client_set_proxy() or "
+                                "coord_client_set_proxy_from_environment() succeeds");
     return COORD_OK;
 }
 

@@ -236,6 +236,11 @@ COORD_HIDDEN void coord_transport_free(coord_transport *t);
  * so that a configured private CA never silently adds the system store. */
 COORD_HIDDEN coord_status coord_transport_set_trust(coord_transport *t, const char *ca_file,
                                                     const char *ca_path, coord_error *err);
+/* Where the handle connects: proxy "" directly, the environment's proxy
+ * variables ignored (the default); a proxy URL through that proxy, NO_PROXY
+ * ignored too; NULL as the environment says (libcurl's rules). */
+COORD_HIDDEN coord_status coord_transport_set_proxy(coord_transport *t, const char *proxy,
+                                                    coord_error *err);
 /* Public-key pin list ("sha256//..."[;...]); NULL removes the pin. */
 COORD_HIDDEN coord_status coord_transport_set_pin(coord_transport *t, const char *pin,
                                                   coord_error *err);

@@ -147,6 +147,14 @@ static CURLcode set_fixed(coord_transport *t)
             t->default_ca_path = path;
     }
 #endif
+    /* no proxy unless the application asks for one (coord_client_set_proxy):
+     * the environment's http_proxy, ALL_PROXY... would get the key and the
+     * token; a libcurl built without proxies never uses one anyway */
+    if (rc == CURLE_OK) {
+        rc = curl_easy_setopt(c, CURLOPT_PROXY, "");
+        if (rc == CURLE_UNKNOWN_OPTION)
+            rc = CURLE_OK;
+    }
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_send);
     if (rc == CURLE_OK)
@@ -223,6 +231,21 @@ coord_status coord_transport_set_pin(coord_transport *t, const char *pin, coord_
 {
     return status_from_setopt(curl_easy_setopt(t->curl, CURLOPT_PINNEDPUBLICKEY, pin),
                               "the public-key pin", err);
+}
+
+coord_status coord_transport_set_proxy(coord_transport *t, const char *proxy, coord_error *err)
+{
+    CURLcode rc = curl_easy_setopt(t->curl, CURLOPT_PROXY, proxy);
+
+    /* an explicit proxy is used for every host; NULL reads NO_PROXY again */
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(t->curl, CURLOPT_NOPROXY,
+                              proxy != NULL && proxy[0] != '\0' ? "" : NULL);
+    if (rc == CURLE_OK)
+        return COORD_OK;
+    return coord_error_fail(err, rc == CURLE_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY
+                                                           : COORD_ERR_TRANSPORT,
+                            "libcurl refused the proxy setting: %s", curl_easy_strerror(rc));
 }
 
 void coord_transport_wipe_body(coord_transport *t)

@@ -510,6 +510,60 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_ca_path(coord_client *cl
 COORD_API COORD_NODISCARD coord_status coord_client_set_pinned_public_key(coord_client *client,
                                                                          const char *pin);
 
+/* ------------------------------------------------------------------------ */
+/* Proxies                                                                   */
+/*
+ * A new client connects straight to its base URL's host. It ignores the
+ * proxy environment variables libcurl would otherwise follow (http_proxy,
+ * HTTPS_PROXY, ALL_PROXY, NO_PROXY and their other spellings): whoever sets
+ * them would receive the access key and the bearer token -- in clear text
+ * for an http:// base URL -- and be trusted with the answers. A proxy is
+ * used only when the application asks for one, with one of the two calls
+ * below.
+ */
+
+/**
+ * Send the client's requests through a proxy (libcurl's CURLOPT_PROXY).
+ *
+ * For an https:// base URL libcurl tunnels TLS through the proxy (CONNECT),
+ * which then sees the host name and port only; for an http:// base URL the
+ * proxy sees every request, the access key in its URL and the token in its
+ * header included. NO_PROXY in the environment does not apply to this proxy.
+ *
+ * @param client  a client from coord_client_new()
+ * @param proxy   "scheme://host[:port]" with scheme http, https, socks4,
+ *                socks4a, socks5 or socks5h (the h: the proxy resolves host
+ *                names), without credentials, query or fragment; NULL
+ *                removes it (the client connects directly again, or follows
+ *                the environment when coord_client_set_proxy_from_environment()
+ *                allowed that). Copied.
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL client or a proxy not of
+ *         that form; the previous setting is kept), COORD_ERR_OUT_OF_MEMORY.
+ *         When libcurl could not take the setting (COORD_ERR_OUT_OF_MEMORY,
+ *         or COORD_ERR_TRANSPORT from a libcurl built without proxy
+ *         support) the client fails closed: every call returns
+ *         COORD_ERR_TRANSPORT, nothing sent, until a proxy setting succeeds.
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_proxy(coord_client *client,
+                                                             const char *proxy);
+
+/**
+ * Let libcurl choose a proxy from the environment, as the curl tool does:
+ * http_proxy (lower case only) for http:// URLs, HTTPS_PROXY or https_proxy
+ * for https:// URLs, ALL_PROXY or all_proxy for both, and NO_PROXY or
+ * no_proxy naming the hosts reached directly. Read at every connection.
+ * Off by default; a proxy set with coord_client_set_proxy() takes
+ * precedence over the environment.
+ *
+ * @param client  a client from coord_client_new()
+ * @param use     1: follow the environment; 0: ignore it (the default)
+ * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL client, use not 0 or
+ *         1), or, failing closed as coord_client_set_proxy() does,
+ *         COORD_ERR_OUT_OF_MEMORY or COORD_ERR_TRANSPORT.
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_proxy_from_environment(
+    coord_client *client, int use);
+
 /* ---- Retries and logging (hardening) ------------------------------------ */
 
 /**
@@ -552,7 +606,7 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_retry(coord_client *clie
 typedef enum coord_log_level {
     COORD_LOG_DEBUG = 0, /**< each request sent: method, path, attempt */
     COORD_LOG_INFO = 1,  /**< each answer: status, duration; a recovered end */
-    COORD_LOG_WARN = 2,  /**< a failed attempt that will be retried, and the delay */
+    COORD_LOG_WARN = 2,  /**< a failed attempt that will be retried, and the delay; SSLKEYLOGFILE set */
     COORD_LOG_ERROR = 3  /**< a call that failed after its last attempt */
 } coord_log_level;
 
@@ -569,6 +623,12 @@ typedef void (*coord_log_fn)(coord_log_level level, const char *message, void *u
 
 /**
  * Send the client's request, answer and retry events to a callback.
+ *
+ * When SSLKEYLOGFILE was set in the environment as the client was created,
+ * the first callback that takes COORD_LOG_WARN gets, at once, a warning
+ * saying so: libcurl then writes the process's TLS session keys to that
+ * file, and whoever reads it can decrypt the client's HTTPS traffic.
+ *
  * @param client  a client from coord_client_new()
  * @param callback   NULL turns logging off (the default)
  * @param user_data  passed to every callback; may be NULL; not owned

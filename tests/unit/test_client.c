@@ -1,6 +1,7 @@
 /* client.c without the network: argument checks, base URL handling, and
  * every option setter under allocation failure (libcoord's copies and
  * libcurl's, through coord_set_allocator installed before coord_global_init). */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,14 +18,16 @@
 #define KEY "sandbox-test-key"
 #define PIN "sha256//On/dnO5ohRsscRfg6P2hBIczMfh271rsRukc5mba13Q="
 
-/* An allocator that fails the fail_at-th allocation after arming (0: never)
- * and counts live blocks. Single-threaded test: no lock needed. */
+/* An allocator that fails the fail_at-th allocation after arming (0: never),
+ * or every allocation while failing_all, and counts live blocks.
+ * Single-threaded test: no lock needed. */
 static long fail_at, calls, live;
+static int failing_all;
 
 static void *t_malloc(size_t size, void *user)
 {
     (void)user;
-    if (fail_at != 0 && ++calls == fail_at)
+    if (failing_all || (fail_at != 0 && ++calls == fail_at))
         return NULL;
     live++;
     return malloc(size);
@@ -263,6 +266,54 @@ static void no_location_id_moves_the_request(void **state)
     curl_free(key_query);
 }
 
+/* What a log callback heard. */
+static struct {
+    int messages;
+    coord_log_level level;
+    char text[512];
+} heard;
+
+static void on_log(coord_log_level level, const char *message, void *user_data)
+{
+    (void)user_data;
+    heard.messages++;
+    heard.level = level;
+    snprintf(heard.text, sizeof(heard.text), "%s", message);
+}
+
+/* Issue 12 point 2: SSLKEYLOGFILE makes libcurl write every TLS session key
+ * to a file. A client created while it is set says so in its log, once. */
+static void sslkeylogfile_is_warned_about(void **state)
+{
+    coord_client *c;
+    (void)state;
+
+    setenv("SSLKEYLOGFILE", "/tmp/keys.log", 1);
+    c = new_client();
+    unsetenv("SSLKEYLOGFILE");
+    memset(&heard, 0, sizeof(heard));
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_ERROR), COORD_OK);
+    assert_int_equal(heard.messages, 0); /* not to a callback that takes no warnings */
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_DEBUG), COORD_OK);
+#ifdef COORD_MINIMAL
+    assert_int_equal(heard.messages, 0); /* the firmware build has no log text */
+#else
+    assert_int_equal(heard.messages, 1);
+    assert_int_equal(heard.level, COORD_LOG_WARN);
+    assert_non_null(strstr(heard.text, "SSLKEYLOGFILE was set"));
+    assert_non_null(strstr(heard.text, "can decrypt"));
+#endif
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_DEBUG), COORD_OK);
+    assert_true(heard.messages <= 1); /* once */
+    coord_client_free(c);
+
+    c = new_client(); /* created without it: nothing to say */
+    memset(&heard, 0, sizeof(heard));
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_DEBUG), COORD_OK);
+    assert_int_equal(heard.messages, 0);
+    coord_client_free(c);
+}
+
 /* A held session whose location_id fills its storage without a NUL. */
 static void unterminated_location_is_refused(void **state)
 {
@@ -300,6 +351,16 @@ static coord_status set_ca_file(coord_client *c)
 static coord_status set_ca_path(coord_client *c)
 {
     return coord_client_set_ca_path(c, "/etc/kiosk/cas");
+}
+
+static coord_status set_proxy(coord_client *c)
+{
+    return coord_client_set_proxy(c, "http://127.0.0.1:3128");
+}
+
+static coord_status set_proxy_from_environment(coord_client *c)
+{
+    return coord_client_set_proxy_from_environment(c, 1);
 }
 
 static coord_status set_pin(coord_client *c)
@@ -348,6 +409,8 @@ static void setters_survive_allocation_failures(void **state)
     assert_true(sweep(set_ca_file) >= 2);    /* libcoord's copy, then libcurl's */
     assert_true(sweep(set_ca_path) >= 2);
     assert_true(sweep(set_pin) >= 2);        /* libcoord's copy, then libcurl's */
+    assert_true(sweep(set_proxy) >= 3);      /* the URL's parse, libcoord's copy, libcurl's */
+    assert_int_equal(sweep(set_proxy_from_environment), 0); /* libcurl copies nothing */
     assert_int_equal(live, start);
 }
 
@@ -365,6 +428,31 @@ static void failed_trust_change_keeps_the_previous_paths(void **state)
     assert_non_null(strstr(coord_client_last_error(c)->detail, "CA file"));
     assert_int_equal(coord_client_set_ca_file(c, NULL), COORD_OK);
     assert_int_equal(coord_client_set_ca_path(c, "/third"), COORD_OK);
+    coord_client_free(c);
+}
+
+/* libcurl drops the old proxy setting before copying the new one, and
+ * without one it follows the environment's proxy variables: when neither
+ * the new setting nor the old one can be restored, calls are refused. */
+static void failed_proxy_change_fails_closed(void **state)
+{
+    coord_client *c = new_client();
+    coord_session s;
+    (void)state;
+
+    assert_int_equal(coord_client_set_retry(c, 1, 0, 0), COORD_OK);
+    assert_int_equal(coord_client_set_proxy(c, "http://127.0.0.1:3128"), COORD_OK);
+    failing_all = 1;
+    assert_int_equal(coord_client_set_proxy_from_environment(c, 1), COORD_ERR_OUT_OF_MEMORY);
+    failing_all = 0;
+    assert_non_null(strstr(coord_client_last_error(c)->detail, "proxy"));
+    assert_int_equal(coord_end_session(c, "LOT-1", 1, &s), COORD_ERR_TRANSPORT);
+    assert_non_null(strstr(coord_client_last_error(c)->detail, "proxy setting could not be"));
+    assert_int_equal(coord_client_last_error(c)->attempts, 0); /* nothing was sent */
+    /* a setting that holds lifts the refusal: direct to port 9, refused there */
+    assert_int_equal(coord_client_set_proxy(c, NULL), COORD_OK);
+    assert_int_equal(coord_end_session(c, "LOT-1", 1, &s), COORD_ERR_TRANSPORT);
+    assert_int_equal(coord_client_last_error(c)->attempts, 1);
     coord_client_free(c);
 }
 
@@ -425,10 +513,12 @@ int main(void)
         cmocka_unit_test(base_urls_are_checked_and_trailing_slashes_dropped),
         cmocka_unit_test(base_urls_that_let_the_host_move_are_refused),
         cmocka_unit_test(no_location_id_moves_the_request),
+        cmocka_unit_test(sslkeylogfile_is_warned_about),
         cmocka_unit_test(unterminated_location_is_refused),
         cmocka_unit_test(setters_survive_allocation_failures),
         cmocka_unit_test(failed_trust_change_keeps_the_previous_paths),
         cmocka_unit_test(failed_pin_change_fails_closed),
+        cmocka_unit_test(failed_proxy_change_fails_closed),
     };
     int failed;
 
