@@ -1448,6 +1448,8 @@ typedef void (*coord_token_fn)(coord_call *call, coord_status status, const coor
  * COORD_ERR_INVALID_ARGUMENT (NULL loop, client or callback, an argument
  * the blocking form refuses), COORD_ERR_OUT_OF_MEMORY, COORD_ERR_TLS (the
  * client's pin could not be set: see coord_client_set_pinned_public_key()),
+ * COORD_ERR_TRANSPORT (its proxy setting could not be applied: see
+ * coord_client_set_proxy()),
  * or COORD_ERR_PHYSICAL_CHECKOUT (coord_session_end_async() of a
  * gate-controlled session); coord_client_last_error() says why.
  * @{

@@ -184,6 +184,41 @@ static void the_environment_when_asked(void **state)
     coord_client_free(c);
 }
 
+static void on_session(coord_call *call, coord_status status, const coord_error *error,
+                       const coord_session *session, void *user_data)
+{
+    (void)call;
+    (void)error;
+    *(coord_status *)user_data = status;
+    assert_true(status != COORD_OK || session != NULL);
+}
+
+/* The non-blocking calls' handles follow the client's proxy setting too. */
+static void non_blocking_calls_follow_the_setting(void **state)
+{
+    coord_client *c = new_client();
+    int64_t id = sim_session(LOT, 5, 0, NULL, 0);
+    coord_status done = COORD_ERR_TRANSPORT;
+    coord_loop *loop = NULL;
+    char seen[4096];
+    (void)state;
+
+    assert_int_equal(coord_loop_new(&loop), COORD_OK);
+    setenv("http_proxy", proxy_url, 1);
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &done, NULL), COORD_OK);
+    assert_int_equal(coord_loop_run(loop), COORD_OK);
+    assert_int_equal(done, COORD_OK);
+    assert_int_equal(proxied(seen, sizeof(seen)), 0);
+    assert_int_equal(coord_client_set_proxy(c, proxy_url), COORD_OK);
+    done = COORD_ERR_TRANSPORT;
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &done, NULL), COORD_OK);
+    assert_int_equal(coord_loop_run(loop), COORD_OK);
+    assert_int_equal(done, COORD_OK);
+    assert_int_equal(proxied(seen, sizeof(seen)), 1);
+    coord_loop_free(loop);
+    coord_client_free(c);
+}
+
 static void proxy_urls_are_checked(void **state)
 {
     static const char *const bad[] = {
@@ -232,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup(the_environment_is_ignored_by_default, setup),
         cmocka_unit_test_setup(an_explicit_proxy_carries_every_call, setup),
         cmocka_unit_test_setup(the_environment_when_asked, setup),
+        cmocka_unit_test_setup(non_blocking_calls_follow_the_setting, setup),
         cmocka_unit_test_setup(proxy_urls_are_checked, setup),
         cmocka_unit_test_setup(a_proxy_that_refuses_is_a_transport_error, setup),
     };
