@@ -160,6 +160,8 @@ _PROTOTYPES = {
     "coord_client_set_ca_file": (_status, [_client_p, ctypes.c_char_p]),
     "coord_client_set_ca_path": (_status, [_client_p, ctypes.c_char_p]),
     "coord_client_set_pinned_public_key": (_status, [_client_p, ctypes.c_char_p]),
+    "coord_client_set_proxy": (_status, [_client_p, ctypes.c_char_p]),
+    "coord_client_set_proxy_from_environment": (_status, [_client_p, ctypes.c_int]),
     "coord_client_set_retry": (_status, [_client_p, ctypes.c_uint32, ctypes.c_uint32,
                                          ctypes.c_uint32]),
     "coord_client_set_log": (_status, [_client_p, _LOG_FN, ctypes.c_void_p, ctypes.c_int]),
@@ -668,6 +670,14 @@ class Client:
 
     def set_pinned_public_key(self, pin: Optional[str]) -> None:
         self._call("coord_client_set_pinned_public_key", _arg(pin))
+
+    def set_proxy(self, proxy: Optional[str]) -> None:
+        """Requests go through this proxy ("http://host:port"); None: directly."""
+        self._call("coord_client_set_proxy", _arg(proxy))
+
+    def set_proxy_from_environment(self, use: bool) -> None:
+        """Follow http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY (off by default)."""
+        self._call("coord_client_set_proxy_from_environment", 1 if use else 0)
 
     # sessions
     def end_session(self, location_id: str, session_id: int) -> Session:

@@ -346,6 +346,13 @@ class AgainstSimulator(unittest.TestCase):
         with self.assertRaises(coord.CoordError) as cm:
             client.set_timeouts(0, 0)
         self.assertEqual(cm.exception.status_name, "COORD_ERR_INVALID_ARGUMENT")
+        with self.assertRaises(coord.CoordError) as cm:
+            client.set_proxy("http://user:secret@127.0.0.1:3128")  # no credentials
+        self.assertEqual(cm.exception.status_name, "COORD_ERR_INVALID_ARGUMENT")
+        client.set_proxy("http://127.0.0.1:3128")
+        client.set_proxy(None)
+        client.set_proxy_from_environment(True)
+        client.set_proxy_from_environment(False)
         client.close()
         client.close()
         with self.assertRaises(ValueError):
