@@ -3,6 +3,7 @@
  * callbacks, curl_multi_socket_action) or from coord_loop_run's own
  * (curl_multi_poll). A call takes the same steps as in the blocking front
  * end (call.c): after each answer the engine decides; waits are timers. */
+#include <limits.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -634,7 +635,7 @@ coord_status coord_loop_timeout(coord_loop *loop)
 
 coord_status coord_loop_run_once(coord_loop *loop, uint32_t max_wait_ms)
 {
-    int64_t wait = max_wait_ms;
+    int64_t wait = max_wait_ms < INT_MAX ? max_wait_ms : INT_MAX; /* curl_multi_poll's int */
     int running;
     CURLMcode mc;
 

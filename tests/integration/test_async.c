@@ -695,6 +695,29 @@ static void the_queue_keeps_the_cap_and_the_deadline(void **state)
     coord_client_free(impatient);
 }
 
+/* run_once waits for something to happen, at most max_wait_ms, whatever
+ * its size (curl_multi_poll takes an int: UINT32_MAX once went negative). */
+static void run_once_waits_for_the_answer(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1);
+    int64_t id = seed();
+    result r;
+    int turns = 0;
+    (void)state;
+
+    assert_int_equal(coord_loop_run_once(loop, UINT32_MAX), COORD_OK); /* empty: at once */
+    sim_fault("{\"mode\":\"delay\",\"seconds\":0.3}");
+    end_async(loop, c, id, &r);
+    double t0 = sim_now_s();
+    while (r.calls == 0 && turns++ < 100)
+        assert_int_equal(coord_loop_run_once(loop, UINT32_MAX), COORD_OK);
+    assert_true(sim_now_s() - t0 < 5.0);
+    assert_billed(&r, id);
+    coord_loop_free(loop);
+    coord_client_free(c);
+}
+
 /* ---- the application's own event loop: poll() ---- */
 
 typedef struct watched {
@@ -879,6 +902,7 @@ int main(void)
         cmocka_unit_test_setup(cancel_a_wait_between_polls, setup),
         cmocka_unit_test_setup(cancel_from_callbacks_the_queue_and_free, setup),
         cmocka_unit_test_setup(the_queue_keeps_the_cap_and_the_deadline, setup),
+        cmocka_unit_test_setup(run_once_waits_for_the_answer, setup),
         cmocka_unit_test_setup(the_applications_event_loop, setup),
         cmocka_unit_test_setup(cancel_a_blocking_call_from_another_thread, setup),
     };
