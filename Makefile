@@ -99,8 +99,8 @@ USE_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TIME_CFLAGS) 
 INTEG_CFLAGS :=
 
 # ---- Files ----------------------------------------------------------------
-SRCS   := $(wildcard src/*.c)
-OBJS   := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+SRCS       := $(wildcard src/*.c)
+OBJS       := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 STATIC     := $(BUILD)/lib/libcoord.a
 SONAME     := libcoord.so.$(VERSION_MAJOR)
 SHARED_LIB := $(BUILD)/lib/libcoord.so.$(VERSION)
