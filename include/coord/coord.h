@@ -750,7 +750,7 @@ COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, si
                                                            size_t detail_size);
 
 /* ------------------------------------------------------------------------ */
-/* Session lifecycle: create, get, list, wait (issue 3)                      */
+/* Session lifecycle: create, get, list, wait                      */
 /*                                                                           */
 /* Sessions are user transactions: every call below except                  */
 /* coord_test_create_jwt() is made on behalf of the user whose bearer token  */
