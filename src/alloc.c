@@ -33,6 +33,19 @@ typedef struct json_watch {
 
 static __thread json_watch watch = {SIZE_MAX, COORD_OK};
 
+/* Allocations that failed on this thread: libcoord's, cJSON's and, once
+ * coord_global_init() initialised libcurl, libcurl's. libcurl 7.88 reports
+ * an answer header line over its limit as out of memory: the transport
+ * tells that from a real shortage by this count. */
+static __thread unsigned long failed_allocations;
+
+static void *counted(void *p)
+{
+    if (p == NULL)
+        failed_allocations++;
+    return p;
+}
+
 static void *json_malloc(size_t size)
 {
     void *p = NULL;
@@ -96,8 +109,8 @@ void coord_allocator_pin(int pin)
 void *coord_malloc(size_t size)
 {
     if (!have_hooks)
-        return malloc(size);
-    return hooks.malloc_fn(size != 0 ? size : 1, hooks.user_data);
+        return counted(malloc(size));
+    return counted(hooks.malloc_fn(size != 0 ? size : 1, hooks.user_data));
 }
 
 void *coord_calloc(size_t count, size_t size)
@@ -105,14 +118,14 @@ void *coord_calloc(size_t count, size_t size)
     void *p;
 
     if (!have_hooks)
-        return calloc(count, size);
+        return counted(calloc(count, size));
     if (count == 0 || size == 0)
         count = size = 1;
     if (hooks.calloc_fn != NULL)
-        return hooks.calloc_fn(count, size, hooks.user_data);
+        return counted(hooks.calloc_fn(count, size, hooks.user_data));
     if (count > SIZE_MAX / size)
-        return NULL;
-    p = hooks.malloc_fn(count * size, hooks.user_data);
+        return counted(NULL);
+    p = counted(hooks.malloc_fn(count * size, hooks.user_data));
     if (p != NULL)
         memset(p, 0, count * size);
     return p;
@@ -121,10 +134,10 @@ void *coord_calloc(size_t count, size_t size)
 void *coord_realloc(void *ptr, size_t size)
 {
     if (!have_hooks)
-        return realloc(ptr, size);
+        return counted(realloc(ptr, size));
     if (ptr == NULL)
         return coord_malloc(size);
-    return hooks.realloc_fn(ptr, size != 0 ? size : 1, hooks.user_data);
+    return counted(hooks.realloc_fn(ptr, size != 0 ? size : 1, hooks.user_data));
 }
 
 void coord_free(void *ptr)
@@ -146,6 +159,39 @@ char *coord_strdup(const char *s)
         return NULL;
     n = strlen(s) + 1;
     copy = coord_malloc(n);
+    if (copy != NULL)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+unsigned long coord_alloc_failures(void)
+{
+    return failed_allocations;
+}
+
+/* libcurl's allocator while the application installed none: libc's,
+ * counted. Not coord_malloc: libcurl must keep the allocator it started
+ * with, and an application may install one later. */
+void *coord_libc_malloc(size_t size)
+{
+    return counted(malloc(size));
+}
+
+void *coord_libc_calloc(size_t count, size_t size)
+{
+    return counted(calloc(count, size));
+}
+
+void *coord_libc_realloc(void *ptr, size_t size)
+{
+    return counted(realloc(ptr, size));
+}
+
+char *coord_libc_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = coord_libc_malloc(n);
+
     if (copy != NULL)
         memcpy(copy, s, n);
     return copy;

@@ -155,6 +155,8 @@ coord_next coord_call_answered(coord_call_state *call, coord_status performed)
     e->attempts += r->sent > 1 ? (int32_t)r->sent : 1; /* libcurl's own resend counts */
     if (st == COORD_OK)
         st = map_answer(call);
+    else /* a status line that came before the failure (cut off, too large) */
+        e->http_status = (int32_t)r->http_status;
     call->answer_lost |= coord_retry_may_have_applied(st, e->http_status, r->sent);
 
     state.policy = *coord_client_retry(call->client);

@@ -65,8 +65,11 @@ coord_status coord_global_init(void)
 {
     CURLcode rc;
 
+    /* libcurl's failed allocations are counted either way: see
+     * coord_alloc_failures() */
     if (!coord_allocator_installed())
-        rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+        rc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, coord_libc_malloc, free,
+                                  coord_libc_realloc, coord_libc_strdup, coord_libc_calloc);
     else
         rc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, coord_malloc, coord_free,
                                   coord_realloc, coord_strdup, coord_calloc);
@@ -247,8 +250,8 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     c->retry.max_attempts = COORD_DEFAULT_RETRY_MAX_ATTEMPTS;
     c->retry.base_delay_ms = COORD_DEFAULT_RETRY_BASE_DELAY_MS;
     c->retry.max_delay_ms = COORD_DEFAULT_RETRY_MAX_DELAY_MS;
-    /* seed: clients created together still differ by address */
-    c->rng = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32) ^ (uint64_t)(uintptr_t)c;
+    /* jitter: kiosks that boot together must not retry in lockstep */
+    c->rng = coord_random_seed(c);
     st = coord_transport_new(&c->transport);
     if (st != COORD_OK)
         goto failed;

@@ -18,6 +18,10 @@
 #define COORD_REQUEST_MAX_HEADERS 4u
 #define COORD_PATH_MAX 4096u        /* CA file or directory path */
 #define COORD_PIN_MAX 512u          /* a few "sha256//..." pins joined by ';' */
+/* An answer's header lines together: more is a bad answer (issue 12). A
+ * Coord answer's take a few hundred bytes; libcurl's own limit, reported as
+ * a receive error, is 300 KiB. */
+#define COORD_HEADER_BLOCK_MAX (64u * 1024u)
 
 /* ---- COORD_MINIMAL: the firmware build (make MINIMAL=1) -------------------
  * Logging text, log callbacks and debug hooks go inside #ifndef COORD_MINIMAL
@@ -66,6 +70,14 @@ COORD_HIDDEN int coord_allocator_installed(void);
 /* pin 1: libcurl now runs on the installed allocator, which must stay until
  * the matching pin 0 (coord_global_init / coord_global_cleanup). */
 COORD_HIDDEN void coord_allocator_pin(int pin);
+/* Allocations that failed on this thread so far: every function above
+ * counts, and the coord_libc_* ones libcurl runs on when no application
+ * allocator is installed (coord_global_init). */
+COORD_HIDDEN unsigned long coord_alloc_failures(void);
+COORD_HIDDEN void *coord_libc_malloc(size_t size);
+COORD_HIDDEN void *coord_libc_calloc(size_t count, size_t size);
+COORD_HIDDEN void *coord_libc_realloc(void *ptr, size_t size);
+COORD_HIDDEN char *coord_libc_strdup(const char *s);
 /* Around a cJSON parse: begin watches cJSON's allocations on this thread,
  * refusing any beyond budget bytes asked for in all (budget > 0; counted
  * as asked, so the tree and scratch copies cJSON frees again are bounded
@@ -83,6 +95,10 @@ COORD_HIDDEN coord_status coord_json_alloc_end(void);
 COORD_HIDDEN int coord_text_ok(const char *s, size_t max);
 /* Overwrite n bytes so that the compiler cannot drop the stores. */
 COORD_HIDDEN void coord_wipe(void *p, size_t n);
+/* 64 random bits to seed a generator: the kernel's (getrandom), so that
+ * kiosks that boot together do not retry in lockstep; where the kernel has
+ * none to give, the clock and salt's address. */
+COORD_HIDDEN uint64_t coord_random_seed(const void *salt);
 /* Copy src with its NUL into dst when it fits in size bytes and return 1;
  * otherwise leave dst as it is and return 0. Reads at most size bytes of src. */
 COORD_HIDDEN int coord_copy_text(char *dst, size_t size, const char *src);
@@ -539,8 +555,9 @@ COORD_HIDDEN coord_status coord_session_call_begin(coord_call_state *call, coord
                                                    const char *location_id,
                                                    int64_t session_id, uint32_t max_ms,
                                                    coord_session *out);
-/* A 2xx answer that is one session; the location the call addressed is its
- * default. */
+/* A 2xx answer that is the session the call addressed: its location (the
+ * default when the answer names none) and its id; another session is
+ * COORD_ERR_BAD_RESPONSE (issue 12), out zeroed. */
 COORD_HIDDEN coord_status coord_session_answer(coord_call_state *call, coord_session *out);
 /* A public call made without a client: out (if any) zeroed, as every
  * failure leaves it; COORD_ERR_INVALID_ARGUMENT. */

@@ -4,19 +4,21 @@
  * read in time.c.) */
 #include "internal.h"
 
+/* A whole answer carried its HTTP status; a failure (TRANSPORT, TIMEOUT,
+ * TOO_LARGE...) keeps the status line that came before it, if any, but is
+ * judged by what failed. */
 int coord_retry_is_retryable(coord_status status, long http_status)
 {
-    switch (http_status) {
-    case 408:
-    case 429:
-    case 500:
-    case 502:
-    case 503:
-    case 504:
+    switch (status) {
+    case COORD_ERR_TRANSPORT: /* no answer, or one cut off */
+    case COORD_ERR_TIMEOUT:   /* HTTP 408 too */
         return 1;
-    case 0: /* no answer: the transport's verdict */
-        return status == COORD_ERR_TRANSPORT || status == COORD_ERR_TIMEOUT;
-    default:
+    case COORD_ERR_RATE_LIMITED: /* HTTP 429 */
+        return 1;
+    case COORD_ERR_SERVER:
+        return http_status == 500 || http_status == 502 || http_status == 503 ||
+               http_status == 504;
+    default: /* TLS, bad or oversized answers, every other refusal */
         return 0;
     }
 }
@@ -27,10 +29,11 @@ int coord_retry_may_have_applied(coord_status status, long http_status, uint32_t
         return 0; /* never connected: nothing reached the server */
     if (sent > 1)
         return 1; /* libcurl re-sent it: the first answer was lost */
-    if (http_status == 0)
-        return status == COORD_ERR_TRANSPORT || status == COORD_ERR_TIMEOUT;
+    if (status == COORD_ERR_TRANSPORT || status == COORD_ERR_TIMEOUT)
+        return http_status != 408; /* lost or cut off; a 408 says it was not */
     /* a gateway's 502/504 or a 500 may hide a request that was carried out */
-    return http_status == 500 || http_status == 502 || http_status == 504;
+    return status == COORD_ERR_SERVER &&
+           (http_status == 500 || http_status == 502 || http_status == 504);
 }
 
 uint64_t coord_rng_next(uint64_t *state)
@@ -78,7 +81,8 @@ coord_next coord_retry_next(const coord_retry_state *s, uint64_t *rng)
         return next_done(COORD_OK, NULL);
     /* "already ended", and an earlier attempt of this end got no answer:
      * that attempt most likely ended the session */
-    if (s->can_recover && s->http_status == 409 && s->answer_lost) {
+    if (s->can_recover && s->status == COORD_ERR_REFUSED && s->http_status == 409 &&
+        s->answer_lost) {
         coord_next next = {COORD_NEXT_RECOVER, 0, COORD_OK, NULL};
 
         return next;

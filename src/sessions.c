@@ -19,7 +19,11 @@ coord_status coord_session_call_begin(coord_call_state *call, coord_client *clie
     return COORD_OK;
 }
 
-coord_status coord_session_answer(coord_call_state *call, coord_session *out)
+/* A 2xx answer that is a session at the location the call addressed (its
+ * default when the answer names none). A session elsewhere is a bad answer:
+ * a confused or hostile server must not have the caller act on a session
+ * it did not ask about. */
+static coord_status session_at_location(coord_call_state *call, coord_session *out)
 {
     coord_decode_limits limits;
     coord_status st;
@@ -27,9 +31,27 @@ coord_status coord_session_answer(coord_call_state *call, coord_session *out)
     coord_client_decode_limits(call->client, &limits);
     st = coord_decode_session(call->response.body, call->response.body_len, &limits, out,
                               &call->error);
-
-    if (st == COORD_OK && out->location_id[0] == '\0') /* the builder checked that it fits */
+    if (st != COORD_OK)
+        return st;
+    if (out->location_id[0] == '\0') { /* the builder checked that it fits */
         coord_copy_text(out->location_id, sizeof(out->location_id), call->location_id);
+    } else if (strcmp(out->location_id, call->location_id) != 0) {
+        memset(out, 0, sizeof(*out));
+        return coord_call_fail(call, COORD_ERR_BAD_RESPONSE, "the answer is a session at "
+                               "another location than %s", call->location_id);
+    }
+    return COORD_OK;
+}
+
+coord_status coord_session_answer(coord_call_state *call, coord_session *out)
+{
+    coord_status st = session_at_location(call, out);
+
+    if (st == COORD_OK && out->id != call->session_id) {
+        st = coord_call_fail(call, COORD_ERR_BAD_RESPONSE, "the answer is session %lld, not "
+                             "%lld", (long long)out->id, (long long)call->session_id);
+        memset(out, 0, sizeof(*out));
+    }
     return st;
 }
 
@@ -113,7 +135,7 @@ static coord_status end_result(coord_call_state *call, coord_status st, coord_se
         return coord_session_answer(call, out);
     if (coord_error_is_gate_refusal(&call->error))
         return COORD_ERR_PHYSICAL_CHECKOUT;
-    if (call->error.http_status == 409)
+    if (st == COORD_ERR_REFUSED && call->error.http_status == 409) /* a whole answer's */
         return COORD_ERR_ALREADY_ENDED;
     return st;
 }
@@ -225,9 +247,9 @@ coord_status coord_session_end_async(coord_loop *loop, coord_client *client,
 
 static coord_status create_result(coord_call_state *call, coord_status st, coord_session *out)
 {
-    if (st == COORD_OK)
-        return coord_session_answer(call, out);
-    if (st != COORD_ERR_CANCELLED && call->error.http_status == 409)
+    if (st == COORD_OK) /* a new session: any id, at the location addressed */
+        return session_at_location(call, out);
+    if (st == COORD_ERR_REFUSED && call->error.http_status == 409)
         return COORD_ERR_SESSION_ACTIVE;
     return st;
 }

@@ -10,7 +10,7 @@ static coord_status simulate_result(coord_call_state *call, coord_status st, coo
 {
     if (st == COORD_OK)
         return coord_session_answer(call, out);
-    if (st != COORD_ERR_CANCELLED && call->error.http_status == 409)
+    if (st == COORD_ERR_REFUSED && call->error.http_status == 409)
         return COORD_ERR_ALREADY_ENDED; /* redeemed or ended already */
     return st;
 }

@@ -18,6 +18,9 @@ struct coord_transport {
     size_t cap;
     size_t limit;     /* max_response_size of the call under way */
     int too_large;    /* set by on_body when the limit stopped the transfer */
+    size_t header_bytes; /* of the answer's header lines so far */
+    int headers_too_large; /* set by on_header: over COORD_HEADER_BLOCK_MAX */
+    unsigned long failed_allocations; /* coord_alloc_failures() as the exchange began */
     uint32_t sent;    /* times the request went out in this perform */
     int idempotent;   /* of the request under way */
     /* a blocking perform: the flag coord_client_cancel() sets (read with
@@ -92,6 +95,23 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* Each header line of the answer (the status line and the blank line
+ * included): a block past COORD_HEADER_BLOCK_MAX -- 100,000 small headers,
+ * say -- is a bad answer, not something to retry. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    coord_transport *t = userdata;
+    size_t n = size * nmemb;
+
+    (void)data;
+    t->header_bytes += n;
+    if (t->header_bytes > COORD_HEADER_BLOCK_MAX) {
+        t->headers_too_large = 1;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
 /* libcurl's progress callback, while a blocking perform runs: a non-zero
  * return aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
 static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -118,6 +138,10 @@ static CURLcode set_fixed(coord_transport *t)
         rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -260,12 +284,21 @@ static coord_status status_from_curl(CURLcode rc, const coord_transport *t)
     switch (rc) {
     case CURLE_OK:
         return COORD_OK;
-    case CURLE_WRITE_ERROR: /* on_body refused the data */
-        return t->too_large ? COORD_ERR_RESPONSE_TOO_LARGE : COORD_ERR_OUT_OF_MEMORY;
+    case CURLE_WRITE_ERROR: /* on_body or on_header refused the data */
+        if (t->too_large)
+            return COORD_ERR_RESPONSE_TOO_LARGE;
+        return t->headers_too_large ? COORD_ERR_BAD_RESPONSE : COORD_ERR_OUT_OF_MEMORY;
     case CURLE_OPERATION_TIMEDOUT:
         return COORD_ERR_TIMEOUT;
     case CURLE_OUT_OF_MEMORY:
-        return COORD_ERR_OUT_OF_MEMORY;
+        /* libcurl 7.88's word, too, for an answer header line over its
+         * limit (100 KiB): that is what it was when no allocation failed */
+        return coord_alloc_failures() == t->failed_allocations ? COORD_ERR_BAD_RESPONSE
+                                                               : COORD_ERR_OUT_OF_MEMORY;
+#if LIBCURL_VERSION_NUM >= 0x080600
+    case CURLE_TOO_LARGE: /* the same limit, named so from libcurl 8.6 */
+        return COORD_ERR_BAD_RESPONSE;
+#endif
     case CURLE_FILESIZE_EXCEEDED:
         return COORD_ERR_RESPONSE_TOO_LARGE;
     case CURLE_URL_MALFORMAT:
@@ -379,6 +412,17 @@ static CURLcode set_method(coord_transport *t, const coord_request *req, int is_
     return rc;
 }
 
+/* The longest Content-Length an answer within the cap (on its decoded
+ * body, which on_body counts) may declare: gzip can make a body longer than
+ * what it decodes to -- stored blocks add 5 bytes per block and 18 of
+ * header and trailer, fixed Huffman codes up to 9 bits a byte -- so an
+ * eighth and 1 KiB more. Longer is refused before any of it is read. At
+ * most 64 MiB + 9 MiB: a long. */
+static long encoded_limit(uint32_t max_response_size)
+{
+    return (long)max_response_size + (long)(max_response_size / 8) + 1024;
+}
+
 /* The call's agent and limits, each given to libcurl only when it changed:
  * libcurl copies the agent string every time it is set. The response limit
  * is at most 64 MiB: a long, CURLOPT_MAXFILESIZE. */
@@ -407,7 +451,7 @@ static CURLcode set_config(coord_transport *t, const coord_transport_config *cfg
     }
     if (rc == CURLE_OK && t->max_response_size != cfg->max_response_size) {
         t->max_response_size = 0;
-        rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE, (long)cfg->max_response_size);
+        rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE, encoded_limit(cfg->max_response_size));
         if (rc == CURLE_OK)
             t->max_response_size = cfg->max_response_size;
     }
@@ -494,6 +538,12 @@ static coord_status exchange_failed(const coord_transport *t, CURLcode rc, coord
     if (st == COORD_ERR_RESPONSE_TOO_LARGE)
         return coord_error_fail(err, st, "response larger than %lu bytes",
                                 (unsigned long)t->limit);
+    if (t->headers_too_large)
+        return coord_error_fail(err, st, "the answer's header lines passed %u bytes",
+                                COORD_HEADER_BLOCK_MAX);
+    if (st == COORD_ERR_BAD_RESPONSE && rc != CURLE_WEIRD_SERVER_REPLY &&
+        rc != CURLE_BAD_CONTENT_ENCODING) /* libcurl's header limit: status_from_curl */
+        return coord_error_fail(err, st, "an answer header line longer than libcurl takes");
     if (st == COORD_ERR_TLS)
         return coord_error_fail(err, st, "%s: %s", tls_failure(rc), why);
     return coord_error_fail(err, st, "%s", why);
@@ -507,6 +557,9 @@ coord_status coord_transport_prepare(coord_transport *t, const coord_transport_c
     t->errbuf[0] = '\0';
     t->len = 0;
     t->too_large = 0;
+    t->header_bytes = 0;
+    t->headers_too_large = 0;
+    t->failed_allocations = coord_alloc_failures();
     t->sent = 0;
     t->idempotent = req->idempotent;
     t->limit = cfg->max_response_size;
@@ -526,9 +579,13 @@ coord_status coord_transport_result(coord_transport *t, CURLcode rc, coord_respo
     if (rc == CURLE_ABORTED_BY_CALLBACK && t->cancel != NULL &&
         __atomic_load_n(t->cancel, __ATOMIC_ACQUIRE) != 0)
         st = COORD_ERR_CANCELLED; /* on_progress, not on_send, stopped it */
+    /* kept when the answer failed after its status line (cut off, too
+     * large): the caller reads it, with the status, as the server's word */
+    if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK)
+        out->http_status = 0;
     if (st != COORD_OK)
         return exchange_failed(t, rc, st, err);
-    if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK)
+    if (out->http_status == 0)
         return coord_error_fail(err, COORD_ERR_BAD_RESPONSE, "no HTTP status in the answer");
     out->body = t->body != NULL ? t->body : "";
     out->body_len = t->len;

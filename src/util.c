@@ -1,9 +1,19 @@
-/* Small helpers every file uses: text checks, secret wiping, redaction. */
+/* Small helpers every file uses: text checks, secret wiping, redaction,
+ * a random seed. */
+#define _DEFAULT_SOURCE 1       /* explicit_bzero, getrandom */
 #define _POSIX_C_SOURCE 200809L /* strnlen */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+/* glibc 2.25 brought both; elsewhere the portable fallbacks below */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 25))
+#define COORD_HAVE_EXPLICIT_BZERO 1
+#define COORD_HAVE_GETRANDOM 1
+#include <sys/random.h>
+#endif
 
 #include "internal.h"
 
@@ -23,11 +33,33 @@ int coord_text_ok(const char *s, size_t max)
 
 void coord_wipe(void *p, size_t n)
 {
+#ifdef COORD_HAVE_EXPLICIT_BZERO
+    explicit_bzero(p, n); /* libc's promise that no optimiser drops the stores */
+#else
     /* volatile stores: an optimiser may not drop them as dead writes */
     volatile unsigned char *v = (volatile unsigned char *)p;
 
     while (n-- > 0)
         *v++ = 0;
+#endif
+}
+
+uint64_t coord_random_seed(const void *salt)
+{
+    uint64_t seed;
+
+#ifdef COORD_HAVE_GETRANDOM
+#ifdef GRND_INSECURE
+    /* never blocks, even before the kernel's pool is ready (Linux 5.6) */
+    if (getrandom(&seed, sizeof(seed), GRND_INSECURE) == (ssize_t)sizeof(seed))
+        return seed;
+#endif
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+        return seed;
+#endif
+    /* no kernel randomness: what differs between clients at least */
+    seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32) ^ (uint64_t)(uintptr_t)salt;
+    return seed;
 }
 
 int coord_copy_text(char *dst, size_t size, const char *src)

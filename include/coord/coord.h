@@ -141,7 +141,7 @@ typedef enum coord_status {
     COORD_ERR_REFUSED = 8,           /**< any other HTTP 4xx: the server refused the request */
     COORD_ERR_RATE_LIMITED = 9,      /**< HTTP 429 */
     COORD_ERR_SERVER = 10,           /**< HTTP 5xx */
-    COORD_ERR_BAD_RESPONSE = 11,     /**< malformed or unexpected answer (JSON, types, ranges, status) */
+    COORD_ERR_BAD_RESPONSE = 11,     /**< malformed or unexpected answer (JSON, types, ranges, status, another session than asked, header lines over 64 KiB); never retried */
     COORD_ERR_RESPONSE_TOO_LARGE = 12, /**< answer over the maximum response size, or too big to decode (COORD_DECODE_MEMORY_FACTOR) */
     COORD_ERR_PHYSICAL_CHECKOUT = 13,  /**< gate-controlled session (redemption_info): end it at the gate */
     COORD_ERR_ALREADY_ENDED = 14,      /**< the session was already ended */
@@ -207,7 +207,7 @@ typedef struct coord_session {
  */
 typedef struct coord_error {
     int32_t status;         /**< a coord_status */
-    int32_t http_status;    /**< HTTP status of the answer, 0 when none arrived */
+    int32_t http_status;    /**< HTTP status of the answer, 0 when no status line arrived; kept when the answer then failed (cut off, too large, bad headers) */
     uint8_t has_api_error;  /**< the answer carried a Coord error body */
     int32_t api_code;       /**< its "code", when has_api_error */
     char api_message[COORD_MESSAGE_MAX]; /**< its "message", when has_api_error; secrets redacted as in detail */
@@ -343,7 +343,10 @@ COORD_API const char *coord_status_name(coord_status status);
  *                    a request goes to. A trailing '/' is ignored. Copied.
  * @param access_key  the API access key, sent as query parameter access_key;
  *                    non-empty, no control characters. Copied, and wiped
- *                    from memory when the client is freed.
+ *                    from memory when the client is freed (explicit_bzero
+ *                    where libc has it). libcurl keeps copies of each
+ *                    request's URL, and so of the key, which it frees
+ *                    without wiping: see "Security" in README.md.
  * @param out_client  receives the new client on COORD_OK; set to NULL otherwise.
  *                    Free it with coord_client_free().
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL out_client or key, bad
@@ -395,7 +398,11 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_timeouts(coord_client *c
 
 /**
  * Set the largest response body the client accepts; a larger answer fails
- * with COORD_ERR_RESPONSE_TOO_LARGE and is not kept.
+ * with COORD_ERR_RESPONSE_TOO_LARGE and is not kept. The limit is on the
+ * body as decoded: a gzip answer may come longer than it decodes to. An
+ * answer whose Content-Length no answer within the limit could have --
+ * over max_bytes + max_bytes / 8 + 1 KiB -- is refused before its body is
+ * read.
  *
  * Memory: decoding an answer builds cJSON's tree of it, which takes ~4
  * times the answer's size for Coord's answers (measured: 744 bytes for the
@@ -576,9 +583,10 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_proxy_from_environment(
  *
  * Between attempts the client sleeps a random time in
  * [0, min(max_delay_ms, base_delay_ms * 2^n)] for the n-th retry ("full
- * jitter", from a per-client generator), unless the answer carried a
- * Retry-After header (delta-seconds or HTTP-date): then it waits exactly
- * that long. A Retry-After over COORD_RETRY_AFTER_MAX_MS, or one that would
+ * jitter", from a per-client generator seeded by the kernel's getrandom(),
+ * so that devices that start together do not retry in step), unless the
+ * answer carried a Retry-After header (delta-seconds or HTTP-date): then it
+ * waits exactly that long. A Retry-After over COORD_RETRY_AFTER_MAX_MS, or one that would
  * end after the call's total timeout, stops the retries at once.
  *
  * The total timeout (coord_client_set_timeouts()) bounds the whole call:
@@ -683,7 +691,9 @@ COORD_API const coord_error *coord_client_last_error(const coord_client *client)
  *                     characters, not "." or ".."; may point into out_session
  * @param session_id   the session's id within that location
  * @param out_session  filled on COORD_OK (location_id defaults to the
- *                     argument when the answer omits it); zeroed otherwise
+ *                     argument when the answer omits it; an answer about
+ *                     another id or location is COORD_ERR_BAD_RESPONSE);
+ *                     zeroed otherwise
  * @return COORD_OK, or
  *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
  *   COORD_ERR_PHYSICAL_CHECKOUT  the session is gate-controlled
@@ -800,7 +810,8 @@ typedef enum coord_wait_for {
  * @param location_id  1..COORD_ID_MAX-1 bytes, no control characters
  * @param resource_id  stall, charger or pump, same rules; NULL for none
  * @param out_session  filled on COORD_OK (location_id defaults to the
- *                     argument when the answer omits it); zeroed otherwise
+ *                     argument when the answer omits it; an answer at another
+ *                     location is COORD_ERR_BAD_RESPONSE); zeroed otherwise
  * @return COORD_OK, or
  *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
  *   COORD_ERR_SESSION_ACTIVE     HTTP 409: the user already has an active session there
@@ -824,7 +835,8 @@ COORD_API COORD_NODISCARD coord_status coord_session_create(coord_client *client
  * @param location_id  the location's id, as for coord_end_session()
  * @param session_id   the session's id within that location
  * @param out_session  filled on COORD_OK (location_id defaults to the
- *                     argument); zeroed otherwise
+ *                     argument; an answer about another id or location is
+ *                     COORD_ERR_BAD_RESPONSE); zeroed otherwise
  * @return COORD_OK, or
  *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
  *   COORD_ERR_NOT_FOUND          no such session for this user at this location

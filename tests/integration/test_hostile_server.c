@@ -1,6 +1,9 @@
 /* Issue 12: a hostile or broken server against the SDK, over real loopback
  * HTTP (the simulator's fault modes). Secrets echoed in any spelling never
- * reach the error record or the log. */
+ * reach the error record or the log; header blocks past the limits are bad
+ * answers, not out of memory; the size cap is on the decoded body; a status
+ * line that came stays in the record; an answer about another session is
+ * refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -196,6 +199,200 @@ static void every_spelling_of_the_token_is_redacted(void **state)
     coord_client_free(c);
 }
 
+/* Arm a fault answering 200 with body (a JSON text). */
+static void fault_answering(const char *body)
+{
+    cJSON *fault = cJSON_CreateObject();
+    char *text;
+
+    cJSON_AddStringToObject(fault, "mode", "status");
+    cJSON_AddNumberToObject(fault, "status", 200);
+    cJSON_AddStringToObject(fault, "body", body);
+    text = cJSON_PrintUnformatted(fault);
+    sim_fault(text);
+    cJSON_free(text);
+    cJSON_Delete(fault);
+}
+
+static void assert_record(const coord_client *c, coord_status want, int http, int attempts,
+                          const char *detail)
+{
+    const coord_error *e = coord_client_last_error(c);
+
+    assert_string_equal(coord_status_name((coord_status)e->status), coord_status_name(want));
+    assert_int_equal(e->http_status, http);
+    assert_int_equal(e->attempts, attempts);
+    if (strstr(e->detail, detail) == NULL)
+        fail_msg("detail \"%s\" lacks \"%s\"", e->detail, detail);
+}
+
+/* Point 5: libcurl 7.88 reports a header line over its 100 KiB limit as out
+ * of memory; a server could fake a shortage with one. A bad answer, not
+ * retried. */
+static void a_huge_header_line_is_a_bad_answer(void **state)
+{
+    coord_client *c = client_with(sim_key(), sim_user_token());
+    int64_t id = sim_session(LOT, 10, 0, NULL, 0);
+    coord_session s;
+    (void)state;
+
+    sim_fault("{\"mode\":\"big_header\",\"bytes\":1048576,\"count\":3}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_BAD_RESPONSE);
+    assert_record(c, COORD_ERR_BAD_RESPONSE, 200, 1, "header line longer than libcurl takes");
+    assert_int_equal(sim_api_requests(), 1);
+    /* a line under libcurl's limit but past the block's: the same verdict */
+    sim_fault("{\"mode\":\"big_header\",\"bytes\":80000,\"count\":3}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_BAD_RESPONSE);
+    assert_record(c, COORD_ERR_BAD_RESPONSE, 200, 1, "header lines passed 65536 bytes");
+    coord_client_free(c);
+}
+
+/* Point 5: 100,000 small headers were a transport error, retried three
+ * times. */
+static void a_hundred_thousand_headers_are_a_bad_answer(void **state)
+{
+    coord_client *c = client_with(sim_key(), sim_user_token());
+    int64_t id = sim_session(LOT, 10, 0, NULL, 0);
+    coord_session s;
+    (void)state;
+
+    sim_fault("{\"mode\":\"many_headers\",\"headers\":100000,\"count\":3}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_BAD_RESPONSE);
+    assert_record(c, COORD_ERR_BAD_RESPONSE, 200, 1, "header lines passed 65536 bytes");
+    assert_int_equal(sim_api_requests(), 1);
+    /* a few hundred headers are an answer like any other */
+    sim_fault("{\"mode\":\"many_headers\",\"headers\":300}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_OK);
+    assert_int_equal(s.id, id);
+    coord_client_free(c);
+}
+
+/* Point 7: the cap is on the decoded body. A stored gzip body of 4,113
+ * bytes decoding to 4,090 fits a 4,096-byte cap; 4,097 decoded bytes do not. */
+static void the_cap_is_on_the_decoded_body(void **state)
+{
+    coord_client *c = client_with(sim_key(), sim_user_token());
+    int64_t id = sim_session(LOT, 10, 0, NULL, 0);
+    coord_session s;
+    (void)state;
+
+    assert_int_equal(coord_client_set_max_response_size(c, 4096), COORD_OK);
+    sim_fault("{\"mode\":\"gzip\",\"decoded_bytes\":4090,\"level\":0}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_OK);
+    assert_int_equal(s.id, id);
+    sim_fault("{\"mode\":\"gzip\",\"decoded_bytes\":4096,\"level\":0}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_OK);
+    sim_fault("{\"mode\":\"gzip\",\"decoded_bytes\":4097,\"level\":0}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_record(c, COORD_ERR_RESPONSE_TOO_LARGE, 200, 1, "response larger than 4096 bytes");
+    coord_client_free(c);
+}
+
+/* Point 7: a length no answer within the cap could have, encoded or not,
+ * is refused at once, before any of the body; the server would hold the
+ * connection for 5 s. For a 4,096-byte cap that is over 4,096 + 4,096 / 8
+ * + 1,024 = 5,632 bytes (gzip may be longer than what it decodes to). */
+static void a_length_beyond_any_allowed_answer_is_refused_at_once(void **state)
+{
+    static const char *const faults[] = {
+        "{\"mode\":\"declared_length\",\"length\":5633,\"gzip\":true,\"seconds\":5}",
+        "{\"mode\":\"declared_length\",\"length\":1000000,\"seconds\":5}",
+    };
+    coord_client *c = client_with(sim_key(), sim_user_token());
+    int64_t id = sim_session(LOT, 10, 0, NULL, 0);
+    coord_session s;
+    (void)state;
+
+    assert_int_equal(coord_client_set_max_response_size(c, 4096), COORD_OK);
+    assert_int_equal(coord_client_set_timeouts(c, 2000, 4000), COORD_OK);
+    for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+        double t0 = sim_now_s();
+
+        sim_fault(faults[i]);
+        assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_RESPONSE_TOO_LARGE);
+        assert_true(sim_now_s() - t0 < 2.0); /* not the 4 s timeout */
+        assert_record(c, COORD_ERR_RESPONSE_TOO_LARGE, 200, 1, "response larger than 4096");
+    }
+    coord_client_free(c);
+}
+
+/* Point 10: a status line that came stays in the record when the answer
+ * then fails; a cut-off answer is still retried, and a cut-off end still
+ * recovered. */
+static void the_status_line_that_came_is_kept(void **state)
+{
+    coord_client *c = client_with(sim_key(), sim_user_token());
+    int64_t id = sim_session(LOT, 10, 0, NULL, 0);
+    coord_session s;
+    (void)state;
+
+    sim_fault("{\"mode\":\"truncate\",\"keep\":16,\"count\":3}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_TRANSPORT);
+    assert_record(c, COORD_ERR_TRANSPORT, 200, 3, "transfer closed with");
+    assert_int_equal(coord_client_set_max_response_size(c, 1024), COORD_OK);
+    sim_fault("{\"mode\":\"gzip\",\"decoded_bytes\":2000}");
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_RESPONSE_TOO_LARGE);
+    assert_record(c, COORD_ERR_RESPONSE_TOO_LARGE, 200, 1, "response larger than 1024");
+    /* the end happened, its answer was cut off: the retry's 409 recovers it */
+    sim_fault("{\"mode\":\"truncate\",\"keep\":16}");
+    assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_OK);
+    assert_int_equal(s.id, id);
+    assert_int_equal(s.recovered, 1);
+    assert_int_equal(s.has_end_time, 1);
+    coord_client_free(c);
+}
+
+/* Point 10: an answer about another session (another id, another
+ * location) was taken as the one asked about. The lists are excepted. */
+static void an_answer_about_another_session_is_refused(void **state)
+{
+    coord_client *c = client_with(sim_key(), sim_user_token());
+    char mine[2048], other[2048], elsewhere[2048], *at;
+    coord_session_list list;
+    coord_session s;
+    cJSON *moved;
+    int64_t id, other_id;
+    (void)state;
+
+    sim_location("LOT-ELSEWHERE", 200, 0, 0);
+    id = sim_session(LOT, 10, 0, mine, sizeof(mine));
+    other_id = sim_session(LOT, 10, 0, other, sizeof(other));
+    /* this session's JSON, at another location */
+    moved = cJSON_Parse(mine);
+    assert_non_null(moved);
+    cJSON_ReplaceItemInObject(moved, "location_id", cJSON_CreateString("LOT-ELSEWHERE"));
+    at = cJSON_PrintUnformatted(moved);
+    snprintf(elsewhere, sizeof(elsewhere), "%s", at);
+    cJSON_free(at);
+    cJSON_Delete(moved);
+
+    fault_answering(other);
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_BAD_RESPONSE);
+    assert_record(c, COORD_ERR_BAD_RESPONSE, 200, 1, "the answer is session");
+    assert_int_equal(s.id, 0); /* zeroed */
+    fault_answering(elsewhere);
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_ERR_BAD_RESPONSE);
+    assert_record(c, COORD_ERR_BAD_RESPONSE, 200, 1, "another location than " LOT);
+    fault_answering(other);
+    assert_int_equal(coord_end_session(c, LOT, id, &s), COORD_ERR_BAD_RESPONSE);
+    fault_answering(elsewhere);
+    assert_int_equal(coord_session_create(c, LOT, NULL, &s), COORD_ERR_BAD_RESPONSE);
+    assert_record(c, COORD_ERR_BAD_RESPONSE, 200, 1, "another location than " LOT);
+    /* the session asked about, and a new one, are answers */
+    fault_answering(mine);
+    assert_int_equal(coord_session_get(c, LOT, id, &s), COORD_OK);
+    assert_int_equal(s.id, id);
+    fault_answering(other);
+    assert_int_equal(coord_session_create(c, LOT, NULL, &s), COORD_OK);
+    assert_int_equal(s.id, other_id);
+    /* a list holds other sessions, at every location for the user's */
+    sim_session("LOT-ELSEWHERE", 10, 0, NULL, 0);
+    assert_int_equal(coord_session_list_user(c, &list), COORD_OK);
+    assert_int_equal(list.count, 3);
+    coord_session_list_free(&list);
+    coord_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +400,12 @@ int main(void)
         cmocka_unit_test_setup(a_retry_after_echoing_the_key_is_redacted, setup),
         cmocka_unit_test_setup(every_spelling_of_the_key_is_redacted, setup),
         cmocka_unit_test_setup(every_spelling_of_the_token_is_redacted, setup),
+        cmocka_unit_test_setup(a_huge_header_line_is_a_bad_answer, setup),
+        cmocka_unit_test_setup(a_hundred_thousand_headers_are_a_bad_answer, setup),
+        cmocka_unit_test_setup(the_cap_is_on_the_decoded_body, setup),
+        cmocka_unit_test_setup(a_length_beyond_any_allowed_answer_is_refused_at_once, setup),
+        cmocka_unit_test_setup(the_status_line_that_came_is_kept, setup),
+        cmocka_unit_test_setup(an_answer_about_another_session_is_refused, setup),
     };
     return cmocka_run_group_tests_name("hostile server (simulator)", tests, sim_group_setup,
                                        sim_group_teardown);

@@ -1,7 +1,7 @@
 /* client.c without the network: argument checks, base URL handling, and
  * every option setter under allocation failure (libcoord's copies and
  * libcurl's, through coord_set_allocator installed before coord_global_init). */
-#define _POSIX_C_SOURCE 200809L /* setenv */
+#define _POSIX_C_SOURCE 200809L /* setenv, fork */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -266,6 +268,56 @@ static void no_location_id_moves_the_request(void **state)
     curl_free(key_query);
 }
 
+/* Issue 12 point 10: each client's jitter generator is seeded from the
+ * kernel (getrandom). Kiosks that boot together -- same second, same heap
+ * addresses, next to no CPU time -- seeded alike from the clock and an
+ * address. Forked children are such kiosks: their seeds must differ as
+ * random numbers do, in many bits, not in the few a clock tick changes. */
+static void clients_that_start_alike_seed_apart(void **state)
+{
+    enum { KIOSKS = 8 };
+    uint64_t seeds[KIOSKS];
+    int fds[2];
+    (void)state;
+
+    assert_int_equal(pipe(fds), 0);
+    for (int i = 0; i < KIOSKS; i++) {
+        pid_t pid = fork();
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            coord_client *c = NULL;
+            uint64_t seed = 0;
+
+            if (coord_client_new("http://127.0.0.1:9/v1", KEY, &c) == COORD_OK)
+                seed = *coord_client_rng(c);
+            coord_client_free(c);
+            _exit(write(fds[1], &seed, sizeof(seed)) == (ssize_t)sizeof(seed) ? 0 : 1);
+        }
+    }
+    close(fds[1]);
+    for (int i = 0; i < KIOSKS; i++) {
+        int status = 0;
+
+        assert_int_equal(read(fds[0], &seeds[i], sizeof(seeds[i])), sizeof(seeds[i]));
+        assert_true(wait(&status) > 0);
+        assert_int_equal(status, 0);
+    }
+    close(fds[0]);
+    for (int i = 0; i < KIOSKS; i++)
+        for (int j = i + 1; j < KIOSKS; j++) {
+            uint64_t differ = seeds[i] ^ seeds[j];
+            int bits = 0;
+
+            for (; differ != 0; differ &= differ - 1)
+                bits++;
+            /* random seeds: 32 bits on average; fewer than 12 one time in 10^7 */
+            if (bits < 12)
+                fail_msg("seeds %016llx and %016llx differ in %d bits only",
+                         (unsigned long long)seeds[i], (unsigned long long)seeds[j], bits);
+        }
+}
+
 /* What a log callback heard. */
 static struct {
     int messages;
@@ -514,6 +566,7 @@ int main(void)
         cmocka_unit_test(base_urls_that_let_the_host_move_are_refused),
         cmocka_unit_test(no_location_id_moves_the_request),
         cmocka_unit_test(sslkeylogfile_is_warned_about),
+        cmocka_unit_test(clients_that_start_alike_seed_apart),
         cmocka_unit_test(unterminated_location_is_refused),
         cmocka_unit_test(setters_survive_allocation_failures),
         cmocka_unit_test(failed_trust_change_keeps_the_previous_paths),

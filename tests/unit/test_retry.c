@@ -13,12 +13,17 @@
 
 static void retryable_failures(void **state)
 {
-    static const long retried[] = {408, 429, 500, 502, 503, 504};
+    static const long retried[] = {500, 502, 503, 504};
     static const long final[] = {200, 301, 400, 401, 403, 404, 405, 409, 413, 422, 501, 505};
     (void)state;
 
+    /* whole answers: the status their HTTP status maps to */
     for (size_t i = 0; i < sizeof(retried) / sizeof(retried[0]); i++)
         assert_true(coord_retry_is_retryable(COORD_ERR_SERVER, retried[i]));
+    assert_true(coord_retry_is_retryable(COORD_ERR_TIMEOUT, 408));
+    assert_true(coord_retry_is_retryable(COORD_ERR_RATE_LIMITED, 429));
+    assert_false(coord_retry_is_retryable(COORD_ERR_SERVER, 501));
+    assert_false(coord_retry_is_retryable(COORD_ERR_SERVER, 505));
     for (size_t i = 0; i < sizeof(final) / sizeof(final[0]); i++)
         assert_false(coord_retry_is_retryable(COORD_ERR_REFUSED, final[i]));
     /* no answer: the transport's verdict decides */
@@ -28,6 +33,12 @@ static void retryable_failures(void **state)
     assert_false(coord_retry_is_retryable(COORD_ERR_RESPONSE_TOO_LARGE, 0));
     assert_false(coord_retry_is_retryable(COORD_ERR_OUT_OF_MEMORY, 0));
     assert_false(coord_retry_is_retryable(COORD_ERR_INVALID_ARGUMENT, 0));
+    /* a failure after the status line keeps it (issue 12 point 10) and is
+     * judged by what failed: cut off is retried, bad or oversized is not */
+    assert_true(coord_retry_is_retryable(COORD_ERR_TRANSPORT, 200));
+    assert_true(coord_retry_is_retryable(COORD_ERR_TIMEOUT, 200));
+    assert_false(coord_retry_is_retryable(COORD_ERR_RESPONSE_TOO_LARGE, 503));
+    assert_false(coord_retry_is_retryable(COORD_ERR_BAD_RESPONSE, 200));
 }
 
 static void may_have_applied(void **state)
@@ -45,6 +56,10 @@ static void may_have_applied(void **state)
     assert_false(coord_retry_may_have_applied(COORD_ERR_REFUSED, 409, 1));
     assert_false(coord_retry_may_have_applied(COORD_ERR_TLS, 0, 1));
     assert_false(coord_retry_may_have_applied(COORD_OK, 200, 1));
+    /* an answer cut off after its status line: the request was carried out */
+    assert_true(coord_retry_may_have_applied(COORD_ERR_TRANSPORT, 200, 1));
+    assert_false(coord_retry_may_have_applied(COORD_ERR_TIMEOUT, 408, 1)); /* "not done" */
+    assert_false(coord_retry_may_have_applied(COORD_ERR_RESPONSE_TOO_LARGE, 500, 1));
 }
 
 static void full_jitter_bounds(void **state)
