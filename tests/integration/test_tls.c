@@ -1,6 +1,7 @@
 /* TLS against the simulator's HTTPS mode, with a PKI made at test time.
  * Run through tests/sim/with_tls_sim.sh (make check does), which exports
  * the CA files and pins used here. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,6 +116,22 @@ static void default_trust_store_refuses_unknown_ca(void **state)
     (void)state;
 
     assert_tls_refused(c, id, "certificate verification failed");
+    coord_client_free(c);
+}
+
+/* README "Security": OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR add nothing
+ * to what a client trusts (libcurl gives OpenSSL its own trust store). */
+static void ssl_cert_variables_trust_nothing_more(void **state)
+{
+    coord_client *c = new_client();
+    int64_t id = seed();
+    (void)state;
+
+    setenv("SSL_CERT_FILE", env("COORD_TLS_CA_FILE"), 1);
+    setenv("SSL_CERT_DIR", env("COORD_TLS_CA_DIR"), 1);
+    assert_tls_refused(c, id, "certificate verification failed");
+    unsetenv("SSL_CERT_FILE");
+    unsetenv("SSL_CERT_DIR");
     coord_client_free(c);
 }
 
@@ -311,6 +328,7 @@ int main(void)
         cmocka_unit_test_setup(trusted_ca_file_passes, setup),
         cmocka_unit_test_setup(trusted_ca_directory_passes, setup),
         cmocka_unit_test_setup(default_trust_store_refuses_unknown_ca, setup),
+        cmocka_unit_test_setup(ssl_cert_variables_trust_nothing_more, setup),
         cmocka_unit_test_setup(unknown_ca_fails, setup),
         cmocka_unit_test_setup(right_pin_passes, setup),
         cmocka_unit_test_setup(wrong_pin_fails, setup),
