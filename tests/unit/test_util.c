@@ -68,42 +68,40 @@ static void redact(void **state)
     assert_string_equal(text, "nothing here");
 }
 
+/* text after coord_redact(text, secret), in a 128-byte buffer */
+static const char *redacted(const char *text, const char *secret)
+{
+    static char buf[128];
+
+    snprintf(buf, sizeof(buf), "%s", text);
+    coord_redact(buf, sizeof(buf), secret);
+    return buf;
+}
+
 /* Issue 12 point 4: a server echoes the key the way it travelled or the way
  * its framework re-encodes it. Every spelling is redacted. */
 static void redact_every_spelling(void **state)
 {
     static const char key[] = "K3Y+S/cr=t&zq 81";
     static const char *const echoes[] = {
-        "K3Y+S/cr=t&zq 81",                 /* raw */
-        "K3Y%2BS%2Fcr%3Dt%26zq%2081",       /* curl_easy_escape: upper-case hex */
-        "K3Y%2bS%2fcr%3dt%26zq%2081",       /* lower-case hex */
-        "K3Y%2BS%2Fcr%3Dt%26zq+81",         /* form encoding: '+' for the space */
-        "K3Y%2bS/cr=t%26zq+81",             /* a mix (Python's quote_plus, safe="/=") */
-        "%4B%33%59%2B%53%2F%63%72%3D%74%26%7A%71%20%38%31", /* every byte escaped */
+        "bad key K3Y+S/cr=t&zq 81; try again",                 /* raw */
+        "bad key K3Y%2BS%2Fcr%3Dt%26zq%2081; try again",       /* curl_easy_escape */
+        "bad key K3Y%2bS%2fcr%3dt%26zq%2081; try again",       /* lower-case hex */
+        "bad key K3Y%2BS%2Fcr%3Dt%26zq+81; try again",         /* form: '+' for the space */
+        "bad key K3Y%2bS/cr=t%26zq+81; try again",             /* a mix: quote_plus, safe "/=" */
+        "bad key %4B%33%59%2B%53%2F%63%72%3D%74%26%7A%71%20%38%31; try again", /* all escaped */
     };
-    char text[128];
     (void)state;
 
-    for (size_t i = 0; i < sizeof(echoes) / sizeof(echoes[0]); i++) {
-        snprintf(text, sizeof(text), "bad key %s; try again", echoes[i]);
-        coord_redact(text, sizeof(text), key);
-        assert_string_equal(text, "bad key [redacted]; try again");
-    }
+    for (size_t i = 0; i < sizeof(echoes) / sizeof(echoes[0]); i++)
+        assert_string_equal(redacted(echoes[i], key), "bad key [redacted]; try again");
     /* the raw '+' of the key is not a space: "K3Y S" is another text */
-    strcpy(text, "K3Y S/cr=t&zq 81");
-    coord_redact(text, sizeof(text), key);
-    assert_string_equal(text, "K3Y S/cr=t&zq 81");
+    assert_string_equal(redacted("K3Y S/cr=t&zq 81", key), "K3Y S/cr=t&zq 81");
     /* a cut-off echo in any spelling, even inside an escape */
-    strcpy(text, "key=K3Y%2bS%2");
-    coord_redact(text, sizeof(text), key);
-    assert_string_equal(text, "key=[redacted]");
+    assert_string_equal(redacted("key=K3Y%2bS%2", key), "key=[redacted]");
     /* a '%' in the secret: raw, escaped, and a secret that holds "%25" itself */
-    strcpy(text, "a 50%off b 50%25off");
-    coord_redact(text, sizeof(text), "50%off");
-    assert_string_equal(text, "a [redacted] b [redacted]");
-    strcpy(text, "a x%25y b x%2525y");
-    coord_redact(text, sizeof(text), "x%25y");
-    assert_string_equal(text, "a [redacted] b [redacted]");
+    assert_string_equal(redacted("a 50%off b 50%25off", "50%off"), "a [redacted] b [redacted]");
+    assert_string_equal(redacted("a x%25y b x%2525y", "x%25y"), "a [redacted] b [redacted]");
 }
 
 /* coord_copy_text copies what fits and reads no further than size bytes:
