@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -891,6 +892,533 @@ static void cancel_a_blocking_call_from_another_thread(void **state)
     coord_client_free(c);
 }
 
+/* ---- found in review: each test fails on the code it was written against ---- */
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+
+    nanosleep(&ts, NULL);
+}
+
+/* The bearer token changes while calls are in the loop. */
+
+typedef struct refresher {
+    coord_client *client;
+    int calls;
+    coord_status status;
+} refresher;
+
+/* What coord_token_fn's documentation suggests: keep the token with
+ * coord_client_set_bearer_token(). The user's token (a fresh copy), so that
+ * the other calls' results do not change. */
+static void on_token_set_it(coord_call *call, coord_status status, const coord_error *error,
+                            const char *token, void *user_data)
+{
+    refresher *k = user_data;
+
+    (void)call;
+    (void)error;
+    (void)token;
+    k->calls++;
+    k->status = status;
+    assert_int_equal(coord_client_set_bearer_token(k->client, sim_user_token()), COORD_OK);
+}
+
+/* A queued call's request points at the client's Authorization line
+ * (coord_call_state.target is borrowed); setting a new token frees that
+ * line, and the queued call then sends freed memory (ASan:
+ * heap-use-after-free in headers_match; without ASan: HTTP 401). */
+static void a_queued_call_survives_a_new_token(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1);
+    int64_t id = seed();
+    refresher k = {c, 0, COORD_ERR_INVALID_ARGUMENT};
+    result got;
+    (void)state;
+
+    memset(&got, 0, sizeof(got));
+    assert_int_equal(coord_loop_set_limits(loop, 1, 8), COORD_OK);
+    assert_int_equal(coord_test_create_jwt_async(loop, c, "kiosk@example.com", NULL,
+                                                 on_token_set_it, &k, NULL), COORD_OK);
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &got, NULL),
+                     COORD_OK); /* queued behind the token call */
+    assert_int_equal(coord_loop_run(loop), COORD_OK);
+    assert_int_equal(k.calls, 1);
+    assert_int_equal(k.status, COORD_OK);
+    assert_int_equal(got.calls, 1);
+    print_message("queued get after a new token: %s, HTTP %d: %s\n", coord_status_name(got.status),
+                  (int)got.error.http_status, got.error.detail);
+    assert_string_equal(coord_status_name(got.status), "COORD_OK");
+    assert_int_equal(got.session.id, id);
+    coord_loop_free(loop);
+    coord_client_free(c);
+}
+
+/* The same without a callback: a call started, the token set, the loop run. */
+static void a_started_call_survives_a_new_token(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1);
+    int64_t id = seed();
+    result got;
+    (void)state;
+
+    memset(&got, 0, sizeof(got));
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &got, NULL), COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
+    assert_int_equal(coord_loop_run(loop), COORD_OK);
+    assert_int_equal(got.calls, 1);
+    print_message("started get after a new token: %s, HTTP %d: %s\n",
+                  coord_status_name(got.status), (int)got.error.http_status, got.error.detail);
+    assert_string_equal(coord_status_name(got.status), "COORD_OK");
+    coord_loop_free(loop);
+    coord_client_free(c);
+}
+
+/* The application's event loop with a coarse timer. */
+
+/* An event loop whose timers tick once a second (a kiosk's main loop, a
+ * GLib g_timeout_add_seconds): "as soon as possible" (0) at once, any other
+ * timeout at the next tick; sockets are served as they become ready. */
+static void drive_with_a_one_second_tick(coord_loop *loop, watched *w, double limit_s)
+{
+    double start = sim_now_s(), tick = start + 1.0;
+
+    while (coord_loop_calls(loop) > 0 && sim_now_s() - start < limit_s) {
+        int n = poll(w->fds, (nfds_t)w->count, 10);
+
+        assert_true(n >= 0);
+        for (int i = 0; n > 0 && i < w->count; i++) {
+            short got = w->fds[i].revents;
+            int events = ((got & POLLIN) ? COORD_WATCH_IN : 0) |
+                         ((got & POLLOUT) ? COORD_WATCH_OUT : 0) |
+                         ((got & (POLLERR | POLLHUP)) ? COORD_WATCH_ERROR : 0);
+
+            w->fds[i].revents = 0;
+            if (events != 0) {
+                assert_int_equal(coord_loop_socket_ready(loop, w->fds[i].fd, events), COORD_OK);
+                break; /* the set may have changed */
+            }
+        }
+        if (w->timer_ms == 0 || (w->timer_ms > 0 && sim_now_s() >= tick)) {
+            w->timer_ms = -1;
+            assert_int_equal(coord_loop_timeout(loop), COORD_OK);
+        }
+        if (sim_now_s() >= tick)
+            tick += 1.0;
+    }
+}
+
+/* A call waits in the queue; its deadline passes; then the call ahead of it
+ * is answered before the application's timer fires. release() starts the
+ * queued call, coord_loop_call_send() finds it expired and delivers it
+ * while its phase still says QUEUED (start_queued() never changes it):
+ * detach() looks for it in the queue it already left -- queue_remove()
+ * walks to NULL (SIGSEGV) -- and would not give in_flight back. */
+static void a_queued_call_expires_as_room_comes(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1), *impatient = client(1);
+    int64_t id = seed();
+    result first, queued;
+    watched w;
+    (void)state;
+
+    memset(&w, 0, sizeof(w));
+    w.timer_ms = -1;
+    memset(&first, 0, sizeof(first));
+    memset(&queued, 0, sizeof(queued));
+    assert_int_equal(coord_loop_set_callbacks(loop, on_socket, on_timer, &w), COORD_OK);
+    assert_int_equal(coord_loop_set_limits(loop, 1, 8), COORD_OK);
+    assert_int_equal(coord_client_set_timeouts(impatient, 100, 300), COORD_OK);
+    sim_fault("{\"mode\":\"delay\",\"seconds\":0.5}");
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &first, NULL),
+                     COORD_OK);
+    assert_int_equal(coord_session_get_async(loop, impatient, LOT, id, on_session, &queued, NULL),
+                     COORD_OK);
+    drive_with_a_one_second_tick(loop, &w, 5.0);
+    assert_int_equal(coord_loop_calls(loop), 0);
+    assert_int_equal(first.calls, 1);
+    assert_int_equal(first.status, COORD_OK);
+    assert_int_equal(queued.calls, 1);
+    assert_string_equal(coord_status_name(queued.status), "COORD_ERR_TIMEOUT");
+    /* the loop's one place was given back: a new call runs */
+    memset(&first, 0, sizeof(first));
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &first, NULL),
+                     COORD_OK);
+    drive_with_a_one_second_tick(loop, &w, 5.0);
+    assert_int_equal(first.calls, 1);
+    assert_int_equal(first.status, COORD_OK);
+    coord_loop_free(loop);
+    coord_client_free(c);
+    coord_client_free(impatient);
+}
+
+/* The lowest stack address a callback ran at. The frame's address, not a
+ * local's: ASan may keep locals on a heap-allocated fake stack. */
+static uintptr_t lowest_frame;
+
+static void on_session_low(coord_call *call, coord_status status, const coord_error *error,
+                           const coord_session *session, void *user_data)
+{
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+
+    if (lowest_frame == 0 || here < lowest_frame)
+        lowest_frame = here;
+    on_session(call, status, error, session, user_data);
+}
+
+/* A hung call holds the loop's only place; n calls of a client with a
+ * 300 ms total timeout queue behind it and, the loop not driven, pass their
+ * deadline. Cancelling the hung call lets release() start the queue:
+ * start_queued -> coord_loop_call_send -> (expired) -> complete -> deliver
+ * -> callback -> release -> start_queued ..., one level deeper per queued
+ * call, all inside coord_call_cancel(). Returns the stack that took. */
+static size_t stack_to_drain_an_expired_queue(int n, result *r)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1), *impatient = client(1);
+    coord_call *hung = NULL;
+    result hung_r;
+    uintptr_t top = (uintptr_t)__builtin_frame_address(0);
+
+    memset(&hung_r, 0, sizeof(hung_r));
+    memset(r, 0, (size_t)n * sizeof(*r));
+    assert_int_equal(coord_loop_set_limits(loop, 1, 8), COORD_OK);
+    assert_int_equal(coord_client_set_timeouts(impatient, 100, 300), COORD_OK);
+    sim_fault("{\"mode\":\"hang\",\"seconds\":30}");
+    assert_int_equal(coord_session_get_async(loop, c, LOT, 1, on_session, &hung_r, &hung),
+                     COORD_OK);
+    run_for(loop, 0.2);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(coord_session_get_async(loop, impatient, LOT, 1, on_session_low, &r[i],
+                                                 NULL), COORD_OK);
+    sleep_s(0.4); /* every queued call is past its deadline */
+    lowest_frame = 0;
+    assert_int_equal(coord_call_cancel(hung), COORD_OK);
+    assert_int_equal(hung_r.status, COORD_ERR_CANCELLED);
+    for (int i = 0; i < n; i++) { /* called back inside coord_call_cancel() */
+        assert_int_equal(r[i].calls, 1);
+        assert_int_equal(r[i].status, COORD_ERR_TIMEOUT);
+    }
+    assert_int_equal(coord_loop_calls(loop), 0);
+    coord_loop_free(loop);
+    coord_client_free(c);
+    coord_client_free(impatient);
+    return (size_t)(top - lowest_frame);
+}
+
+static void draining_the_queue_does_not_recurse(void **state)
+{
+    static result r[2000];
+    size_t small, large;
+    (void)state;
+
+    small = stack_to_drain_an_expired_queue(10, r);
+    setup(NULL);
+    large = stack_to_drain_an_expired_queue(2000, r);
+    print_message("stack below the test's frame: %zu bytes for 10 queued calls, %zu for 2000 "
+                  "(%zu per call)\n", small, large, (large - small) / 1990);
+    /* the queue's length must not decide the stack's depth */
+    assert_true(large < small + 16384);
+}
+
+/* coord_loop_free(): "Calls still in it are cancelled first: each callback
+ * runs with COORD_ERR_CANCELLED." A queued call is started instead (a
+ * handle taken, a transfer added) as each call before it is cancelled;
+ * when its deadline has passed it reports COORD_ERR_TIMEOUT. */
+static void freeing_the_loop_cancels_queued_calls(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1), *impatient = client(1);
+    result hung_r, queued_r;
+    (void)state;
+
+    memset(&hung_r, 0, sizeof(hung_r));
+    memset(&queued_r, 0, sizeof(queued_r));
+    assert_int_equal(coord_loop_set_limits(loop, 1, 8), COORD_OK);
+    assert_int_equal(coord_client_set_timeouts(impatient, 100, 300), COORD_OK);
+    sim_fault("{\"mode\":\"hang\",\"seconds\":30}");
+    assert_int_equal(coord_session_get_async(loop, c, LOT, 1, on_session, &hung_r, NULL),
+                     COORD_OK);
+    run_for(loop, 0.2);
+    assert_int_equal(coord_session_get_async(loop, impatient, LOT, 1, on_session, &queued_r, NULL),
+                     COORD_OK);
+    sleep_s(0.4);
+    coord_loop_free(loop);
+    assert_int_equal(hung_r.calls, 1);
+    assert_string_equal(coord_status_name(hung_r.status), "COORD_ERR_CANCELLED");
+    assert_int_equal(queued_r.calls, 1);
+    print_message("queued call at coord_loop_free: %s: %s\n", coord_status_name(queued_r.status),
+                  queued_r.error.detail);
+    assert_string_equal(coord_status_name(queued_r.status), "COORD_ERR_CANCELLED");
+    coord_client_free(c);
+    coord_client_free(impatient);
+}
+
+/* max_host_connections reached: a transfer waits inside libcurl for a
+ * connection ("pending"). The header promises every call is bounded by its
+ * client's total timeout; libcurl 7.88 does not time out a pending
+ * transfer, and the loop keeps no timer of its own for a RUNNING call. */
+static void a_call_waiting_for_a_connection_keeps_its_timeout(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1), *impatient = client(1);
+    result slow, quick;
+    (void)state;
+
+    memset(&slow, 0, sizeof(slow));
+    memset(&quick, 0, sizeof(quick));
+    assert_int_equal(coord_loop_set_limits(loop, 8, 1), COORD_OK);
+    assert_int_equal(coord_client_set_timeouts(impatient, 100, 500), COORD_OK);
+    sim_fault("{\"mode\":\"hang\",\"seconds\":3}"); /* holds the one connection 3 s */
+    double t0 = sim_now_s();
+    assert_int_equal(coord_session_get_async(loop, c, LOT, seed(), on_session, &slow, NULL),
+                     COORD_OK);
+    assert_int_equal(coord_session_get_async(loop, impatient, LOT, seed(), on_session, &quick,
+                                             NULL), COORD_OK);
+    assert_int_equal(coord_loop_run(loop), COORD_OK);
+    print_message("500 ms call behind a held connection: %s after %.2f s: %s\n",
+                  coord_status_name(quick.status), quick.at - t0, quick.error.detail);
+    assert_int_equal(quick.calls, 1);
+    assert_string_equal(coord_status_name(quick.status), "COORD_ERR_TIMEOUT");
+    assert_true(quick.at - t0 < 1.5);
+    coord_loop_free(loop);
+    coord_client_free(c);
+    coord_client_free(impatient);
+}
+
+/* The token's copies: an allocator that keeps its live blocks in a list,
+ * so that a test can look for a secret in the memory libcoord holds. */
+typedef struct block {
+    struct block *prev, *next;
+    size_t size;
+    long double align;
+} block;
+
+static block blocks = {&blocks, &blocks, 0, 0};
+
+static void *scan_malloc(size_t size, void *user_data)
+{
+    block *b = malloc(sizeof(block) + size);
+
+    (void)user_data;
+    if (b == NULL)
+        return NULL;
+    b->size = size;
+    b->next = blocks.next;
+    b->prev = &blocks;
+    blocks.next->prev = b;
+    blocks.next = b;
+    return b + 1;
+}
+
+static void scan_free(void *ptr, void *user_data)
+{
+    block *b = (block *)ptr - 1;
+
+    (void)user_data;
+    if (ptr == NULL)
+        return;
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+    free(b);
+}
+
+static void *scan_realloc(void *ptr, size_t size, void *user_data)
+{
+    void *grown = scan_malloc(size, user_data);
+
+    if (grown != NULL && ptr != NULL) {
+        block *b = (block *)ptr - 1;
+
+        memcpy(grown, ptr, b->size < size ? b->size : size);
+        scan_free(ptr, user_data);
+    }
+    return grown;
+}
+
+/* 1 when a live block of libcoord (or cJSON) holds text. */
+static int live_memory_holds(const char *text)
+{
+    size_t n = strlen(text);
+
+    for (block *b = blocks.next; b != &blocks; b = b->next) {
+        const char *p = (const char *)(b + 1);
+
+        for (size_t i = 0; i + n <= b->size; i++)
+            if (memcmp(p + i, text, n) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* jwt_complete() wipes the answer (it carried the token) from the handle,
+ * and coord_test_create_jwt() always does; a cancelled non-blocking call
+ * never reaches jwt_complete(), and its handle goes back to the client's
+ * pool with the token in its answer buffer, for the client's lifetime. */
+static void a_cancelled_token_call_leaves_no_token(void **state)
+{
+    static const coord_allocator scanning = {scan_malloc, scan_realloc, scan_free, NULL, NULL,
+                                             {NULL, NULL, NULL, NULL}};
+    char token[COORD_TOKEN_MAX], fault[128];
+    coord_loop *loop;
+    coord_client *c;
+    coord_call *call = NULL;
+    text_result r;
+    (void)state;
+
+    assert_int_equal(coord_set_allocator(&scanning), COORD_OK);
+    loop = new_loop();
+    c = client(1);
+    /* the answer's length: {"jwt_token":"<token>"} */
+    assert_int_equal(coord_test_create_jwt(c, "kiosk@example.com", NULL, token, sizeof(token)),
+                     COORD_OK);
+    assert_false(live_memory_holds("{\"jwt_token\":\""));
+    /* the head at once, all of the body but its last byte 1 s later, the
+     * last byte 1 s after that: cancelled in between */
+    snprintf(fault, sizeof(fault), "{\"mode\":\"trickle\",\"bytes\":%u,\"interval\":1}",
+             (unsigned)(strlen("{\"jwt_token\":\"\"") + strlen(token)));
+    sim_fault(fault);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(coord_test_create_jwt_async(loop, c, "kiosk@example.com", NULL, on_token, &r,
+                                                 &call), COORD_OK);
+    run_for(loop, 1.5);
+    assert_int_equal(coord_call_cancel(call), COORD_OK);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.status, COORD_ERR_CANCELLED);
+    print_message("after the cancelled token call, libcoord's memory %s the token's answer\n",
+                  live_memory_holds("{\"jwt_token\":\"") ? "holds" : "does not hold");
+    assert_false(live_memory_holds("{\"jwt_token\":\""));
+    coord_loop_free(loop);
+    coord_client_free(c);
+    assert_int_equal(coord_set_allocator(NULL), COORD_OK);
+}
+
+/* Running the loop from a callback. */
+
+typedef struct nested {
+    coord_loop *loop;
+    result *other;
+    uint32_t calls_seen; /* coord_loop_calls() once the other call is done */
+    int calls;
+} nested;
+
+/* Runs the loop until the other call is done (what coord_loop_run() would
+ * do, without its risk: coord_loop_run() here never returns). */
+static void on_session_run_nested(coord_call *call, coord_status status,
+                                  const coord_error *error, const coord_session *session,
+                                  void *user_data)
+{
+    nested *n = user_data;
+
+    (void)call;
+    (void)status;
+    (void)error;
+    (void)session;
+    n->calls++;
+    for (int turns = 0; n->other->calls == 0 && turns < 500; turns++)
+        assert_int_equal(coord_loop_run_once(n->loop, 20), COORD_OK);
+    assert_int_equal(n->other->calls, 1);
+    n->calls_seen = coord_loop_calls(n->loop);
+}
+
+/* coord_loop_calls(): "the calls in flight and queued". Inside a callback
+ * the call whose callback runs still counts (release() comes after the
+ * callback), so a coord_loop_run() -- "until no call is left" -- inside a
+ * callback never returns. */
+static void a_call_in_its_callback_is_not_in_the_loop(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1);
+    int64_t id = seed();
+    result other;
+    nested n;
+    (void)state;
+
+    memset(&other, 0, sizeof(other));
+    n.loop = loop;
+    n.other = &other;
+    n.calls_seen = 99;
+    n.calls = 0;
+    sim_fault("{\"mode\":\"delay\",\"seconds\":0.3}"); /* the first request: the first call's */
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &other, NULL),
+                     COORD_OK);
+    for (int turns = 0; sim_api_requests() < 1 && turns < 100; turns++)
+        assert_int_equal(coord_loop_run_once(loop, 10), COORD_OK);
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session_run_nested, &n, NULL),
+                     COORD_OK);
+    assert_int_equal(coord_loop_run(loop), COORD_OK);
+    assert_int_equal(n.calls, 1);
+    assert_int_equal(other.status, COORD_OK);
+    print_message("coord_loop_calls() in a callback, every other call done: %u\n",
+                  (unsigned)n.calls_seen);
+    assert_int_equal(n.calls_seen, 0);
+    coord_loop_free(loop);
+    coord_client_free(c);
+}
+
+/* Cancelling from the socket callback. */
+
+typedef struct cancelling_watch {
+    watched w;
+    coord_call *victim;
+    int tried;
+    coord_status cancel_status;
+} cancelling_watch;
+
+/* Watches as on_socket, and the first time it is called cancels the
+ * victim, as coord_call_cancel()'s documentation describes: "not from
+ * inside coord_loop_socket_fn or coord_loop_timer_fn (there, the callback
+ * runs when the loop function that called them returns)". */
+static void on_socket_cancel(coord_loop *loop, int fd, int events, void *user_data,
+                             void *socket_data)
+{
+    cancelling_watch *k = user_data;
+
+    on_socket(loop, fd, events, &k->w, socket_data);
+    if (!k->tried && k->victim != NULL) {
+        k->tried = 1;
+        k->cancel_status = coord_call_cancel(k->victim);
+    }
+}
+
+static void on_timer_of(coord_loop *loop, int64_t timeout_ms, void *user_data)
+{
+    cancelling_watch *k = user_data;
+
+    on_timer(loop, timeout_ms, &k->w);
+}
+
+static void a_cancel_from_the_socket_callback(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1);
+    cancelling_watch k;
+    result victim;
+    (void)state;
+
+    memset(&k, 0, sizeof(k));
+    k.w.timer_ms = -1;
+    memset(&victim, 0, sizeof(victim));
+    assert_int_equal(coord_loop_set_callbacks(loop, on_socket_cancel, on_timer_of, &k), COORD_OK);
+    sim_fault("{\"mode\":\"delay\",\"seconds\":0.5}");
+    assert_int_equal(coord_session_get_async(loop, c, LOT, seed(), on_session, &victim,
+                                             &k.victim), COORD_OK);
+    drive_with_a_one_second_tick(loop, &k.w, 5.0);
+    assert_int_equal(k.tried, 1);
+    assert_int_equal(victim.calls, 1);
+    print_message("coord_call_cancel() from the socket callback: %s; the call ended %s\n",
+                  coord_status_name(k.cancel_status), coord_status_name(victim.status));
+    /* "@return COORD_OK, or COORD_ERR_INVALID_ARGUMENT for NULL" */
+    assert_string_equal(coord_status_name(k.cancel_status), "COORD_OK");
+    assert_string_equal(coord_status_name(victim.status), "COORD_ERR_CANCELLED");
+    coord_loop_free(loop);
+    coord_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -908,6 +1436,15 @@ int main(void)
         cmocka_unit_test_setup(run_once_waits_for_the_answer, setup),
         cmocka_unit_test_setup(the_applications_event_loop, setup),
         cmocka_unit_test_setup(cancel_a_blocking_call_from_another_thread, setup),
+        cmocka_unit_test_setup(a_queued_call_survives_a_new_token, setup),
+        cmocka_unit_test_setup(a_started_call_survives_a_new_token, setup),
+        cmocka_unit_test_setup(a_queued_call_expires_as_room_comes, setup),
+        cmocka_unit_test_setup(draining_the_queue_does_not_recurse, setup),
+        cmocka_unit_test_setup(freeing_the_loop_cancels_queued_calls, setup),
+        cmocka_unit_test_setup(a_call_waiting_for_a_connection_keeps_its_timeout, setup),
+        cmocka_unit_test_setup(a_cancelled_token_call_leaves_no_token, setup),
+        cmocka_unit_test_setup(a_call_in_its_callback_is_not_in_the_loop, setup),
+        cmocka_unit_test_setup(a_cancel_from_the_socket_callback, setup),
     };
     return cmocka_run_group_tests_name("async", tests, sim_group_setup, sim_group_teardown);
 }
