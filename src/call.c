@@ -42,6 +42,7 @@ void coord_call_begin(coord_call_state *call, coord_client *client, uint32_t max
     call->answer_lost = 0;
     call->can_recover = 0;
     call->recovering = 0;
+    call->detached = 0;
     /* too long to copy: "", which the request builder refuses like the
      * original; a wait's next poll begins again with the copy itself */
     if (location_id == NULL)
@@ -50,6 +51,12 @@ void coord_call_begin(coord_call_state *call, coord_client *client, uint32_t max
              !coord_copy_text(call->location_id, sizeof(call->location_id), location_id))
         call->location_id[0] = '\0';
     call->session_id = session_id;
+}
+
+void coord_call_detach_target(coord_call_state *call)
+{
+    call->target.authorization = NULL; /* the builders then copy the token */
+    call->detached = 1;
 }
 
 void coord_call_allow_recovery(coord_call_state *call)
@@ -203,6 +210,9 @@ coord_next coord_call_recover(coord_call_state *call)
     coord_client_log(call->client, COORD_LOG_INFO, "end of session %lld: an answer was lost "
                      "and the retry found it ended; fetching it", (long long)call->session_id);
     coord_request_free(&call->request);
+    coord_client_target(call->client, &call->target); /* the token in force now */
+    if (call->detached)
+        coord_call_detach_target(call);
     call->recovering = 1;
     call->retries = 0;
     st = coord_request_get_session(&call->request, &call->target, call->location_id,
@@ -251,11 +261,16 @@ coord_status coord_call_run(coord_call_state *call)
 
 coord_status coord_call_finalize(coord_call_state *call, coord_status st)
 {
+    const char *sent = coord_request_bearer_token(&call->request);
+
     call->error.status = (int32_t)st;
-    coord_request_free(&call->request);
-    /* last, whatever wrote the texts: no writer can put a secret past this */
+    /* last, whatever wrote the texts: no writer can put a secret past this;
+     * also the token the request carried, when the client's has changed since */
     coord_client_redact(call->client, call->error.detail, sizeof(call->error.detail));
     coord_client_redact(call->client, call->error.api_message, sizeof(call->error.api_message));
+    coord_redact(call->error.detail, sizeof(call->error.detail), sent);
+    coord_redact(call->error.api_message, sizeof(call->error.api_message), sent);
+    coord_request_free(&call->request);
     return st;
 }
 

@@ -215,6 +215,9 @@ COORD_HIDDEN coord_status coord_request_create_jwt(coord_request *out,
                                                    const coord_target *target,
                                                    const char *email, const char *external_uid,
                                                    coord_error *err);
+/* The token of the Authorization line the request formatted itself (a
+ * non-blocking call's), or NULL: for redaction. */
+COORD_HIDDEN const char *coord_request_bearer_token(const coord_request *req);
 /* An empty request, safe to free. */
 COORD_HIDDEN void coord_request_init(coord_request *req);
 COORD_HIDDEN void coord_request_free(coord_request *req);
@@ -424,6 +427,7 @@ typedef struct coord_call_state {
     int answer_lost;         /* an attempt the server may have carried out got no answer */
     int can_recover;         /* the replay-safe end: see coord_call_allow_recovery() */
     int recovering;          /* the request is the recovery fetch */
+    int detached;            /* see coord_call_detach_target() */
     /* the location and session the call addresses: a copy, because the
      * caller's location id may live in the output the call fills */
     char location_id[COORD_ID_MAX];
@@ -436,6 +440,12 @@ typedef struct coord_call_state {
 COORD_HIDDEN void coord_call_begin(coord_call_state *call, coord_client *client,
                                    uint32_t max_ms, const char *location_id,
                                    int64_t session_id);
+/* A non-blocking call outlives the public function that started it: the
+ * client's token may change (or be freed) before its requests are built or
+ * sent. Its requests then carry their own copy of the token's
+ * Authorization line instead of borrowing the client's; the recovery fetch
+ * takes the token in force when it is built. */
+COORD_HIDDEN void coord_call_detach_target(coord_call_state *call);
 /* Let a 409 after a lost answer recover the session (coord_end_session()). */
 COORD_HIDDEN void coord_call_allow_recovery(coord_call_state *call);
 /* The first step of a call whose request is built. */
@@ -499,8 +509,11 @@ struct coord_call {
     coord_call *prev, *next;         /* the loop's calls, in the order they started */
     coord_call *queue_next;          /* QUEUED: the next in the queue */
     coord_call_phase phase;
+    int cancel_requested;            /* coord_call_cancel() while libcurl ran: see loop.c */
     size_t timer;                    /* its place in the loop's timer heap, or NO_TIMER */
-    int64_t due_ms;                  /* WAITING: when; QUEUED: the call's deadline */
+    /* WAITING: when to go on; QUEUED: its deadline; RUNNING: its deadline,
+     * for a transfer libcurl does not time out */
+    int64_t due_ms;
     coord_call_due_fn on_due;
     coord_transport *transport;      /* from the client's pool: from the first send to the end */
     uint32_t transport_version;

@@ -20,7 +20,11 @@ struct coord_loop {
     void *user_data;
     int64_t curl_due_ms;    /* libcurl's own timer (with callbacks); -1: none */
     int64_t told_due_ms;    /* the application's timer as last asked for; -1: none */
-    int in_libcurl;         /* libcurl is calling us back: no multi calls now */
+    /* libcurl, or the application's socket or timer callback, is running:
+     * libcurl takes no multi call now, so cancels wait for dispatch() */
+    int nested;
+    int cancels_pending;    /* calls with cancel_requested set */
+    int closing;            /* coord_loop_free() runs: no call may start */
     coord_call *first;      /* the calls in the loop, in the order they started */
     coord_call *last;
     coord_call *queue_head; /* QUEUED calls, first started first */
@@ -124,7 +128,9 @@ static void tell_timer(coord_loop *loop)
         return;
     loop->told_due_ms = due;
     now = coord_now_ms();
+    loop->nested++;
     loop->on_timer(loop, due < 0 ? -1 : due > now ? due - now : 0, loop->user_data);
+    loop->nested--;
 }
 
 static int on_libcurl_timer(CURLM *multi, long timeout_ms, void *userp)
@@ -145,6 +151,43 @@ static void send_when_due(coord_call *call)
 {
     coord_loop_call_send(call);
 }
+
+/* Add and remove a transfer: libcurl may call the application's socket
+ * and timer callbacks from inside. */
+static CURLMcode add_transfer(coord_loop *loop, coord_transport *t)
+{
+    CURLMcode mc;
+
+    loop->nested++;
+    mc = curl_multi_add_handle(loop->multi, coord_transport_handle(t));
+    loop->nested--;
+    return mc;
+}
+
+static void remove_transfer(coord_loop *loop, coord_transport *t)
+{
+    loop->nested++;
+    curl_multi_remove_handle(loop->multi, coord_transport_handle(t));
+    loop->nested--;
+}
+
+/* A running call at its deadline that libcurl has not ended: a transfer
+ * waiting for a connection (max_host_connections) is not timed out by
+ * libcurl itself. */
+static void running_expired(coord_call *call)
+{
+    remove_transfer(call->loop, call->transport);
+    call->phase = COORD_PHASE_WAITING;
+    coord_call_fail(&call->state, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed before "
+                    "the transfer ended (waiting for a connection? see max_host_connections)",
+                    (unsigned long)call->state.timeout_ms);
+    call->complete(call, COORD_ERR_TIMEOUT);
+}
+
+/* How long after its deadline a running call is ended by the loop: libcurl
+ * ends a transfer at the deadline itself (CURLOPT_TIMEOUT_MS) with its own
+ * detail; the loop's timer is for the transfers it does not time out. */
+#define RUNNING_GRACE_MS 100
 
 void coord_loop_call_after(coord_call *call, uint32_t delay_ms, coord_call_due_fn on_due)
 {
@@ -209,7 +252,7 @@ void coord_loop_call_send(coord_call *call)
                                        "libcurl refused the call's options"));
         return;
     }
-    mc = curl_multi_add_handle(call->loop->multi, easy);
+    mc = add_transfer(call->loop, call->transport);
     if (mc != CURLM_OK) {
         not_sent(call, coord_call_fail(state, mc == CURLM_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY
                                                                         : COORD_ERR_TRANSPORT,
@@ -218,6 +261,9 @@ void coord_loop_call_send(coord_call *call)
         return;
     }
     call->phase = COORD_PHASE_RUNNING;
+    call->due_ms = state->deadline_ms + RUNNING_GRACE_MS;
+    call->on_due = running_expired;
+    timer_add(call->loop, call);
 }
 
 /* The answers libcurl finished: each goes to its call's engine. */
@@ -237,7 +283,9 @@ static void take_answers(coord_loop *loop)
             continue;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner); /* set by coord_loop_call_send */
         call = (coord_call *)(void *)owner;
-        curl_multi_remove_handle(loop->multi, easy);
+        remove_transfer(loop, call->transport);
+        if (call->timer != NO_TIMER)
+            timer_remove(loop, call); /* its deadline's */
         call->phase = COORD_PHASE_WAITING; /* until the engine decides */
         st = coord_transport_result(call->transport, rc, &call->state.response,
                                     &call->state.error);
@@ -272,16 +320,18 @@ static void queue_remove(coord_loop *loop, coord_call *call)
     call->queue_next = NULL;
 }
 
-/* Start queued calls while the loop has room. */
-static void start_queued(coord_loop *loop)
+/* Queued calls take the places calls freed: each is sent by the loop's
+ * next turn (a timer due now), so that neither a cancel nor a chain of
+ * calls that end at once runs callbacks on one another's stack. */
+static void admit_queued(coord_loop *loop)
 {
     while (loop->queue_head != NULL && loop->in_flight < loop->max_calls) {
         coord_call *call = loop->queue_head;
 
         queue_remove(loop, call);
-        timer_remove(loop, call); /* its deadline: it runs now */
+        timer_remove(loop, call); /* its deadline's: checked again when it is sent */
         loop->in_flight++;
-        coord_loop_call_send(call);
+        coord_loop_call_after(call, 0, send_when_due);
     }
 }
 
@@ -295,12 +345,33 @@ static void queue_expired(coord_call *call)
     call->complete(call, COORD_ERR_TIMEOUT);
 }
 
-/* After libcurl ran: answers, timers, queued calls, and the next timer. */
+/* Cancels asked for while libcurl or the application's socket or timer
+ * callback ran, done now. */
+static void cancel_pending(coord_loop *loop)
+{
+    coord_call *call;
+
+    while (loop->cancels_pending) {
+        loop->cancels_pending = 0;
+        for (call = loop->first; call != NULL; call = call->next) {
+            if (call->cancel_requested) {
+                (void)coord_call_cancel(call);
+                loop->cancels_pending = 1; /* the list changed: from the start */
+                break;
+            }
+        }
+    }
+}
+
+/* After libcurl ran: cancels asked for meanwhile, answers, timers, queued
+ * calls, and the next timer. */
 static void dispatch(coord_loop *loop)
 {
+    cancel_pending(loop);
     take_answers(loop);
     fire_timers(loop);
-    start_queued(loop);
+    admit_queued(loop);
+    cancel_pending(loop);
     tell_timer(loop);
 }
 
@@ -312,7 +383,7 @@ static void detach(coord_call *call)
     coord_loop *loop = call->loop;
 
     if (call->phase == COORD_PHASE_RUNNING)
-        curl_multi_remove_handle(loop->multi, coord_transport_handle(call->transport));
+        remove_transfer(loop, call->transport);
     if (call->timer != NO_TIMER)
         timer_remove(loop, call);
     if (call->phase == COORD_PHASE_QUEUED)
@@ -320,12 +391,16 @@ static void detach(coord_call *call)
     else
         loop->in_flight--;
     call->phase = COORD_PHASE_DONE;
+    call->cancel_requested = 0;
+    loop->calls--; /* not in the loop any more, also for its own callback */
 }
 
 /* What the call holds goes back: its handle to the client's pool, its
  * results (unless the callback took the list) freed, the token wiped. */
 static void free_results(coord_call *call)
 {
+    if (call->transport != NULL && call->token != NULL)
+        coord_transport_wipe_body(call->transport); /* a cancelled token call's answer */
     if (call->transport != NULL)
         coord_client_put_transport(call->state.client, call->transport, call->transport_version);
     call->transport = NULL;
@@ -352,10 +427,9 @@ static void release(coord_call *call)
         call->next->prev = call->prev;
     else
         loop->last = call->prev;
-    loop->calls--;
     call->next = loop->pool;
     loop->pool = call;
-    start_queued(loop);
+    admit_queued(loop);
 }
 
 void coord_call_deliver_session(coord_call *call, coord_status status)
@@ -396,10 +470,15 @@ void coord_call_deliver_token(coord_call *call, coord_status status)
 
 coord_status coord_call_cancel(coord_call *call)
 {
-    if (call == NULL || call->loop->in_libcurl)
+    if (call == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
     if (call->phase == COORD_PHASE_DONE)
         return COORD_OK; /* its callback runs: it is over */
+    if (call->loop->nested) { /* libcurl takes no call now: when it has returned */
+        call->cancel_requested = 1;
+        call->loop->cancels_pending = 1;
+        return COORD_OK;
+    }
     coord_call_fail(&call->state, COORD_ERR_CANCELLED, "cancelled by coord_call_cancel() after "
                     "%ld attempt(s)", (long)call->state.error.attempts);
     call->deliver(call, COORD_ERR_CANCELLED);
@@ -436,6 +515,7 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client, const ch
     call->prev = call->next = call->queue_next = NULL;
     call->phase = COORD_PHASE_WAITING;
     call->timer = NO_TIMER;
+    call->cancel_requested = 0;
     call->due_ms = 0;
     call->on_due = NULL;
     call->transport = NULL;
@@ -454,6 +534,7 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client, const ch
     call->token_size = 0;
     memset(&call->wait, 0, sizeof(call->wait));
     coord_call_begin(&call->state, client, 0, location_id, session_id);
+    coord_call_detach_target(&call->state);
     return call;
 }
 
@@ -461,6 +542,9 @@ coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_c
 {
     coord_loop *loop = call->loop;
 
+    if (built == COORD_OK && loop->closing)
+        built = coord_call_fail(&call->state, COORD_ERR_INVALID_ARGUMENT,
+                                "the loop is being freed");
     if (built == COORD_OK)
         built = coord_client_usable(call->state.client, &call->state.error);
     if (built != COORD_OK) { /* nothing sent, no callback: the record says why */
@@ -530,6 +614,7 @@ void coord_loop_free(coord_loop *loop)
 {
     if (loop == NULL)
         return;
+    loop->closing = 1; /* a callback that starts a call again gets a refusal */
     while (loop->first != NULL)
         (void)coord_call_cancel(loop->first);
     while (loop->pool != NULL) {
@@ -594,9 +679,9 @@ static CURLMcode socket_action(coord_loop *loop, curl_socket_t fd, int events)
     int running;
     CURLMcode mc;
 
-    loop->in_libcurl++;
+    loop->nested++;
     mc = curl_multi_socket_action(loop->multi, fd, events, &running);
-    loop->in_libcurl--;
+    loop->nested--;
     return mc;
 }
 
@@ -605,7 +690,7 @@ coord_status coord_loop_socket_ready(coord_loop *loop, int fd, int events)
     int mask = 0;
     CURLMcode mc;
 
-    if (loop == NULL || loop->on_socket == NULL || loop->in_libcurl)
+    if (loop == NULL || loop->on_socket == NULL || loop->nested)
         return COORD_ERR_INVALID_ARGUMENT;
     if (events & COORD_WATCH_IN)
         mask |= CURL_CSELECT_IN;
@@ -622,7 +707,7 @@ coord_status coord_loop_timeout(coord_loop *loop)
 {
     CURLMcode mc = CURLM_OK;
 
-    if (loop == NULL || loop->on_socket == NULL || loop->in_libcurl)
+    if (loop == NULL || loop->on_socket == NULL || loop->nested)
         return COORD_ERR_INVALID_ARGUMENT;
     loop->told_due_ms = -1; /* the application's timer fired: it has none now */
     if (loop->curl_due_ms >= 0 && loop->curl_due_ms <= coord_now_ms()) {
@@ -639,7 +724,7 @@ coord_status coord_loop_run_once(coord_loop *loop, uint32_t max_wait_ms)
     int running;
     CURLMcode mc;
 
-    if (loop == NULL || loop->on_socket != NULL || loop->in_libcurl)
+    if (loop == NULL || loop->on_socket != NULL || loop->nested)
         return COORD_ERR_INVALID_ARGUMENT;
     dispatch(loop); /* what is due already: calls just started, retries */
     if (loop->calls == 0)
@@ -652,9 +737,9 @@ coord_status coord_loop_run_once(coord_loop *loop, uint32_t max_wait_ms)
     /* returns early on socket activity, and at libcurl's own timeout */
     mc = curl_multi_poll(loop->multi, NULL, 0, (int)wait, NULL);
     if (mc == CURLM_OK) {
-        loop->in_libcurl++;
+        loop->nested++;
         mc = curl_multi_perform(loop->multi, &running);
-        loop->in_libcurl--;
+        loop->nested--;
     }
     dispatch(loop);
     return status_of(mc);

@@ -329,6 +329,15 @@ coord_status coord_request_create_jwt(coord_request *out, const coord_target *ta
     return st;
 }
 
+const char *coord_request_bearer_token(const coord_request *req)
+{
+    static const char prefix[] = "Authorization: Bearer ";
+
+    if (req->owned_header == NULL || strncmp(req->owned_header, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    return req->owned_header + sizeof(prefix) - 1;
+}
+
 void coord_request_init(coord_request *req)
 {
     request_reset(req);

@@ -69,9 +69,13 @@ coord_call *coord_async_begin(coord_loop *loop, coord_client *client, int has_ca
     coord_call *call;
 
     *out_status = COORD_ERR_INVALID_ARGUMENT;
-    if (loop == NULL || client == NULL)
+    if (client == NULL)
         return NULL;
     coord_client_clear_error(client);
+    if (loop == NULL) {
+        coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "loop is NULL");
+        return NULL;
+    }
     if (!has_callback) {
         coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "on_done is NULL");
         return NULL;
@@ -231,11 +235,12 @@ coord_status coord_session_end_async(coord_loop *loop, coord_client *client,
     char location_id[COORD_ID_MAX];
     coord_status st;
 
-    if (loop == NULL || client == NULL)
+    if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
     coord_client_clear_error(client);
-    if (session == NULL)
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "session is NULL");
+    if (loop == NULL || session == NULL)
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                                 "loop and session must not be NULL");
     st = held_session_location(client, session, location_id);
     if (st != COORD_OK)
         return st;
@@ -804,6 +809,7 @@ static void wait_next_poll(coord_call *call)
     coord_request_free(&state->request); /* the last poll's */
     coord_call_begin(state, state->client, poll_budget(&call->wait, coord_now_ms()),
                      state->location_id, state->session_id);
+    coord_call_detach_target(state);
     st = coord_request_get_session(&state->request, &state->target, state->location_id,
                                    state->session_id, &state->error);
     if (st != COORD_OK)
@@ -830,6 +836,7 @@ coord_status coord_session_wait_async(coord_loop *loop, coord_client *client,
     if (st == COORD_OK) {
         /* the first poll's time is cut to the wait's (nothing built yet) */
         coord_call_begin(&call->state, client, timeout_ms, call->state.location_id, session_id);
+        coord_call_detach_target(&call->state);
         st = coord_request_get_session(&call->state.request, &call->state.target,
                                        call->state.location_id, session_id, &call->state.error);
     }

@@ -12,7 +12,9 @@
 
 #include "demo.h"
 
-#define WATCH_MAX 256 /* sockets: one per call in flight, at most */
+/* Sockets watched at once: a connection may open two while it connects
+ * (IPv6 and IPv4), so main() keeps the loop's connections to half of it. */
+#define WATCH_MAX 256
 
 typedef struct poll_glue {
     struct pollfd fds[WATCH_MAX];
@@ -45,7 +47,7 @@ static void on_socket(coord_loop *loop, int fd, int events, void *user_data, voi
     }
     if (i == g->count) {
         if (g->count == WATCH_MAX)
-            return; /* raise WATCH_MAX, or coord_loop_set_limits() lower */
+            return; /* cannot happen with the limits main() sets */
         g->fds[g->count++].fd = fd;
     }
     g->fds[i].events = (short)(((events & COORD_WATCH_IN) ? POLLIN : 0) |
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
     int rc;
 
     if (coord_loop_new(&loop) != COORD_OK ||
+        coord_loop_set_limits(loop, WATCH_MAX / 2, WATCH_MAX / 2) != COORD_OK ||
         coord_loop_set_callbacks(loop, on_socket, on_timer, &glue) != COORD_OK)
         return 1;
     rc = demo_start(loop, argc, argv);

@@ -1223,8 +1223,15 @@ COORD_API coord_status coord_client_cancel(coord_client *client);
  *
  * Bounds: at most max_calls calls of a loop are in flight (sending,
  * awaiting an answer, or waiting before a retry); more wait in a queue, in
- * the order they were started. Every call is bounded by its client's total
- * timeout counted from its start, the time in the queue included.
+ * the order they were started. Every call is bounded by its total timeout
+ * counted from its start, the time in the queue included: its client's, or
+ * for a wait, the wait's own (coord_session_wait_async()). A transfer
+ * waiting inside libcurl for a connection (max_host_connections) counts too.
+ *
+ * Memory: the loop keeps the objects of ended calls (about 7.5 KiB each)
+ * for its next calls, and each client keeps the libcurl handles its
+ * non-blocking calls used (with their answer buffers), until the loop or
+ * the client is freed: after a burst of N calls in flight, up to N of each.
  */
 
 /** Default of coord_loop_set_limits()'s max_calls. */
@@ -1251,7 +1258,9 @@ typedef struct coord_call coord_call;
  * @param user_data    given to coord_loop_set_callbacks()
  * @param socket_data  what the application attached to fd with
  *                     coord_loop_assign(), NULL until then
- * Called from inside libcoord's loop functions; it must not call them.
+ * Called from inside libcoord's loop functions (and from libcurl): it may
+ * call coord_loop_assign() and coord_call_cancel(), no other libcoord
+ * function.
  */
 typedef void (*coord_loop_socket_fn)(coord_loop *loop, int fd, int events, void *user_data,
                                      void *socket_data);
@@ -1261,7 +1270,8 @@ typedef void (*coord_loop_socket_fn)(coord_loop *loop, int fd, int events, void 
  * coord_loop_timeout() once timeout_ms have passed (0: as soon as possible,
  * from the event loop, not from inside this callback). -1: no timer is
  * needed. A new request replaces the previous one.
- * Called from inside libcoord's loop functions; it must not call them.
+ * Called from inside libcoord's loop functions and start functions (and
+ * from libcurl): it may call coord_call_cancel(), no other libcoord function.
  */
 typedef void (*coord_loop_timer_fn)(coord_loop *loop, int64_t timeout_ms, void *user_data);
 
@@ -1276,8 +1286,9 @@ COORD_API COORD_NODISCARD coord_status coord_loop_new(coord_loop **out_loop);
 
 /**
  * Free a loop. Calls still in it are cancelled first: each callback runs
- * with COORD_ERR_CANCELLED. Free the loop before the clients its calls use.
- * Not from inside a callback of the loop.
+ * with COORD_ERR_CANCELLED (a call started from such a callback is refused
+ * with COORD_ERR_INVALID_ARGUMENT). Free the loop before the clients its
+ * calls use. Not from inside a callback of the loop.
  * @param loop  a loop from coord_loop_new(), or NULL (a no-op)
  */
 COORD_API void coord_loop_free(coord_loop *loop);
@@ -1374,18 +1385,21 @@ COORD_API COORD_NODISCARD coord_status coord_loop_run(coord_loop *loop);
 /**
  * The calls in a loop.
  * @param loop  the loop, or NULL
- * @return the calls in flight and queued; 0 for NULL
+ * @return the calls in flight and queued (a call in its own callback is
+ *         no longer counted); 0 for NULL
  */
 COORD_API uint32_t coord_loop_calls(const coord_loop *loop);
 
 /**
  * Cancel a call: wherever it is -- queued, connecting, sending, awaiting the
- * answer, waiting before a retry or between the polls of a wait -- it stops,
- * its connection (if any) is closed, and its callback runs before this
- * function returns, with COORD_ERR_CANCELLED. A cancelled request may or
- * may not have reached the server. On the loop's thread only; not from
- * inside coord_loop_socket_fn or coord_loop_timer_fn (there, the callback
- * runs when the loop function that called them returns).
+ * answer, waiting before a retry or between the polls of a wait -- it stops
+ * (over HTTP/1.1 its connection is closed, over HTTP/2 its stream reset),
+ * and its callback runs before this function returns, with
+ * COORD_ERR_CANCELLED; no other call's callback runs inside it. A cancelled
+ * request may or may not have reached the server. On the loop's thread
+ * only. From inside coord_loop_socket_fn or coord_loop_timer_fn (libcurl
+ * is running then) the cancel is recorded and done, with the callback, when
+ * the loop function that called them returns.
  * @param call  a call whose callback has not returned yet; cancelling from
  *              inside its own callback does nothing
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT for NULL.

@@ -1072,10 +1072,11 @@ static void on_session_low(coord_call *call, coord_status status, const coord_er
 
 /* A hung call holds the loop's only place; n calls of a client with a
  * 300 ms total timeout queue behind it and, the loop not driven, pass their
- * deadline. Cancelling the hung call lets release() start the queue:
- * start_queued -> coord_loop_call_send -> (expired) -> complete -> deliver
- * -> callback -> release -> start_queued ..., one level deeper per queued
- * call, all inside coord_call_cancel(). Returns the stack that took. */
+ * deadline. Cancelling the hung call frees the place: the queued calls are
+ * admitted and then found expired one after the other. They once ran
+ * inside coord_call_cancel(), each one level deeper (release -> start the
+ * queue -> send -> expired -> deliver -> release ...); now the loop's next
+ * turn runs them, side by side. Returns the stack that took. */
 static size_t stack_to_drain_an_expired_queue(int n, result *r)
 {
     coord_loop *loop = new_loop();
@@ -1099,7 +1100,10 @@ static size_t stack_to_drain_an_expired_queue(int n, result *r)
     lowest_frame = 0;
     assert_int_equal(coord_call_cancel(hung), COORD_OK);
     assert_int_equal(hung_r.status, COORD_ERR_CANCELLED);
-    for (int i = 0; i < n; i++) { /* called back inside coord_call_cancel() */
+    for (int i = 0; i < n; i++) /* no other call's callback inside coord_call_cancel() */
+        assert_int_equal(r[i].calls, 0);
+    run(loop);
+    for (int i = 0; i < n; i++) {
         assert_int_equal(r[i].calls, 1);
         assert_int_equal(r[i].status, COORD_ERR_TIMEOUT);
     }
