@@ -1211,6 +1211,7 @@ static void *scan_malloc(size_t size, void *user_data)
     (void)user_data;
     if (b == NULL)
         return NULL;
+    memset(b + 1, 0, size); /* the scan reads every byte: defined ones (valgrind) */
     b->size = size;
     b->next = blocks.next;
     b->prev = &blocks;
