@@ -559,7 +559,30 @@ COORD_HIDDEN void coord_call_deliver_list(coord_call *call, coord_status status)
 COORD_HIDDEN void coord_call_deliver_barcode(coord_call *call, coord_status status);
 COORD_HIDDEN void coord_call_deliver_token(coord_call *call, coord_status status);
 
-/* ---- sessions.c: what the endpoints share ---------------------------------- */
+/* ---- wait.c: a wait's plan ----------------------------------------------- */
+
+/* The arguments of both forms of the wait; the record says what is wrong. */
+COORD_HIDDEN coord_status coord_wait_arguments_ok(coord_wait_for until, uint32_t interval_ms,
+                                                  coord_error *e);
+/* A plan that starts now. */
+COORD_HIDDEN void coord_wait_plan_init(coord_wait_plan *w, coord_wait_for until,
+                                       uint32_t timeout_ms, uint32_t interval_ms);
+/* How long the next poll may take: what is left of the wait (0: the wait's
+ * one poll keeps the client's own timeouts, as documented). */
+COORD_HIDDEN uint32_t coord_wait_poll_budget(const coord_wait_plan *w, int64_t now);
+/* After a poll that ended with st (seen filled on COORD_OK): the wait is
+ * done with a status (w->expired: because of its deadline), or polls again
+ * after delay_ms. */
+COORD_HIDDEN coord_next coord_wait_after_poll(coord_wait_plan *w, coord_status st,
+                                              const coord_session *seen, int64_t now);
+/* After a pause: is there time for a poll? One with less than
+ * COORD_RETRY_MIN_ATTEMPT_MS could only be cut short by the deadline. */
+COORD_HIDDEN int coord_wait_has_time(const coord_wait_plan *w, int64_t now);
+/* The record of a wait its deadline ended. */
+COORD_HIDDEN coord_status coord_wait_timed_out(coord_wait_plan *w, coord_error *e,
+                                               const char *location_id, int64_t session_id);
+
+/* ---- sessions.c, sessions_async.c: what the endpoints share ----------------- */
 
 /* Start a call that answers one session into *out, its total timeout cut to
  * max_ms (0: the client's). location_id is copied first: it may live in *out
@@ -575,6 +598,20 @@ COORD_HIDDEN coord_status coord_session_answer(coord_call_state *call, coord_ses
 /* A public call made without a client: out (if any) zeroed, as every
  * failure leaves it; COORD_ERR_INVALID_ARGUMENT. */
 COORD_HIDDEN coord_status coord_session_no_client(coord_session *out);
+/* What each call's outcome means, for both front ends: the session (or the
+ * list) and a refusal named (gate-controlled, already ended, already
+ * active); an end's recovery fetch. */
+COORD_HIDDEN coord_status coord_end_result(coord_call_state *call, coord_status st,
+                                           coord_session *out);
+COORD_HIDDEN coord_status coord_create_result(coord_call_state *call, coord_status st,
+                                              coord_session *out);
+COORD_HIDDEN coord_status coord_list_answer(coord_call_state *call, coord_session_list *out);
+/* The location of a session the caller holds, copied into location_id
+ * (session and out_session may be the same struct); the client's record
+ * says what is wrong with it (gate-controlled, no location). */
+COORD_HIDDEN coord_status coord_held_session_location(coord_client *client,
+                                                      const coord_session *session,
+                                                      char location_id[COORD_ID_MAX]);
 /* The checks every non-blocking start function makes (a loop, a client, a
  * callback), then a call of the loop begun for location_id/session_id.
  * NULL (and *out_status, recorded in the client's last error) when it

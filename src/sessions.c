@@ -1,7 +1,6 @@
-/* The session endpoints. Each blocking form validates, builds its request,
- * runs the call and makes the result; each non-blocking form builds the same
- * request and hands the call to its loop, which makes the same result with
- * the same function when the engine is done. */
+/* The session endpoints, blocking: each validates, builds its request, runs
+ * the call and makes the result. The result functions (coord_end_result()
+ * and the like) serve the non-blocking forms too (sessions_async.c). */
 #include <string.h>
 
 #include "internal.h"
@@ -62,49 +61,6 @@ coord_status coord_session_no_client(coord_session *out)
     return COORD_ERR_INVALID_ARGUMENT;
 }
 
-coord_call *coord_async_begin(coord_loop *loop, coord_client *client, int has_callback,
-                              const char *location_id, int64_t session_id,
-                              coord_status *out_status)
-{
-    coord_call *call;
-
-    *out_status = COORD_ERR_INVALID_ARGUMENT;
-    if (client == NULL)
-        return NULL;
-    coord_client_clear_error(client);
-    if (loop == NULL) {
-        coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "loop is NULL");
-        return NULL;
-    }
-    if (!has_callback) {
-        coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "on_done is NULL");
-        return NULL;
-    }
-    call = coord_loop_call_new(loop, client, location_id, session_id);
-    if (call == NULL) {
-        *out_status = coord_client_fail(client, COORD_ERR_OUT_OF_MEMORY, "out of memory for a call");
-        return NULL;
-    }
-    *out_status = COORD_OK;
-    return call;
-}
-
-coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
-                                      coord_session_fn on_done, void *user_data,
-                                      const char *location_id, int64_t session_id,
-                                      coord_status *out_status)
-{
-    coord_call *call = coord_async_begin(loop, client, on_done != NULL, location_id, session_id,
-                                         out_status);
-
-    if (call != NULL) {
-        call->on_session = on_done;
-        call->user_data = user_data;
-        call->deliver = coord_call_deliver_session;
-    }
-    return call;
-}
-
 /* ---- end ---- */
 
 /* The end's fetch after a lost answer (coord_call_recover) came back with st. */
@@ -129,7 +85,7 @@ static coord_status recovered_end(coord_call_state *call, coord_status st, coord
 
 /* What an end call's outcome means: the session and its bill, a recovered
  * end, or a named refusal (gate-controlled, already ended). */
-static coord_status end_result(coord_call_state *call, coord_status st, coord_session *out)
+coord_status coord_end_result(coord_call_state *call, coord_status st, coord_session *out)
 {
     if (st == COORD_ERR_CANCELLED)
         return st;
@@ -158,41 +114,16 @@ coord_status coord_end_session(coord_client *client, const char *location_id,
                                        &call.error);
     if (st == COORD_OK) {
         coord_call_allow_recovery(&call); /* the replay-safe end */
-        st = end_result(&call, coord_call_run(&call), out_session);
+        st = coord_end_result(&call, coord_call_run(&call), out_session);
     }
     return coord_call_end(&call, st);
-}
-
-static void end_complete(coord_call *call, coord_status st)
-{
-    st = end_result(&call->state, st, &call->session);
-    call->has_session = st == COORD_OK;
-    call->deliver(call, st);
-}
-
-coord_status coord_end_session_async(coord_loop *loop, coord_client *client,
-                                     const char *location_id, int64_t session_id,
-                                     coord_session_fn on_done, void *user_data,
-                                     coord_call **out_call)
-{
-    coord_status st;
-    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id,
-                                                 session_id, &st);
-
-    if (call == NULL)
-        return st;
-    call->complete = end_complete;
-    st = coord_request_end_session(&call->state.request, &call->state.target,
-                                   call->state.location_id, session_id, &call->state.error);
-    coord_call_allow_recovery(&call->state);
-    return coord_loop_call_start(call, st, out_call);
 }
 
 /* The location of a session the caller holds, copied into location_id
  * (session and out_session may be the same struct); the client's record
  * says what is wrong with it. */
-static coord_status held_session_location(coord_client *client, const coord_session *session,
-                                          char location_id[COORD_ID_MAX])
+coord_status coord_held_session_location(coord_client *client, const coord_session *session,
+                                         char location_id[COORD_ID_MAX])
 {
     if (session->has_redemption_info)
         return coord_client_fail(client, COORD_ERR_PHYSICAL_CHECKOUT,
@@ -222,35 +153,15 @@ coord_status coord_session_end(coord_client *client, const coord_session *sessio
     if (session == NULL || out_session == NULL)
         return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
                                  "session and out_session must not be NULL");
-    st = held_session_location(client, session, location_id);
+    st = coord_held_session_location(client, session, location_id);
     if (st != COORD_OK)
         return st;
     return coord_end_session(client, location_id, session->id, out_session);
 }
 
-coord_status coord_session_end_async(coord_loop *loop, coord_client *client,
-                                     const coord_session *session, coord_session_fn on_done,
-                                     void *user_data, coord_call **out_call)
-{
-    char location_id[COORD_ID_MAX];
-    coord_status st;
-
-    if (client == NULL)
-        return COORD_ERR_INVALID_ARGUMENT;
-    coord_client_clear_error(client);
-    if (loop == NULL || session == NULL)
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
-                                 "loop and session must not be NULL");
-    st = held_session_location(client, session, location_id);
-    if (st != COORD_OK)
-        return st;
-    return coord_end_session_async(loop, client, location_id, session->id, on_done, user_data,
-                                   out_call);
-}
-
 /* ---- create ---- */
 
-static coord_status create_result(coord_call_state *call, coord_status st, coord_session *out)
+coord_status coord_create_result(coord_call_state *call, coord_status st, coord_session *out)
 {
     if (st == COORD_OK) /* a new session: any id, at the location addressed */
         return session_at_location(call, out);
@@ -272,32 +183,8 @@ coord_status coord_session_create(coord_client *client, const char *location_id,
         st = coord_request_create_session(&call.request, &call.target, call.location_id,
                                           resource_id, &call.error);
     if (st == COORD_OK)
-        st = create_result(&call, coord_call_run(&call), out_session);
+        st = coord_create_result(&call, coord_call_run(&call), out_session);
     return coord_call_end(&call, st);
-}
-
-static void create_complete(coord_call *call, coord_status st)
-{
-    st = create_result(&call->state, st, &call->session);
-    call->has_session = st == COORD_OK;
-    call->deliver(call, st);
-}
-
-coord_status coord_session_create_async(coord_loop *loop, coord_client *client,
-                                        const char *location_id, const char *resource_id,
-                                        coord_session_fn on_done, void *user_data,
-                                        coord_call **out_call)
-{
-    coord_status st;
-    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id, 0,
-                                                 &st);
-
-    if (call == NULL)
-        return st;
-    call->complete = create_complete;
-    st = coord_request_create_session(&call->state.request, &call->state.target,
-                                      call->state.location_id, resource_id, &call->state.error);
-    return coord_loop_call_start(call, st, out_call);
 }
 
 /* ---- get ---- */
@@ -329,36 +216,11 @@ coord_status coord_session_get(coord_client *client, const char *location_id,
     return get_session(client, location_id, session_id, 0, out_session);
 }
 
-static void get_complete(coord_call *call, coord_status st)
-{
-    if (st == COORD_OK)
-        st = coord_session_answer(&call->state, &call->session);
-    call->has_session = st == COORD_OK;
-    call->deliver(call, st);
-}
-
-coord_status coord_session_get_async(coord_loop *loop, coord_client *client,
-                                     const char *location_id, int64_t session_id,
-                                     coord_session_fn on_done, void *user_data,
-                                     coord_call **out_call)
-{
-    coord_status st;
-    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id,
-                                                 session_id, &st);
-
-    if (call == NULL)
-        return st;
-    call->complete = get_complete;
-    st = coord_request_get_session(&call->state.request, &call->state.target,
-                                   call->state.location_id, session_id, &call->state.error);
-    return coord_loop_call_start(call, st, out_call);
-}
-
 /* ---- lists ---- */
 
 /* A 2xx answer that is a list; entries without a location get the one the
  * call addressed (when it addressed one). */
-static coord_status list_answer(coord_call_state *call, coord_session_list *out)
+coord_status coord_list_answer(coord_call_state *call, coord_session_list *out)
 {
     coord_decode_limits limits;
     coord_status st;
@@ -389,7 +251,7 @@ static coord_status list_sessions(coord_client *client, const char *location_id,
     if (st == COORD_OK)
         st = coord_call_run(&call);
     if (st == COORD_OK)
-        st = list_answer(&call, out);
+        st = coord_list_answer(&call, out);
     return coord_call_end(&call, st);
 }
 
@@ -414,51 +276,6 @@ coord_status coord_session_list_user(coord_client *client, coord_session_list *o
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
     return list_sessions(client, NULL, out_list);
-}
-
-static void list_complete(coord_call *call, coord_status st)
-{
-    if (st == COORD_OK)
-        st = list_answer(&call->state, &call->list);
-    call->deliver(call, st);
-}
-
-/* Both list calls without blocking: location_id NULL lists the user's. */
-static coord_status list_sessions_async(coord_loop *loop, coord_client *client,
-                                        const char *location_id, coord_session_list_fn on_done,
-                                        void *user_data, coord_call **out_call)
-{
-    coord_status st;
-    coord_call *call = coord_async_begin(loop, client, on_done != NULL, location_id, 0, &st);
-
-    if (call == NULL)
-        return st;
-    call->on_list = on_done;
-    call->user_data = user_data;
-    call->deliver = coord_call_deliver_list;
-    call->complete = list_complete;
-    st = coord_request_list_sessions(&call->state.request, &call->state.target, location_id,
-                                     &call->state.error);
-    return coord_loop_call_start(call, st, out_call);
-}
-
-coord_status coord_session_list_location_async(coord_loop *loop, coord_client *client,
-                                               const char *location_id,
-                                               coord_session_list_fn on_done, void *user_data,
-                                               coord_call **out_call)
-{
-    if (client != NULL && location_id == NULL) {
-        coord_client_clear_error(client);
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
-    }
-    return list_sessions_async(loop, client, location_id, on_done, user_data, out_call);
-}
-
-coord_status coord_session_list_user_async(coord_loop *loop, coord_client *client,
-                                           coord_session_list_fn on_done, void *user_data,
-                                           coord_call **out_call)
-{
-    return list_sessions_async(loop, client, NULL, on_done, user_data, out_call);
 }
 
 /* ---- lists, one session at a time ---- */
@@ -588,122 +405,7 @@ coord_status coord_barcode_create(coord_client *client, coord_redemption_info *o
     return coord_call_end(&call, st);
 }
 
-static void barcode_complete(coord_call *call, coord_status st)
-{
-    coord_decode_limits limits;
-
-    coord_client_decode_limits(call->state.client, &limits);
-    if (st == COORD_OK)
-        st = coord_decode_barcode(call->state.response.body, call->state.response.body_len,
-                                  &limits, call->barcode, &call->state.error);
-    call->deliver(call, st);
-}
-
-coord_status coord_barcode_create_async(coord_loop *loop, coord_client *client,
-                                        coord_barcode_fn on_done, void *user_data,
-                                        coord_call **out_call)
-{
-    coord_status st;
-    coord_call *call = coord_async_begin(loop, client, on_done != NULL, NULL, 0, &st);
-
-    if (call == NULL)
-        return st;
-    call->on_barcode = on_done;
-    call->user_data = user_data;
-    call->deliver = coord_call_deliver_barcode;
-    call->complete = barcode_complete;
-    call->barcode = coord_malloc(sizeof(*call->barcode));
-    if (call->barcode == NULL)
-        st = coord_call_fail(&call->state, COORD_ERR_OUT_OF_MEMORY, "out of memory for a barcode");
-    else
-        st = coord_request_create_barcode(&call->state.request, &call->state.target,
-                                          &call->state.error);
-    return coord_loop_call_start(call, st, out_call);
-}
-
-/* ---- waiting for a session ---- */
-
-static int reached(const coord_session *s, coord_wait_for until)
-{
-    return until == COORD_WAIT_ENDED ? s->has_end_time
-                                     : (s->has_start_time || s->has_end_time);
-}
-
-/* The arguments of both forms of the wait; the record says what is wrong. */
-static coord_status wait_arguments_ok(coord_wait_for until, uint32_t interval_ms, coord_error *e)
-{
-    if (until != COORD_WAIT_STARTED && until != COORD_WAIT_ENDED)
-        return coord_error_fail(e, COORD_ERR_INVALID_ARGUMENT,
-                                "until must be COORD_WAIT_STARTED or COORD_WAIT_ENDED");
-    if (interval_ms < COORD_WAIT_MIN_INTERVAL_MS || interval_ms > 3600000u)
-        return coord_error_fail(e, COORD_ERR_INVALID_ARGUMENT, "interval_ms must be %u..3600000",
-                                COORD_WAIT_MIN_INTERVAL_MS);
-    return COORD_OK;
-}
-
-static void wait_plan_init(coord_wait_plan *w, coord_wait_for until, uint32_t timeout_ms,
-                           uint32_t interval_ms)
-{
-    memset(w, 0, sizeof(*w));
-    w->until = until;
-    w->timeout_ms = timeout_ms;
-    w->interval_ms = interval_ms;
-    w->deadline_ms = coord_now_ms() + timeout_ms;
-}
-
-/* How long the next poll may take: what is left of the wait (0: the wait's
- * one poll keeps the client's own timeouts, as documented). */
-static uint32_t poll_budget(const coord_wait_plan *w, int64_t now)
-{
-    return w->deadline_ms > now ? (uint32_t)(w->deadline_ms - now) : 0;
-}
-
-/* After a poll that ended with st (seen filled on COORD_OK): the wait is
- * done with a status (expired: because of its deadline), or polls again
- * after delay_ms. Reads no clock. */
-static coord_next wait_after_poll(coord_wait_plan *w, coord_status st,
-                                  const coord_session *seen, int64_t now)
-{
-    coord_next next = {COORD_NEXT_DONE, 0, st, NULL};
-
-    w->polls++;
-    if (st == COORD_OK && reached(seen, w->until))
-        return next;
-    if (st != COORD_OK && (st != COORD_ERR_TIMEOUT || now < w->deadline_ms))
-        return next; /* the poll's own failure */
-    if (now >= w->deadline_ms) {
-        w->expired = 1;
-        next.status = COORD_ERR_TIMEOUT;
-        return next;
-    }
-    next.kind = COORD_NEXT_SEND;
-    next.status = COORD_OK;
-    next.delay_ms = (uint32_t)(w->interval_ms < w->deadline_ms - now ? w->interval_ms
-                                                                      : w->deadline_ms - now);
-    /* too little would be left for the poll after: wait out the deadline */
-    if (w->deadline_ms - now - next.delay_ms < COORD_RETRY_MIN_ATTEMPT_MS)
-        next.delay_ms = (uint32_t)(w->deadline_ms - now);
-    return next;
-}
-
-/* After a pause: is there time for a poll? One with less than
- * COORD_RETRY_MIN_ATTEMPT_MS could only be cut short by the deadline. */
-static int wait_has_time(const coord_wait_plan *w, int64_t now)
-{
-    return w->deadline_ms - now >= COORD_RETRY_MIN_ATTEMPT_MS;
-}
-
-/* The record of a wait its deadline ended. */
-static coord_status wait_timed_out(coord_wait_plan *w, coord_error *e, const char *location_id,
-                                   int64_t session_id)
-{
-    w->expired = 1;
-    return coord_error_fail(e, COORD_ERR_TIMEOUT,
-                            "session %lld at %s not %s after %lu ms (%lu polls)",
-                            (long long)session_id, location_id,
-                            w->until == COORD_WAIT_ENDED ? "ended" : "started",
-                            (unsigned long)w->timeout_ms, (unsigned long)w->polls);
-}
+/* ---- waiting for a session (its plan: wait.c) ---- */
 
 static coord_status wait_polls(coord_client *client, const char *location_id,
                                int64_t session_id, coord_wait_plan *w, coord_session *out)
@@ -714,18 +416,18 @@ static coord_status wait_polls(coord_client *client, const char *location_id,
 
     for (;;) {
         coord_status st = get_session(client, location_id, session_id,
-                                      poll_budget(w, coord_now_ms()), &seen);
+                                      coord_wait_poll_budget(w, coord_now_ms()), &seen);
 
         if (st == COORD_OK)
             *out = seen;
-        next = wait_after_poll(w, st, &seen, coord_now_ms());
+        next = coord_wait_after_poll(w, st, &seen, coord_now_ms());
         if (next.kind == COORD_NEXT_DONE)
             break;
         if (coord_client_sleep(client, next.delay_ms) != COORD_OK)
             return coord_client_fail(client, COORD_ERR_CANCELLED, "cancelled by "
                                      "coord_client_cancel() after %lu polls",
                                      (unsigned long)w->polls);
-        if (!wait_has_time(w, coord_now_ms())) {
+        if (!coord_wait_has_time(w, coord_now_ms())) {
             w->expired = 1;
             break;
         }
@@ -733,7 +435,7 @@ static coord_status wait_polls(coord_client *client, const char *location_id,
     if (!w->expired)
         return next.status; /* the last poll's record is the client's */
     record = *coord_client_last_error(client);
-    wait_timed_out(w, &record, location_id, session_id);
+    coord_wait_timed_out(w, &record, location_id, session_id);
     coord_client_publish(client, &record);
     return COORD_ERR_TIMEOUT;
 }
@@ -757,88 +459,11 @@ coord_status coord_session_wait(coord_client *client, const char *location_id,
     if (out_session == NULL)
         return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "out_session is NULL");
     memset(out_session, 0, sizeof(*out_session));
-    if (wait_arguments_ok(until, interval_ms, &why) != COORD_OK)
+    if (coord_wait_arguments_ok(until, interval_ms, &why) != COORD_OK)
         return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "%s", why.detail);
-    wait_plan_init(&w, until, timeout_ms, interval_ms);
+    coord_wait_plan_init(&w, until, timeout_ms, interval_ms);
     coord_client_call_started(client); /* coord_client_cancel() reaches the sleeps too */
     st = wait_polls(client, location_id, session_id, &w, out_session);
     coord_client_call_finished(client);
     return st;
-}
-
-/* The non-blocking wait: each poll is a get on the call's engine state; the
- * pauses between polls are the loop's timers. */
-static void wait_next_poll(coord_call *call);
-
-static void wait_poll_complete(coord_call *call, coord_status st)
-{
-    coord_call_state *state = &call->state;
-    coord_session seen;
-    coord_next next;
-
-    if (st == COORD_OK)
-        st = coord_session_answer(state, &seen); /* the last seen stays until a new one */
-    if (st == COORD_OK) {
-        call->session = seen;
-        call->has_session = 1;
-    }
-    if (st == COORD_ERR_CANCELLED) {
-        call->deliver(call, st);
-        return;
-    }
-    next = wait_after_poll(&call->wait, st, &seen, coord_now_ms());
-    if (next.kind == COORD_NEXT_SEND)
-        coord_loop_call_after(call, next.delay_ms, wait_next_poll);
-    else if (call->wait.expired)
-        call->deliver(call, wait_timed_out(&call->wait, &state->error, state->location_id,
-                                           state->session_id));
-    else
-        call->deliver(call, next.status);
-}
-
-static void wait_next_poll(coord_call *call)
-{
-    coord_call_state *state = &call->state;
-    coord_status st;
-
-    if (!wait_has_time(&call->wait, coord_now_ms())) {
-        call->deliver(call, wait_timed_out(&call->wait, &state->error, state->location_id,
-                                           state->session_id));
-        return;
-    }
-    coord_request_free(&state->request); /* the last poll's */
-    coord_call_begin(state, state->client, poll_budget(&call->wait, coord_now_ms()),
-                     state->location_id, state->session_id);
-    coord_call_detach_target(state);
-    st = coord_request_get_session(&state->request, &state->target, state->location_id,
-                                   state->session_id, &state->error);
-    if (st != COORD_OK)
-        call->deliver(call, st);
-    else
-        coord_loop_call_send(call);
-}
-
-coord_status coord_session_wait_async(coord_loop *loop, coord_client *client,
-                                      const char *location_id, int64_t session_id,
-                                      coord_wait_for until, uint32_t timeout_ms,
-                                      uint32_t interval_ms, coord_session_fn on_done,
-                                      void *user_data, coord_call **out_call)
-{
-    coord_status st;
-    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id,
-                                                 session_id, &st);
-
-    if (call == NULL)
-        return st;
-    call->complete = wait_poll_complete;
-    wait_plan_init(&call->wait, until, timeout_ms, interval_ms);
-    st = wait_arguments_ok(until, interval_ms, &call->state.error);
-    if (st == COORD_OK) {
-        /* the first poll's time is cut to the wait's (nothing built yet) */
-        coord_call_begin(&call->state, client, timeout_ms, call->state.location_id, session_id);
-        coord_call_detach_target(&call->state);
-        st = coord_request_get_session(&call->state.request, &call->state.target,
-                                       call->state.location_id, session_id, &call->state.error);
-    }
-    return coord_loop_call_start(call, st, out_call);
 }
