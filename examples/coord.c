@@ -52,6 +52,10 @@ static const char usage_text[] =
     "  --token JWT        the user's bearer token (env COORD_TOKEN; prefer the\n"
     "                     environment: options show up in process lists)\n"
     "  --timeout-ms N     total time allowed for each call (default 30000)\n"
+    "  --proxy URL        send the calls through this HTTP(S) proxy (env COORD_PROXY);\n"
+    "                     without it the calls go direct, whatever http_proxy says\n"
+    "  --proxy-from-env   use the proxy the environment names (http_proxy, HTTPS_PROXY,\n"
+    "                     ALL_PROXY, NO_PROXY), as the curl tool does\n"
     "  --pretty           indented JSON\n"
     "  --verbose          log each request, answer and retry to stderr (secrets redacted)\n"
     "  --help, --version\n"
@@ -116,7 +120,8 @@ enum {
     O_ALL_ACTIVE = 1u << 11, O_CONCURRENCY = 1u << 12,
     /* global */
     O_BASE_URL = 1u << 16, O_KEY = 1u << 17, O_TOKEN = 1u << 18, O_TIMEOUT = 1u << 19,
-    O_PRETTY = 1u << 20, O_HELP = 1u << 21, O_VERSION = 1u << 22, O_VERBOSE = 1u << 23
+    O_PRETTY = 1u << 20, O_HELP = 1u << 21, O_VERSION = 1u << 22, O_VERBOSE = 1u << 23,
+    O_PROXY = 1u << 24, O_PROXY_FROM_ENV = 1u << 25
 };
 #define O_GLOBAL 0xffff0000u
 
@@ -142,12 +147,14 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {"verbose", no_argument, NULL, O_VERBOSE},
+    {"proxy", required_argument, NULL, O_PROXY},
+    {"proxy-from-env", no_argument, NULL, O_PROXY_FROM_ENV},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct args {
     unsigned seen; /* O_* given */
-    const char *base_url, *key, *token, *location, *resource, *email, *external_uid;
+    const char *base_url, *key, *token, *location, *resource, *email, *external_uid, *proxy;
     int64_t id;
     uint32_t duration_m, deadline_ms, interval_ms, timeout_ms, concurrency;
     coord_wait_for until;
@@ -186,8 +193,9 @@ static int parse_option(int opt, const char *value, args *a)
     case O_BASE_URL: a->base_url = value; return 0;
     case O_KEY: a->key = value; return 0;
     case O_TOKEN: a->token = value; return 0;
+    case O_PROXY: a->proxy = value; return 0;
     case O_MINE: case O_ACTIVE: case O_PRETTY: case O_HELP: case O_VERSION: case O_VERBOSE:
-    case O_ALL_ACTIVE:
+    case O_ALL_ACTIVE: case O_PROXY_FROM_ENV:
         return 0;
     case O_CONCURRENCY:
         if (number(value, 1, 1000, &n, "concurrency"))
@@ -680,6 +688,10 @@ static coord_status configure(coord_client *client, const args *a)
                                        a->timeout_ms);
     if (st == COORD_OK && (a->seen & O_VERBOSE))
         st = coord_client_set_log(client, log_to_stderr, NULL, COORD_LOG_DEBUG);
+    if (st == COORD_OK && (a->seen & O_PROXY_FROM_ENV))
+        st = coord_client_set_proxy_from_environment(client, 1);
+    if (st == COORD_OK && a->proxy != NULL)
+        st = coord_client_set_proxy(client, a->proxy);
     return st;
 }
 
@@ -768,6 +780,8 @@ int main(int argc, char **argv)
         a.key = getenv("COORD_ACCESS_KEY");
     if (a.token == NULL && (env = getenv("COORD_TOKEN")) != NULL && env[0] != '\0')
         a.token = env;
+    if (a.proxy == NULL && (env = getenv("COORD_PROXY")) != NULL && env[0] != '\0')
+        a.proxy = env;
     if (a.base_url == NULL)
         return usage_error("no base URL: give %s", "--base-url or COORD_BASE_URL (the Coord "
                            "service is offline: run coord-sim, it prints the URL to use)");

@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -146,7 +147,7 @@ class CliTest(unittest.TestCase):
         for status, code in EXIT.items():
             if status != "usage":
                 self.assertIn("COORD_ERR_" + status, dict(exits)[str(code)])
-        for variable in ("COORD_BASE_URL", "COORD_ACCESS_KEY", "COORD_TOKEN"):
+        for variable in ("COORD_BASE_URL", "COORD_ACCESS_KEY", "COORD_TOKEN", "COORD_PROXY"):
             self.assertIn(f".B {variable}\n", text)
         version = re.search(r"^coord (\S+) ", self.coord("--version").out).group(1)
         self.assertRegex(page, rf'(?m)^\.TH COORD 1 "[-0-9]+" "libcoord {re.escape(version)}"')
@@ -391,6 +392,36 @@ class CliTest(unittest.TestCase):
                                 "(first: COORD_ERR_PHYSICAL_CHECKOUT)\n")
         self.usage("sessions", "end", "--location", "LOT-1")  # --all-active is required
         self.usage("sessions", "end", "--location", "LOT-1", "--all-active", "--concurrency", "0")
+
+    def test_a_proxy_only_when_asked(self):
+        proxy_py = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
+                                "forward_proxy.py")
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "proxy.log")
+            proxy = subprocess.Popen([sys.executable, proxy_py, "--log", log],
+                                     stdout=subprocess.PIPE, text=True)
+            try:
+                port = proxy.stdout.readline().strip().split("=", 1)[1]
+                url = f"http://127.0.0.1:{port}"
+                requests = lambda: open(log).read().splitlines() if os.path.exists(log) else []
+                # the environment's proxy is ignored by default ...
+                env = dict(self.env, http_proxy=url, ALL_PROXY=url)
+                r = self.coord("barcode", env=env)
+                self.assertEqual((r.code, requests()), (0, []))
+                # ... followed when asked, and --proxy (or COORD_PROXY) always
+                self.assertEqual(self.coord("barcode", "--proxy-from-env", env=env).code, 0)
+                self.assertEqual(len(requests()), 1)
+                self.assertEqual(self.coord("barcode", "--proxy", url).code, 0)
+                self.assertEqual(self.coord("barcode", env=dict(self.env, COORD_PROXY=url)).code,
+                                 0)
+                seen = requests()
+                self.assertEqual(len(seen), 3)
+                self.assertTrue(all(line.startswith("POST http://127.0.0.1:") for line in seen),
+                                seen)
+                self.usage("barcode", "--proxy")
+            finally:
+                proxy.terminate()
+                proxy.wait()
 
     def test_barcode_and_token(self):
         barcode = self.ok("barcode")
