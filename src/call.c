@@ -6,7 +6,6 @@
  *
  * The decision after each attempt is the pure retry step (retry.c). */
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 
@@ -175,7 +174,7 @@ coord_next coord_call_answered(coord_call_state *call, coord_status performed)
     state.attempts = (uint32_t)e->attempts;
     state.retries = call->retries;
     state.left_ms = call->deadline_ms - coord_now_ms();
-    state.now_s = (int64_t)time(NULL);
+    state.now_s = coord_wall_s();
     state.status = st;
     state.http_status = e->http_status;
     state.retry_after = r->retry_after;

@@ -341,6 +341,11 @@ COORD_HIDDEN char *coord_encode_strings(const char *const *names, const char *co
 COORD_HIDDEN int coord_rfc3339_parse(const char *text, int64_t *out_ms);
 /* Milliseconds of CLOCK_MONOTONIC. */
 COORD_HIDDEN int64_t coord_now_ms(void);
+/* Seconds since the epoch (the wall clock), to read a Retry-After date by.
+ * Where time_t is 32 bits (armhf without 64-bit time) it ends in 2038, as
+ * do the dates curl_getdate() can return there: such a Retry-After then
+ * counts as absent. */
+COORD_HIDDEN int64_t coord_wall_s(void);
 /* Sleep ms milliseconds; a signal that cuts the sleep short does not shorten it. */
 COORD_HIDDEN void coord_sleep_ms(uint64_t ms);
 /* A Retry-After value as a delay from now_s (seconds since the epoch):

@@ -192,6 +192,11 @@ int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms)
     return 0;
 }
 
+int64_t coord_wall_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
 int64_t coord_now_ms(void)
 {
     struct timespec ts;

@@ -1232,6 +1232,8 @@ COORD_API coord_status coord_client_cancel(coord_client *client);
  * for its next calls, and each client keeps the libcurl handles its
  * non-blocking calls used (with their answer buffers), until the loop or
  * the client is freed: after a burst of N calls in flight, up to N of each.
+ * The queue itself has no bound: each call in it holds its object, so an
+ * application that may start more calls than it can hold counts them.
  */
 
 /** Default of coord_loop_set_limits()'s max_calls. */
