@@ -9,20 +9,6 @@
 
 #include "internal.h"
 
-static coord_next done(coord_status status)
-{
-    coord_next next = {COORD_NEXT_DONE, 0, status, NULL};
-
-    return next;
-}
-
-static coord_next send_now(void)
-{
-    coord_next next = {COORD_NEXT_SEND, 0, COORD_OK, NULL};
-
-    return next;
-}
-
 void coord_call_begin(coord_call_state *call, coord_client *client, uint32_t max_ms,
                       const char *location_id, int64_t session_id)
 {
@@ -67,7 +53,7 @@ coord_next coord_call_first(coord_call_state *call)
 {
     coord_status st = coord_client_usable(call->client, &call->error);
 
-    return st == COORD_OK ? send_now() : done(st);
+    return st == COORD_OK ? coord_next_send(0) : coord_next_done(st);
 }
 
 int coord_call_expired(coord_call_state *call)
@@ -77,14 +63,6 @@ int coord_call_expired(coord_call_state *call)
     coord_call_fail(call, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed after %ld attempt(s)",
                     (unsigned long)call->timeout_ms, (long)call->error.attempts);
     return 1;
-}
-
-/* The request's path without its query (which holds the key), for logs. */
-static void log_path(const coord_call_state *call, char *out, size_t size)
-{
-    out[0] = '\0';
-    if (coord_client_logs(call->client))
-        coord_request_path(&call->request, out, size);
 }
 
 coord_status coord_call_prepare(coord_call_state *call, coord_transport *t)
@@ -104,8 +82,8 @@ coord_status coord_call_prepare(coord_call_state *call, coord_transport *t)
         cfg.timeout_ms = left > 0 ? (uint32_t)left : 1;
     if (cfg.connect_timeout_ms > cfg.timeout_ms)
         cfg.connect_timeout_ms = cfg.timeout_ms;
-    if (coord_client_logs(call->client)) {
-        log_path(call, path, sizeof(path));
+    if (coord_client_logs(call->client)) { /* the path without the query, which holds the key */
+        coord_request_path(&call->request, path, sizeof(path));
         coord_client_log(call->client, COORD_LOG_DEBUG, "request %s %s (attempt %ld)",
                          call->request.method, path, (long)attempts + 1);
     }
@@ -186,7 +164,7 @@ coord_next coord_call_answered(coord_call_state *call, coord_status performed)
         call->retries++;
     if (!coord_client_logs(call->client))
         return next;
-    log_path(call, path, sizeof(path));
+    coord_request_path(&call->request, path, sizeof(path));
     coord_client_log(call->client, COORD_LOG_INFO, "response %s %s: %s, HTTP %ld, %ld ms "
                      "(attempt %ld)", call->request.method, path, coord_status_name(st),
                      (long)e->http_status, (long)(coord_now_ms() - call->attempt_started_ms),
@@ -216,7 +194,7 @@ coord_next coord_call_recover(coord_call_state *call)
     call->retries = 0;
     st = coord_request_get_session(&call->request, &call->target, call->location_id,
                                    call->session_id, &call->error);
-    return st == COORD_OK ? send_now() : done(st);
+    return st == COORD_OK ? coord_next_send(0) : coord_next_done(st);
 }
 
 /* The blocking front end's steps; *cancel is set by coord_client_cancel(). */

@@ -290,7 +290,7 @@ void coord_client_free(coord_client *client)
 
 coord_status coord_client_set_bearer_token(coord_client *client, const char *token)
 {
-    static const char prefix[] = "Authorization: Bearer ";
+    static const char prefix[] = COORD_AUTHORIZATION_PREFIX;
     char *copy = NULL, *line = NULL;
 
     if (client == NULL)

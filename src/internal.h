@@ -141,6 +141,10 @@ COORD_HIDDEN int coord_error_is_gate_refusal(const coord_error *e);
 
 /* ---- request.c: pure request building ------------------------------------ */
 
+/* The start of the bearer token's header line: the client's prepared line,
+ * a request's own, and the token read back from it for redaction. */
+#define COORD_AUTHORIZATION_PREFIX "Authorization: Bearer "
+
 /* Where and as whom a request goes; borrowed from the client. */
 typedef struct coord_target {
     const char *base_url;     /* no trailing '/' */
@@ -346,8 +350,6 @@ COORD_HIDDEN int64_t coord_now_ms(void);
  * do the dates curl_getdate() can return there: such a Retry-After then
  * counts as absent. */
 COORD_HIDDEN int64_t coord_wall_s(void);
-/* Sleep ms milliseconds; a signal that cuts the sleep short does not shorten it. */
-COORD_HIDDEN void coord_sleep_ms(uint64_t ms);
 /* A Retry-After value as a delay from now_s (seconds since the epoch):
  * delay-seconds, or an HTTP-date in any of RFC 9110's three forms (read by
  * curl_getdate; a past date is 0). A delay too large to count in
@@ -408,6 +410,10 @@ typedef struct coord_retry_state {
     long http_status;      /* 0: no answer */
     const char *retry_after; /* the answer's Retry-After, "" when none */
 } coord_retry_state;
+
+/* The two decisions most steps make: done with status, or send after delay_ms. */
+COORD_HIDDEN coord_next coord_next_done(coord_status status);
+COORD_HIDDEN coord_next coord_next_send(uint32_t delay_ms);
 
 /* The retry step: given a call's state after an attempt, send again (now or
  * after a delay), recover an ended session, or finish. Pure: no clock, no

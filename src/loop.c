@@ -145,11 +145,12 @@ static int on_libcurl_timer(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- a call's way through the loop ---- */
 
-static void advance(coord_call *call, coord_next next);
-
-static void send_when_due(coord_call *call)
+/* What a libcurl multi failure means for the caller. */
+static coord_status status_of(CURLMcode mc)
 {
-    coord_loop_call_send(call);
+    if (mc == CURLM_OK)
+        return COORD_OK;
+    return mc == CURLM_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY : COORD_ERR_TRANSPORT;
 }
 
 /* Add and remove a transfer: libcurl may call the application's socket
@@ -207,7 +208,7 @@ static void advance(coord_call *call, coord_next next)
     else if (next.delay_ms == 0)
         coord_loop_call_send(call);
     else
-        coord_loop_call_after(call, next.delay_ms, send_when_due);
+        coord_loop_call_after(call, next.delay_ms, coord_loop_call_send);
 }
 
 /* A failure before the request reached libcurl: the engine decides, as
@@ -254,9 +255,7 @@ void coord_loop_call_send(coord_call *call)
     }
     mc = add_transfer(call->loop, call->transport);
     if (mc != CURLM_OK) {
-        not_sent(call, coord_call_fail(state, mc == CURLM_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY
-                                                                        : COORD_ERR_TRANSPORT,
-                                       "libcurl refused the transfer: %s",
+        not_sent(call, coord_call_fail(state, status_of(mc), "libcurl refused the transfer: %s",
                                        curl_multi_strerror(mc)));
         return;
     }
@@ -331,7 +330,7 @@ static void admit_queued(coord_loop *loop)
         queue_remove(loop, call);
         timer_remove(loop, call); /* its deadline's: checked again when it is sent */
         loop->in_flight++;
-        coord_loop_call_after(call, 0, send_when_due);
+        coord_loop_call_after(call, 0, coord_loop_call_send);
     }
 }
 
@@ -566,7 +565,7 @@ coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_c
         /* sent from the loop, not from here: a callback never runs inside
          * a start function */
         loop->in_flight++;
-        coord_loop_call_after(call, 0, send_when_due);
+        coord_loop_call_after(call, 0, coord_loop_call_send);
     } else {
         call->phase = COORD_PHASE_QUEUED;
         call->due_ms = call->state.deadline_ms;
@@ -664,13 +663,6 @@ coord_status coord_loop_assign(coord_loop *loop, int fd, void *socket_data)
         curl_multi_assign(loop->multi, (curl_socket_t)fd, socket_data) != CURLM_OK)
         return COORD_ERR_INVALID_ARGUMENT;
     return COORD_OK;
-}
-
-static coord_status status_of(CURLMcode mc)
-{
-    if (mc == CURLM_OK)
-        return COORD_OK;
-    return mc == CURLM_OUT_OF_MEMORY ? COORD_ERR_OUT_OF_MEMORY : COORD_ERR_TRANSPORT;
 }
 
 /* curl_multi_socket_action, with libcurl's calls back into us marked. */

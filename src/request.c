@@ -79,7 +79,7 @@ static void request_reset(coord_request *req)
 
 static coord_status add_authorization(coord_request *req, const coord_target *target)
 {
-    static const char prefix[] = "Authorization: Bearer ";
+    static const char prefix[] = COORD_AUTHORIZATION_PREFIX;
     size_t n;
 
     if (target->authorization != NULL)
@@ -331,7 +331,7 @@ coord_status coord_request_create_jwt(coord_request *out, const coord_target *ta
 
 const char *coord_request_bearer_token(const coord_request *req)
 {
-    static const char prefix[] = "Authorization: Bearer ";
+    static const char prefix[] = COORD_AUTHORIZATION_PREFIX;
 
     if (req->owned_header == NULL || strncmp(req->owned_header, prefix, sizeof(prefix) - 1) != 0)
         return NULL;

@@ -59,17 +59,26 @@ uint32_t coord_retry_backoff_ms(const coord_retry_policy *policy, uint32_t retry
     return (uint32_t)(coord_rng_next(rng) % (ceiling + 1));
 }
 
-static coord_next next_done(coord_status status, const char *retry_after_beyond)
+coord_next coord_next_done(coord_status status)
 {
-    coord_next next = {COORD_NEXT_DONE, 0, status, retry_after_beyond};
+    coord_next next = {COORD_NEXT_DONE, 0, status, NULL};
 
     return next;
 }
 
-static coord_next next_send(uint32_t delay_ms)
+coord_next coord_next_send(uint32_t delay_ms)
 {
     coord_next next = {COORD_NEXT_SEND, delay_ms, COORD_OK, NULL};
 
+    return next;
+}
+
+/* Done, because the answer's Retry-After asks for longer than `beyond` allows. */
+static coord_next done_retry_after_beyond(coord_status status, const char *beyond)
+{
+    coord_next next = coord_next_done(status);
+
+    next.retry_after_beyond = beyond;
     return next;
 }
 
@@ -78,7 +87,7 @@ coord_next coord_retry_next(const coord_retry_state *s, uint64_t *rng)
     uint64_t wait_ms;
 
     if (s->status == COORD_OK)
-        return next_done(COORD_OK, NULL);
+        return coord_next_done(COORD_OK);
     /* "already ended", and an earlier attempt of this end got no answer:
      * that attempt most likely ended the session */
     if (s->can_recover && s->status == COORD_ERR_REFUSED && s->http_status == 409 &&
@@ -89,20 +98,20 @@ coord_next coord_retry_next(const coord_retry_state *s, uint64_t *rng)
     }
     if (!s->idempotent || s->attempts >= s->policy.max_attempts ||
         !coord_retry_is_retryable(s->status, s->http_status))
-        return next_done(s->status, NULL);
+        return coord_next_done(s->status);
     if (s->retry_after[0] != '\0' &&
         coord_retry_after_parse(s->retry_after, s->now_s, &wait_ms) == 0) {
         /* the server said when: exactly then, or not at all */
         if (wait_ms > COORD_RETRY_AFTER_MAX_MS)
-            return next_done(s->status, "the cap");
+            return done_retry_after_beyond(s->status, "the cap");
         if ((int64_t)wait_ms + COORD_RETRY_MIN_ATTEMPT_MS > s->left_ms)
-            return next_done(s->status, "the total timeout");
-        return next_send((uint32_t)wait_ms);
+            return done_retry_after_beyond(s->status, "the total timeout");
+        return coord_next_send((uint32_t)wait_ms);
     }
     wait_ms = coord_retry_backoff_ms(&s->policy, s->retries, rng);
     /* a retry needs time to run: one that timed out on the whole remaining
      * time is the last */
     if ((int64_t)wait_ms + COORD_RETRY_MIN_ATTEMPT_MS > s->left_ms)
-        return next_done(s->status, NULL);
-    return next_send((uint32_t)wait_ms);
+        return coord_next_done(s->status);
+    return coord_next_send((uint32_t)wait_ms);
 }

@@ -7,8 +7,7 @@
  * (day of month, leap years) and counted with the days-from-civil algorithm
  * (proleptic Gregorian calendar). HTTP-dates are libcurl's to read
  * (curl_getdate), the one libcurl call outside the transport. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
-#include <errno.h>
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <time.h>
 
 #include <curl/curl.h>
@@ -203,12 +202,4 @@ int64_t coord_now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void coord_sleep_ms(uint64_t ms)
-{
-    struct timespec want = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L}, left;
-
-    while (nanosleep(&want, &left) != 0 && errno == EINTR)
-        want = left; /* a signal cut the sleep short: sleep the rest */
 }

@@ -47,26 +47,23 @@ uint32_t coord_wait_poll_budget(const coord_wait_plan *w, int64_t now)
 coord_next coord_wait_after_poll(coord_wait_plan *w, coord_status st,
                                  const coord_session *seen, int64_t now)
 {
-    coord_next next = {COORD_NEXT_DONE, 0, st, NULL};
+    int64_t left = w->deadline_ms - now;
+    uint32_t delay_ms;
 
     w->polls++;
     if (st == COORD_OK && reached(seen, w->until))
-        return next;
-    if (st != COORD_OK && (st != COORD_ERR_TIMEOUT || now < w->deadline_ms))
-        return next; /* the poll's own failure */
-    if (now >= w->deadline_ms) {
+        return coord_next_done(st);
+    if (st != COORD_OK && (st != COORD_ERR_TIMEOUT || left > 0))
+        return coord_next_done(st); /* the poll's own failure */
+    if (left <= 0) {
         w->expired = 1;
-        next.status = COORD_ERR_TIMEOUT;
-        return next;
+        return coord_next_done(COORD_ERR_TIMEOUT);
     }
-    next.kind = COORD_NEXT_SEND;
-    next.status = COORD_OK;
-    next.delay_ms = (uint32_t)(w->interval_ms < w->deadline_ms - now ? w->interval_ms
-                                                                      : w->deadline_ms - now);
+    delay_ms = (uint32_t)(w->interval_ms < left ? w->interval_ms : left);
     /* too little would be left for the poll after: wait out the deadline */
-    if (w->deadline_ms - now - next.delay_ms < COORD_RETRY_MIN_ATTEMPT_MS)
-        next.delay_ms = (uint32_t)(w->deadline_ms - now);
-    return next;
+    if (left - delay_ms < COORD_RETRY_MIN_ATTEMPT_MS)
+        delay_ms = (uint32_t)left;
+    return coord_next_send(delay_ms);
 }
 
 /* After a pause: is there time for a poll? One with less than
