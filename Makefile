@@ -95,8 +95,6 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 LIB_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) -fPIC -fvisibility=hidden $(SIZE_CFLAGS) \
              $(MINIMAL_CFLAGS) $(TIME_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 USE_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TIME_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
-# Extra flags of one integration test (set per target below).
-INTEG_CFLAGS :=
 
 # ---- Files ----------------------------------------------------------------
 SRCS       := $(wildcard src/*.c)
@@ -229,8 +227,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(STATIC)
 
 $(BUILD)/tests/test_%: tests/integration/test_%.c $(INTEG_HELPERS) $(INTEG_HELPERS:.c=.h) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(USE_CFLAGS) $(INTEG_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(INTEG_HELPERS) $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
-
+	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(INTEG_HELPERS) $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
 $(THREAD_TEST): tests/threads/test_threads.c $(STATIC)
 	@mkdir -p $(@D)
@@ -297,7 +294,7 @@ check-cpp: lib $(CPP_TEST)
 # Skipped in sanitizer and valgrind runs (python3 cannot load an ASan-built
 # libcoord.so) and with SHARED=0 (no libcoord.so).
 check-python: lib $(BUILD)/examples/coord
-ifeq ($(findstring sanitize,$(CFLAGS))$(RUN)$(filter 0,$(SHARED)),)
+ifeq ($(NATIVE_SKIP)$(filter 0,$(SHARED)),)
 	@echo "== tests/python/test_coord_py.py (ctypes binding, simulator)"
 	@COORD_LIBRARY=$(BUILD)/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
 	  $(WITH_SIM) $(PYTHON) tests/python/test_coord_py.py
@@ -316,7 +313,7 @@ endif
 # Skipped in sanitizer and valgrind runs (the consumer is a plain build).
 DECOY := $(CURDIR)/tests/install/decoy
 check-install: lib $(BUILD)/examples/coord
-ifeq ($(findstring sanitize,$(CFLAGS))$(RUN),)
+ifeq ($(NATIVE_SKIP),)
 	@echo "== tests/install/check_install.sh (make install/uninstall, pkg-config and CMake consumers)"
 	@PKG_CONFIG_PATH=$(DECOY)/lib/pkgconfig CMAKE_PREFIX_PATH=$(DECOY) coord_DIR=$(DECOY)/lib/cmake/coord \
 	  CC=$(CC) LDFLAGS="$(LDFLAGS)" PYTHON=$(PYTHON) WERROR=$(WERROR) tests/install/check_install.sh BUILD=$(BUILD) \
@@ -470,7 +467,7 @@ docs:
 	@echo "make docs: no warnings; $(BUILD)/docs/html/index.html"
 
 # The reference has no warning (a new function documents every parameter and
-# its statuses).  Skipped where doxygen is not installed; .ci/run runs make docs.
+# its statuses).  Skipped where doxygen is not installed (.ci/run installs it).
 check-docs:
 	@if command -v doxygen >/dev/null; then echo "== make docs (coord.h reference, no warning)"; \
 	  $(MAKE) --no-print-directory docs; \

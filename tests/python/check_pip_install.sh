@@ -14,7 +14,10 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/coord_pip.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "check-pip-install: $*" >&2; exit 1; }
 
-make --no-print-directory -s "$@" install DESTDIR="$work/stage" PREFIX=/usr >/dev/null
+# Every directory named, so none comes from the caller's environment or
+# command line (make check-python LIBDIR=/opt/lib64).
+make --no-print-directory -s "$@" install DESTDIR="$work/stage" PREFIX=/usr LIBDIR=/usr/lib \
+    INCLUDEDIR=/usr/include BINDIR=/usr/bin MANDIR=/usr/share/man >/dev/null
 "$python" -m venv "$work/venv"
 find examples/python | sort >"$work/before"
 (cd "$work" && PIP_NO_INDEX=1 "$work/venv/bin/pip" install --quiet "$root/examples/python") \
