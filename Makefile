@@ -255,8 +255,8 @@ demo: examples
 NATIVE_SKIP = $(strip $(if $(findstring sanitize,$(CFLAGS)),a sanitizer build) \
                       $(if $(RUN),RUN=$(firstword $(RUN)) runs only the C test programs))
 
-# Everything compiles (the library, the examples, every test program) with
-# warnings as errors, also the thread test that check-threads runs.
+# Everything compiles (the library, the examples, every test program), also
+# the thread test that check-threads runs; warnings are errors with WERROR=1.
 check-build: tests examples
 
 check-sim: deps
@@ -448,8 +448,8 @@ fuzz: fuzz-build
 	@FUZZ_WORK=$(FUZZ_BUILD)/work tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 # Benchmark: `make bench`, results in tests/bench/RESULTS.md.  Measurement
-# only, never a gate: BENCH_N, BENCH_ROUNDS, BENCH_CLI_N and BENCH_ALLOC_N
-# tune it (tests/bench/bench.py).
+# only, never a gate: BENCH_N, BENCH_ROUNDS, BENCH_CLI_N, BENCH_ALLOC_N and
+# BENCH_ASYNC_N tune it (tests/bench/bench.py).
 $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_util.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
