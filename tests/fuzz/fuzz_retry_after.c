@@ -1,8 +1,10 @@
 /* libFuzzer harness: coord_retry_after_parse, the reader of a server's
  * Retry-After header (delay-seconds, or an HTTP-date read by curl_getdate).
  * On success the delay is whole seconds or saturated, and the same text
- * parses the same way again; delay-seconds give exactly their value (counted
- * here independently, in 128 bits of two words), however many digits. */
+ * parses the same way again; delay-seconds give exactly their value, however
+ * many digits: counted here independently, the seconds in a uint64_t and a
+ * flag (`big`) set once they pass it; UINT64_MAX milliseconds when the flag
+ * is set or the seconds' milliseconds do not fit in 64 bits. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -52,7 +52,7 @@ struct coord_client;
 struct coord_client *sim_user_client_at(const char *base, const char *key);
 /* The same on the simulator's Parking Access base with its key. */
 struct coord_client *sim_user_client(void);
-/* Abort the test when the last error record of c holds secret. */
+/* Fail the running cmocka test when the last error record of c holds secret. */
 void sim_assert_no_secret(const struct coord_client *c, const char *secret);
 
 /* cmocka group setup and teardown: coord_global_init / coord_global_cleanup. */

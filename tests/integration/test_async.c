@@ -147,7 +147,6 @@ typedef struct fault_case {
     const char *fault;     /* NULL: a base URL whose port refuses connections */
     uint32_t attempts;     /* the retry policy */
     uint32_t total_ms;     /* the client's total timeout; 0: the default */
-    uint32_t max_response; /* 0: the default */
     coord_status want;
     int32_t http;
     int32_t want_attempts;
@@ -155,45 +154,45 @@ typedef struct fault_case {
 } fault_case;
 
 static const fault_case fault_cases[] = {
-    {"refused", NULL, 3, 0, 0, COORD_ERR_TRANSPORT, 0, 3, "Couldn't connect to server"},
-    {"accept_close", "{\"mode\":\"accept_close\",\"count\":3}", 3, 0, 0, COORD_ERR_TRANSPORT, 0,
+    {"refused", NULL, 3, 0, COORD_ERR_TRANSPORT, 0, 3, "Couldn't connect to server"},
+    {"accept_close", "{\"mode\":\"accept_close\",\"count\":3}", 3, 0, COORD_ERR_TRANSPORT, 0,
      3, "Empty reply from server"},
-    {"reset", "{\"mode\":\"reset\",\"keep\":10}", 1, 0, 0, COORD_ERR_TRANSPORT, 200, 1,
+    {"reset", "{\"mode\":\"reset\",\"keep\":10}", 1, 0, COORD_ERR_TRANSPORT, 200, 1,
      "Connection reset by peer"},
-    {"slow headers", "{\"mode\":\"slow_headers\",\"seconds\":0.3}", 1, 10000, 0, COORD_OK, 200, 1,
+    {"slow headers", "{\"mode\":\"slow_headers\",\"seconds\":0.3}", 1, 10000, COORD_OK, 200, 1,
      NULL},
-    {"headers beyond the timeout", "{\"mode\":\"slow_headers\",\"seconds\":20}", 1, 1000, 0,
+    {"headers beyond the timeout", "{\"mode\":\"slow_headers\",\"seconds\":20}", 1, 1000,
      COORD_ERR_TIMEOUT, 200, 1, "timed out after"},
-    {"trickle", "{\"mode\":\"trickle\",\"bytes\":16,\"interval\":0.02}", 1, 0, 0, COORD_OK, 200, 1,
+    {"trickle", "{\"mode\":\"trickle\",\"bytes\":16,\"interval\":0.02}", 1, 0, COORD_OK, 200, 1,
      NULL},
     {"trickle beyond the timeout", "{\"mode\":\"trickle\",\"bytes\":1,\"interval\":0.2}", 1, 1000,
-     0, COORD_ERR_TIMEOUT, 200, 1, "timed out after"},
-    {"hang", "{\"mode\":\"hang\",\"seconds\":30,\"count\":3}", 3, 600, 0, COORD_ERR_TIMEOUT, 0, 1,
+     COORD_ERR_TIMEOUT, 200, 1, "timed out after"},
+    {"hang", "{\"mode\":\"hang\",\"seconds\":30,\"count\":3}", 3, 600, COORD_ERR_TIMEOUT, 0, 1,
      "timed out after"},
-    {"truncate", "{\"mode\":\"truncate\",\"keep\":16}", 1, 0, 0, COORD_ERR_TRANSPORT, 200, 1,
+    {"truncate", "{\"mode\":\"truncate\",\"keep\":16}", 1, 0, COORD_ERR_TRANSPORT, 200, 1,
      "transfer closed with"},
     {"html 502", "{\"mode\":\"status\",\"status\":502,\"content_type\":\"text/html\","
-                 "\"body\":\"<html>bad gateway</html>\"}", 1, 0, 0, COORD_ERR_SERVER, 502, 1,
+                 "\"body\":\"<html>bad gateway</html>\"}", 1, 0, COORD_ERR_SERVER, 502, 1,
      "HTTP 502 (text/html) without a Coord error body"},
-    {"500 three times", "{\"mode\":\"status\",\"status\":500,\"count\":3}", 3, 0, 0,
+    {"500 three times", "{\"mode\":\"status\",\"status\":500,\"count\":3}", 3, 0,
      COORD_ERR_SERVER, 500, 3, "HTTP 500"},
-    {"503 then success", "{\"mode\":\"status\",\"status\":503,\"count\":2}", 3, 0, 0, COORD_OK,
+    {"503 then success", "{\"mode\":\"status\",\"status\":503,\"count\":2}", 3, 0, COORD_OK,
      200, 3, NULL},
     {"Retry-After date", "{\"mode\":\"throttle\",\"status\":429,\"retry_after\":1,"
-                         "\"http_date\":true}", 3, 0, 0, COORD_OK, 200, 2, NULL},
+                         "\"http_date\":true}", 3, 0, COORD_OK, 200, 2, NULL},
     {"Retry-After beyond the cap", "{\"mode\":\"throttle\",\"status\":503,\"retry_after\":3600}",
-     3, 0, 0, COORD_ERR_SERVER, 503, 1, "Retry-After 3600 s is beyond the cap"},
-    {"wrong content type", "{\"mode\":\"content_type\",\"content_type\":\"text/plain\"}", 1, 0, 0,
+     3, 0, COORD_ERR_SERVER, 503, 1, "Retry-After 3600 s is beyond the cap"},
+    {"wrong content type", "{\"mode\":\"content_type\",\"content_type\":\"text/plain\"}", 1, 0,
      COORD_OK, 200, 1, NULL},
-    {"over the size cap", "{\"mode\":\"gzip\",\"pad_bytes\":2000000}", 1, 0, 0,
+    {"over the size cap", "{\"mode\":\"gzip\",\"pad_bytes\":2000000}", 1, 0,
      COORD_ERR_RESPONSE_TOO_LARGE, 200, 1, "response larger than 1048576 bytes"},
-    {"invalid UTF-8", "{\"mode\":\"invalid_utf8\",\"field\":\"user_id\"}", 1, 0, 0,
+    {"invalid UTF-8", "{\"mode\":\"invalid_utf8\",\"field\":\"user_id\"}", 1, 0,
      COORD_ERR_BAD_RESPONSE, 200, 1, "field user_id: invalid UTF-8"},
-    {"nested", "{\"mode\":\"nested\",\"depth\":100000}", 1, 0, 0, COORD_ERR_BAD_RESPONSE, 200, 1,
+    {"nested", "{\"mode\":\"nested\",\"depth\":100000}", 1, 0, COORD_ERR_BAD_RESPONSE, 200, 1,
      "invalid JSON near byte"},
-    {"chunked", "{\"mode\":\"chunked\",\"bytes\":7}", 1, 0, 0, COORD_OK, 200, 1, NULL},
-    {"gzip", "{\"mode\":\"gzip\"}", 1, 0, 0, COORD_OK, 200, 1, NULL},
-    {"end then drop", "{\"mode\":\"end_then_drop\"}", 3, 0, 0, COORD_OK, 200, 3, NULL},
+    {"chunked", "{\"mode\":\"chunked\",\"bytes\":7}", 1, 0, COORD_OK, 200, 1, NULL},
+    {"gzip", "{\"mode\":\"gzip\"}", 1, 0, COORD_OK, 200, 1, NULL},
+    {"end then drop", "{\"mode\":\"end_then_drop\"}", 3, 0, COORD_OK, 200, 3, NULL},
 };
 
 static void every_fault_through_the_loop(void **state)
@@ -220,8 +219,6 @@ static void every_fault_through_the_loop(void **state)
         }
         if (f->total_ms != 0)
             assert_int_equal(coord_client_set_timeouts(c, f->total_ms / 2, f->total_ms), COORD_OK);
-        if (f->max_response != 0)
-            assert_int_equal(coord_client_set_max_response_size(c, f->max_response), COORD_OK);
         end_async(loop, c, id, &r);
         run(loop);
         print_message("fault %s: %s, HTTP %d, %d attempt(s): %s\n", f->name,
@@ -759,6 +756,24 @@ static void on_timer(coord_loop *loop, int64_t timeout_ms, void *user_data)
     w->timer_set_at = sim_now_s();
 }
 
+/* Hand the loop the first socket poll() found ready, then stop: serving it
+ * may change the set of watched sockets. */
+static void serve_a_ready_socket(coord_loop *loop, watched *w)
+{
+    for (int i = 0; i < w->count; i++) {
+        short got = w->fds[i].revents;
+        int events = ((got & POLLIN) ? COORD_WATCH_IN : 0) |
+                     ((got & POLLOUT) ? COORD_WATCH_OUT : 0) |
+                     ((got & (POLLERR | POLLHUP)) ? COORD_WATCH_ERROR : 0);
+
+        w->fds[i].revents = 0;
+        if (events != 0) {
+            assert_int_equal(coord_loop_socket_ready(loop, w->fds[i].fd, events), COORD_OK);
+            break;
+        }
+    }
+}
+
 static void drive_with_poll(coord_loop *loop, watched *w)
 {
     while (coord_loop_calls(loop) > 0) {
@@ -778,18 +793,7 @@ static void drive_with_poll(coord_loop *loop, watched *w)
             assert_int_equal(coord_loop_timeout(loop), COORD_OK);
             continue;
         }
-        for (int i = 0; i < w->count; i++) {
-            short got = w->fds[i].revents;
-            int events = ((got & POLLIN) ? COORD_WATCH_IN : 0) |
-                         ((got & POLLOUT) ? COORD_WATCH_OUT : 0) |
-                         ((got & (POLLERR | POLLHUP)) ? COORD_WATCH_ERROR : 0);
-
-            w->fds[i].revents = 0;
-            if (events != 0) {
-                assert_int_equal(coord_loop_socket_ready(loop, w->fds[i].fd, events), COORD_OK);
-                break; /* the set may have changed */
-            }
-        }
+        serve_a_ready_socket(loop, w);
     }
 }
 
@@ -827,6 +831,13 @@ static void the_applications_event_loop(void **state)
 
 /* ---- cancelling a blocking call from another thread ---- */
 
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+
+    nanosleep(&ts, NULL);
+}
+
 typedef struct cancel_later {
     coord_client *client;
     double delay_s;
@@ -836,9 +847,8 @@ typedef struct cancel_later {
 static void *cancel_after(void *arg)
 {
     cancel_later *k = arg;
-    struct timespec ts = {0, (long)(k->delay_s * 1e9)};
 
-    nanosleep(&ts, NULL);
+    sleep_s(k->delay_s);
     k->status = coord_client_cancel(k->client);
     return NULL;
 }
@@ -893,13 +903,6 @@ static void cancel_a_blocking_call_from_another_thread(void **state)
 }
 
 /* ---- found in review: each test fails on the code it was written against ---- */
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-
-    nanosleep(&ts, NULL);
-}
 
 /* The bearer token changes while calls are in the loop. */
 
@@ -990,18 +993,8 @@ static void drive_with_a_one_second_tick(coord_loop *loop, watched *w, double li
         int n = poll(w->fds, (nfds_t)w->count, 10);
 
         assert_true(n >= 0);
-        for (int i = 0; n > 0 && i < w->count; i++) {
-            short got = w->fds[i].revents;
-            int events = ((got & POLLIN) ? COORD_WATCH_IN : 0) |
-                         ((got & POLLOUT) ? COORD_WATCH_OUT : 0) |
-                         ((got & (POLLERR | POLLHUP)) ? COORD_WATCH_ERROR : 0);
-
-            w->fds[i].revents = 0;
-            if (events != 0) {
-                assert_int_equal(coord_loop_socket_ready(loop, w->fds[i].fd, events), COORD_OK);
-                break; /* the set may have changed */
-            }
-        }
+        if (n > 0)
+            serve_a_ready_socket(loop, w);
         if (w->timer_ms == 0 || (w->timer_ms > 0 && sim_now_s() >= tick)) {
             w->timer_ms = -1;
             assert_int_equal(coord_loop_timeout(loop), COORD_OK);

@@ -25,20 +25,36 @@ static pid_t proxy_pid;
 static char proxy_url[64];
 static char proxy_log[256];
 
-/* Start the proxy on an OS-chosen loopback port; it prints PROXY_PORT=N. */
+/* Stop the proxy, when one was started, and remove its log. */
+static void end_proxy(void)
+{
+    if (proxy_pid > 0) {
+        kill(proxy_pid, SIGTERM);
+        waitpid(proxy_pid, NULL, 0);
+    }
+    unlink(proxy_log);
+}
+
+/* Start the proxy on an OS-chosen loopback port; it prints PROXY_PORT=N.
+ * On failure it leaves nothing behind: cmocka runs no group teardown after
+ * a failed group setup. */
 static int start_proxy(void **state)
 {
     const char *python = getenv("PYTHON") != NULL ? getenv("PYTHON") : "python3";
     const char *tmp = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
     char line[64];
-    int out[2], fd, port = 0;
+    int out[2], fd, port = 0, started;
     FILE *from;
 
     (void)state;
     snprintf(proxy_log, sizeof(proxy_log), "%s/coord_proxy_log.XXXXXX", tmp);
     fd = mkstemp(proxy_log);
-    if (fd < 0 || close(fd) != 0 || pipe(out) != 0)
+    if (fd < 0)
         return -1;
+    if (close(fd) != 0 || pipe(out) != 0) {
+        unlink(proxy_log);
+        return -1;
+    }
     proxy_pid = fork();
     if (proxy_pid == 0) {
         dup2(out[1], STDOUT_FILENO);
@@ -50,21 +66,25 @@ static int start_proxy(void **state)
     }
     close(out[1]);
     from = fdopen(out[0], "r");
-    if (proxy_pid < 0 || from == NULL || fgets(line, sizeof(line), from) == NULL ||
-        sscanf(line, "PROXY_PORT=%d", &port) != 1)
+    started = proxy_pid > 0 && from != NULL && fgets(line, sizeof(line), from) != NULL &&
+              sscanf(line, "PROXY_PORT=%d", &port) == 1;
+    if (from != NULL)
+        fclose(from);
+    else
+        close(out[0]);
+    if (!started || coord_global_init() != COORD_OK) {
+        end_proxy();
         return -1;
-    fclose(from);
+    }
     snprintf(proxy_url, sizeof(proxy_url), "http://127.0.0.1:%d", port);
-    return coord_global_init() == COORD_OK ? 0 : -1;
+    return 0;
 }
 
 static int stop_proxy(void **state)
 {
     (void)state;
     coord_global_cleanup();
-    kill(proxy_pid, SIGTERM);
-    waitpid(proxy_pid, NULL, 0);
-    unlink(proxy_log);
+    end_proxy();
     return 0;
 }
 
@@ -108,10 +128,8 @@ static int setup(void **state)
 
 static coord_client *new_client(void)
 {
-    coord_client *c = NULL;
+    coord_client *c = sim_user_client();
 
-    assert_int_equal(coord_client_new(sim_api_base(), sim_key(), &c), COORD_OK);
-    assert_int_equal(coord_client_set_bearer_token(c, sim_user_token()), COORD_OK);
     assert_int_equal(coord_client_set_retry(c, 1, 0, 0), COORD_OK);
     return c;
 }

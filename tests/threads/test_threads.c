@@ -66,6 +66,18 @@ static void check_session(const worker *w, const coord_session *s, int64_t id, c
                  s->billing_info.cost.currency);
 }
 
+/* Count call number `call` of w: a success when why is "", else the
+ * worker's first failure, if it is the first. */
+static void tally(worker *w, int call, const char *why)
+{
+    if (why[0] == '\0') {
+        w->ok++;
+    } else if (w->first_bad == 0) {
+        w->first_bad = call;
+        snprintf(w->why, sizeof(w->why), "%s", why);
+    }
+}
+
 static void *run_worker(void *arg)
 {
     worker *w = arg;
@@ -90,39 +102,49 @@ static void *run_worker(void *arg)
         else
             snprintf(why, sizeof(why), "%s: %s", coord_status_name(st),
                      coord_client_last_error(c)->detail);
-        if (why[0] == '\0') {
-            w->ok++;
-        } else if (w->first_bad == 0) {
-            w->first_bad = i;
-            snprintf(w->why, sizeof(w->why), "%s", why);
-        }
+        tally(w, i, why);
     }
     coord_client_free(c);
     return NULL;
 }
 
+/* Start count threads running fn, worker t (from 1) at location
+ * "LOT-<tag><t>" for user "LOT-<tag><t>-user". */
+static void start_workers(worker *workers, int count, const char *tag, void *(*fn)(void *))
+{
+    memset(workers, 0, (size_t)count * sizeof(workers[0]));
+    for (int t = 0; t < count; t++) {
+        workers[t].index = t + 1;
+        snprintf(workers[t].location, sizeof(workers[t].location), "LOT-%s%d", tag, t + 1);
+        snprintf(workers[t].user, sizeof(workers[t].user), "LOT-%s%d-user", tag, t + 1);
+        assert_int_equal(pthread_create(&workers[t].thread, NULL, fn, &workers[t]), 0);
+    }
+}
+
+/* Join the count workers, then fail on the first one ("<what> t") with a
+ * failed call or other than `calls` successes. Returns their successes. */
+static int join_workers(worker *workers, int count, int calls, const char *what)
+{
+    int total = 0;
+
+    for (int t = 0; t < count; t++)
+        assert_int_equal(pthread_join(workers[t].thread, NULL), 0);
+    for (int t = 0; t < count; t++) {
+        if (workers[t].first_bad != 0)
+            fail_msg("%s %d: call %d: %s", what, t + 1, workers[t].first_bad, workers[t].why);
+        assert_int_equal(workers[t].ok, calls);
+        total += workers[t].ok;
+    }
+    return total;
+}
+
 static void eight_threads_two_thousand_calls_each(void **state)
 {
     worker workers[THREADS];
-    int total = 0;
     (void)state;
 
-    memset(workers, 0, sizeof(workers));
-    for (int t = 0; t < THREADS; t++) {
-        workers[t].index = t + 1;
-        snprintf(workers[t].location, sizeof(workers[t].location), "LOT-T%d", t + 1);
-        snprintf(workers[t].user, sizeof(workers[t].user), "LOT-T%d-user", t + 1);
-        assert_int_equal(pthread_create(&workers[t].thread, NULL, run_worker, &workers[t]), 0);
-    }
-    for (int t = 0; t < THREADS; t++)
-        assert_int_equal(pthread_join(workers[t].thread, NULL), 0);
-    for (int t = 0; t < THREADS; t++) {
-        if (workers[t].first_bad != 0)
-            fail_msg("thread %d: call %d: %s", t + 1, workers[t].first_bad, workers[t].why);
-        assert_int_equal(workers[t].ok, CALLS);
-        total += workers[t].ok;
-    }
-    assert_int_equal(total, THREADS * CALLS);
+    start_workers(workers, THREADS, "T", run_worker);
+    assert_int_equal(join_workers(workers, THREADS, CALLS, "thread"), THREADS * CALLS);
 }
 
 /* ---- one loop per thread ---- */
@@ -146,12 +168,7 @@ static void loop_call_done(coord_call *call, coord_status status, const coord_er
         check_session(lc->w, session, lc->id, why, sizeof(why));
     else
         snprintf(why, sizeof(why), "%s: %s", coord_status_name(status), error->detail);
-    if (why[0] == '\0') {
-        lc->w->ok++;
-    } else if (lc->w->first_bad == 0) {
-        lc->w->first_bad = (int)(lc->id % 1000000);
-        snprintf(lc->w->why, sizeof(lc->w->why), "%s", why);
-    }
+    tally(lc->w, (int)(lc->id % 1000000), why);
 }
 
 /* LOOP_CALLS ends started at once on this thread's own loop (its queue
@@ -167,6 +184,7 @@ static void *run_loop_worker(void *arg)
         coord_loop_new(&loop) != COORD_OK || coord_loop_set_limits(loop, 64, 64) != COORD_OK) {
         w->first_bad = -1;
         snprintf(w->why, sizeof(w->why), "no client or loop");
+        coord_loop_free(loop);
         coord_client_free(c);
         return NULL;
     }
@@ -195,21 +213,8 @@ static void a_loop_per_thread(void **state)
     worker workers[LOOP_THREADS];
     (void)state;
 
-    memset(workers, 0, sizeof(workers));
-    for (int t = 0; t < LOOP_THREADS; t++) {
-        workers[t].index = t + 1;
-        snprintf(workers[t].location, sizeof(workers[t].location), "LOT-L%d", t + 1);
-        snprintf(workers[t].user, sizeof(workers[t].user), "LOT-L%d-user", t + 1);
-        assert_int_equal(pthread_create(&workers[t].thread, NULL, run_loop_worker, &workers[t]),
-                         0);
-    }
-    for (int t = 0; t < LOOP_THREADS; t++)
-        assert_int_equal(pthread_join(workers[t].thread, NULL), 0);
-    for (int t = 0; t < LOOP_THREADS; t++) {
-        if (workers[t].first_bad != 0)
-            fail_msg("loop thread %d: call %d: %s", t + 1, workers[t].first_bad, workers[t].why);
-        assert_int_equal(workers[t].ok, LOOP_CALLS);
-    }
+    start_workers(workers, LOOP_THREADS, "L", run_loop_worker);
+    join_workers(workers, LOOP_THREADS, LOOP_CALLS, "loop thread");
 }
 
 /* ---- cancelling from another thread ---- */

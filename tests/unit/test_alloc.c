@@ -148,7 +148,10 @@ static void json_allocations_are_watched(void **state)
     root = cJSON_Parse("{\"id\":1}");
     assert_non_null(root);
     assert_int_equal(coord_json_alloc_end(), COORD_OK);
-    assert_true(r.mallocs >= 2); /* the object, its member and the member's name */
+    /* cJSON's allocations reach the recorder: at least the object and its
+     * member (the member's name is a third one, but a lower bound does not
+     * depend on how cJSON keeps names) */
+    assert_true(r.mallocs >= 2);
     cJSON_Delete(root);
     assert_int_equal(r.frees, r.mallocs);
 

@@ -440,16 +440,13 @@ static void install_counting(void)
  * pass it off as a malformed answer (it did, before the allocator hooks). */
 static void allocation_failure_is_out_of_memory(void **state)
 {
-    static const coord_allocator a = {k_malloc, k_realloc, k_free, NULL, NULL,
-                                      {NULL, NULL, NULL, NULL}};
     coord_session s;
     int32_t code;
     char message[64];
     long k, needed;
     (void)state;
 
-    assert_int_equal(coord_set_allocator(&a), COORD_OK);
-    alloc_calls = alloc_fail_at = 0;
+    install_counting();
     assert_int_equal(decode(spec_end_answer, &s), COORD_OK);
     needed = alloc_calls;
     assert_true(needed > 5); /* one cJSON item per member, at least */

@@ -44,7 +44,8 @@ static void path_segments_are_escaped(void **state)
                                  "sandbox-s3cr3t%2F%2B%26%3D");
     coord_request_free(&req);
 
-    assert_int_equal(coord_request_end_session(&req, &target, "caf\xc3\xa9 #1 %", -3, &err), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &target, "caf\xc3\xa9 #1 %", -3, &err),
+                     COORD_OK);
     assert_string_equal(req.url, BASE "/caf%C3%A9%20%231%20%25/session/-3/end?access_key="
                                  "sandbox-s3cr3t%2F%2B%26%3D");
     coord_request_free(&req);
@@ -105,7 +106,8 @@ static void invalid_location_ids(void **state)
     (void)state;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(coord_request_end_session(&req, &target, bad[i], 1, &err), COORD_ERR_INVALID_ARGUMENT);
+        assert_int_equal(coord_request_end_session(&req, &target, bad[i], 1, &err),
+                         COORD_ERR_INVALID_ARGUMENT);
         assert_null(req.url);
         assert_non_null(strstr(err.detail, "location_id"));
     }
@@ -117,7 +119,8 @@ static void invalid_location_ids(void **state)
                      COORD_ERR_INVALID_ARGUMENT);
     memset(too_long, 'a', sizeof(too_long));
     too_long[COORD_ID_MAX] = '\0';
-    assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, &err),
+                     COORD_ERR_INVALID_ARGUMENT);
     too_long[COORD_ID_MAX - 1] = '\0';
     assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, &err), COORD_OK);
     coord_request_free(&req);
@@ -197,10 +200,12 @@ static void create_session_request(void **state)
     assert_int_equal(req.body_len, strlen(req.body));
     coord_request_free(&req);
 
-    assert_int_equal(coord_request_create_session(&req, &target, "L", "bad\nid", &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_session(&req, &target, "L", "bad\nid", &err),
+                     COORD_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.detail, "resource_id"));
     assert_null(req.url);
-    assert_int_equal(coord_request_create_session(&req, &target, "", NULL, &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_session(&req, &target, "", NULL, &err),
+                     COORD_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.detail, "location_id"));
 }
 
@@ -259,14 +264,16 @@ static void simulate_redemption_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G/1", -5, 95, &err), COORD_OK);
+    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G/1", -5, 95, &err),
+                     COORD_OK);
     assert_string_equal(req.method, "POST");
     assert_string_equal(req.url, BASE "/testing/G%2F1/-5/simulate_redemption" Q);
     assert_string_equal(req.body, "{\"duration_m\":95}");
     assert_int_equal(req.body_len, 17);
     coord_request_free(&req);
     assert_int_equal(coord_request_simulate_redemption(&req, &target, "G", 1,
-                                                       COORD_REDEMPTION_MAX_MINUTES, &err), COORD_OK);
+                                                       COORD_REDEMPTION_MAX_MINUTES, &err),
+                     COORD_OK);
     assert_string_equal(req.body, "{\"duration_m\":527040}");
     coord_request_free(&req);
     assert_int_equal(coord_request_simulate_redemption(&req, &target, "G", 1,
@@ -317,17 +324,21 @@ static void create_jwt_validates_its_arguments(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_create_jwt(&req, &target, "no-at-sign", NULL, &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_jwt(&req, &target, "no-at-sign", NULL, &err),
+                     COORD_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.detail, "'@'"));
     assert_int_equal(coord_request_create_jwt(&req, &target, NULL, NULL, &err),
                      COORD_ERR_INVALID_ARGUMENT);
-    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b\n", NULL, &err), COORD_ERR_INVALID_ARGUMENT);
-    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b.c", "", &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b\n", NULL, &err),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_jwt(&req, &target, "a@b.c", "", &err),
+                     COORD_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.detail, "external_uid"));
     memset(long_email, 'a', sizeof(long_email));
     long_email[1] = '@';
     long_email[COORD_EMAIL_MAX] = '\0';
-    assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, &err), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, &err),
+                     COORD_ERR_INVALID_ARGUMENT);
     long_email[COORD_EMAIL_MAX - 1] = '\0';
     assert_int_equal(coord_request_create_jwt(&req, &target, long_email, NULL, &err), COORD_OK);
     coord_request_free(&req);

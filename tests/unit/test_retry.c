@@ -110,7 +110,9 @@ static coord_retry_state after_failure(coord_status status, long http_status)
     s.idempotent = 1;
     s.attempts = 1;
     s.left_ms = 30000;
-    s.now_s = 784111777 - 10; /* see retry_after_values */
+    /* 10 s before Sun, 06 Nov 1994 08:49:37 GMT: see NOV_1994_S and
+     * retry_after_http_dates in tests/unit/test_time.c */
+    s.now_s = 784111777 - 10;
     s.status = status;
     s.http_status = http_status;
     s.retry_after = "";
