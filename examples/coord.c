@@ -353,15 +353,20 @@ static const char *session_state(const coord_session *s)
                                         : s->has_start_time ? "started" : "not started";
 }
 
-/* session wait: coord_session_wait() in steps of about a second, so that on
- * a terminal stderr can show how long it has waited and what the last poll
- * saw. Each step polls at its start and every interval until its end, as
- * one long wait would. The last session seen is printed also on timeout. */
+/* session wait: coord_session_wait() until the deadline. On a terminal it
+ * runs in steps of about a second instead, so that stderr can show how long
+ * it has waited and what the last poll saw; each step polls at its start and
+ * every interval until its end, as one long wait would. What steps cost:
+ * the library cuts a poll to what is left of its step, so a poll slower than
+ * a step is cut and sent again at each step, and the wait runs to its
+ * deadline instead of ending at the poll's own timeout. The last session
+ * seen is printed also on timeout. */
 static coord_status cmd_session_wait(coord_client *c, const args *a, outcome *out)
 {
     const char *goal = a->until == COORD_WAIT_ENDED ? "ended" : "started";
     int on_terminal = isatty(STDERR_FILENO);
-    uint32_t step = a->interval_ms * ((1000 + a->interval_ms - 1) / a->interval_ms);
+    uint32_t step = on_terminal ? a->interval_ms * ((1000 + a->interval_ms - 1) / a->interval_ms)
+                                : a->deadline_ms;
     uint64_t start = monotonic_ms(), waited = 0, step_start;
     coord_session last, seen;
     coord_status st;
@@ -511,14 +516,15 @@ static coord_status cmd_sessions_end(coord_client *c, const args *a, outcome *ou
         st = coord_loop_set_limits(loop, a->concurrency, a->concurrency);
     for (uint32_t i = 0; st == COORD_OK && i < list.count; i++) {
         const coord_session *s = &list.sessions[i];
+        coord_status started;
 
         if (s->has_end_time)
             continue;
         ones[total] = (end_one){&all, s->id};
-        if (coord_end_session_async(loop, c, a->location, s->id, ended_one, &ones[total],
-                                    NULL) != COORD_OK)
-            print_failure(&all, s->id, (coord_status)coord_client_last_error(c)->status,
-                          coord_client_last_error(c));
+        started = coord_end_session_async(loop, c, a->location, s->id, ended_one, &ones[total],
+                                          NULL);
+        if (started != COORD_OK)
+            print_failure(&all, s->id, started, coord_client_last_error(c));
         total++;
     }
     if (st == COORD_OK)
@@ -526,8 +532,11 @@ static coord_status cmd_sessions_end(coord_client *c, const args *a, outcome *ou
     coord_loop_free(loop); /* the calls still in it, if it failed, end cancelled */
     free(ones);
     coord_session_list_free(&list);
-    if (st != COORD_OK)
+    if (st != COORD_OK) { /* the loop's own failure: the client's record is the list's */
+        snprintf(out->message, sizeof(out->message), "%s (HTTP 0): %s", coord_status_name(st),
+                 coord_strerror(st));
         return st;
+    }
     out->answer = cJSON_CreateObject();
     cJSON_AddNumberToObject(out->answer, "ended", all.ended);
     cJSON_AddNumberToObject(out->answer, "failed", all.failed);

@@ -1,45 +1,70 @@
 /* The calls the adapter examples run: end sessions concurrently, print each
  * result as it arrives. See demo.h. */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "demo.h"
 
+static int initialised;
 static coord_client *client;
+static int64_t *ids; /* one per call, its user_data: a pointer holds no int64_t on 32 bits */
 static int failures;
 
+/* One JSON line on stdout; a failure's detail (the server's text) on stderr. */
 static void ended(coord_call *call, coord_status status, const coord_error *error,
                   const coord_session *session, void *user_data)
 {
-    long long id = (long long)(intptr_t)user_data;
+    int64_t id = *(const int64_t *)user_data;
 
     (void)call;
-    if (status == COORD_OK)
-        printf("{\"id\":%lld,\"status\":\"%s\",\"amount\":%lld,\"currency\":\"%s\"}\n", id,
-               coord_status_name(status), (long long)session->billing_info.cost.amount,
-               session->billing_info.cost.currency);
-    else
-        printf("{\"id\":%lld,\"status\":\"%s\",\"detail\":\"%s\"}\n", id,
-               coord_status_name(status), error->detail);
+    if (status == COORD_OK) {
+        printf("{\"id\":%" PRId64 ",\"status\":\"%s\",\"amount\":%" PRId64
+               ",\"currency\":\"%s\"}\n", id, coord_status_name(status),
+               session->billing_info.cost.amount, session->billing_info.cost.currency);
+    } else {
+        printf("{\"id\":%" PRId64 ",\"status\":\"%s\"}\n", id, coord_status_name(status));
+        fprintf(stderr, "session %" PRId64 ": %s: %s\n", id, coord_status_name(status),
+                error->detail);
+    }
     fflush(stdout);
     failures += status != COORD_OK;
 }
 
+static int usage(const char *program)
+{
+    fprintf(stderr, "usage: %s BASE_URL KEY TOKEN LOCATION SESSION_ID... (whole numbers)\n",
+            program);
+    return 2;
+}
+
 int demo_start(coord_loop *loop, int argc, char **argv)
 {
-    if (argc < 6) {
-        fprintf(stderr, "usage: %s BASE_URL KEY TOKEN LOCATION SESSION_ID...\n", argv[0]);
-        return 2;
+    if (argc < 6)
+        return usage(argv[0]);
+    ids = calloc((size_t)(argc - 5), sizeof(*ids));
+    if (ids == NULL) {
+        fprintf(stderr, "%s: out of memory\n", argv[0]);
+        return 1;
     }
-    if (coord_global_init() != COORD_OK || coord_client_new(argv[1], argv[2], &client) != COORD_OK ||
+    for (int i = 5; i < argc; i++) {
+        char *end;
+
+        errno = 0;
+        ids[i - 5] = strtoll(argv[i], &end, 10);
+        if (errno != 0 || end == argv[i] || *end != '\0')
+            return usage(argv[0]);
+    }
+    initialised = coord_global_init() == COORD_OK;
+    if (!initialised || coord_client_new(argv[1], argv[2], &client) != COORD_OK ||
         coord_client_set_bearer_token(client, argv[3]) != COORD_OK) {
         fprintf(stderr, "%s: cannot make a client\n", argv[0]);
         return 1;
     }
     for (int i = 5; i < argc; i++) {
-        long long id = strtoll(argv[i], NULL, 10);
-        coord_status st = coord_end_session_async(loop, client, argv[4], (int64_t)id, ended,
-                                                  (void *)(intptr_t)id, NULL);
+        coord_status st = coord_end_session_async(loop, client, argv[4], ids[i - 5], ended,
+                                                  &ids[i - 5], NULL);
 
         if (st != COORD_OK) {
             fprintf(stderr, "%s: %s: %s\n", argv[0], coord_status_name(st),
@@ -53,6 +78,8 @@ int demo_start(coord_loop *loop, int argc, char **argv)
 int demo_finish(void)
 {
     coord_client_free(client);
-    coord_global_cleanup();
+    if (initialised)
+        coord_global_cleanup();
+    free(ids);
     return failures == 0 ? 0 : 1;
 }

@@ -8,10 +8,12 @@
 
 /* From "BASE_URL KEY TOKEN LOCATION SESSION_ID...": a client, and one
  * coord_end_session_async() per session id on loop; each result is printed
- * as a JSON line when it arrives. Returns 0, or 2 (usage) / 1 (failure)
- * after printing why. */
+ * as a JSON line when it arrives (a failure's detail on stderr). Returns 0,
+ * or 2 (usage, a session id that is not a whole number) / 1 (failure) after
+ * printing why. */
 int demo_start(coord_loop *loop, int argc, char **argv);
-/* After the loop ran dry: free the client; 0 when every call succeeded. */
+/* After the loop is freed, whatever demo_start() returned: free what it
+ * took; 0 when every call succeeded. */
 int demo_finish(void);
 
 #endif

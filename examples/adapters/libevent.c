@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     struct event_base *base = event_base_new();
     event_glue glue;
     coord_loop *loop = NULL;
-    int rc;
+    int rc, finished;
 
     if (base == NULL || coord_loop_new(&loop) != COORD_OK || event_glue_init(&glue, base, loop) != 0)
         return 1;
@@ -93,5 +93,6 @@ int main(int argc, char **argv)
     coord_loop_free(loop);
     event_free(glue.timer);
     event_base_free(base);
-    return rc != 0 ? rc : demo_finish();
+    finished = demo_finish();
+    return rc != 0 ? rc : finished;
 }

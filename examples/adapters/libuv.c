@@ -44,11 +44,11 @@ static void on_socket(coord_loop *loop, int fd, int events, void *user_data, voi
     uv_glue *g = user_data;
     watch *w = socket_data;
 
-    if (events == 0) { /* stop watching: the socket may be closed next */
-        if (w != NULL) {
-            uv_poll_stop(&w->poll);
+    if (events == 0) {
+        /* stop watching: the socket may be closed next, which uv_close()
+         * alone makes safe (libuv's uv_poll_t documentation) */
+        if (w != NULL)
             uv_close((uv_handle_t *)&w->poll, on_closed);
-        }
         return;
     }
     if (w == NULL) {
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 {
     uv_glue glue;
     coord_loop *loop = NULL;
-    int rc;
+    int rc, finished;
 
     if (coord_loop_new(&loop) != COORD_OK || uv_glue_init(&glue, uv_default_loop(), loop) != 0)
         return 1;
@@ -113,5 +113,6 @@ int main(int argc, char **argv)
     uv_close((uv_handle_t *)&glue.timer, NULL);
     uv_run(glue.uv, UV_RUN_DEFAULT); /* the closes */
     uv_loop_close(glue.uv);
-    return rc != 0 ? rc : demo_finish();
+    finished = demo_finish();
+    return rc != 0 ? rc : finished;
 }

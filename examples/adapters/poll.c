@@ -4,6 +4,7 @@
  *   poll BASE_URL KEY TOKEN LOCATION SESSION_ID...                        */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <time.h>
@@ -48,7 +49,8 @@ static void on_socket(coord_loop *loop, int fd, int events, void *user_data, voi
     if (i == g->count) {
         if (g->count == WATCH_MAX)
             return; /* cannot happen with the limits main() sets */
-        g->fds[g->count++].fd = fd;
+        /* the whole slot: a stale .revents would report the new socket ready */
+        g->fds[g->count++] = (struct pollfd){.fd = fd};
     }
     g->fds[i].events = (short)(((events & COORD_WATCH_IN) ? POLLIN : 0) |
                                ((events & COORD_WATCH_OUT) ? POLLOUT : 0));
@@ -63,14 +65,24 @@ static void on_timer(coord_loop *loop, int64_t timeout_ms, void *user_data)
     g->due_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 }
 
+/* poll()'s timeout: until libcoord's timer is due (-1: no timer), at most INT_MAX ms. */
+static int poll_timeout(const poll_glue *g)
+{
+    int64_t wait;
+
+    if (g->due_ms < 0)
+        return -1;
+    wait = g->due_ms - now_ms();
+    return wait < 0 ? 0 : wait > INT_MAX ? INT_MAX : (int)wait;
+}
+
 /* Run until no call is left. Returns 0, or -1 when poll() fails. */
 static int poll_run(coord_loop *loop, poll_glue *g)
 {
     while (coord_loop_calls(loop) > 0) {
         struct pollfd ready[WATCH_MAX];
         nfds_t n = 0;
-        int64_t wait = g->due_ms < 0 ? -1 : g->due_ms - now_ms();
-        int rc = poll(g->fds, g->count, wait < 0 && g->due_ms >= 0 ? 0 : (int)wait);
+        int rc = poll(g->fds, g->count, poll_timeout(g));
 
         if (rc < 0 && errno != EINTR)
             return -1;
@@ -96,7 +108,7 @@ int main(int argc, char **argv)
 {
     poll_glue glue = {.count = 0, .due_ms = -1};
     coord_loop *loop = NULL;
-    int rc;
+    int rc, finished;
 
     if (coord_loop_new(&loop) != COORD_OK ||
         coord_loop_set_limits(loop, WATCH_MAX / 2, WATCH_MAX / 2) != COORD_OK ||
@@ -106,5 +118,6 @@ int main(int argc, char **argv)
     if (rc == 0 && poll_run(loop, &glue) != 0)
         perror("poll");
     coord_loop_free(loop);
-    return rc != 0 ? rc : demo_finish();
+    finished = demo_finish();
+    return rc != 0 ? rc : finished;
 }

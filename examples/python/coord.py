@@ -138,7 +138,7 @@ _status = ctypes.c_int
 # void (*coord_log_fn)(coord_log_level level, const char *message, void *user_data)
 _LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR = 0, 1, 2, 3
-# int (*coord_session_fn)(coord_session *session, void *user_data)
+# int (*coord_session_each_fn)(coord_session *session, void *user_data)
 _SESSION_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(_Session), ctypes.c_void_p)
 
 # name -> (restype, argtypes). A function the loaded library lacks (an older

@@ -61,7 +61,32 @@ def check(wrapper, adapter):
     took = run(wrapper, adapter, ids, token)
     if took < 0.95:
         raise SystemExit(f"{adapter}: the Retry-After of 1 s was not waited ({took:.2f} s)")
-    print(f"ok {os.path.basename(adapter)}: 20 concurrent ends, a retry on its timer")
+    check_refusals(wrapper, adapter, token)
+    print(f"ok {os.path.basename(adapter)}: 20 concurrent ends, a retry on its timer, "
+          "bad ids refused, a failure reported")
+
+
+def check_refusals(wrapper, adapter, token):
+    def attempt(*ids):
+        return subprocess.run(wrapper + [adapter, BASE, KEY, token, LOT, *ids],
+                              capture_output=True, text=True, timeout=120)
+    # a session id that is not a whole number: a usage error, nothing sent
+    for bad in ("12x", "abc", ""):
+        proc = attempt("1", bad)
+        if (proc.returncode, proc.stdout) != (2, ""):
+            raise SystemExit(f"{adapter}: id {bad!r}: exit {proc.returncode}\n{proc.stdout}")
+    # a failure: its line stays JSON when the server's message has quotes
+    # (the message goes to stderr), and names the id whole (beyond 32 bits:
+    # no pointer holds it on armhf)
+    message = 'no "such" session'
+    sim("/_sim/fault", {"mode": "status", "status": 404,
+                        "body": json.dumps({"code": 404, "message": message})})
+    proc = attempt(str(2**32 + 1))
+    if proc.returncode != 1 or message not in proc.stderr:
+        raise SystemExit(f"{adapter}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}")
+    line = json.loads(proc.stdout)
+    if line != {"id": 2**32 + 1, "status": "COORD_ERR_NOT_FOUND"}:
+        raise SystemExit(f"{adapter}: {line}")
 
 
 def main():

@@ -338,15 +338,24 @@ class CliTest(unittest.TestCase):
         r = self.coord("session", "wait", "--location", "GATE-1", "--id", sid)
         self.assertEqual((r.code, r.err), (0, ""))
 
-    def test_wait_ends_at_a_polls_own_timeout_before_its_deadline(self):
+    def wait_ends_at_a_polls_own_timeout(self, timeout_ms):
+        """A silent server: the wait ends at the poll's TIMEOUT, long before its deadline."""
         sid = str(self.ok("session", "create", "--location", "GATE-1")["id"])
-        sim("/_sim/fault", {"mode": "hang", "seconds": 5, "count": 10})
+        sim("/_sim/fault", {"mode": "hang", "seconds": 5, "count": 30})
         started = time.monotonic()
-        r, message = self.fails("TIMEOUT", 0, "--timeout-ms", "300", "session", "wait",
+        r, message = self.fails("TIMEOUT", 0, "--timeout-ms", timeout_ms, "session", "wait",
                                 "--location", "GATE-1", "--id", sid, "--deadline-ms", "20000")
         self.assertLess(time.monotonic() - started, 10)
         self.assertNotIn("not started after", message)
         self.assertEqual(r.out, "")
+
+    def test_wait_ends_at_a_polls_own_timeout_before_its_deadline(self):
+        self.wait_ends_at_a_polls_own_timeout("300")
+
+    def test_wait_ends_at_a_polls_own_timeout_longer_than_a_step(self):
+        # off a terminal the wait is not cut into one-second steps: a poll
+        # allowed 1.5 s is not cut at a step's end and resent until the deadline
+        self.wait_ends_at_a_polls_own_timeout("1500")
 
     def test_sessions_end_all_active_concurrently(self):
         me = sim("/_sim/tokens", {"user_id": "u-ops"})
