@@ -443,6 +443,8 @@ typedef struct end_all {
     coord_status first_failure;
 } end_all;
 
+/* One call's user_data: the tally it adds to, and its session's id (a
+ * failed end's callback gets no session to read it from). */
 typedef struct end_one {
     end_all *all;
     int64_t id;
@@ -459,6 +461,12 @@ static void print_line(cJSON *line)
     cJSON_Delete(line);
 }
 
+/* Why a call failed: the server's message when it sent one, else libcoord's detail. */
+static const char *reason(const coord_error *e)
+{
+    return e->has_api_error && e->api_message[0] != '\0' ? e->api_message : e->detail;
+}
+
 static void print_failure(end_all *all, int64_t id, coord_status st, const coord_error *e)
 {
     cJSON *line = cJSON_CreateObject();
@@ -466,9 +474,7 @@ static void print_failure(end_all *all, int64_t id, coord_status st, const coord
     cJSON_AddNumberToObject(line, "id", (double)id);
     cJSON_AddStringToObject(line, "status", coord_status_name(st));
     cJSON_AddNumberToObject(line, "http_status", e->http_status);
-    cJSON_AddStringToObject(line, "message",
-                            e->has_api_error && e->api_message[0] != '\0' ? e->api_message
-                                                                          : e->detail);
+    cJSON_AddStringToObject(line, "message", reason(e));
     print_line(line);
     all->failed++;
     if (all->first_failure == COORD_OK)
@@ -650,9 +656,7 @@ static void print_error(coord_status st, const coord_client *c, const outcome *o
         snprintf(message, sizeof(message), "%s", out->message);
     else
         snprintf(message, sizeof(message), "%s (HTTP %d): %s%s", coord_status_name(st),
-                 (int)e->http_status,
-                 e->has_api_error && e->api_message[0] != '\0' ? e->api_message : e->detail,
-                 hint(st, e));
+                 (int)e->http_status, reason(e), hint(st, e));
     for (char *p = message; *p != '\0'; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
