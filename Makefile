@@ -238,7 +238,7 @@ $(THREAD_TEST): tests/threads/test_threads.c $(STATIC)
 $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
              tests/integration/sim_client.h include/coord/coord.h $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(USE_CFLAGS) -c tests/integration/sim_client.c -o $(BUILD)/tests/sim_client_for_cpp.o
+	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) -c tests/integration/sim_client.c -o $(BUILD)/tests/sim_client_for_cpp.o
 	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
