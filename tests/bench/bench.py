@@ -15,7 +15,7 @@ the peers side by side in alternating rounds and reports medians:
 Then the non-blocking API (coord_loop): ASYNC_N end-session calls with 64 in
 flight -- libcoord's loop (loop_coord_async) against a hand-written libcurl
 multi + cJSON loop (loop_multi, the floor) and Node's fetch with a 64-wide
-promise pool (loop_node_pool.mjs), alternating rounds; against a server
+promise pool (loop_node.mjs), alternating rounds; against a server
 that answers after 50 ms (slow_server.py: the latency-bound case), the loop
 and the blocking call; the memory each call in flight costs at 1,000 in
 flight; allocations per call (valgrind) and instructions per call
@@ -309,15 +309,23 @@ def cjson_allocs_per_decode(build):
     return res["allocs_per_decode"]
 
 
-def allocations(build, nginx):
-    """Per steady-state call: valgrind's totals at N and 2N calls, minus the
-    allocations cJSON made through counting hooks."""
+# The loops measured under valgrind, call by call: name, and the program
+# with its arguments after the call count.
+BLOCKING_LOOPS = (("libcoord", ["loop_coord"]),
+                  ("hand-written", ["loop_curl"]),
+                  ("hand-written + Accept-Encoding", ["loop_curl", "accept-encoding"]))
+ASYNC_LOOPS = (("libcoord loop", ["loop_coord_async", str(IN_FLIGHT)]),
+               ("hand-written multi", ["loop_multi", str(IN_FLIGHT)]))
+
+
+def allocations(build, nginx, loops, cjson_per_call):
+    """Per steady-state call of each of the loops: valgrind's totals at N and
+    2N calls, minus the allocations cJSON made. cjson_per_call: cJSON's
+    allocations per call of the loops that use libcoord, by name (see
+    valgrind_allocs); the others count them through their own hooks."""
     out = {}
-    per_decode = cjson_allocs_per_decode(build)
-    for name, argv_tail, cjson in (("libcoord", ["loop_coord"], per_decode),
-                                   ("hand-written", ["loop_curl"], None),
-                                   ("hand-written + Accept-Encoding",
-                                    ["loop_curl", "accept-encoding"], None)):
+    for name, argv_tail in loops:
+        cjson = cjson_per_call.get(name)
         a1, c1, lost1 = valgrind_allocs(build, nginx, argv_tail, ALLOC_N, cjson)
         a2, c2, lost2 = valgrind_allocs(build, nginx, argv_tail, 2 * ALLOC_N, cjson)
         out[name] = {"total": (a2 - a1) / ALLOC_N, "cjson": (c2 - c1) / ALLOC_N,
@@ -339,15 +347,13 @@ def callgrind_ir(build, tmp, mode, k):
     return int(m.group(1)) / k
 
 
-def call_instructions(build, nginx, tmp):
-    """Instructions per steady-state call (callgrind totals at N and 2N calls):
-    deterministic where wall-clock CPU time on a shared machine is not."""
+def call_instructions(build, nginx, tmp, loops):
+    """Instructions per steady-state call of each of the loops (callgrind
+    totals at N and 2N calls): deterministic where wall-clock CPU time on a
+    shared machine is not."""
     out = {}
     n = ALLOC_N
-    for name, argv_tail in (("libcoord", ["loop_coord"]),
-                            ("hand-written", ["loop_curl"]),
-                            ("hand-written + Accept-Encoding",
-                             ["loop_curl", "accept-encoding"])):
+    for name, argv_tail in loops:
         totals = []
         for calls in (n, 2 * n):
             argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.calls",
@@ -402,7 +408,7 @@ def async_peers(build, base):
     node = find_tool("node")
     if node is not None:
         table.append(("node fetch, 64-wide pool", lambda: run_client(
-            [node, os.path.join(HERE, "loop_node_pool.mjs"), base, KEY, TOKEN, str(ASYNC_N),
+            [node, os.path.join(HERE, "loop_node.mjs"), base, KEY, TOKEN, str(ASYNC_N),
              str(IN_FLIGHT)], "node pool")))
     return table
 
@@ -448,36 +454,6 @@ def memory_in_flight(build, tmp):
         return out
     finally:
         slow.stop()
-
-
-def async_allocations(build, nginx):
-    out = {}
-    per_decode = cjson_allocs_per_decode(build)
-    for name, prog, cjson in (("libcoord loop", "loop_coord_async", per_decode),
-                              ("hand-written multi", "loop_multi", None)):
-        a1, c1, lost1 = valgrind_allocs(build, nginx, [prog, str(IN_FLIGHT)], ALLOC_N, cjson)
-        a2, c2, lost2 = valgrind_allocs(build, nginx, [prog, str(IN_FLIGHT)], 2 * ALLOC_N,
-                                        cjson)
-        out[name] = {"total": (a2 - a1) / ALLOC_N, "beyond": ((a2 - a1) - (c2 - c1)) / ALLOC_N,
-                     "lost_bytes": max(lost1, lost2)}
-    return out
-
-
-def async_instructions(build, nginx, tmp):
-    out = {}
-    for name, prog in (("libcoord loop", "loop_coord_async"), ("hand-written multi", "loop_multi")):
-        totals = []
-        for calls in (ALLOC_N, 2 * ALLOC_N):
-            argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.async",
-                    os.path.join(build, "bench", prog), nginx.base(), KEY, TOKEN, str(calls),
-                    str(IN_FLIGHT)]
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
-            m = re.search(r"Collected : (\d+)", proc.stderr)
-            if proc.returncode != 0 or m is None:
-                raise SystemExit(f"bench: callgrind {name} failed:\n{proc.stderr[-3000:]}")
-            totals.append(int(m.group(1)))
-        out[name] = (totals[1] - totals[0]) / ALLOC_N
-    return out
 
 
 def async_report(summary, latency, memory, allocs, instr):
@@ -679,9 +655,10 @@ def main():
             load1 = os.getloadavg()[0]
             say("bench: connections, allocations (valgrind), decode cost (callgrind)")
             conns = count_connections(build, nginx)
-            allocs = allocations(build, nginx)
+            per_decode = cjson_allocs_per_decode(build)
+            allocs = allocations(build, nginx, BLOCKING_LOOPS, {"libcoord": per_decode})
             decode = {mode: callgrind_ir(build, tmp, mode, 2000) for mode in ("coord", "cjson")}
-            instr = call_instructions(build, nginx, tmp)
+            instr = call_instructions(build, nginx, tmp, BLOCKING_LOOPS)
             say(f"bench: non-blocking API: {ASYNC_N} calls x {ROUNDS} rounds, "
                 f"{IN_FLIGHT} in flight")
             async_summary = async_rounds(build, nginx)
@@ -691,8 +668,8 @@ def main():
             finally:
                 slow.stop()
             memory = memory_in_flight(build, tmp)
-            allocs_async = async_allocations(build, nginx)
-            instr_async = async_instructions(build, nginx, tmp)
+            allocs_async = allocations(build, nginx, ASYNC_LOOPS, {"libcoord loop": per_decode})
+            instr_async = call_instructions(build, nginx, tmp, ASYNC_LOOPS)
         finally:
             nginx.stop()
         size = sizes(build, tmp)

@@ -1,11 +1,12 @@
 /* What the benchmark's C clients share: a clock, the client's own CPU time
- * and peak RSS, and the one result line the driver (bench.py) reads. */
+ * and RSS, and the one result line the driver (bench.py) reads. */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -27,34 +28,21 @@ static inline double bench_cpu(void)
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-/* Peak RSS of this process image (VmHWM): unlike getrusage's ru_maxrss, it
- * does not carry over the launcher's peak across exec. */
-static inline long bench_maxrss_kb(void)
+/* A "kB" line of /proc/self/status, e.g. "VmHWM" (peak RSS of this process
+ * image: unlike getrusage's ru_maxrss, it does not carry over the launcher's
+ * peak across exec) or "VmRSS" (resident now); -1 when absent. */
+static inline long bench_status_kb(const char *field)
 {
     char line[256];
+    size_t len = strlen(field);
     long kb = -1;
     FILE *f = fopen("/proc/self/status", "r");
 
     if (f == NULL)
         return -1;
     while (fgets(line, sizeof(line), f) != NULL)
-        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
-}
-
-/* Resident set now (VmRSS), for growth measured from an idle start. */
-static inline long bench_rss_kb(void)
-{
-    char line[256];
-    long kb = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), f) != NULL)
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+        if (strncmp(line, field, len) == 0 && line[len] == ':' &&
+            sscanf(line + len + 1, "%ld kB", &kb) == 1)
             break;
     fclose(f);
     return kb;
@@ -64,7 +52,7 @@ static inline long bench_rss_kb(void)
 static inline void bench_report(long calls, double wall, double cpu, const char *extra)
 {
     printf("RESULT calls=%ld wall_s=%.6f cpu_s=%.6f maxrss_kb=%ld %s\n", calls, wall, cpu,
-           bench_maxrss_kb(), extra != NULL ? extra : "");
+           bench_status_kb("VmHWM"), extra != NULL ? extra : "");
     fflush(stdout);
 }
 

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "setup failed\n");
         return 1;
     }
-    idle = bench_rss_kb();
+    idle = bench_status_kb("VmRSS");
     if (calls(&r, inflight, inflight) != 0)
         return 1;
     w0 = bench_wall();

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         cJSON_InitHooks(&hooks);
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    idle = bench_rss_kb(); /* before the handles: they are what each call costs */
+    idle = bench_status_kb("VmRSS"); /* before the handles: they are what each call costs */
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, inflight);
     snprintf(url, sizeof(url), "%s/LOT-1/session/1/end?access_key=%s", argv[1], argv[2]);
