@@ -288,7 +288,7 @@ check-cpp: lib $(CPP_TEST)
 	@echo "== $(CPP_TEST) (C++, simulator)"
 	@PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $(CPP_TEST)
 
-# The ctypes binding (examples/python/coord.py) against the simulator, with a
+# The ctypes binding (bindings/python/coord.py) against the simulator, with a
 # layout check of its struct mirrors against the C compiler; then as a user
 # installs it (make install, pip install offline into a venv, loader path).
 # Skipped in sanitizer and valgrind runs (python3 cannot load an ASan-built
@@ -298,7 +298,7 @@ ifeq ($(NATIVE_SKIP)$(filter 0,$(SHARED)),)
 	@echo "== tests/python/test_coord_py.py (ctypes binding, simulator)"
 	@COORD_LIBRARY=$(BUILD)/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
 	  $(WITH_SIM) $(PYTHON) tests/python/test_coord_py.py
-	@echo "== tests/python/check_pip_install.sh (pip install ./examples/python, offline)"
+	@echo "== tests/python/check_pip_install.sh (pip install ./bindings/python, offline)"
 	@PYTHON=$(PYTHON) tests/python/check_pip_install.sh BUILD=$(BUILD) \
 	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
 else

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Python binding as a user installs it: `make install` into a stage,
-# `pip install ./examples/python` into a fresh venv with no package index
+# `pip install ./bindings/python` into a fresh venv with no package index
 # (PIP_NO_INDEX=1: offline, the standard library only), then, outside the
 # tree and without COORD_LIBRARY, `import coord` finds libcoord.so.1 by the
 # loader's path (LD_LIBRARY_PATH = the stage's LIBDIR, as ldconfig would)
@@ -19,10 +19,10 @@ fail() { echo "check-pip-install: $*" >&2; exit 1; }
 make --no-print-directory -s "$@" install DESTDIR="$work/stage" PREFIX=/usr LIBDIR=/usr/lib \
     INCLUDEDIR=/usr/include BINDIR=/usr/bin MANDIR=/usr/share/man >/dev/null
 "$python" -m venv "$work/venv"
-find examples/python | sort >"$work/before"
-(cd "$work" && PIP_NO_INDEX=1 "$work/venv/bin/pip" install --quiet "$root/examples/python") \
-    || fail "pip install ./examples/python failed offline"
-find examples/python | sort | cmp -s - "$work/before" || fail "the build left files in examples/python"
+find bindings/python | sort >"$work/before"
+(cd "$work" && PIP_NO_INDEX=1 "$work/venv/bin/pip" install --quiet "$root/bindings/python") \
+    || fail "pip install ./bindings/python failed offline"
+find bindings/python | sort | cmp -s - "$work/before" || fail "the build left files in bindings/python"
 
 cat >"$work/consumer.py" <<'PY'
 import json, os, sys, urllib.request

@@ -1,4 +1,4 @@
-"""The ctypes binding (examples/python/coord.py) against the simulator.
+"""The ctypes binding (bindings/python/coord.py) against the simulator.
 
 Run through tests/sim/with_sim.sh (COORD_SIM_URL, COORD_SIM_KEY) with
 COORD_LIBRARY pointing at the libcoord.so under test; COORD_CC names the C
@@ -19,7 +19,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
-sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
+sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
 
 import coord  # noqa: E402  (after the path above)
 

@@ -1,6 +1,6 @@
 """The build backend of pyproject.toml, in the standard library only.
 
-`pip install ./examples/python` builds a wheel in an isolated environment
+`pip install ./bindings/python` builds a wheel in an isolated environment
 that holds what [build-system] requires. It requires nothing, so no
 download is needed (PyPI may be out of reach); this file packs coord.py
 into a wheel, or an sdist, named and versioned as [project] says (PEP 517,
