@@ -109,7 +109,9 @@ LIBS       := $(STATIC) $(if $(filter 1,$(SHARED)),$(BUILD)/lib/libcoord.so)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 # Integration tests that need the HTTPS simulator and a test PKI (with_tls_sim.sh).
 TLS_TESTS     := $(BUILD)/tests/test_tls
-INTEG_TESTS   := $(filter-out $(TLS_TESTS), \
+# Integration tests whose name lookups go to a DNS server that never answers.
+DNS_TESTS     := $(BUILD)/tests/test_dns
+INTEG_TESTS   := $(filter-out $(TLS_TESTS) $(DNS_TESTS), \
                    $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c)))
 INTEG_HELPERS := tests/integration/sim_client.c tests/integration/counting_alloc.c
 THREAD_TEST   := $(BUILD)/tests/test_threads
@@ -123,6 +125,7 @@ BENCH_PROGS   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/be
 # Servers the tests start on loopback, on ports the OS chooses.
 WITH_SIM     := tests/sim/with_sim.sh
 WITH_TLS_SIM := tests/sim/with_tls_sim.sh
+WITH_DNS_BLACKHOLE := tests/integration/with_dns_blackhole.sh
 WITH_NGINX   := tests/threads/with_nginx.sh
 
 # ---- make check: one list of its parts -----------------------------------
@@ -242,7 +245,7 @@ $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
 	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
-tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(THREAD_TEST)
+tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(THREAD_TEST)
 
 demo: examples
 	@PYTHON=$(PYTHON) COORD_SIM_ARGS="--seed examples/demo-seed.json" \
@@ -266,11 +269,13 @@ check-sim: deps
 check-unit: lib $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
 
-check-integration: lib $(INTEG_TESTS) $(TLS_TESTS)
+check-integration: lib $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS)
 	@set -e; for t in $(INTEG_TESTS); do echo "== $$t (simulator)"; \
 	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
 	@set -e; for t in $(TLS_TESTS); do echo "== $$t (HTTPS simulator)"; \
 	  PYTHON=$(PYTHON) $(WITH_TLS_SIM) $(RUN) $$t; done
+	@set -e; for t in $(DNS_TESTS); do echo "== $$t (simulator, a DNS server that never answers)"; \
+	  PYTHON=$(PYTHON) $(if $(RUN),COORD_TEST_SLOW=1) $(WITH_SIM) $(WITH_DNS_BLACKHOLE) $(RUN) $$t; done
 
 # The coord CLI: JSON and exit codes against the simulator.
 check-cli: examples

@@ -179,6 +179,16 @@ static CURLcode set_fixed(coord_transport *t)
         if (rc == CURLE_UNKNOWN_OPTION)
             rc = CURLE_OK;
     }
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /* A transfer that ends while its host name is being resolved (timeout,
+     * cancel, free) leaves libcurl's resolver thread to finish on its own:
+     * by default libcurl joins it, which blocks the caller -- and every
+     * other call of a loop -- until getaddrinfo() gives up (10 s with
+     * glibc's defaults and a silent DNS server). The thread frees its own
+     * memory when getaddrinfo() returns. README "Name lookups". */
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
+#endif
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_send);
     if (rc == CURLE_OK)
