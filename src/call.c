@@ -90,6 +90,15 @@ coord_status coord_call_prepare(coord_call_state *call, coord_transport *t)
     return coord_transport_prepare(t, &cfg, &call->request, &call->error);
 }
 
+/* Secrets out of one of the record's texts: the client's key and token,
+ * and the token the request carries -- a non-blocking call sends its own
+ * copy, and the client's may have been replaced or cleared since. */
+static void redact_secrets(const coord_call_state *call, char *text, size_t size)
+{
+    coord_client_redact(call->client, text, size);
+    coord_redact(text, size, coord_request_bearer_token(&call->request));
+}
+
 /* A non-2xx answer into the record: its HTTP status, the Coord error body
  * when it carries one, and the status that HTTP status means. */
 static coord_status map_answer(coord_call_state *call)
@@ -106,7 +115,7 @@ static coord_status map_answer(coord_call_state *call)
     if (body == COORD_OK) {
         e->has_api_error = 1;
         /* before it is quoted: a long echoed token would push the rest out */
-        coord_client_redact(call->client, e->api_message, sizeof(e->api_message));
+        redact_secrets(call, e->api_message, sizeof(e->api_message));
         return coord_call_fail(call, st, "HTTP %ld: %s (code %ld)", r->http_status,
                                e->api_message, (long)e->api_code);
     }
@@ -162,6 +171,7 @@ coord_next coord_call_answered(coord_call_state *call, coord_status performed)
         append_detail(e, r->retry_after, next.retry_after_beyond);
     if (next.kind == COORD_NEXT_SEND)
         call->retries++;
+    redact_secrets(call, e->detail, sizeof(e->detail)); /* before a log line quotes it */
     if (!coord_client_logs(call->client))
         return next;
     coord_request_path(&call->request, path, sizeof(path));
@@ -238,15 +248,10 @@ coord_status coord_call_run(coord_call_state *call)
 
 coord_status coord_call_finalize(coord_call_state *call, coord_status st)
 {
-    const char *sent = coord_request_bearer_token(&call->request);
-
     call->error.status = (int32_t)st;
-    /* last, whatever wrote the texts: no writer can put a secret past this;
-     * also the token the request carried, when the client's has changed since */
-    coord_client_redact(call->client, call->error.detail, sizeof(call->error.detail));
-    coord_client_redact(call->client, call->error.api_message, sizeof(call->error.api_message));
-    coord_redact(call->error.detail, sizeof(call->error.detail), sent);
-    coord_redact(call->error.api_message, sizeof(call->error.api_message), sent);
+    /* last, whatever wrote the texts: no writer can put a secret past this */
+    redact_secrets(call, call->error.detail, sizeof(call->error.detail));
+    redact_secrets(call, call->error.api_message, sizeof(call->error.api_message));
     coord_request_free(&call->request);
     return st;
 }

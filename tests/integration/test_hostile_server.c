@@ -71,8 +71,9 @@ static void assert_nowhere(const coord_client *c, const char *text)
                  e->detail, e->api_message, logged);
 }
 
-/* Arm a fault answering `status` with a Coord error body carrying message. */
-static void fault_saying(int status, const char *message)
+/* Arm a fault answering the next `count` requests with `status` and a
+ * Coord error body carrying message. */
+static void fault_saying_times(int status, const char *message, int count)
 {
     cJSON *fault = cJSON_CreateObject(), *body = cJSON_CreateObject();
     char *body_text, *fault_text;
@@ -83,12 +84,18 @@ static void fault_saying(int status, const char *message)
     cJSON_AddStringToObject(fault, "mode", "status");
     cJSON_AddNumberToObject(fault, "status", status);
     cJSON_AddStringToObject(fault, "body", body_text);
+    cJSON_AddNumberToObject(fault, "count", count);
     fault_text = cJSON_PrintUnformatted(fault);
     sim_fault(fault_text);
     cJSON_free(fault_text);
     cJSON_free(body_text);
     cJSON_Delete(fault);
     cJSON_Delete(body);
+}
+
+static void fault_saying(int status, const char *message)
+{
+    fault_saying_times(status, message, 1);
 }
 
 static int setup(void **state)
@@ -197,6 +204,65 @@ static void every_spelling_of_the_token_is_redacted(void **state)
         assert_nowhere(c, "en/x");
     }
     coord_client_free(c);
+}
+
+/* A non-blocking call sends the token it was started with. When the
+ * client's token is replaced or cleared while the call is in flight, an
+ * answer echoing the token it sent reaches neither the retry (WARN) nor
+ * the failure (ERROR) log line, nor the call's record. */
+typedef struct echoed {
+    int calls;
+    coord_status status;
+    coord_error error;
+} echoed;
+
+static void on_echoed(coord_call *call, coord_status status, const coord_error *error,
+                      const coord_session *session, void *user_data)
+{
+    echoed *r = user_data;
+
+    (void)call;
+    (void)session;
+    r->calls++;
+    r->status = status;
+    r->error = *error;
+}
+
+static void a_token_changed_in_flight_stays_out_of_the_log(void **state)
+{
+    static const char *const next_token[] = {"a-later-token-0123456789", NULL};
+    char message[1024];
+    (void)state;
+
+    snprintf(message, sizeof(message), "auth was Bearer %s", sim_user_token());
+    for (size_t i = 0; i < sizeof(next_token) / sizeof(next_token[0]); i++) {
+        coord_client *c = client_with(sim_key(), sim_user_token());
+        coord_loop *loop = NULL;
+        echoed r;
+
+        logged[0] = '\0';
+        memset(&r, 0, sizeof(r));
+        assert_int_equal(coord_loop_new(&loop), COORD_OK);
+        fault_saying_times(503, message, 3); /* every attempt of the call */
+        assert_int_equal(coord_session_get_async(loop, c, LOT, 1, on_echoed, &r, NULL),
+                         COORD_OK);
+        assert_int_equal(coord_client_set_bearer_token(c, next_token[i]), COORD_OK);
+        assert_int_equal(coord_loop_run(loop), COORD_OK);
+        assert_int_equal(r.calls, 1);
+        assert_int_equal(r.status, COORD_ERR_SERVER);
+        assert_int_equal(r.error.attempts, 3);
+        assert_string_equal(r.error.api_message, "auth was Bearer [redacted]");
+#ifndef COORD_MINIMAL /* the firmware build has no log text */
+        assert_non_null(strstr(logged, "retry GET"));
+        assert_non_null(strstr(logged, "failed after 3 attempt(s)"));
+        assert_non_null(strstr(logged, "auth was Bearer [redacted]"));
+#endif
+        if (strstr(logged, sim_user_token()) != NULL || strstr(r.error.detail, sim_user_token()))
+            fail_msg("the token sent leaked (%s): detail \"%s\", log:\n%s",
+                     next_token[i] != NULL ? "replaced" : "cleared", r.error.detail, logged);
+        coord_loop_free(loop);
+        coord_client_free(c);
+    }
 }
 
 /* Arm a fault answering 200 with body (a JSON text). */
@@ -400,6 +466,7 @@ int main(void)
         cmocka_unit_test_setup(a_retry_after_echoing_the_key_is_redacted, setup),
         cmocka_unit_test_setup(every_spelling_of_the_key_is_redacted, setup),
         cmocka_unit_test_setup(every_spelling_of_the_token_is_redacted, setup),
+        cmocka_unit_test_setup(a_token_changed_in_flight_stays_out_of_the_log, setup),
         cmocka_unit_test_setup(a_huge_header_line_is_a_bad_answer, setup),
         cmocka_unit_test_setup(a_hundred_thousand_headers_are_a_bad_answer, setup),
         cmocka_unit_test_setup(the_cap_is_on_the_decoded_body, setup),
