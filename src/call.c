@@ -136,6 +136,17 @@ static void append_detail(coord_error *e, const char *retry_after, const char *b
                    retry_after, beyond);
 }
 
+/* libcurl's own resend of a request counts as an attempt of its own. */
+static void count_attempt(coord_error *e, uint32_t sent)
+{
+    e->attempts += sent > 1 ? (int32_t)sent : 1;
+}
+
+void coord_call_abandon_attempt(coord_call_state *call, uint32_t sent)
+{
+    count_attempt(&call->error, sent);
+}
+
 coord_next coord_call_answered(coord_call_state *call, coord_status performed)
 {
     coord_error *e = &call->error;
@@ -145,7 +156,7 @@ coord_next coord_call_answered(coord_call_state *call, coord_status performed)
     coord_next next;
     char path[COORD_URL_MAX];
 
-    e->attempts += r->sent > 1 ? (int32_t)r->sent : 1; /* libcurl's own resend counts */
+    count_attempt(e, r->sent);
     if (st == COORD_OK)
         st = map_answer(call);
     else /* a status line that came before the failure (cut off, too large) */

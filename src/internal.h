@@ -470,6 +470,10 @@ COORD_HIDDEN coord_status coord_call_prepare(coord_call_state *call, coord_trans
 /* After an attempt that ended with `performed` (the transport's status):
  * the answer mapped into the record, logged, and the retry step taken. */
 COORD_HIDDEN coord_next coord_call_answered(coord_call_state *call, coord_status performed);
+/* An attempt libcurl still had when the non-blocking call gave it up
+ * (cancelled, or at its deadline), having sent it `sent` times: it counts,
+ * as the blocking form counts an attempt its cancel or timeout ends. */
+COORD_HIDDEN void coord_call_abandon_attempt(coord_call_state *call, uint32_t sent);
 /* The replay-safe end's fetch: the request becomes the GET of the session. */
 COORD_HIDDEN coord_next coord_call_recover(coord_call_state *call);
 /* The blocking front end: step, perform, sleep, until the call is done. */
@@ -520,6 +524,12 @@ struct coord_call {
     coord_call *prev, *next;         /* the loop's calls, in the order they started */
     coord_call *queue_next;          /* QUEUED: the next in the queue */
     coord_call_phase phase;
+    uint64_t id;                     /* coord_call_id(): the loop's count, never reused */
+    /* the whole call's bound, the time in the queue included: its total
+     * timeout, or a wait's own; and when it passes */
+    uint32_t timeout_ms;
+    int64_t deadline_ms;
+    coord_call_due_fn start;         /* what runs when the call has its place in the loop */
     int cancel_requested;            /* coord_call_cancel() while libcurl ran: see loop.c */
     size_t timer;                    /* its place in the loop's timer heap, or NO_TIMER */
     /* WAITING: when to go on; QUEUED: its deadline; RUNNING: its deadline,
@@ -548,7 +558,7 @@ struct coord_call {
 /* A call of loop for client, from the loop's pool, its engine state begun
  * (coord_call_begin) for location_id/session_id; NULL when out of memory.
  * The endpoint then builds its request and sets complete, deliver and the
- * callback. */
+ * callback (and may change start and deadline_ms: a wait). */
 COORD_HIDDEN coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
                                              const char *location_id, int64_t session_id);
 /* Start a call whose request the endpoint built (built: the builder's

@@ -38,6 +38,7 @@ struct coord_loop {
     uint32_t in_flight;     /* RUNNING and WAITING */
     uint32_t max_calls;
     int started;            /* a call was started: the callbacks cannot change */
+    uint64_t last_id;       /* of the last call started: ids count from 1 */
 };
 
 /* ---- the timer heap ---- */
@@ -172,13 +173,21 @@ static void remove_transfer(coord_loop *loop, coord_transport *t)
     loop->nested--;
 }
 
+/* A running call stops before libcurl ended its transfer: the transfer
+ * leaves libcurl, and its attempt counts (the server may have it). */
+static void stop_transfer(coord_call *call)
+{
+    remove_transfer(call->loop, call->transport);
+    coord_call_abandon_attempt(&call->state, coord_transport_sent(call->transport));
+    call->phase = COORD_PHASE_WAITING;
+}
+
 /* A running call at its deadline that libcurl has not ended: a transfer
  * waiting for a connection (max_host_connections) is not timed out by
  * libcurl itself. */
 static void running_expired(coord_call *call)
 {
-    remove_transfer(call->loop, call->transport);
-    call->phase = COORD_PHASE_WAITING;
+    stop_transfer(call);
     coord_call_fail(&call->state, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed before "
                     "the transfer ended (waiting for a connection? see max_host_connections)",
                     (unsigned long)call->state.timeout_ms);
@@ -330,7 +339,7 @@ static void admit_queued(coord_loop *loop)
         queue_remove(loop, call);
         timer_remove(loop, call); /* its deadline's: checked again when it is sent */
         loop->in_flight++;
-        coord_loop_call_after(call, 0, coord_loop_call_send);
+        coord_loop_call_after(call, 0, call->start);
     }
 }
 
@@ -340,7 +349,7 @@ static void queue_expired(coord_call *call)
 {
     coord_call_fail(&call->state, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed while "
                     "the call waited for room in the loop (%lu calls in flight)",
-                    (unsigned long)call->state.timeout_ms, (unsigned long)call->loop->max_calls);
+                    (unsigned long)call->timeout_ms, (unsigned long)call->loop->max_calls);
     call->complete(call, COORD_ERR_TIMEOUT);
 }
 
@@ -478,10 +487,29 @@ coord_status coord_call_cancel(coord_call *call)
         call->loop->cancels_pending = 1;
         return COORD_OK;
     }
+    if (call->phase == COORD_PHASE_RUNNING)
+        stop_transfer(call);
     coord_call_fail(&call->state, COORD_ERR_CANCELLED, "cancelled by coord_call_cancel() after "
                     "%ld attempt(s)", (long)call->state.error.attempts);
     call->deliver(call, COORD_ERR_CANCELLED);
     return COORD_OK;
+}
+
+coord_status coord_loop_cancel(coord_loop *loop, uint64_t call_id)
+{
+    coord_call *call;
+
+    if (loop == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    for (call = loop->first; call != NULL; call = call->next)
+        if (call->id == call_id && call->phase != COORD_PHASE_DONE)
+            return coord_call_cancel(call);
+    return COORD_ERR_NOT_FOUND; /* over (its callback ran or runs), or never started */
+}
+
+uint64_t coord_call_id(const coord_call *call)
+{
+    return call != NULL ? call->id : 0;
 }
 
 /* ---- starting a call ---- */
@@ -513,6 +541,8 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client, const ch
     call->loop = loop;
     call->prev = call->next = call->queue_next = NULL;
     call->phase = COORD_PHASE_WAITING;
+    call->id = 0;
+    call->start = coord_loop_call_send;
     call->timer = NO_TIMER;
     call->cancel_requested = 0;
     call->due_ms = 0;
@@ -534,6 +564,8 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client, const ch
     memset(&call->wait, 0, sizeof(call->wait));
     coord_call_begin(&call->state, client, 0, location_id, session_id);
     coord_call_detach_target(&call->state);
+    call->timeout_ms = call->state.timeout_ms;
+    call->deadline_ms = call->state.deadline_ms;
     return call;
 }
 
@@ -561,14 +593,15 @@ coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_c
     loop->last = call;
     loop->calls++;
     loop->started = 1;
+    call->id = ++loop->last_id;
     if (loop->in_flight < loop->max_calls) {
         /* sent from the loop, not from here: a callback never runs inside
          * a start function */
         loop->in_flight++;
-        coord_loop_call_after(call, 0, coord_loop_call_send);
+        coord_loop_call_after(call, 0, call->start);
     } else {
         call->phase = COORD_PHASE_QUEUED;
-        call->due_ms = call->state.deadline_ms;
+        call->due_ms = call->deadline_ms;
         call->on_due = queue_expired;
         timer_add(loop, call);
         if (loop->queue_tail != NULL)

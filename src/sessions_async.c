@@ -223,6 +223,7 @@ coord_status coord_barcode_create_async(coord_loop *loop, coord_client *client,
 /* The non-blocking wait: each poll is a get on the call's engine state; the
  * pauses between polls are the loop's timers. */
 static void wait_next_poll(coord_call *call);
+static void wait_poll(coord_call *call);
 
 static void wait_poll_complete(coord_call *call, coord_status st)
 {
@@ -253,14 +254,24 @@ static void wait_poll_complete(coord_call *call, coord_status st)
 static void wait_next_poll(coord_call *call)
 {
     coord_call_state *state = &call->state;
-    coord_status st;
 
     if (!coord_wait_has_time(&call->wait, coord_now_ms())) {
         call->deliver(call, coord_wait_timed_out(&call->wait, &state->error, state->location_id,
                                            state->session_id));
         return;
     }
-    coord_request_free(&state->request); /* the last poll's */
+    wait_poll(call);
+}
+
+/* A poll, with what is left of the wait: also the first, begun when the
+ * call has its place in the loop, so that time in the queue takes nothing
+ * from its budget. */
+static void wait_poll(coord_call *call)
+{
+    coord_call_state *state = &call->state;
+    coord_status st;
+
+    coord_request_free(&state->request); /* the last poll's, or the one the start built */
     coord_call_begin(state, state->client, coord_wait_poll_budget(&call->wait, coord_now_ms()),
                      state->location_id, state->session_id);
     coord_call_detach_target(state);
@@ -285,10 +296,16 @@ coord_status coord_session_wait_async(coord_loop *loop, coord_client *client,
     if (call == NULL)
         return st;
     call->complete = wait_poll_complete;
+    call->start = wait_poll;
     coord_wait_plan_init(&call->wait, until, timeout_ms, interval_ms);
+    /* bounded by its own timeout, in the queue too (0: by its one poll's) */
+    if (timeout_ms > 0) {
+        call->timeout_ms = timeout_ms;
+        call->deadline_ms = call->wait.deadline_ms;
+    }
     st = coord_wait_arguments_ok(until, interval_ms, &call->state.error);
     if (st == COORD_OK) {
-        /* the first poll's time is cut to the wait's (nothing built yet) */
+        /* built now to check the arguments; begun again for the first poll */
         coord_call_begin(&call->state, client, timeout_ms, call->state.location_id, session_id);
         coord_call_detach_target(&call->state);
         st = coord_request_get_session(&call->state.request, &call->state.target,

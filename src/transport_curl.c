@@ -636,3 +636,8 @@ CURL *coord_transport_handle(coord_transport *t)
 {
     return t->curl;
 }
+
+uint32_t coord_transport_sent(const coord_transport *t)
+{
+    return t->sent;
+}

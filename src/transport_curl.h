@@ -11,6 +11,8 @@
 
 /* The easy handle, to add to a multi handle after coord_transport_prepare(). */
 COORD_HIDDEN CURL *coord_transport_handle(coord_transport *t);
+/* How often the request under way went out (libcurl may resend it). */
+COORD_HIDDEN uint32_t coord_transport_sent(const coord_transport *t);
 /* The answer of an exchange libcurl finished with rc (or COORD_ERR_CANCELLED
  * when a blocking perform was cancelled); as coord_transport_perform(). */
 COORD_HIDDEN coord_status coord_transport_result(coord_transport *t, CURLcode rc,

@@ -1216,7 +1216,13 @@ COORD_API coord_status coord_client_cancel(coord_client *client);
  * A call handle (coord_call) is valid from the start function's return until
  * its callback returns; the callback is called exactly once for every call
  * that started (COORD_OK from the start function), whether it succeeds,
- * fails, times out or is cancelled. A start function that fails calls no
+ * fails, times out or is cancelled. The loop reuses the objects of ended
+ * calls, so a handle kept after its callback may point at another call:
+ * to cancel a call later (a "cancel" button, a timeout of the application's
+ * own), keep its id (coord_call_id(), never reused within a loop) and
+ * cancel with coord_loop_cancel(), which answers COORD_ERR_NOT_FOUND once
+ * the call is over. The handle itself is for the call's own callback and
+ * for code that runs before the callback can have run. A start function that fails calls no
  * callback, sends nothing, and records why in coord_client_last_error().
  * Completions write no client's last-error record: the callback gets the
  * call's own record.
@@ -1225,8 +1231,13 @@ COORD_API coord_status coord_client_cancel(coord_client *client);
  * awaiting an answer, or waiting before a retry); more wait in a queue, in
  * the order they were started. Every call is bounded by its total timeout
  * counted from its start, the time in the queue included: its client's, or
- * for a wait, the wait's own (coord_session_wait_async()). A transfer
- * waiting inside libcurl for a connection (max_host_connections) counts too.
+ * for a wait, the wait's own (coord_session_wait_async()), whose first poll
+ * begins when the wait leaves the queue. A transfer waiting inside libcurl
+ * for a connection (max_host_connections) counts too, and so does the
+ * lookup of the base URL's host name: a call ends by its deadline and a
+ * cancel returns at once even while a DNS server does not answer (the
+ * lookup goes on in a thread of libcurl's, which ends by itself when the
+ * resolver gives up; README "Name lookups").
  *
  * Memory: the loop keeps the objects of ended calls (about 7.5 KiB each)
  * for its next calls, and each client keeps the libcurl handles its
@@ -1407,6 +1418,33 @@ COORD_API uint32_t coord_loop_calls(const coord_loop *loop);
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT for NULL.
  */
 COORD_API coord_status coord_call_cancel(coord_call *call);
+
+/**
+ * The call's id: unique within its loop (counted from 1, never reused
+ * while the loop lives), unlike the handle, whose object the loop reuses
+ * for later calls. Keep it to cancel the call later with
+ * coord_loop_cancel().
+ * @param call  a call whose callback has not returned yet (its own
+ *              callback included), or NULL
+ * @return the id; 0 for NULL
+ */
+COORD_API uint64_t coord_call_id(const coord_call *call);
+
+/**
+ * Cancel the call with this id, if it is still in the loop: as
+ * coord_call_cancel() (its callback runs before this returns, or, from
+ * inside coord_loop_socket_fn or coord_loop_timer_fn, when the loop
+ * function that called them returns). A call that is over -- its callback
+ * has run or is running -- is not found: an id kept after the call ended
+ * can never cancel another call. On the loop's thread only. Looks through
+ * the loop's calls (in flight and queued).
+ * @param loop     the loop the call was started on
+ * @param call_id  from coord_call_id()
+ * @return COORD_OK (cancelled), COORD_ERR_NOT_FOUND (no such call in the
+ *         loop: over, or never started there), COORD_ERR_INVALID_ARGUMENT
+ *         for a NULL loop.
+ */
+COORD_API coord_status coord_loop_cancel(coord_loop *loop, uint64_t call_id);
 
 /**
  * The result of a call answering one session (end, create, get, wait,

@@ -35,6 +35,7 @@ typedef struct result {
     coord_error error;
     int has_session;
     coord_session session;
+    uint64_t id; /* coord_call_id() in the callback */
     double at; /* sim_now_s() when it ran */
 } result;
 
@@ -50,6 +51,7 @@ static void on_session(coord_call *call, coord_status status, const coord_error 
     r->has_session = session != NULL;
     if (session != NULL)
         r->session = *session;
+    r->id = coord_call_id(call);
     r->at = sim_now_s();
 }
 
@@ -546,6 +548,9 @@ static void cancel_while_the_answer_arrives(void **state)
     run_for(loop, 0.5);
     assert_int_equal(sim_api_requests(), 1);
     assert_cancelled(loop, call, &r);
+    /* the server has the PUT: the attempt counts, as in the blocking form */
+    assert_int_equal(r.error.attempts, 1);
+    assert_non_null(strstr(r.error.detail, "after 1 attempt(s)"));
     coord_loop_free(loop);
     coord_client_free(c);
 }
@@ -1182,9 +1187,108 @@ static void a_call_waiting_for_a_connection_keeps_its_timeout(void **state)
     assert_int_equal(quick.calls, 1);
     assert_string_equal(coord_status_name(quick.status), "COORD_ERR_TIMEOUT");
     assert_true(quick.at - t0 < 1.5);
+    assert_int_equal(quick.error.attempts, 1); /* handed to libcurl: tried */
     coord_loop_free(loop);
     coord_client_free(c);
     coord_client_free(impatient);
+}
+
+/* A wait queued behind another call is bounded by its own timeout (5 s),
+ * not by its client's total timeout (2 s), and it polls once it has room:
+ * the time in the queue does not eat its first poll's budget. */
+static void a_queued_wait_keeps_its_own_timeout(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *patient = client(1), *c = client(1);
+    int64_t id = seed(); /* active: it never ends */
+    result ahead, waited;
+    long polls = -1;
+    const char *at;
+    (void)state;
+
+    memset(&ahead, 0, sizeof(ahead));
+    memset(&waited, 0, sizeof(waited));
+    assert_int_equal(coord_loop_set_limits(loop, 1, 8), COORD_OK);
+    assert_int_equal(coord_client_set_timeouts(c, 1000, 2000), COORD_OK);
+    sim_fault("{\"mode\":\"delay\",\"seconds\":3}"); /* the call ahead holds the place 3 s */
+    double t0 = sim_now_s();
+    assert_int_equal(coord_session_get_async(loop, patient, LOT, id, on_session, &ahead, NULL),
+                     COORD_OK);
+    assert_int_equal(coord_session_wait_async(loop, c, LOT, id, COORD_WAIT_ENDED, 5000, 500,
+                                              on_session, &waited, NULL), COORD_OK);
+    run(loop);
+    print_message("wait queued 3 s: %s after %.2f s: %s\n", coord_status_name(waited.status),
+                  waited.at - t0, waited.error.detail);
+    assert_int_equal(ahead.status, COORD_OK);
+    assert_true(ahead.at - t0 >= 2.9);
+    assert_int_equal(waited.calls, 1);
+    assert_string_equal(coord_status_name(waited.status), "COORD_ERR_TIMEOUT");
+    assert_non_null(strstr(waited.error.detail, "not ended after 5000 ms"));
+    assert_true(waited.at - t0 >= 4.9 && waited.at - t0 < 6.0);
+    at = strstr(waited.error.detail, "ms (");
+    assert_non_null(at);
+    polls = strtol(at + 4, NULL, 10);
+    assert_true(polls >= 3); /* every 0.5 s from 3 s to 5 s */
+    assert_int_equal(waited.has_session, 1); /* the last session seen */
+    assert_int_equal(sim_api_requests(), 1 + polls);
+    coord_loop_free(loop);
+    coord_client_free(patient);
+    coord_client_free(c);
+}
+
+/* A kiosk's "cancel" button pressed just after its call ended: the handle
+ * it kept now belongs to the call that took the pooled object. The call's
+ * id does not: a cancel by a finished call's id is refused, and the call
+ * that took its object runs on. */
+static void a_cancel_by_id_never_hits_another_call(void **state)
+{
+    coord_loop *loop = new_loop();
+    coord_client *c = client(1);
+    coord_call *first_call = NULL, *second_call = NULL;
+    uint64_t first_id, second_id;
+    int64_t id = seed();
+    result first, second;
+    (void)state;
+
+    memset(&first, 0, sizeof(first));
+    memset(&second, 0, sizeof(second));
+    assert_int_equal(coord_call_id(NULL), 0);
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &first, &first_call),
+                     COORD_OK);
+    first_id = coord_call_id(first_call);
+    assert_true(first_id != 0);
+    run(loop);
+    assert_int_equal(first.status, COORD_OK);
+    assert_true(first.id == first_id); /* the same id in the callback */
+
+    sim_fault("{\"mode\":\"delay\",\"seconds\":0.5}");
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &second,
+                                             &second_call), COORD_OK);
+    assert_ptr_equal(second_call, first_call); /* the pooled object, reused */
+    second_id = coord_call_id(second_call);
+    assert_true(second_id > first_id);
+    assert_int_equal(coord_loop_cancel(loop, first_id), COORD_ERR_NOT_FOUND);
+    assert_int_equal(coord_loop_cancel(loop, 0), COORD_ERR_NOT_FOUND);
+    assert_int_equal(coord_loop_cancel(NULL, second_id), COORD_ERR_INVALID_ARGUMENT);
+    run(loop);
+    assert_int_equal(second.calls, 1);
+    assert_int_equal(second.status, COORD_OK); /* ran on */
+    assert_int_equal(coord_loop_cancel(loop, second_id), COORD_ERR_NOT_FOUND);
+
+    /* a call in flight is cancelled by its id, its callback before the return */
+    memset(&second, 0, sizeof(second));
+    sim_fault("{\"mode\":\"delay\",\"seconds\":5}");
+    assert_int_equal(coord_session_get_async(loop, c, LOT, id, on_session, &second,
+                                             &second_call), COORD_OK);
+    second_id = coord_call_id(second_call);
+    run_for(loop, 0.2);
+    assert_int_equal(coord_loop_cancel(loop, second_id), COORD_OK);
+    assert_int_equal(second.calls, 1);
+    assert_string_equal(coord_status_name(second.status), "COORD_ERR_CANCELLED");
+    assert_true(second.id == second_id);
+    assert_int_equal(coord_loop_calls(loop), 0);
+    coord_loop_free(loop);
+    coord_client_free(c);
 }
 
 /* The token's copies: an allocator that keeps its live blocks in a list,
@@ -1443,6 +1547,8 @@ int main(void)
         cmocka_unit_test_setup(a_cancelled_token_call_leaves_no_token, setup),
         cmocka_unit_test_setup(a_call_in_its_callback_is_not_in_the_loop, setup),
         cmocka_unit_test_setup(a_cancel_from_the_socket_callback, setup),
+        cmocka_unit_test_setup(a_queued_wait_keeps_its_own_timeout, setup),
+        cmocka_unit_test_setup(a_cancel_by_id_never_hits_another_call, setup),
     };
     return cmocka_run_group_tests_name("async", tests, sim_group_setup, sim_group_teardown);
 }
