@@ -492,7 +492,7 @@ def _int_in(name: str, value: int, low: int, high: int) -> int:
 # ---- the library ------------------------------------------------------------
 
 def version() -> str:
-    """Version of the loaded libcoord.so, e.g. "1.0.0"."""
+    """Version of the loaded libcoord.so, e.g. "1.1.0"."""
     return _text(_lib.coord_version())
 
 

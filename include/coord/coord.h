@@ -49,11 +49,11 @@ extern "C" {
 /** Major version of this header, and the number of the SONAME it belongs to. */
 #define COORD_VERSION_MAJOR 1
 /** Minor version of this header: raised when functions are added. */
-#define COORD_VERSION_MINOR 0
+#define COORD_VERSION_MINOR 1
 /** Patch version of this header: raised for fixes. */
 #define COORD_VERSION_PATCH 0
 /** This header's version as text; coord_version() tells the library's. */
-#define COORD_VERSION_STRING "1.0.0"
+#define COORD_VERSION_STRING "1.1.0"
 /** Single number for compile-time comparisons: 0xMMmmpp. */
 #define COORD_VERSION_NUM \
     ((COORD_VERSION_MAJOR << 16) | (COORD_VERSION_MINOR << 8) | COORD_VERSION_PATCH)
@@ -304,7 +304,7 @@ COORD_API COORD_NODISCARD coord_status coord_set_allocator(const coord_allocator
 
 /**
  * The version of the library linked (COORD_VERSION_STRING is the header's).
- * @return static text, e.g. "1.0.0"
+ * @return static text, e.g. "1.1.0"
  */
 COORD_API const char *coord_version(void);
 

@@ -194,7 +194,7 @@ def run_client(argv, who):
 
 def run_curl_cli(url, n):
     """n curl processes, one per call; CPU and RSS from wait4 of each child."""
-    argv = [find_tool("curl"), "-s", "-f", "-X", "PUT", "-A", "libcoord/1.0.0",
+    argv = [find_tool("curl"), "-s", "-f", "-X", "PUT", "-A", "libcoord/1.1.0",
             "-H", "Accept: application/json", "-H", "Authorization: Bearer " + TOKEN,
             "-o", "/dev/null", url]
     devnull = os.open(os.devnull, os.O_RDWR)

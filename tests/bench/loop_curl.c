@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "libcoord/1.0.0");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "libcoord/1.1.0");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);

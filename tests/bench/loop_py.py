@@ -30,7 +30,7 @@ def main():
     url = urllib.parse.urlsplit(base)
     path = url.path + "/LOT-1/session/1/end?access_key=" + urllib.parse.quote(key, safe="")
     headers = {"Accept": "application/json", "Authorization": "Bearer " + token,
-               "User-Agent": "libcoord/1.0.0"}
+               "User-Agent": "libcoord/1.1.0"}
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
 
     def end_once():

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     }
     n = bench_count(argv[4]);
     len = snprintf(req, sizeof(req),
-                   "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUser-Agent: libcoord/1.0.0\r\n"
+                   "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUser-Agent: libcoord/1.1.0\r\n"
                    "Accept: application/json\r\nAuthorization: Bearer %s\r\n"
                    "Content-Length: 0\r\n\r\n",
                    argv[2], argv[1], argv[3]);
