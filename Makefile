@@ -133,8 +133,8 @@ WITH_NGINX   := tests/threads/with_nginx.sh
 # test needs is its own, on an OS-chosen port).  To add a check, write its
 # target and add its name here.
 CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
-               check-cpp check-python check-install check-makefile check-readme check-adapters \
-               check-docs
+               check-cpp check-python check-node check-install check-makefile check-readme \
+               check-adapters check-docs
 
 .PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
@@ -308,6 +308,25 @@ ifeq ($(NATIVE_SKIP)$(filter 0,$(SHARED)),)
 	  $(if $(filter 1,$(MINIMAL)),MINIMAL=1)
 else
 	@echo "== ctypes binding: skipped: $(or $(NATIVE_SKIP),SHARED=0 builds no libcoord.so) (make check runs it)"
+endif
+
+# The Node binding (bindings/node, on koffi from npm) against the simulator:
+# `npm test` there, with this build's libcoord.so. koffi is installed with
+# `npm ci` (from package-lock.json) when bindings/node/node_modules lacks it.
+# Skipped where check-python is (node cannot load an ASan-built libcoord.so)
+# and where node is not installed (make deps installs it).
+check-node: lib
+ifeq ($(NATIVE_SKIP)$(filter 0,$(SHARED)),)
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "== Node binding: skipped: node and npm are not installed (make deps)"; \
+	else \
+	  echo "== tests/node/test_coord.mjs (Node binding on koffi, simulator)"; \
+	  [ -e bindings/node/node_modules/koffi/package.json ] || npm ci --prefix bindings/node --no-audit --no-fund; \
+	  COORD_LIBRARY=$(abspath $(BUILD))/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
+	    npm test --prefix bindings/node --silent; \
+	fi
+else
+	@echo "== Node binding: skipped: $(or $(NATIVE_SKIP),SHARED=0 builds no libcoord.so) (make check runs it)"
 endif
 
 # Install consumers: install into a stage (default and static-only multiarch
