@@ -10,6 +10,7 @@ the peers side by side in alternating rounds and reports medians:
   bare socket   loop_socket: write the request, read to Content-Length
   python        loop_py.py: http.client kept alive + json
   node          loop_node.mjs: built-in fetch + res.json() (when node exists)
+  node binding  loop_node_coord.mjs: bindings/node (koffi), in the non-blocking part
   curl CLI      one `curl` process per call
 
 Then the non-blocking API (coord_loop): ASYNC_N end-session calls with 64 in
@@ -19,7 +20,10 @@ promise pool (loop_node.mjs), alternating rounds; against a server
 that answers after 50 ms (slow_server.py: the latency-bound case), the loop
 and the blocking call; the memory each call in flight costs at 1,000 in
 flight; allocations per call (valgrind) and instructions per call
-(callgrind) of the loop and of the hand-written multi loop.
+(callgrind) of the loop and of the hand-written multi loop. The Node binding
+(when node and bindings/node/node_modules exist) runs in those rounds beside
+Node's fetch; then, outside them, Node's event-loop delay with 1,000 ends in
+flight and its RSS over NODE_MEMORY_N calls.
 
 CPU time is the client process's own user + system time (getrusage in the
 client, or wait4's rusage for the curl processes). Then, outside the timed
@@ -67,6 +71,9 @@ IN_FLIGHT = 64          # the non-blocking comparison's concurrency
 SLOW_DELAY_S = 0.05     # the latency-bound server's answer time
 SLOW_N = 3000           # calls against it with IN_FLIGHT in flight
 MEMORY_IN_FLIGHT = 1000
+NODE_DELAY_IN_FLIGHT = 1000   # ends in flight while Node's event-loop delay is measured
+NODE_DELAY_N = 50000
+NODE_MEMORY_N = 100000        # calls through the Node binding, RSS sampled every tenth
 
 
 def say(text):
@@ -410,7 +417,42 @@ def async_peers(build, base):
         table.append(("node fetch, 64-wide pool", lambda: run_client(
             [node, os.path.join(HERE, "loop_node.mjs"), base, KEY, TOKEN, str(ASYNC_N),
              str(IN_FLIGHT)], "node pool")))
+        if node_binding_ready():
+            table.append(("node binding (koffi), 64 in flight", lambda: run_client(
+                node_binding_argv(base, ASYNC_N, IN_FLIGHT), "node binding")))
     return table
+
+
+def node_binding_ready():
+    return os.path.exists(os.path.join(HERE, "..", "..", "bindings", "node", "node_modules",
+                                       "koffi", "package.json"))
+
+
+def node_binding_argv(base, n, in_flight, mode="speed"):
+    return [find_tool("node"), "--expose-gc", os.path.join(HERE, "loop_node_coord.mjs"), base,
+            KEY, TOKEN, str(n), str(in_flight), mode]
+
+
+def node_binding_extras(nginx):
+    """The Node binding outside the timed rounds: event-loop delay with
+    NODE_DELAY_IN_FLIGHT ends in flight (median of the rounds' p99), and RSS
+    after a warm-up of NODE_MEMORY_N / 2 calls, then after each tenth of
+    NODE_MEMORY_N calls. V8 grows its young generation during the first tens
+    of thousands of calls (heapTotal ~22 -> ~40 MB while the used heap stays
+    ~4 MB), so the verdict is on the second half: no growth there."""
+    if find_tool("node") is None or not node_binding_ready():
+        say("bench: bindings/node/node_modules missing (npm ci --prefix bindings/node): "
+            "the Node binding is skipped")
+        return None
+    delays = [run_client(node_binding_argv(nginx.base(), NODE_DELAY_N, NODE_DELAY_IN_FLIGHT,
+                                           "delay"), "node binding (delay)")
+              for _ in range(ROUNDS)]
+    memory = run_client(node_binding_argv(nginx.base(), NODE_MEMORY_N, IN_FLIGHT, "memory"),
+                        "node binding (memory)")
+    return {"delay_p99_ms": statistics.median(d["delay_p99_ms"] for d in delays),
+            "delay_max_ms": max(d["delay_max_ms"] for d in delays),
+            "calls_per_s": statistics.median(d["calls"] / d["wall_s"] for d in delays),
+            "memory": memory}
 
 
 def async_rounds(build, nginx):
@@ -456,7 +498,7 @@ def memory_in_flight(build, tmp):
         slow.stop()
 
 
-def async_report(summary, latency, memory, allocs, instr):
+def async_report(summary, latency, memory, allocs, instr, node_extras):
     lines = []
     add = lines.append
     add("## The non-blocking API (coord_loop)")
@@ -478,6 +520,28 @@ def async_report(summary, latency, memory, allocs, instr):
     if "node fetch, 64-wide pool" in summary:
         r = me["calls_per_s"] / summary["node fetch, 64-wide pool"]["calls_per_s"]
         rows.append(("calls/s vs Node fetch, 64-wide pool", f"{r:.2f}×", "≥ 5×", r >= 5))
+    if "node binding (koffi), 64 in flight" in summary and "node fetch, 64-wide pool" in summary:
+        nb, nf = summary["node binding (koffi), 64 in flight"], summary["node fetch, 64-wide pool"]
+        r = nb["calls_per_s"] / nf["calls_per_s"]
+        rows.append(("Node binding: calls/s vs Node fetch, 64 in flight", f"{r:.2f}×", "≥ 3×",
+                     r >= 3))
+        r = nb["cpu_us"] / nf["cpu_us"]
+        rows.append(("Node binding: CPU per call vs Node fetch, 64 in flight", f"{r:.2f}×",
+                     "≤ 0.5×", r <= 0.5))
+    if node_extras is not None:
+        d, m = node_extras, node_extras["memory"]
+        rows.append((f"Node binding: event-loop delay p99, {NODE_DELAY_IN_FLIGHT} ends in flight "
+                     f"(monitorEventLoopDelay; median of {ROUNDS} rounds)",
+                     f"{d['delay_p99_ms']:.1f} ms (max {d['delay_max_ms']:.1f} ms; "
+                     f"{d['calls_per_s']:.0f} calls/s)", "≤ 10 ms", d["delay_p99_ms"] <= 10))
+        growth = m["rss_end_kb"] - m["rss_half_kb"]
+        rows.append((f"Node binding: RSS growth over the last {NODE_MEMORY_N // 2:,} of "
+                     f"{NODE_MEMORY_N:,} calls (after {NODE_MEMORY_N // 2:,} of warm-up)",
+                     f"{growth / 1024:+.1f} MiB (after warm-up {m['rss_warm_kb'] / 1024:.1f}, "
+                     f"half {m['rss_half_kb'] / 1024:.1f}, end {m['rss_end_kb'] / 1024:.1f}, "
+                     f"peak sample {m['rss_max_kb'] / 1024:.1f} MiB; V8 heap used "
+                     f"{m['heap_used_warm_kb'] / 1024:.1f} → {m['heap_used_end_kb'] / 1024:.1f} MiB)",
+                     "≤ +1 MiB", growth <= 1024))
     ic, ih = instr["libcoord loop"], instr["hand-written multi"]
     rows.append(("instructions per call (callgrind): loop / hand-written multi",
                  f"{ic:.0f} / {ih:.0f} = {ic / ih:.3f}×", "(CPU ≤ 1.0×)", ic <= ih))
@@ -668,13 +732,15 @@ def main():
             finally:
                 slow.stop()
             memory = memory_in_flight(build, tmp)
+            node_extras = node_binding_extras(nginx)
             allocs_async = allocations(build, nginx, ASYNC_LOOPS, {"libcoord loop": per_decode})
             instr_async = call_instructions(build, nginx, tmp, ASYNC_LOOPS)
         finally:
             nginx.stop()
         size = sizes(build, tmp)
     text = report(machine(), (load0, load1), summary, decode, allocs, conns, size, instr)
-    text += "\n" + async_report(async_summary, latency, memory, allocs_async, instr_async)
+    text += "\n" + async_report(async_summary, latency, memory, allocs_async, instr_async,
+                                 node_extras)
     print()
     print(text)
     if len(sys.argv) == 3:
