@@ -317,13 +317,17 @@ endif
 # and where node is not installed (make deps installs it).
 check-node: lib
 ifeq ($(NATIVE_SKIP)$(filter 0,$(SHARED)),)
-	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	@set -e; if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
 	  echo "== Node binding: skipped: node and npm are not installed (make deps)"; \
 	else \
 	  echo "== tests/node/test_coord.mjs (Node binding on koffi, simulator)"; \
 	  [ -e bindings/node/node_modules/koffi/package.json ] || npm ci --prefix bindings/node --no-audit --no-fund; \
 	  COORD_LIBRARY=$(abspath $(BUILD))/lib/libcoord.so COORD_CC=$(CC) PYTHON=$(PYTHON) \
 	    npm test --prefix bindings/node --silent; \
+	  if command -v tsc >/dev/null; then echo "== tsc --strict tests/node/types_check.ts (index.d.ts)"; \
+	    tsc --noEmit --strict --target es2022 --module commonjs --lib es2022,dom,esnext.disposable \
+	      tests/node/types_check.ts; \
+	  else echo "== index.d.ts: tsc skipped (not installed; npm install -g typescript)"; fi; \
 	fi
 else
 	@echo "== Node binding: skipped: $(or $(NATIVE_SKIP),SHARED=0 builds no libcoord.so) (make check runs it)"

@@ -4,7 +4,7 @@
 // layout check. `npm test` in bindings/node runs it so.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -211,6 +211,18 @@ describe('calls', () => {
     await assert.rejects(async () => { for await (const s of c.streamLocationSessions('NOWHERE')) void s; },
                          coord.NotFoundError);
   });
+});
+
+test('the example ends a session, then reports the second end and exits 1', async () => {
+  const id = await seeded();
+  const run = () => spawnSync(process.execPath, [join(ROOT, 'bindings', 'node', 'example.mjs'), LOT, String(id)],
+    { encoding: 'utf8', env: { ...process.env, COORD_BASE_URL: BASE, COORD_KEY: KEY, COORD_TOKEN: token } });
+  const first = run();
+  assert.equal(first.status, 0, first.stderr);
+  assert.equal(first.stdout, `ended session ${id} at ${LOT}: 1.00 USD\n`);
+  const second = run();
+  assert.equal(second.status, 1);
+  assert.match(second.stderr, /^COORD_ERR_ALREADY_ENDED \(HTTP 409, 1 attempt\(s\)\)/);
 });
 
 describe('arguments', () => {

@@ -117,20 +117,18 @@ koffi.opaque('coord_client');
 koffi.opaque('coord_loop');
 koffi.opaque('coord_call');
 
-const SessionFn = koffi.proto('void coord_session_fn(coord_call *call, int status, ' +
-  'const coord_error *error, const coord_session *session, intptr_t user_data)');
-const ListFn = koffi.proto('void coord_session_list_fn(coord_call *call, int status, ' +
-  'const coord_error *error, coord_session_list *list, intptr_t user_data)');
-const BarcodeFn = koffi.proto('void coord_barcode_fn(coord_call *call, int status, ' +
-  'const coord_error *error, const coord_redemption_info *barcode, intptr_t user_data)');
-const TokenFn = koffi.proto('void coord_token_fn(coord_call *call, int status, ' +
-  'const coord_error *error, const char *token, intptr_t user_data)');
+// The result callbacks of the non-blocking calls differ in their result only.
+const resultFn = (name, result) => koffi.proto(`void ${name}(coord_call *call, int status, ` +
+  `const coord_error *error, ${result}, intptr_t user_data)`);
+const SessionFn = resultFn('coord_session_fn', 'const coord_session *session');
+const ListFn = resultFn('coord_session_list_fn', 'coord_session_list *list');
+const BarcodeFn = resultFn('coord_barcode_fn', 'const coord_redemption_info *barcode');
+const TokenFn = resultFn('coord_token_fn', 'const char *token');
 const SocketFn = koffi.proto('void coord_loop_socket_fn(coord_loop *loop, int fd, int events, ' +
   'intptr_t user_data, void *socket_data)');
 const TimerFn = koffi.proto('void coord_loop_timer_fn(coord_loop *loop, int64_t timeout_ms, ' +
   'intptr_t user_data)');
 const EachFn = koffi.proto('int coord_session_each_fn(coord_session *session, intptr_t user_data)');
-const LogFn = koffi.proto('void coord_log_fn(int level, const char *message, intptr_t user_data)');
 
 const PROTOTYPES = [
   'const char *coord_version(void)',
@@ -151,8 +149,6 @@ const PROTOTYPES = [
   'int coord_client_set_proxy_from_environment(coord_client *client, int use)',
   'int coord_client_set_retry(coord_client *client, uint32_t max_attempts, ' +
     'uint32_t base_delay_ms, uint32_t max_delay_ms)',
-  'int coord_client_set_log(coord_client *client, coord_log_fn *callback, intptr_t user_data, ' +
-    'int min_level)',
   'const coord_error *coord_client_last_error(const coord_client *client)',
   'int coord_client_cancel(coord_client *client)',
   'int coord_session_decode(const char *json, size_t len, _Out_ coord_session *out, ' +
@@ -223,7 +219,7 @@ const sys = {
 
 module.exports = {
   koffi, c, sys, LAYOUTS, Session, SessionHead, CError, SessionList, RedemptionInfo, Money,
-  BillingInfo, SessionFn, ListFn, BarcodeFn, TokenFn, SocketFn, TimerFn, EachFn, LogFn,
+  BillingInfo, SessionFn, ListFn, BarcodeFn, TokenFn, SocketFn, TimerFn, EachFn,
   SESSION_BILLING, SESSION_REDEMPTION, SESSION_RECOVERED,
   ID_MAX, TIME_MAX, MESSAGE_MAX, EMAIL_MAX, TOKEN_MAX,
 };
