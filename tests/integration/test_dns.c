@@ -233,7 +233,9 @@ static void blocking_calls_during_a_lookup(void **state)
     assert_int_equal(pthread_join(thread, NULL), 0);
     print_message("blocking call cancelled at 0.5 s: returned at %.3f s\n", b.at - t0);
     assert_int_equal(b.status, COORD_ERR_CANCELLED);
-    assert_true(b.at - t0 <= 0.5 + slack_s(0.2));
+    /* libcurl looks at the cancel between its waits: a few tens of ms on an
+     * idle machine, a few hundred on a loaded one */
+    assert_true(b.at - t0 <= 0.5 + slack_s(0.5));
     coord_client_free(c);
 }
 
