@@ -420,72 +420,88 @@ COORD_HIDDEN coord_next coord_next_send(uint32_t delay_ms);
  * sleep, no I/O; the jitter comes from *rng. */
 COORD_HIDDEN coord_next coord_retry_next(const coord_retry_state *state, uint64_t *rng);
 
-/* ---- call.c: one call, from its first attempt to its result --------------- */
+/* ---- exchange.c: the engine, one API call from its first attempt to its result */
 
-/* Everything one API call needs while it runs. The blocking API keeps it on
- * the public function's stack; the client keeps only configuration, its
- * libcurl handle and the last call's error record. */
-typedef struct coord_call_state {
-    coord_client *client;
-    coord_target target;     /* the client's URL and credentials, borrowed */
-    coord_request request;   /* built by the endpoint; the recovery fetch replaces it */
-    coord_response response; /* the last answer (its body belongs to the transport) */
-    coord_error error;       /* the record being built: published by coord_call_end() */
-    int64_t deadline_ms;     /* monotonic: the call's start + its total timeout */
+/* What an exchange has done so far: all of it starts clean (zero) for each
+ * exchange, cleared in one statement (coord_exchange_begin). */
+typedef struct coord_exchange_progress {
+    int64_t deadline_ms;        /* monotonic: the start + the total timeout */
     int64_t attempt_started_ms; /* monotonic, for the log's duration */
-    uint32_t timeout_ms;     /* the call's total timeout (for the detail of a timeout) */
-    uint32_t retries;        /* retries so far, for the backoff */
-    int answer_lost;         /* an attempt the server may have carried out got no answer */
-    int can_recover;         /* the replay-safe end: see coord_call_allow_recovery() */
-    int recovering;          /* the request is the recovery fetch */
-    int detached;            /* see coord_call_detach_target() */
+    uint32_t timeout_ms;        /* the total timeout (for the detail of a timeout) */
+    uint32_t retries;           /* retries so far, for the backoff */
+    int answer_lost;            /* an attempt the server may have carried out got no answer */
+    int can_recover;            /* the replay-safe end: see coord_exchange_allow_recovery() */
+    int recovering;             /* the request is the recovery fetch */
+} coord_exchange_progress;
+
+/* Everything one API call needs while it runs: its request, its attempts
+ * and its record. A blocking call keeps it on the public function's stack,
+ * a non-blocking one in its coord_call; the client keeps only its
+ * configuration, its libcurl handle and the last call's record. */
+typedef struct coord_exchange {
+    coord_client *client;
+    coord_target target;       /* the client's URL and credentials, as of the start */
+    coord_request request;     /* built by the endpoint; the recovery fetch replaces it */
+    coord_transport *transport; /* of the last attempt: the answer's body lives there */
+    coord_response response;   /* the last answer */
+    coord_error error;         /* the record being built: published by coord_exchange_end() */
+    coord_exchange_progress progress;
+    /* the exchange outlives the public function that started it: see
+     * coord_exchange_own_credentials() */
+    int owns_credentials;
     /* the location and session the call addresses: a copy, because the
      * caller's location id may live in the output the call fills */
     char location_id[COORD_ID_MAX];
     int64_t session_id;
-} coord_call_state;
+} coord_exchange;
 
-/* Start a call on client: an empty record, the deadline (the client's total
- * timeout, or max_ms when that is shorter and not 0), the target. Keeps a
- * copy of location_id (NULL or too long: "", for the builder to refuse). */
-COORD_HIDDEN void coord_call_begin(coord_call_state *call, coord_client *client,
-                                   uint32_t max_ms, const char *location_id,
-                                   int64_t session_id);
+/* Start an exchange on client: an empty record, the deadline (the client's
+ * total timeout, or max_ms when that is shorter and not 0), the client's URL
+ * and credentials, borrowed. Keeps a copy of location_id (NULL or too long:
+ * "", for the builder to refuse). */
+COORD_HIDDEN void coord_exchange_begin(coord_exchange *ex, coord_client *client,
+                                       uint32_t max_ms, const char *location_id,
+                                       int64_t session_id);
 /* A non-blocking call outlives the public function that started it: the
  * client's token may change (or be freed) before its requests are built or
- * sent. Its requests then carry their own copy of the token's
- * Authorization line instead of borrowing the client's; the recovery fetch
- * takes the token in force when it is built. */
-COORD_HIDDEN void coord_call_detach_target(coord_call_state *call);
+ * sent. From here on the exchange's requests carry their own copy of the
+ * token's Authorization line instead of borrowing the client's (each takes
+ * the token in force when it is built); coord_exchange_again() keeps that. */
+COORD_HIDDEN void coord_exchange_own_credentials(coord_exchange *ex);
+/* The same exchange begun again for its next request (a wait's next poll):
+ * a new record, answer and deadline (as coord_exchange_begin()); the
+ * client, the location, the session and the credentials' ownership kept.
+ * Frees the request it had. */
+COORD_HIDDEN void coord_exchange_again(coord_exchange *ex, uint32_t max_ms);
 /* Let a 409 after a lost answer recover the session (coord_end_session()). */
-COORD_HIDDEN void coord_call_allow_recovery(coord_call_state *call);
-/* The first step of a call whose request is built. */
-COORD_HIDDEN coord_next coord_call_first(coord_call_state *call);
-/* Before an attempt: 1 (and the record says so) when the call's total
- * timeout has passed; 0 when there is time for one more. */
-COORD_HIDDEN int coord_call_expired(coord_call_state *call);
-/* Before an attempt: the record emptied for it (the attempt count kept), its
- * timeouts cut to what is left of the call, the transport given the request. */
-COORD_HIDDEN coord_status coord_call_prepare(coord_call_state *call, coord_transport *t);
+COORD_HIDDEN void coord_exchange_allow_recovery(coord_exchange *ex);
+/* The first step of an exchange whose request is built. */
+COORD_HIDDEN coord_next coord_exchange_first(coord_exchange *ex);
+/* Before an attempt: 1 (and the record says so) when the total timeout has
+ * passed; 0 when there is time for one more. */
+COORD_HIDDEN int coord_exchange_expired(coord_exchange *ex);
+/* Before an attempt on transport t: the record emptied for it (the attempt
+ * count kept), its timeouts cut to what is left, t given the request. */
+COORD_HIDDEN coord_status coord_exchange_prepare(coord_exchange *ex, coord_transport *t);
 /* After an attempt that ended with `performed` (the transport's status):
  * the answer mapped into the record, logged, and the retry step taken. */
-COORD_HIDDEN coord_next coord_call_answered(coord_call_state *call, coord_status performed);
+COORD_HIDDEN coord_next coord_exchange_answered(coord_exchange *ex, coord_status performed);
 /* An attempt libcurl still had when the non-blocking call gave it up
  * (cancelled, or at its deadline), having sent it `sent` times: it counts,
  * as the blocking form counts an attempt its cancel or timeout ends. */
-COORD_HIDDEN void coord_call_abandon_attempt(coord_call_state *call, uint32_t sent);
+COORD_HIDDEN void coord_exchange_abandon_attempt(coord_exchange *ex, uint32_t sent);
 /* The replay-safe end's fetch: the request becomes the GET of the session. */
-COORD_HIDDEN coord_next coord_call_recover(coord_call_state *call);
-/* The blocking front end: step, perform, sleep, until the call is done. */
-COORD_HIDDEN coord_status coord_call_run(coord_call_state *call);
+COORD_HIDDEN coord_next coord_exchange_recover(coord_exchange *ex);
+/* The blocking front end: step, perform, sleep, until the exchange is done. */
+COORD_HIDDEN coord_status coord_exchange_run(coord_exchange *ex);
 /* Finish: the record gets status st, its texts lose the client's secrets,
  * the request is freed. Returns st. */
-COORD_HIDDEN coord_status coord_call_finalize(coord_call_state *call, coord_status st);
-/* Finish a blocking call: coord_call_finalize(), and the record becomes the
- * client's last error. Returns st. */
-COORD_HIDDEN coord_status coord_call_end(coord_call_state *call, coord_status st);
-/* Record a failure in the call's record (coord_error_fail); returns status. */
-#define coord_call_fail(call, ...) coord_error_fail(&(call)->error, __VA_ARGS__)
+COORD_HIDDEN coord_status coord_exchange_finalize(coord_exchange *ex, coord_status st);
+/* Finish a blocking call: coord_exchange_finalize(), and the record becomes
+ * the client's last error. Returns st. */
+COORD_HIDDEN coord_status coord_exchange_end(coord_exchange *ex, coord_status st);
+/* Record a failure in the exchange's record (coord_error_fail); returns status. */
+#define coord_exchange_fail(ex, ...) coord_error_fail(&(ex)->error, __VA_ARGS__)
 
 /* ---- loop.c: the non-blocking front end ------------------------------------ */
 
@@ -508,18 +524,26 @@ typedef enum coord_call_phase {
     COORD_PHASE_DONE     /* its callback runs, or ran */
 } coord_call_phase;
 
-/* The engine said done: the endpoint makes the result (decode, name a
- * refusal) and hands it on with one of the coord_call_deliver_* functions. */
+/* The engine said done: the endpoint makes the result (its X_result()
+ * function) and hands it on with coord_call_deliver(). */
 typedef void (*coord_call_complete_fn)(coord_call *call, coord_status status);
 /* A call's timer expired. */
 typedef void (*coord_call_due_fn)(coord_call *call);
-/* Hand the result to the application's callback, and end the call. */
-typedef void (*coord_call_deliver_fn)(coord_call *call, coord_status status);
 
-/* A non-blocking call: the engine's state, where it is in its loop, what
- * to do when it is done, and the result it owns until its callback returns. */
-struct coord_call {
-    coord_call_state state;
+/* The application's callback: the one member set is the kind of result
+ * the call makes. */
+typedef struct coord_call_callback {
+    coord_session_fn on_session;
+    coord_session_list_fn on_list;
+    coord_barcode_fn on_barcode;
+    coord_token_fn on_token;
+    void *user_data;
+} coord_call_callback;
+
+/* A call's place in its loop and its results: all of it starts clean
+ * (zero) for each call, cleared in one statement (coord_loop_call_new),
+ * so that nothing comes back stale from the loop's pool. */
+typedef struct coord_call_state {
     coord_loop *loop;
     coord_call *prev, *next;         /* the loop's calls, in the order they started */
     coord_call *queue_next;          /* QUEUED: the next in the queue */
@@ -539,27 +563,30 @@ struct coord_call {
     coord_transport *transport;      /* from the client's pool: from the first send to the end */
     uint32_t transport_version;
     coord_call_complete_fn complete; /* the endpoint's */
-    coord_call_deliver_fn deliver;   /* which callback below, and which result */
-    coord_session_fn on_session;
-    coord_session_list_fn on_list;
-    coord_barcode_fn on_barcode;
-    coord_token_fn on_token;
-    void *user_data;
-    /* results */
-    coord_session session;
-    int has_session;                 /* session holds a result (a wait: the last seen) */
+    coord_call_callback callback;
+    /* results besides the session */
+    int has_session;                 /* a wait's last session seen, also on failure */
     coord_session_list list;
     coord_redemption_info *barcode;  /* allocated by the barcode call only */
     char *token;                     /* allocated by the jwt call only: a secret */
     size_t token_size;
     coord_wait_plan wait;            /* coord_session_wait_async() */
+} coord_call_state;
+
+/* A non-blocking call: where it is in its loop, its engine, and the result
+ * it owns until its callback returns. */
+struct coord_call {
+    coord_call_state state;
+    coord_exchange exchange;         /* begun for each call (coord_exchange_begin) */
+    coord_session session;           /* a result: written before it is read */
 };
 
-/* A call of loop for client, from the loop's pool, its engine state begun
- * (coord_call_begin) for location_id/session_id; NULL when out of memory.
- * The endpoint then builds its request and sets complete, deliver and the
- * callback (and may change start and deadline_ms: a wait). */
+/* A call of loop for client, from the loop's pool: its state clean, its
+ * exchange begun for location_id/session_id, owning its credentials; NULL
+ * when out of memory. The endpoint then builds its request and sets
+ * complete (and may change start, timeout_ms and deadline_ms: a wait). */
 COORD_HIDDEN coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
+                                             const coord_call_callback *callback,
                                              const char *location_id, int64_t session_id);
 /* Start a call whose request the endpoint built (built: the builder's
  * status). On COORD_OK the call runs and its callback will be called; on
@@ -567,18 +594,16 @@ COORD_HIDDEN coord_call *coord_loop_call_new(coord_loop *loop, coord_client *cli
  * the client's last error. */
 COORD_HIDDEN coord_status coord_loop_call_start(coord_call *call, coord_status built,
                                                 coord_call **out_call);
-/* Send the call's request now (its state already holds it). */
+/* Send the call's request now (its exchange already holds it). */
 COORD_HIDDEN void coord_loop_call_send(coord_call *call);
 /* Run on_due after delay_ms. */
 COORD_HIDDEN void coord_loop_call_after(coord_call *call, uint32_t delay_ms,
                                         coord_call_due_fn on_due);
-/* The deliveries: the result to the callback, then the call ends (its
- * record finalized, its handle back to the client's pool, the call back to
- * the loop's pool, a queued call started). */
-COORD_HIDDEN void coord_call_deliver_session(coord_call *call, coord_status status);
-COORD_HIDDEN void coord_call_deliver_list(coord_call *call, coord_status status);
-COORD_HIDDEN void coord_call_deliver_barcode(coord_call *call, coord_status status);
-COORD_HIDDEN void coord_call_deliver_token(coord_call *call, coord_status status);
+/* The result to the application's callback (the session when status is
+ * COORD_OK or has_session says so; the list, barcode or token on COORD_OK),
+ * then the call ends: its record finalized, its handle back to the client's
+ * pool, the call back to the loop's pool, a queued call started. */
+COORD_HIDDEN void coord_call_deliver(coord_call *call, coord_status status);
 
 /* ---- wait.c: a wait's plan ----------------------------------------------- */
 
@@ -599,53 +624,68 @@ COORD_HIDDEN coord_next coord_wait_after_poll(coord_wait_plan *w, coord_status s
 /* After a pause: is there time for a poll? One with less than
  * COORD_RETRY_MIN_ATTEMPT_MS could only be cut short by the deadline. */
 COORD_HIDDEN int coord_wait_has_time(const coord_wait_plan *w, int64_t now);
+/* After the pause coord_wait_after_poll() asked for: poll now (SEND), or
+ * done with COORD_ERR_TIMEOUT (w->expired) when no time is left for one. */
+COORD_HIDDEN coord_next coord_wait_after_pause(coord_wait_plan *w, int64_t now);
+/* The status of a wait that is done, its last poll having ended with st:
+ * st, or when the deadline ended it COORD_ERR_TIMEOUT with e rewritten to
+ * say so (coord_wait_timed_out()). Both front ends end their waits here. */
+COORD_HIDDEN coord_status coord_wait_finish(coord_wait_plan *w, coord_status st, coord_error *e,
+                                            const char *location_id, int64_t session_id);
 /* The record of a wait its deadline ended. */
 COORD_HIDDEN coord_status coord_wait_timed_out(coord_wait_plan *w, coord_error *e,
                                                const char *location_id, int64_t session_id);
 
-/* ---- sessions.c, sessions_async.c: what the endpoints share ----------------- */
+/* ---- sessions.c, sessions_async.c, testing.c: the endpoints --------------- */
 
-/* Start a call that answers one session into *out, its total timeout cut to
- * max_ms (0: the client's). location_id is copied first: it may live in *out
- * (coord_session_get(c, s.location_id, s.id, &s)), which is zeroed next. */
-COORD_HIDDEN coord_status coord_session_call_begin(coord_call_state *call, coord_client *client,
-                                                   const char *location_id,
-                                                   int64_t session_id, uint32_t max_ms,
-                                                   coord_session *out);
-/* A 2xx answer that is the session the call addressed: its location (the
- * default when the answer names none) and its id; another session is
- * COORD_ERR_BAD_RESPONSE (issue 12), out zeroed. */
-COORD_HIDDEN coord_status coord_session_answer(coord_call_state *call, coord_session *out);
+/* Begin an exchange that answers one session into *out, its total timeout
+ * cut to max_ms (0: the client's). location_id is copied first: it may live
+ * in *out (coord_session_get(c, s.location_id, s.id, &s)), which is zeroed
+ * next. */
+COORD_HIDDEN coord_status coord_session_exchange_begin(coord_exchange *ex, coord_client *client,
+                                                       const char *location_id,
+                                                       int64_t session_id, uint32_t max_ms,
+                                                       coord_session *out);
 /* A public call made without a client: out (if any) zeroed, as every
  * failure leaves it; COORD_ERR_INVALID_ARGUMENT. */
 COORD_HIDDEN coord_status coord_session_no_client(coord_session *out);
-/* What each call's outcome means, for both front ends: the session (or the
- * list) and a refusal named (gate-controlled, already ended, already
- * active); an end's recovery fetch. */
-COORD_HIDDEN coord_status coord_end_result(coord_call_state *call, coord_status st,
-                                           coord_session *out);
-COORD_HIDDEN coord_status coord_create_result(coord_call_state *call, coord_status st,
-                                              coord_session *out);
-COORD_HIDDEN coord_status coord_list_answer(coord_call_state *call, coord_session_list *out);
 /* The location of a session the caller holds, copied into location_id
  * (session and out_session may be the same struct); the client's record
  * says what is wrong with it (gate-controlled, no location). */
 COORD_HIDDEN coord_status coord_held_session_location(coord_client *client,
                                                       const coord_session *session,
                                                       char location_id[COORD_ID_MAX]);
+
+/* Each endpoint's result, shared by its blocking and non-blocking forms:
+ * what the exchange's outcome st means. On COORD_OK the answer is decoded
+ * into out (a session must be the one the call addressed: another is
+ * COORD_ERR_BAD_RESPONSE, out zeroed); a refusal the endpoint knows is
+ * named (gate-controlled, already ended, already active); an end's
+ * recovery fetch is made a recovered end. Returns the call's status. */
+COORD_HIDDEN coord_status coord_get_result(coord_exchange *ex, coord_status st,
+                                           coord_session *out);
+COORD_HIDDEN coord_status coord_end_result(coord_exchange *ex, coord_status st,
+                                           coord_session *out);
+COORD_HIDDEN coord_status coord_create_result(coord_exchange *ex, coord_status st,
+                                              coord_session *out);
+COORD_HIDDEN coord_status coord_list_result(coord_exchange *ex, coord_status st,
+                                            coord_session_list *out);
+COORD_HIDDEN coord_status coord_barcode_result(coord_exchange *ex, coord_status st,
+                                               coord_redemption_info *out);
+COORD_HIDDEN coord_status coord_simulate_result(coord_exchange *ex, coord_status st,
+                                                coord_session *out);
+/* The token into out (size bytes); the answer that carried it is wiped
+ * from the transport, whatever st. */
+COORD_HIDDEN coord_status coord_jwt_result(coord_exchange *ex, coord_status st, char *out,
+                                           size_t size);
+
 /* The checks every non-blocking start function makes (a loop, a client, a
- * callback), then a call of the loop begun for location_id/session_id.
- * NULL (and *out_status, recorded in the client's last error) when it
- * cannot start. */
+ * callback), then a call of the loop (coord_loop_call_new()). NULL (and
+ * *out_status, recorded in the client's last error) when it cannot start. */
 COORD_HIDDEN coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
-                                           int has_callback, const char *location_id,
-                                           int64_t session_id, coord_status *out_status);
-/* The same for a call that answers one session to on_done. */
-COORD_HIDDEN coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
-                                                   coord_session_fn on_done, void *user_data,
-                                                   const char *location_id,
-                                                   int64_t session_id,
-                                                   coord_status *out_status);
+                                           const coord_call_callback *callback,
+                                           const char *location_id, int64_t session_id,
+                                           coord_status *out_status);
 
 /* ---- client.c: what calls use of a client ---------------------------------- */
 
@@ -684,7 +724,7 @@ COORD_HIDDEN coord_status coord_client_usable(coord_client *client, coord_error 
  * which secrets a client holds: every error record a call publishes, every
  * failure recorded by a setter and every log line ends with it. */
 COORD_HIDDEN void coord_client_redact(const coord_client *client, char *text, size_t size);
-/* Make e (a call's finalized record: see coord_call_finalize) the
+/* Make e (a call's finalized record: see coord_exchange_finalize) the
  * client's last-error record. */
 COORD_HIDDEN void coord_client_publish(coord_client *client, const coord_error *e);
 /* Record a failure in the client's record, for the public functions that

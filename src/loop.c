@@ -46,14 +46,14 @@ struct coord_loop {
 static void heap_place(coord_loop *loop, size_t i, coord_call *call)
 {
     loop->timers[i] = call;
-    call->timer = i;
+    call->state.timer = i;
 }
 
 static void heap_up(coord_loop *loop, size_t i)
 {
     coord_call *call = loop->timers[i];
 
-    while (i > 0 && loop->timers[(i - 1) / 2]->due_ms > call->due_ms) {
+    while (i > 0 && loop->timers[(i - 1) / 2]->state.due_ms > call->state.due_ms) {
         heap_place(loop, i, loop->timers[(i - 1) / 2]);
         i = (i - 1) / 2;
     }
@@ -70,9 +70,9 @@ static void heap_down(coord_loop *loop, size_t i)
         if (child >= loop->timer_count)
             break;
         if (child + 1 < loop->timer_count &&
-            loop->timers[child + 1]->due_ms < loop->timers[child]->due_ms)
+            loop->timers[child + 1]->state.due_ms < loop->timers[child]->state.due_ms)
             child++;
-        if (loop->timers[child]->due_ms >= call->due_ms)
+        if (loop->timers[child]->state.due_ms >= call->state.due_ms)
             break;
         heap_place(loop, i, loop->timers[child]);
         i = child;
@@ -83,20 +83,20 @@ static void heap_down(coord_loop *loop, size_t i)
 static void timer_add(coord_loop *loop, coord_call *call)
 {
     heap_place(loop, loop->timer_count++, call); /* room: see timer_size */
-    heap_up(loop, call->timer);
+    heap_up(loop, call->state.timer);
 }
 
 static void timer_remove(coord_loop *loop, coord_call *call)
 {
-    size_t i = call->timer;
+    size_t i = call->state.timer;
     coord_call *moved = loop->timers[--loop->timer_count];
 
-    call->timer = NO_TIMER;
+    call->state.timer = NO_TIMER;
     if (i == loop->timer_count)
         return;
     heap_place(loop, i, moved);
     heap_up(loop, i);
-    heap_down(loop, moved->timer);
+    heap_down(loop, moved->state.timer);
 }
 
 /* ---- telling the application's event loop ---- */
@@ -123,8 +123,8 @@ static void tell_timer(coord_loop *loop)
 
     if (loop->on_timer == NULL)
         return;
-    if (loop->timer_count > 0 && (due < 0 || loop->timers[0]->due_ms < due))
-        due = loop->timers[0]->due_ms;
+    if (loop->timer_count > 0 && (due < 0 || loop->timers[0]->state.due_ms < due))
+        due = loop->timers[0]->state.due_ms;
     if (due == loop->told_due_ms)
         return;
     loop->told_due_ms = due;
@@ -177,9 +177,9 @@ static void remove_transfer(coord_loop *loop, coord_transport *t)
  * leaves libcurl, and its attempt counts (the server may have it). */
 static void stop_transfer(coord_call *call)
 {
-    remove_transfer(call->loop, call->transport);
-    coord_call_abandon_attempt(&call->state, coord_transport_sent(call->transport));
-    call->phase = COORD_PHASE_WAITING;
+    remove_transfer(call->state.loop, call->state.transport);
+    coord_exchange_abandon_attempt(&call->exchange, coord_transport_sent(call->state.transport));
+    call->state.phase = COORD_PHASE_WAITING;
 }
 
 /* A running call at its deadline that libcurl has not ended: a transfer
@@ -188,10 +188,10 @@ static void stop_transfer(coord_call *call)
 static void running_expired(coord_call *call)
 {
     stop_transfer(call);
-    coord_call_fail(&call->state, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed before "
+    coord_exchange_fail(&call->exchange, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed before "
                     "the transfer ended (waiting for a connection? see max_host_connections)",
-                    (unsigned long)call->state.timeout_ms);
-    call->complete(call, COORD_ERR_TIMEOUT);
+                    (unsigned long)call->exchange.progress.timeout_ms);
+    call->state.complete(call, COORD_ERR_TIMEOUT);
 }
 
 /* How long after its deadline a running call is ended by the loop: libcurl
@@ -201,19 +201,19 @@ static void running_expired(coord_call *call)
 
 void coord_loop_call_after(coord_call *call, uint32_t delay_ms, coord_call_due_fn on_due)
 {
-    call->phase = COORD_PHASE_WAITING;
-    call->due_ms = coord_now_ms() + delay_ms;
-    call->on_due = on_due;
-    timer_add(call->loop, call);
+    call->state.phase = COORD_PHASE_WAITING;
+    call->state.due_ms = coord_now_ms() + delay_ms;
+    call->state.on_due = on_due;
+    timer_add(call->state.loop, call);
 }
 
 /* Follow the engine's decision after an answer. */
 static void advance(coord_call *call, coord_next next)
 {
     if (next.kind == COORD_NEXT_RECOVER)
-        next = coord_call_recover(&call->state);
+        next = coord_exchange_recover(&call->exchange);
     if (next.kind == COORD_NEXT_DONE)
-        call->complete(call, next.status);
+        call->state.complete(call, next.status);
     else if (next.delay_ms == 0)
         coord_loop_call_send(call);
     else
@@ -224,54 +224,54 @@ static void advance(coord_call *call, coord_next next)
  * after any failed attempt. */
 static void not_sent(coord_call *call, coord_status status)
 {
-    advance(call, coord_call_answered(&call->state, status));
+    advance(call, coord_exchange_answered(&call->exchange, status));
 }
 
 void coord_loop_call_send(coord_call *call)
 {
-    coord_call_state *state = &call->state;
+    coord_exchange *ex = &call->exchange;
     coord_status st = COORD_OK;
     CURLMcode mc;
     CURL *easy;
 
-    if (coord_call_expired(state)) {
-        call->complete(call, COORD_ERR_TIMEOUT);
+    if (coord_exchange_expired(ex)) {
+        call->state.complete(call, COORD_ERR_TIMEOUT);
         return;
     }
-    if (call->transport == NULL)
-        st = coord_client_take_transport(state->client, &call->transport,
-                                         &call->transport_version, &state->error);
+    if (call->state.transport == NULL)
+        st = coord_client_take_transport(ex->client, &call->state.transport,
+                                         &call->state.transport_version, &ex->error);
     if (st != COORD_OK) {
-        call->complete(call, st);
+        call->state.complete(call, st);
         return;
     }
-    st = coord_call_prepare(state, call->transport);
+    st = coord_exchange_prepare(ex, call->state.transport);
     if (st != COORD_OK) {
         not_sent(call, st);
         return;
     }
-    easy = coord_transport_handle(call->transport);
+    easy = coord_transport_handle(call->state.transport);
     /* The call, for its answer. Over TLS, wait for a connection being made
      * to the host rather than open another: its handshake tells whether the
      * server speaks HTTP/2 and the calls can share it. Over plain HTTP that
      * is told only by the first answer: a slow one would hold up every call. */
     if (curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)call) != CURLE_OK ||
         curl_easy_setopt(easy, CURLOPT_PIPEWAIT,
-                         strncmp(state->request.url, "https:", 6) == 0 ? 1L : 0L) != CURLE_OK) {
-        not_sent(call, coord_call_fail(state, COORD_ERR_TRANSPORT,
+                         strncmp(ex->request.url, "https:", 6) == 0 ? 1L : 0L) != CURLE_OK) {
+        not_sent(call, coord_exchange_fail(ex, COORD_ERR_TRANSPORT,
                                        "libcurl refused the call's options"));
         return;
     }
-    mc = add_transfer(call->loop, call->transport);
+    mc = add_transfer(call->state.loop, call->state.transport);
     if (mc != CURLM_OK) {
-        not_sent(call, coord_call_fail(state, status_of(mc), "libcurl refused the transfer: %s",
+        not_sent(call, coord_exchange_fail(ex, status_of(mc), "libcurl refused the transfer: %s",
                                        curl_multi_strerror(mc)));
         return;
     }
-    call->phase = COORD_PHASE_RUNNING;
-    call->due_ms = state->deadline_ms + RUNNING_GRACE_MS;
-    call->on_due = running_expired;
-    timer_add(call->loop, call);
+    call->state.phase = COORD_PHASE_RUNNING;
+    call->state.due_ms = ex->progress.deadline_ms + RUNNING_GRACE_MS;
+    call->state.on_due = running_expired;
+    timer_add(call->state.loop, call);
 }
 
 /* The answers libcurl finished: each goes to its call's engine. */
@@ -291,13 +291,13 @@ static void take_answers(coord_loop *loop)
             continue;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner); /* set by coord_loop_call_send */
         call = (coord_call *)(void *)owner;
-        remove_transfer(loop, call->transport);
-        if (call->timer != NO_TIMER)
+        remove_transfer(loop, call->state.transport);
+        if (call->state.timer != NO_TIMER)
             timer_remove(loop, call); /* its deadline's */
-        call->phase = COORD_PHASE_WAITING; /* until the engine decides */
-        st = coord_transport_result(call->transport, rc, &call->state.response,
-                                    &call->state.error);
-        advance(call, coord_call_answered(&call->state, st));
+        call->state.phase = COORD_PHASE_WAITING; /* until the engine decides */
+        st = coord_transport_result(call->state.transport, rc, &call->exchange.response,
+                                    &call->exchange.error);
+        advance(call, coord_exchange_answered(&call->exchange, st));
     }
 }
 
@@ -306,11 +306,11 @@ static void fire_timers(coord_loop *loop)
 {
     int64_t now = coord_now_ms();
 
-    while (loop->timer_count > 0 && loop->timers[0]->due_ms <= now) {
+    while (loop->timer_count > 0 && loop->timers[0]->state.due_ms <= now) {
         coord_call *call = loop->timers[0];
 
         timer_remove(loop, call);
-        call->on_due(call);
+        call->state.on_due(call);
     }
 }
 
@@ -320,12 +320,12 @@ static void queue_remove(coord_loop *loop, coord_call *call)
 
     while (*link != call) {
         before = *link;
-        link = &(*link)->queue_next;
+        link = &(*link)->state.queue_next;
     }
-    *link = call->queue_next;
+    *link = call->state.queue_next;
     if (loop->queue_tail == call)
         loop->queue_tail = before;
-    call->queue_next = NULL;
+    call->state.queue_next = NULL;
 }
 
 /* Queued calls take the places calls freed: each is sent by the loop's
@@ -339,7 +339,7 @@ static void admit_queued(coord_loop *loop)
         queue_remove(loop, call);
         timer_remove(loop, call); /* its deadline's: checked again when it is sent */
         loop->in_flight++;
-        coord_loop_call_after(call, 0, call->start);
+        coord_loop_call_after(call, 0, call->state.start);
     }
 }
 
@@ -347,10 +347,10 @@ static void admit_queued(coord_loop *loop)
  * (it leaves the queue when it is delivered). */
 static void queue_expired(coord_call *call)
 {
-    coord_call_fail(&call->state, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed while "
+    coord_exchange_fail(&call->exchange, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed while "
                     "the call waited for room in the loop (%lu calls in flight)",
-                    (unsigned long)call->timeout_ms, (unsigned long)call->loop->max_calls);
-    call->complete(call, COORD_ERR_TIMEOUT);
+                    (unsigned long)call->state.timeout_ms, (unsigned long)call->state.loop->max_calls);
+    call->state.complete(call, COORD_ERR_TIMEOUT);
 }
 
 /* Cancels asked for while libcurl or the application's socket or timer
@@ -361,8 +361,8 @@ static void cancel_pending(coord_loop *loop)
 
     while (loop->cancels_pending) {
         loop->cancels_pending = 0;
-        for (call = loop->first; call != NULL; call = call->next) {
-            if (call->cancel_requested) {
+        for (call = loop->first; call != NULL; call = call->state.next) {
+            if (call->state.cancel_requested) {
                 (void)coord_call_cancel(call);
                 loop->cancels_pending = 1; /* the list changed: from the start */
                 break;
@@ -388,18 +388,18 @@ static void dispatch(coord_loop *loop)
 /* The call is over: out of libcurl, of the timers and of the queue. */
 static void detach(coord_call *call)
 {
-    coord_loop *loop = call->loop;
+    coord_loop *loop = call->state.loop;
 
-    if (call->phase == COORD_PHASE_RUNNING)
-        remove_transfer(loop, call->transport);
-    if (call->timer != NO_TIMER)
+    if (call->state.phase == COORD_PHASE_RUNNING)
+        remove_transfer(loop, call->state.transport);
+    if (call->state.timer != NO_TIMER)
         timer_remove(loop, call);
-    if (call->phase == COORD_PHASE_QUEUED)
+    if (call->state.phase == COORD_PHASE_QUEUED)
         queue_remove(loop, call);
     else
         loop->in_flight--;
-    call->phase = COORD_PHASE_DONE;
-    call->cancel_requested = 0;
+    call->state.phase = COORD_PHASE_DONE;
+    call->state.cancel_requested = 0;
     loop->calls--; /* not in the loop any more, also for its own callback */
 }
 
@@ -407,72 +407,56 @@ static void detach(coord_call *call)
  * results (unless the callback took the list) freed, the token wiped. */
 static void free_results(coord_call *call)
 {
-    if (call->transport != NULL && call->token != NULL)
-        coord_transport_wipe_body(call->transport); /* a cancelled token call's answer */
-    if (call->transport != NULL)
-        coord_client_put_transport(call->state.client, call->transport, call->transport_version);
-    call->transport = NULL;
-    coord_session_list_free(&call->list);
-    coord_free(call->barcode);
-    call->barcode = NULL;
-    if (call->token != NULL)
-        coord_wipe(call->token, call->token_size);
-    coord_free(call->token);
-    call->token = NULL;
+    if (call->state.transport != NULL && call->state.token != NULL)
+        coord_transport_wipe_body(call->state.transport); /* a cancelled token call's answer */
+    if (call->state.transport != NULL)
+        coord_client_put_transport(call->exchange.client, call->state.transport, call->state.transport_version);
+    call->state.transport = NULL;
+    coord_session_list_free(&call->state.list);
+    coord_free(call->state.barcode);
+    call->state.barcode = NULL;
+    if (call->state.token != NULL)
+        coord_wipe(call->state.token, call->state.token_size);
+    coord_free(call->state.token);
+    call->state.token = NULL;
 }
 
 /* After the callback: the call leaves the loop for its pool. */
 static void release(coord_call *call)
 {
-    coord_loop *loop = call->loop;
+    coord_loop *loop = call->state.loop;
 
     free_results(call);
-    if (call->prev != NULL)
-        call->prev->next = call->next;
+    if (call->state.prev != NULL)
+        call->state.prev->state.next = call->state.next;
     else
-        loop->first = call->next;
-    if (call->next != NULL)
-        call->next->prev = call->prev;
+        loop->first = call->state.next;
+    if (call->state.next != NULL)
+        call->state.next->state.prev = call->state.prev;
     else
-        loop->last = call->prev;
-    call->next = loop->pool;
+        loop->last = call->state.prev;
+    call->state.next = loop->pool;
     loop->pool = call;
     admit_queued(loop);
 }
 
-void coord_call_deliver_session(coord_call *call, coord_status status)
+void coord_call_deliver(coord_call *call, coord_status status)
 {
-    detach(call);
-    coord_call_finalize(&call->state, status);
-    call->on_session(call, status, &call->state.error, call->has_session ? &call->session : NULL,
-                     call->user_data);
-    release(call);
-}
+    const coord_call_callback *cb = &call->state.callback;
+    const coord_error *e = &call->exchange.error;
+    int ok = status == COORD_OK;
 
-void coord_call_deliver_list(coord_call *call, coord_status status)
-{
     detach(call);
-    coord_call_finalize(&call->state, status);
-    call->on_list(call, status, &call->state.error, status == COORD_OK ? &call->list : NULL,
-                  call->user_data);
-    release(call);
-}
-
-void coord_call_deliver_barcode(coord_call *call, coord_status status)
-{
-    detach(call);
-    coord_call_finalize(&call->state, status);
-    call->on_barcode(call, status, &call->state.error, status == COORD_OK ? call->barcode : NULL,
-                     call->user_data);
-    release(call);
-}
-
-void coord_call_deliver_token(coord_call *call, coord_status status)
-{
-    detach(call);
-    coord_call_finalize(&call->state, status);
-    call->on_token(call, status, &call->state.error, status == COORD_OK ? call->token : NULL,
-                   call->user_data);
+    coord_exchange_finalize(&call->exchange, status);
+    if (cb->on_session != NULL)
+        cb->on_session(call, status, e, ok || call->state.has_session ? &call->session : NULL,
+                       cb->user_data);
+    else if (cb->on_list != NULL)
+        cb->on_list(call, status, e, ok ? &call->state.list : NULL, cb->user_data);
+    else if (cb->on_barcode != NULL)
+        cb->on_barcode(call, status, e, ok ? call->state.barcode : NULL, cb->user_data);
+    else
+        cb->on_token(call, status, e, ok ? call->state.token : NULL, cb->user_data);
     release(call);
 }
 
@@ -480,18 +464,18 @@ coord_status coord_call_cancel(coord_call *call)
 {
     if (call == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    if (call->phase == COORD_PHASE_DONE)
+    if (call->state.phase == COORD_PHASE_DONE)
         return COORD_OK; /* its callback runs: it is over */
-    if (call->loop->nested) { /* libcurl takes no call now: when it has returned */
-        call->cancel_requested = 1;
-        call->loop->cancels_pending = 1;
+    if (call->state.loop->nested) { /* libcurl takes no call now: when it has returned */
+        call->state.cancel_requested = 1;
+        call->state.loop->cancels_pending = 1;
         return COORD_OK;
     }
-    if (call->phase == COORD_PHASE_RUNNING)
+    if (call->state.phase == COORD_PHASE_RUNNING)
         stop_transfer(call);
-    coord_call_fail(&call->state, COORD_ERR_CANCELLED, "cancelled by coord_call_cancel() after "
-                    "%ld attempt(s)", (long)call->state.error.attempts);
-    call->deliver(call, COORD_ERR_CANCELLED);
+    coord_exchange_fail(&call->exchange, COORD_ERR_CANCELLED, "cancelled by coord_call_cancel() after "
+                    "%ld attempt(s)", (long)call->exchange.error.attempts);
+    coord_call_deliver(call, COORD_ERR_CANCELLED);
     return COORD_OK;
 }
 
@@ -501,26 +485,27 @@ coord_status coord_loop_cancel(coord_loop *loop, uint64_t call_id)
 
     if (loop == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    for (call = loop->first; call != NULL; call = call->next)
-        if (call->id == call_id && call->phase != COORD_PHASE_DONE)
+    for (call = loop->first; call != NULL; call = call->state.next)
+        if (call->state.id == call_id && call->state.phase != COORD_PHASE_DONE)
             return coord_call_cancel(call);
     return COORD_ERR_NOT_FOUND; /* over (its callback ran or runs), or never started */
 }
 
 uint64_t coord_call_id(const coord_call *call)
 {
-    return call != NULL ? call->id : 0;
+    return call != NULL ? call->state.id : 0;
 }
 
 /* ---- starting a call ---- */
 
-coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client, const char *location_id,
+coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
+                                const coord_call_callback *callback, const char *location_id,
                                 int64_t session_id)
 {
     coord_call *call = loop->pool;
 
     if (call != NULL) {
-        loop->pool = call->next;
+        loop->pool = call->state.next;
     } else {
         if (loop->allocated == loop->timer_size) {
             size_t size = loop->timer_size > 0 ? loop->timer_size * 2 : 16;
@@ -536,76 +521,58 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client, const ch
             return NULL;
         loop->allocated++;
     }
-    /* field by field: the session and the request's URL buffer (6 KiB) are
-     * written before they are read */
-    call->loop = loop;
-    call->prev = call->next = call->queue_next = NULL;
-    call->phase = COORD_PHASE_WAITING;
-    call->id = 0;
-    call->start = coord_loop_call_send;
-    call->timer = NO_TIMER;
-    call->cancel_requested = 0;
-    call->due_ms = 0;
-    call->on_due = NULL;
-    call->transport = NULL;
-    call->transport_version = 0;
-    call->complete = NULL;
-    call->deliver = NULL;
-    call->on_session = NULL;
-    call->on_list = NULL;
-    call->on_barcode = NULL;
-    call->on_token = NULL;
-    call->user_data = NULL;
-    call->has_session = 0;
-    memset(&call->list, 0, sizeof(call->list));
-    call->barcode = NULL;
-    call->token = NULL;
-    call->token_size = 0;
-    memset(&call->wait, 0, sizeof(call->wait));
-    coord_call_begin(&call->state, client, 0, location_id, session_id);
-    coord_call_detach_target(&call->state);
-    call->timeout_ms = call->state.timeout_ms;
-    call->deadline_ms = call->state.deadline_ms;
+    /* the exchange and the session (7 KiB) are begun or written before
+     * they are read: only the state is cleared */
+    memset(&call->state, 0, sizeof(call->state));
+    call->state.loop = loop;
+    call->state.phase = COORD_PHASE_WAITING;
+    call->state.start = coord_loop_call_send;
+    call->state.timer = NO_TIMER;
+    call->state.callback = *callback;
+    coord_exchange_begin(&call->exchange, client, 0, location_id, session_id);
+    coord_exchange_own_credentials(&call->exchange);
+    call->state.timeout_ms = call->exchange.progress.timeout_ms;
+    call->state.deadline_ms = call->exchange.progress.deadline_ms;
     return call;
 }
 
 coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_call **out_call)
 {
-    coord_loop *loop = call->loop;
+    coord_loop *loop = call->state.loop;
 
     if (built == COORD_OK && loop->closing)
-        built = coord_call_fail(&call->state, COORD_ERR_INVALID_ARGUMENT,
+        built = coord_exchange_fail(&call->exchange, COORD_ERR_INVALID_ARGUMENT,
                                 "the loop is being freed");
     if (built == COORD_OK)
-        built = coord_client_usable(call->state.client, &call->state.error);
+        built = coord_client_usable(call->exchange.client, &call->exchange.error);
     if (built != COORD_OK) { /* nothing sent, no callback: the record says why */
-        coord_call_end(&call->state, built);
+        coord_exchange_end(&call->exchange, built);
         free_results(call);
-        call->next = loop->pool;
+        call->state.next = loop->pool;
         loop->pool = call;
         return built;
     }
-    call->prev = loop->last;
+    call->state.prev = loop->last;
     if (loop->last != NULL)
-        loop->last->next = call;
+        loop->last->state.next = call;
     else
         loop->first = call;
     loop->last = call;
     loop->calls++;
     loop->started = 1;
-    call->id = ++loop->last_id;
+    call->state.id = ++loop->last_id;
     if (loop->in_flight < loop->max_calls) {
         /* sent from the loop, not from here: a callback never runs inside
          * a start function */
         loop->in_flight++;
-        coord_loop_call_after(call, 0, call->start);
+        coord_loop_call_after(call, 0, call->state.start);
     } else {
-        call->phase = COORD_PHASE_QUEUED;
-        call->due_ms = call->deadline_ms;
-        call->on_due = queue_expired;
+        call->state.phase = COORD_PHASE_QUEUED;
+        call->state.due_ms = call->state.deadline_ms;
+        call->state.on_due = queue_expired;
         timer_add(loop, call);
         if (loop->queue_tail != NULL)
-            loop->queue_tail->queue_next = call;
+            loop->queue_tail->state.queue_next = call;
         else
             loop->queue_head = call;
         loop->queue_tail = call;
@@ -652,7 +619,7 @@ void coord_loop_free(coord_loop *loop)
     while (loop->pool != NULL) {
         coord_call *call = loop->pool;
 
-        loop->pool = call->next;
+        loop->pool = call->state.next;
         coord_free(call);
     }
     coord_free(loop->timers);
@@ -755,7 +722,7 @@ coord_status coord_loop_run_once(coord_loop *loop, uint32_t max_wait_ms)
     if (loop->calls == 0)
         return COORD_OK;
     if (loop->timer_count > 0) {
-        int64_t until = loop->timers[0]->due_ms - coord_now_ms();
+        int64_t until = loop->timers[0]->state.due_ms - coord_now_ms();
 
         wait = until < 0 ? 0 : until < wait ? until : wait;
     }

@@ -1,19 +1,19 @@
-/* The session endpoints, blocking: each validates, builds its request, runs
- * the call and makes the result. The result functions (coord_end_result()
- * and the like) serve the non-blocking forms too (sessions_async.c). */
+/* The session endpoints, blocking: each begins an exchange, builds its
+ * request, runs it and makes the result with its X_result() function,
+ * which the non-blocking form (sessions_async.c) shares. */
 #include <string.h>
 
 #include "internal.h"
 
 /* ---- shared by the calls that answer one session (testing.c's too) ---- */
 
-coord_status coord_session_call_begin(coord_call_state *call, coord_client *client,
-                                      const char *location_id, int64_t session_id,
-                                      uint32_t max_ms, coord_session *out)
+coord_status coord_session_exchange_begin(coord_exchange *ex, coord_client *client,
+                                          const char *location_id, int64_t session_id,
+                                          uint32_t max_ms, coord_session *out)
 {
-    coord_call_begin(call, client, max_ms, location_id, session_id);
+    coord_exchange_begin(ex, client, max_ms, location_id, session_id);
     if (out == NULL)
-        return coord_call_fail(call, COORD_ERR_INVALID_ARGUMENT, "out_session is NULL");
+        return coord_exchange_fail(ex, COORD_ERR_INVALID_ARGUMENT, "out_session is NULL");
     memset(out, 0, sizeof(*out));
     return COORD_OK;
 }
@@ -22,33 +22,34 @@ coord_status coord_session_call_begin(coord_call_state *call, coord_client *clie
  * default when the answer names none). A session elsewhere is a bad answer:
  * a confused or hostile server must not have the caller act on a session
  * it did not ask about. */
-static coord_status session_at_location(coord_call_state *call, coord_session *out)
+static coord_status session_at_location(coord_exchange *ex, coord_session *out)
 {
     coord_decode_limits limits;
     coord_status st;
 
-    coord_client_decode_limits(call->client, &limits);
-    st = coord_decode_session(call->response.body, call->response.body_len, &limits, out,
-                              &call->error);
+    coord_client_decode_limits(ex->client, &limits);
+    st = coord_decode_session(ex->response.body, ex->response.body_len, &limits, out,
+                              &ex->error);
     if (st != COORD_OK)
         return st;
     if (out->location_id[0] == '\0') { /* the builder checked that it fits */
-        coord_copy_text(out->location_id, sizeof(out->location_id), call->location_id);
-    } else if (strcmp(out->location_id, call->location_id) != 0) {
+        coord_copy_text(out->location_id, sizeof(out->location_id), ex->location_id);
+    } else if (strcmp(out->location_id, ex->location_id) != 0) {
         memset(out, 0, sizeof(*out));
-        return coord_call_fail(call, COORD_ERR_BAD_RESPONSE, "the answer is a session at "
-                               "another location than %s", call->location_id);
+        return coord_exchange_fail(ex, COORD_ERR_BAD_RESPONSE, "the answer is a session at "
+                               "another location than %s", ex->location_id);
     }
     return COORD_OK;
 }
 
-coord_status coord_session_answer(coord_call_state *call, coord_session *out)
+/* A 2xx answer that is the session the call addressed. */
+static coord_status the_session(coord_exchange *ex, coord_session *out)
 {
-    coord_status st = session_at_location(call, out);
+    coord_status st = session_at_location(ex, out);
 
-    if (st == COORD_OK && out->id != call->session_id) {
-        st = coord_call_fail(call, COORD_ERR_BAD_RESPONSE, "the answer is session %lld, not "
-                             "%lld", (long long)out->id, (long long)call->session_id);
+    if (st == COORD_OK && out->id != ex->session_id) {
+        st = coord_exchange_fail(ex, COORD_ERR_BAD_RESPONSE, "the answer is session %lld, not "
+                             "%lld", (long long)out->id, (long long)ex->session_id);
         memset(out, 0, sizeof(*out));
     }
     return st;
@@ -63,39 +64,40 @@ coord_status coord_session_no_client(coord_session *out)
 
 /* ---- end ---- */
 
-/* The end's fetch after a lost answer (coord_call_recover) came back with st. */
-static coord_status recovered_end(coord_call_state *call, coord_status st, coord_session *out)
+/* The end's fetch after a lost answer (coord_exchange_recover) came back with st. */
+static coord_status recovered_end(coord_exchange *ex, coord_status st, coord_session *out)
 {
     char why[COORD_MESSAGE_MAX];
 
     if (st == COORD_OK)
-        st = coord_session_answer(call, out);
+        st = the_session(ex, out);
     if (st == COORD_OK && !out->has_end_time)
-        st = coord_call_fail(call, COORD_ERR_BAD_RESPONSE,
+        st = coord_exchange_fail(ex, COORD_ERR_BAD_RESPONSE,
                              "session was refused as ended but has no end_time");
     if (st == COORD_OK) {
         out->recovered = 1;
         return COORD_OK;
     }
     memset(out, 0, sizeof(*out));
-    coord_copy_text(why, sizeof(why), call->error.detail); /* it is rewritten below */
-    return coord_call_fail(call, COORD_ERR_ALREADY_ENDED, "session already ended, probably by "
+    coord_copy_text(why, sizeof(why), ex->error.detail); /* it is rewritten below */
+    return coord_exchange_fail(ex, COORD_ERR_ALREADY_ENDED, "session already ended, probably by "
                            "this call's lost attempt; fetching it failed: %s", why);
 }
 
-/* What an end call's outcome means: the session and its bill, a recovered
- * end, or a named refusal (gate-controlled, already ended). */
-coord_status coord_end_result(coord_call_state *call, coord_status st, coord_session *out)
+/* The session and its bill, a recovered end, or a named refusal
+ * (gate-controlled, already ended). */
+coord_status coord_end_result(coord_exchange *ex, coord_status st, coord_session *out)
 {
     if (st == COORD_ERR_CANCELLED)
         return st;
-    if (call->recovering)
-        return recovered_end(call, st, out);
+    if (ex->progress.recovering)
+        return recovered_end(ex, st, out);
     if (st == COORD_OK)
-        return coord_session_answer(call, out);
-    if (coord_error_is_gate_refusal(&call->error))
+        return the_session(ex, out);
+    if (coord_error_is_gate_refusal(&ex->error))
         return COORD_ERR_PHYSICAL_CHECKOUT;
-    if (st == COORD_ERR_REFUSED && call->error.http_status == 409) /* a whole answer's */
+    /* 409 with an answer: the end of this call's own lost attempt is recovered above */
+    if (st == COORD_ERR_REFUSED && ex->error.http_status == 409)
         return COORD_ERR_ALREADY_ENDED;
     return st;
 }
@@ -103,20 +105,20 @@ coord_status coord_end_result(coord_call_state *call, coord_status st, coord_ses
 coord_status coord_end_session(coord_client *client, const char *location_id,
                                int64_t session_id, coord_session *out_session)
 {
-    coord_call_state call;
+    coord_exchange ex;
     coord_status st;
 
     if (client == NULL)
         return coord_session_no_client(out_session);
-    st = coord_session_call_begin(&call, client, location_id, session_id, 0, out_session);
+    st = coord_session_exchange_begin(&ex, client, location_id, session_id, 0, out_session);
     if (st == COORD_OK)
-        st = coord_request_end_session(&call.request, &call.target, call.location_id, session_id,
-                                       &call.error);
+        st = coord_request_end_session(&ex.request, &ex.target, ex.location_id, session_id,
+                                       &ex.error);
     if (st == COORD_OK) {
-        coord_call_allow_recovery(&call); /* the replay-safe end */
-        st = coord_end_result(&call, coord_call_run(&call), out_session);
+        coord_exchange_allow_recovery(&ex); /* the replay-safe end */
+        st = coord_end_result(&ex, coord_exchange_run(&ex), out_session);
     }
-    return coord_call_end(&call, st);
+    return coord_exchange_end(&ex, st);
 }
 
 /* The location of a session the caller holds, copied into location_id
@@ -161,11 +163,12 @@ coord_status coord_session_end(coord_client *client, const coord_session *sessio
 
 /* ---- create ---- */
 
-coord_status coord_create_result(coord_call_state *call, coord_status st, coord_session *out)
+/* A new session (any id, at the location addressed), or "already active". */
+coord_status coord_create_result(coord_exchange *ex, coord_status st, coord_session *out)
 {
-    if (st == COORD_OK) /* a new session: any id, at the location addressed */
-        return session_at_location(call, out);
-    if (st == COORD_ERR_REFUSED && call->error.http_status == 409)
+    if (st == COORD_OK)
+        return session_at_location(ex, out);
+    if (st == COORD_ERR_REFUSED && ex->error.http_status == 409)
         return COORD_ERR_SESSION_ACTIVE;
     return st;
 }
@@ -173,39 +176,42 @@ coord_status coord_create_result(coord_call_state *call, coord_status st, coord_
 coord_status coord_session_create(coord_client *client, const char *location_id,
                                   const char *resource_id, coord_session *out_session)
 {
-    coord_call_state call;
+    coord_exchange ex;
     coord_status st;
 
     if (client == NULL)
         return coord_session_no_client(out_session);
-    st = coord_session_call_begin(&call, client, location_id, 0, 0, out_session);
+    st = coord_session_exchange_begin(&ex, client, location_id, 0, 0, out_session);
     if (st == COORD_OK)
-        st = coord_request_create_session(&call.request, &call.target, call.location_id,
-                                          resource_id, &call.error);
+        st = coord_request_create_session(&ex.request, &ex.target, ex.location_id,
+                                          resource_id, &ex.error);
     if (st == COORD_OK)
-        st = coord_create_result(&call, coord_call_run(&call), out_session);
-    return coord_call_end(&call, st);
+        st = coord_create_result(&ex, coord_exchange_run(&ex), out_session);
+    return coord_exchange_end(&ex, st);
 }
 
 /* ---- get ---- */
+
+coord_status coord_get_result(coord_exchange *ex, coord_status st, coord_session *out)
+{
+    return st == COORD_OK ? the_session(ex, out) : st;
+}
 
 /* A get whose total timeout is cut to max_ms (0: the client's): also the
  * poll of coord_session_wait(). */
 static coord_status get_session(coord_client *client, const char *location_id,
                                 int64_t session_id, uint32_t max_ms, coord_session *out)
 {
-    coord_call_state call;
-    coord_status st = coord_session_call_begin(&call, client, location_id, session_id, max_ms,
-                                               out);
+    coord_exchange ex;
+    coord_status st = coord_session_exchange_begin(&ex, client, location_id, session_id, max_ms,
+                                                   out);
 
     if (st == COORD_OK)
-        st = coord_request_get_session(&call.request, &call.target, call.location_id, session_id,
-                                       &call.error);
+        st = coord_request_get_session(&ex.request, &ex.target, ex.location_id, session_id,
+                                       &ex.error);
     if (st == COORD_OK)
-        st = coord_call_run(&call);
-    if (st == COORD_OK)
-        st = coord_session_answer(&call, out);
-    return coord_call_end(&call, st);
+        st = coord_get_result(&ex, coord_exchange_run(&ex), out);
+    return coord_exchange_end(&ex, st);
 }
 
 coord_status coord_session_get(coord_client *client, const char *location_id,
@@ -218,20 +224,21 @@ coord_status coord_session_get(coord_client *client, const char *location_id,
 
 /* ---- lists ---- */
 
-/* A 2xx answer that is a list; entries without a location get the one the
- * call addressed (when it addressed one). */
-coord_status coord_list_answer(coord_call_state *call, coord_session_list *out)
+/* Entries without a location get the one the call addressed (when it
+ * addressed one). */
+coord_status coord_list_result(coord_exchange *ex, coord_status st, coord_session_list *out)
 {
     coord_decode_limits limits;
-    coord_status st;
 
-    coord_client_decode_limits(call->client, &limits);
-    st = coord_decode_session_list(call->response.body, call->response.body_len, &limits, out,
-                                   &call->error);
+    if (st != COORD_OK)
+        return st;
+    coord_client_decode_limits(ex->client, &limits);
+    st = coord_decode_session_list(ex->response.body, ex->response.body_len, &limits, out,
+                                   &ex->error);
 
-    for (uint32_t i = 0; st == COORD_OK && call->location_id[0] != '\0' && i < out->count; i++)
+    for (uint32_t i = 0; st == COORD_OK && ex->location_id[0] != '\0' && i < out->count; i++)
         if (out->sessions[i].location_id[0] == '\0')
-            coord_copy_text(out->sessions[i].location_id, COORD_ID_MAX, call->location_id);
+            coord_copy_text(out->sessions[i].location_id, COORD_ID_MAX, ex->location_id);
     return st;
 }
 
@@ -240,19 +247,17 @@ coord_status coord_list_answer(coord_call_state *call, coord_session_list *out)
 static coord_status list_sessions(coord_client *client, const char *location_id,
                                   coord_session_list *out)
 {
-    coord_call_state call;
+    coord_exchange ex;
     coord_status st;
 
-    coord_call_begin(&call, client, 0, location_id, 0);
+    coord_exchange_begin(&ex, client, 0, location_id, 0);
     if (out == NULL)
-        st = coord_call_fail(&call, COORD_ERR_INVALID_ARGUMENT, "out_list is NULL");
+        st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT, "out_list is NULL");
     else
-        st = coord_request_list_sessions(&call.request, &call.target, location_id, &call.error);
+        st = coord_request_list_sessions(&ex.request, &ex.target, location_id, &ex.error);
     if (st == COORD_OK)
-        st = coord_call_run(&call);
-    if (st == COORD_OK)
-        st = coord_list_answer(&call, out);
-    return coord_call_end(&call, st);
+        st = coord_list_result(&ex, coord_exchange_run(&ex), out);
+    return coord_exchange_end(&ex, st);
 }
 
 coord_status coord_session_list_location(coord_client *client, const char *location_id,
@@ -303,27 +308,27 @@ static coord_status list_sessions_each(coord_client *client, const char *locatio
                                        coord_session *session, coord_session_each_fn fn,
                                        void *user_data)
 {
-    coord_call_state call;
+    coord_exchange ex;
     coord_decode_limits limits;
     each_call each;
     coord_status st;
 
-    coord_call_begin(&call, client, 0, location_id, 0);
+    coord_exchange_begin(&ex, client, 0, location_id, 0);
     if (session == NULL || fn == NULL)
-        st = coord_call_fail(&call, COORD_ERR_INVALID_ARGUMENT, "session and fn must not be NULL");
+        st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT, "session and fn must not be NULL");
     else
-        st = coord_request_list_sessions(&call.request, &call.target, location_id, &call.error);
+        st = coord_request_list_sessions(&ex.request, &ex.target, location_id, &ex.error);
     if (st == COORD_OK)
-        st = coord_call_run(&call);
+        st = coord_exchange_run(&ex);
     if (st == COORD_OK) {
-        each.location_id = call.location_id;
+        each.location_id = ex.location_id;
         each.fn = fn;
         each.user_data = user_data;
         coord_client_decode_limits(client, &limits);
-        st = coord_decode_session_list_each(call.response.body, call.response.body_len, &limits,
-                                            session, with_location, &each, &call.error);
+        st = coord_decode_session_list_each(ex.response.body, ex.response.body_len, &limits,
+                                            session, with_location, &each, &ex.error);
     }
-    return coord_call_end(&call, st);
+    return coord_exchange_end(&ex, st);
 }
 
 coord_status coord_session_list_location_each(coord_client *client, const char *location_id,
@@ -381,63 +386,67 @@ coord_status coord_session_list_find_active(const coord_session_list *list,
 
 /* ---- barcode ---- */
 
+coord_status coord_barcode_result(coord_exchange *ex, coord_status st, coord_redemption_info *out)
+{
+    coord_decode_limits limits;
+
+    if (st != COORD_OK)
+        return st;
+    coord_client_decode_limits(ex->client, &limits);
+    return coord_decode_barcode(ex->response.body, ex->response.body_len, &limits, out,
+                                &ex->error);
+}
+
 coord_status coord_barcode_create(coord_client *client, coord_redemption_info *out_barcode)
 {
-    coord_call_state call;
-    coord_decode_limits limits;
+    coord_exchange ex;
     coord_status st;
 
     if (out_barcode != NULL)
         memset(out_barcode, 0, sizeof(*out_barcode));
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    coord_call_begin(&call, client, 0, NULL, 0);
+    coord_exchange_begin(&ex, client, 0, NULL, 0);
     if (out_barcode == NULL)
-        st = coord_call_fail(&call, COORD_ERR_INVALID_ARGUMENT, "out_barcode is NULL");
+        st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT, "out_barcode is NULL");
     else
-        st = coord_request_create_barcode(&call.request, &call.target, &call.error);
+        st = coord_request_create_barcode(&ex.request, &ex.target, &ex.error);
     if (st == COORD_OK)
-        st = coord_call_run(&call);
-    coord_client_decode_limits(client, &limits);
-    if (st == COORD_OK)
-        st = coord_decode_barcode(call.response.body, call.response.body_len, &limits,
-                                  out_barcode, &call.error);
-    return coord_call_end(&call, st);
+        st = coord_barcode_result(&ex, coord_exchange_run(&ex), out_barcode);
+    return coord_exchange_end(&ex, st);
 }
 
 /* ---- waiting for a session (its plan: wait.c) ---- */
 
+/* Poll, pause, poll... until the plan says the wait is done. */
 static coord_status wait_polls(coord_client *client, const char *location_id,
                                int64_t session_id, coord_wait_plan *w, coord_session *out)
 {
     coord_session seen;
     coord_next next;
     coord_error record;
+    coord_status st;
 
-    for (;;) {
-        coord_status st = get_session(client, location_id, session_id,
-                                      coord_wait_poll_budget(w, coord_now_ms()), &seen);
-
+    do {
+        st = get_session(client, location_id, session_id,
+                         coord_wait_poll_budget(w, coord_now_ms()), &seen);
         if (st == COORD_OK)
             *out = seen;
         next = coord_wait_after_poll(w, st, &seen, coord_now_ms());
-        if (next.kind == COORD_NEXT_DONE)
-            break;
-        if (coord_client_sleep(client, next.delay_ms) != COORD_OK)
-            return coord_client_fail(client, COORD_ERR_CANCELLED, "cancelled by "
-                                     "coord_client_cancel() after %lu polls",
-                                     (unsigned long)w->polls);
-        if (!coord_wait_has_time(w, coord_now_ms())) {
-            w->expired = 1;
-            break;
+        if (next.kind == COORD_NEXT_SEND) {
+            if (coord_client_sleep(client, next.delay_ms) != COORD_OK)
+                return coord_client_fail(client, COORD_ERR_CANCELLED, "cancelled by "
+                                         "coord_client_cancel() after %lu polls",
+                                         (unsigned long)w->polls);
+            next = coord_wait_after_pause(w, coord_now_ms());
         }
-    }
-    if (!w->expired)
-        return next.status; /* the last poll's record is the client's */
+    } while (next.kind == COORD_NEXT_SEND);
+    /* the last poll's record is the client's; the wait's own, when it expired */
     record = *coord_client_last_error(client);
-    coord_wait_timed_out(w, &record, location_id, session_id);
-    coord_client_publish(client, &record);
-    return COORD_ERR_TIMEOUT;
+    st = coord_wait_finish(w, next.status, &record, location_id, session_id);
+    if (w->expired)
+        coord_client_publish(client, &record);
+    return st;
 }
 
 coord_status coord_session_wait(coord_client *client, const char *location_id,

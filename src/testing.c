@@ -1,43 +1,41 @@
 /* The sandbox-only endpoints: simulated redemption and test user tokens,
- * blocking and non-blocking (see sessions.c for the shape). */
+ * blocking and non-blocking (see sessions.c and sessions_async.c for the
+ * shape). */
 #include <string.h>
 
 #include "internal.h"
 
 /* ---- simulated redemption ---- */
 
-static coord_status simulate_result(coord_call_state *call, coord_status st, coord_session *out)
+/* The session, or "already redeemed or ended". */
+coord_status coord_simulate_result(coord_exchange *ex, coord_status st, coord_session *out)
 {
-    if (st == COORD_OK)
-        return coord_session_answer(call, out);
-    if (st == COORD_ERR_REFUSED && call->error.http_status == 409)
-        return COORD_ERR_ALREADY_ENDED; /* redeemed or ended already */
-    return st;
+    if (st == COORD_ERR_REFUSED && ex->error.http_status == 409)
+        return COORD_ERR_ALREADY_ENDED;
+    return coord_get_result(ex, st, out);
 }
 
 coord_status coord_test_simulate_redemption(coord_client *client, const char *location_id,
                                             int64_t session_id, uint32_t duration_m,
                                             coord_session *out_session)
 {
-    coord_call_state call;
+    coord_exchange ex;
     coord_status st;
 
     if (client == NULL)
         return coord_session_no_client(out_session);
-    st = coord_session_call_begin(&call, client, location_id, session_id, 0, out_session);
+    st = coord_session_exchange_begin(&ex, client, location_id, session_id, 0, out_session);
     if (st == COORD_OK)
-        st = coord_request_simulate_redemption(&call.request, &call.target, call.location_id,
-                                               session_id, duration_m, &call.error);
+        st = coord_request_simulate_redemption(&ex.request, &ex.target, ex.location_id,
+                                               session_id, duration_m, &ex.error);
     if (st == COORD_OK)
-        st = simulate_result(&call, coord_call_run(&call), out_session);
-    return coord_call_end(&call, st);
+        st = coord_simulate_result(&ex, coord_exchange_run(&ex), out_session);
+    return coord_exchange_end(&ex, st);
 }
 
 static void simulate_complete(coord_call *call, coord_status st)
 {
-    st = simulate_result(&call->state, st, &call->session);
-    call->has_session = st == COORD_OK;
-    call->deliver(call, st);
+    coord_call_deliver(call, coord_simulate_result(&call->exchange, st, &call->session));
 }
 
 coord_status coord_test_simulate_redemption_async(coord_loop *loop, coord_client *client,
@@ -45,62 +43,61 @@ coord_status coord_test_simulate_redemption_async(coord_loop *loop, coord_client
                                                   uint32_t duration_m, coord_session_fn on_done,
                                                   void *user_data, coord_call **out_call)
 {
+    coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, location_id,
-                                                 session_id, &st);
+    coord_call *call = coord_async_begin(loop, client, &callback, location_id, session_id, &st);
 
     if (call == NULL)
         return st;
-    call->complete = simulate_complete;
-    st = coord_request_simulate_redemption(&call->state.request, &call->state.target,
-                                           call->state.location_id, session_id, duration_m,
-                                           &call->state.error);
+    call->state.complete = simulate_complete;
+    st = coord_request_simulate_redemption(&call->exchange.request, &call->exchange.target,
+                                           call->exchange.location_id, session_id, duration_m,
+                                           &call->exchange.error);
     return coord_loop_call_start(call, st, out_call);
 }
 
 /* ---- test user tokens ---- */
 
+coord_status coord_jwt_result(coord_exchange *ex, coord_status st, char *out, size_t size)
+{
+    coord_decode_limits limits;
+
+    coord_client_decode_limits(ex->client, &limits);
+    if (st == COORD_OK)
+        st = coord_decode_jwt(ex->response.body, ex->response.body_len, &limits, out, size,
+                              &ex->error);
+    /* the answer carried the token (and a refusal's body may echo secrets) */
+    if (ex->transport != NULL)
+        coord_transport_wipe_body(ex->transport);
+    return st;
+}
+
 coord_status coord_test_create_jwt(coord_client *client, const char *email,
                                    const char *external_uid, char *out_token,
                                    size_t token_size)
 {
-    coord_call_state call;
-    coord_decode_limits limits;
+    coord_exchange ex;
     coord_status st;
 
     if (out_token != NULL && token_size > 0)
         out_token[0] = '\0';
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    coord_call_begin(&call, client, 0, NULL, 0);
+    coord_exchange_begin(&ex, client, 0, NULL, 0);
     if (out_token == NULL || token_size == 0)
-        st = coord_call_fail(&call, COORD_ERR_INVALID_ARGUMENT,
-                             "out_token must not be NULL and token_size not 0");
+        st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT,
+                                 "out_token must not be NULL and token_size not 0");
     else
-        st = coord_request_create_jwt(&call.request, &call.target, email, external_uid,
-                                      &call.error);
+        st = coord_request_create_jwt(&ex.request, &ex.target, email, external_uid, &ex.error);
     if (st == COORD_OK)
-        st = coord_call_run(&call);
-    coord_client_decode_limits(client, &limits);
-    if (st == COORD_OK)
-        st = coord_decode_jwt(call.response.body, call.response.body_len, &limits, out_token,
-                              token_size, &call.error);
-    /* the answer carried the token (and a refusal's body may echo secrets) */
-    coord_transport_wipe_body(coord_client_transport(client));
-    return coord_call_end(&call, st);
+        st = coord_jwt_result(&ex, coord_exchange_run(&ex), out_token, token_size);
+    return coord_exchange_end(&ex, st);
 }
 
 static void jwt_complete(coord_call *call, coord_status st)
 {
-    coord_decode_limits limits;
-
-    coord_client_decode_limits(call->state.client, &limits);
-    if (st == COORD_OK)
-        st = coord_decode_jwt(call->state.response.body, call->state.response.body_len, &limits,
-                              call->token, call->token_size, &call->state.error);
-    if (call->transport != NULL) /* the answer carried the token */
-        coord_transport_wipe_body(call->transport);
-    call->deliver(call, st);
+    coord_call_deliver(call, coord_jwt_result(&call->exchange, st, call->state.token,
+                                              call->state.token_size));
 }
 
 coord_status coord_test_create_jwt_async(coord_loop *loop, coord_client *client,
@@ -108,21 +105,20 @@ coord_status coord_test_create_jwt_async(coord_loop *loop, coord_client *client,
                                          coord_token_fn on_done, void *user_data,
                                          coord_call **out_call)
 {
+    coord_call_callback callback = {.on_token = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, on_done != NULL, NULL, 0, &st);
+    coord_call *call = coord_async_begin(loop, client, &callback, NULL, 0, &st);
 
     if (call == NULL)
         return st;
-    call->on_token = on_done;
-    call->user_data = user_data;
-    call->deliver = coord_call_deliver_token;
-    call->complete = jwt_complete;
-    call->token_size = COORD_TOKEN_MAX;
-    call->token = coord_malloc(call->token_size);
-    if (call->token == NULL)
-        st = coord_call_fail(&call->state, COORD_ERR_OUT_OF_MEMORY, "out of memory for a token");
+    call->state.complete = jwt_complete;
+    call->state.token_size = COORD_TOKEN_MAX;
+    call->state.token = coord_malloc(call->state.token_size);
+    if (call->state.token == NULL)
+        st = coord_exchange_fail(&call->exchange, COORD_ERR_OUT_OF_MEMORY,
+                                 "out of memory for a token");
     else
-        st = coord_request_create_jwt(&call->state.request, &call->state.target, email,
-                                      external_uid, &call->state.error);
+        st = coord_request_create_jwt(&call->exchange.request, &call->exchange.target, email,
+                                      external_uid, &call->exchange.error);
     return coord_loop_call_start(call, st, out_call);
 }

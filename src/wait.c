@@ -73,6 +73,22 @@ int coord_wait_has_time(const coord_wait_plan *w, int64_t now)
     return w->deadline_ms - now >= COORD_RETRY_MIN_ATTEMPT_MS;
 }
 
+coord_next coord_wait_after_pause(coord_wait_plan *w, int64_t now)
+{
+    if (coord_wait_has_time(w, now))
+        return coord_next_send(0);
+    w->expired = 1;
+    return coord_next_done(COORD_ERR_TIMEOUT);
+}
+
+coord_status coord_wait_finish(coord_wait_plan *w, coord_status st, coord_error *e,
+                               const char *location_id, int64_t session_id)
+{
+    if (!w->expired)
+        return st; /* the last poll's own, with its record */
+    return coord_wait_timed_out(w, e, location_id, session_id);
+}
+
 /* The record of a wait its deadline ended. */
 coord_status coord_wait_timed_out(coord_wait_plan *w, coord_error *e, const char *location_id,
                                   int64_t session_id)
