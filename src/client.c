@@ -58,6 +58,19 @@ struct coord_client {
 
 static const char default_user_agent[] = "libcoord/" COORD_VERSION_STRING;
 
+/* A new client's settings (coord.h names each default). */
+static const coord_transport_config default_limits = {
+    .user_agent = default_user_agent,
+    .connect_timeout_ms = COORD_DEFAULT_CONNECT_TIMEOUT_MS,
+    .timeout_ms = COORD_DEFAULT_TIMEOUT_MS,
+    .max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE,
+};
+static const coord_retry_policy default_retry = {
+    .max_attempts = COORD_DEFAULT_RETRY_MAX_ATTEMPTS,
+    .base_delay_ms = COORD_DEFAULT_RETRY_BASE_DELAY_MS,
+    .max_delay_ms = COORD_DEFAULT_RETRY_MAX_DELAY_MS,
+};
+
 /* Did coord_global_init() hand the application's allocator to libcurl? */
 static unsigned curl_inits_on_hooks;
 
@@ -242,14 +255,9 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     n = strlen(c->base_url);
     while (n > 0 && c->base_url[n - 1] == '/')
         c->base_url[--n] = '\0';
-    c->limits.user_agent = default_user_agent;
-    c->limits.connect_timeout_ms = COORD_DEFAULT_CONNECT_TIMEOUT_MS;
-    c->limits.timeout_ms = COORD_DEFAULT_TIMEOUT_MS;
-    c->limits.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE;
+    c->limits = default_limits;
+    c->retry = default_retry;
     c->max_sessions = COORD_DEFAULT_MAX_SESSIONS;
-    c->retry.max_attempts = COORD_DEFAULT_RETRY_MAX_ATTEMPTS;
-    c->retry.base_delay_ms = COORD_DEFAULT_RETRY_BASE_DELAY_MS;
-    c->retry.max_delay_ms = COORD_DEFAULT_RETRY_MAX_DELAY_MS;
     /* jitter: kiosks that boot together must not retry in lockstep */
     c->rng = coord_random_seed(c);
     st = coord_transport_new(&c->transport);

@@ -18,7 +18,7 @@
 #define COORD_REQUEST_MAX_HEADERS 4u
 #define COORD_PATH_MAX 4096u        /* CA file or directory path */
 #define COORD_PIN_MAX 512u          /* a few "sha256//..." pins joined by ';' */
-/* An answer's header lines together: more is a bad answer (issue 12). A
+/* An answer's header lines together: more is a bad answer, not retried. A
  * Coord answer's take a few hundred bytes; libcurl's own limit, reported as
  * a receive error, is 300 KiB. */
 #define COORD_HEADER_BLOCK_MAX (64u * 1024u)
@@ -562,7 +562,7 @@ typedef struct coord_call_state {
     coord_call_due_fn on_due;
     coord_transport *transport;      /* from the client's pool: from the first send to the end */
     uint32_t transport_version;
-    coord_call_complete_fn complete; /* the endpoint's */
+    coord_call_complete_fn complete; /* the endpoint's step when the exchange is done */
     coord_call_callback callback;
     /* results besides the session */
     int has_session;                 /* a wait's last session seen, also on failure */
@@ -580,6 +580,28 @@ struct coord_call {
     coord_exchange exchange;         /* begun for each call (coord_exchange_begin) */
     coord_session session;           /* a result: written before it is read */
 };
+
+/* ---- timers.c: the loop's timers -------------------------------------------- */
+
+/* A call's state.timer when it has none. */
+#define COORD_NO_TIMER ((size_t)-1)
+
+/* Calls waiting for their state.due_ms, earliest first (a binary heap). */
+typedef struct coord_timers {
+    coord_call **calls;
+    size_t count;
+    size_t size;  /* allocated */
+} coord_timers;
+
+/* Room for n timers at once; COORD_ERR_OUT_OF_MEMORY leaves the heap as it was. */
+COORD_HIDDEN coord_status coord_timers_reserve(coord_timers *h, size_t n);
+/* Add a call with no timer (reserve room first: adding never fails). */
+COORD_HIDDEN void coord_timers_add(coord_timers *h, coord_call *call);
+/* Remove a call's timer; its state.timer becomes COORD_NO_TIMER. */
+COORD_HIDDEN void coord_timers_remove(coord_timers *h, coord_call *call);
+/* The call due first, or NULL when no timer is set. */
+COORD_HIDDEN coord_call *coord_timers_first(const coord_timers *h);
+COORD_HIDDEN void coord_timers_free(coord_timers *h);
 
 /* A call of loop for client, from the loop's pool: its state clean, its
  * exchange begun for location_id/session_id, owning its credentials; NULL

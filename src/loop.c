@@ -2,7 +2,8 @@
  * heap of timers, from the application's event loop (socket and timer
  * callbacks, curl_multi_socket_action) or from coord_loop_run's own
  * (curl_multi_poll). A call takes the same steps as in the blocking front
- * end (call.c): after each answer the engine decides; waits are timers. */
+ * end (exchange.c): after each answer the engine decides; waits are timers
+ * (timers.c). */
 #include <limits.h>
 #include <string.h>
 
@@ -10,8 +11,6 @@
 
 #include "internal.h"
 #include "transport_curl.h"
-
-#define NO_TIMER ((size_t)-1)
 
 struct coord_loop {
     CURLM *multi;
@@ -29,9 +28,7 @@ struct coord_loop {
     coord_call *last;
     coord_call *queue_head; /* QUEUED calls, first started first */
     coord_call *queue_tail;
-    coord_call **timers;    /* min-heap on due_ms: WAITING and QUEUED calls */
-    size_t timer_count;
-    size_t timer_size;      /* kept >= allocated: a call is never refused a timer */
+    coord_timers timers;    /* WAITING, QUEUED and RUNNING calls; room for every call made */
     size_t allocated;       /* call objects made (in the loop or in the pool) */
     coord_call *pool;       /* ended calls, for the next ones (linked by next) */
     uint32_t calls;         /* in the loop: in flight and queued */
@@ -40,64 +37,6 @@ struct coord_loop {
     int started;            /* a call was started: the callbacks cannot change */
     uint64_t last_id;       /* of the last call started: ids count from 1 */
 };
-
-/* ---- the timer heap ---- */
-
-static void heap_place(coord_loop *loop, size_t i, coord_call *call)
-{
-    loop->timers[i] = call;
-    call->state.timer = i;
-}
-
-static void heap_up(coord_loop *loop, size_t i)
-{
-    coord_call *call = loop->timers[i];
-
-    while (i > 0 && loop->timers[(i - 1) / 2]->state.due_ms > call->state.due_ms) {
-        heap_place(loop, i, loop->timers[(i - 1) / 2]);
-        i = (i - 1) / 2;
-    }
-    heap_place(loop, i, call);
-}
-
-static void heap_down(coord_loop *loop, size_t i)
-{
-    coord_call *call = loop->timers[i];
-
-    for (;;) {
-        size_t child = 2 * i + 1;
-
-        if (child >= loop->timer_count)
-            break;
-        if (child + 1 < loop->timer_count &&
-            loop->timers[child + 1]->state.due_ms < loop->timers[child]->state.due_ms)
-            child++;
-        if (loop->timers[child]->state.due_ms >= call->state.due_ms)
-            break;
-        heap_place(loop, i, loop->timers[child]);
-        i = child;
-    }
-    heap_place(loop, i, call);
-}
-
-static void timer_add(coord_loop *loop, coord_call *call)
-{
-    heap_place(loop, loop->timer_count++, call); /* room: see timer_size */
-    heap_up(loop, call->state.timer);
-}
-
-static void timer_remove(coord_loop *loop, coord_call *call)
-{
-    size_t i = call->state.timer;
-    coord_call *moved = loop->timers[--loop->timer_count];
-
-    call->state.timer = NO_TIMER;
-    if (i == loop->timer_count)
-        return;
-    heap_place(loop, i, moved);
-    heap_up(loop, i);
-    heap_down(loop, moved->state.timer);
-}
 
 /* ---- telling the application's event loop ---- */
 
@@ -119,12 +58,13 @@ static int on_libcurl_socket(CURL *easy, curl_socket_t fd, int what, void *userp
  * when that changed. */
 static void tell_timer(coord_loop *loop)
 {
+    const coord_call *first = coord_timers_first(&loop->timers);
     int64_t due = loop->curl_due_ms, now;
 
     if (loop->on_timer == NULL)
         return;
-    if (loop->timer_count > 0 && (due < 0 || loop->timers[0]->state.due_ms < due))
-        due = loop->timers[0]->state.due_ms;
+    if (first != NULL && (due < 0 || first->state.due_ms < due))
+        due = first->state.due_ms;
     if (due == loop->told_due_ms)
         return;
     loop->told_due_ms = due;
@@ -204,7 +144,7 @@ void coord_loop_call_after(coord_call *call, uint32_t delay_ms, coord_call_due_f
     call->state.phase = COORD_PHASE_WAITING;
     call->state.due_ms = coord_now_ms() + delay_ms;
     call->state.on_due = on_due;
-    timer_add(call->state.loop, call);
+    coord_timers_add(&call->state.loop->timers, call);
 }
 
 /* Follow the engine's decision after an answer. */
@@ -271,7 +211,7 @@ void coord_loop_call_send(coord_call *call)
     call->state.phase = COORD_PHASE_RUNNING;
     call->state.due_ms = ex->progress.deadline_ms + RUNNING_GRACE_MS;
     call->state.on_due = running_expired;
-    timer_add(call->state.loop, call);
+    coord_timers_add(&call->state.loop->timers, call);
 }
 
 /* The answers libcurl finished: each goes to its call's engine. */
@@ -292,8 +232,8 @@ static void take_answers(coord_loop *loop)
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner); /* set by coord_loop_call_send */
         call = (coord_call *)(void *)owner;
         remove_transfer(loop, call->state.transport);
-        if (call->state.timer != NO_TIMER)
-            timer_remove(loop, call); /* its deadline's */
+        if (call->state.timer != COORD_NO_TIMER)
+            coord_timers_remove(&loop->timers, call); /* the timer of its deadline */
         call->state.phase = COORD_PHASE_WAITING; /* until the engine decides */
         st = coord_transport_result(call->state.transport, rc, &call->exchange.response,
                                     &call->exchange.error);
@@ -306,10 +246,10 @@ static void fire_timers(coord_loop *loop)
 {
     int64_t now = coord_now_ms();
 
-    while (loop->timer_count > 0 && loop->timers[0]->state.due_ms <= now) {
-        coord_call *call = loop->timers[0];
+    coord_call *call;
 
-        timer_remove(loop, call);
+    while ((call = coord_timers_first(&loop->timers)) != NULL && call->state.due_ms <= now) {
+        coord_timers_remove(&loop->timers, call);
         call->state.on_due(call);
     }
 }
@@ -337,7 +277,8 @@ static void admit_queued(coord_loop *loop)
         coord_call *call = loop->queue_head;
 
         queue_remove(loop, call);
-        timer_remove(loop, call); /* its deadline's: checked again when it is sent */
+        /* the timer of its deadline: checked again when it is sent */
+        coord_timers_remove(&loop->timers, call);
         loop->in_flight++;
         coord_loop_call_after(call, 0, call->state.start);
     }
@@ -392,8 +333,8 @@ static void detach(coord_call *call)
 
     if (call->state.phase == COORD_PHASE_RUNNING)
         remove_transfer(loop, call->state.transport);
-    if (call->state.timer != NO_TIMER)
-        timer_remove(loop, call);
+    if (call->state.timer != COORD_NO_TIMER)
+        coord_timers_remove(&loop->timers, call);
     if (call->state.phase == COORD_PHASE_QUEUED)
         queue_remove(loop, call);
     else
@@ -507,15 +448,9 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
     if (call != NULL) {
         loop->pool = call->state.next;
     } else {
-        if (loop->allocated == loop->timer_size) {
-            size_t size = loop->timer_size > 0 ? loop->timer_size * 2 : 16;
-            coord_call **grown = coord_realloc(loop->timers, size * sizeof(*grown));
-
-            if (grown == NULL)
-                return NULL;
-            loop->timers = grown;
-            loop->timer_size = size;
-        }
+        /* every call made may need a timer at once: never refused one later */
+        if (coord_timers_reserve(&loop->timers, loop->allocated + 1) != COORD_OK)
+            return NULL;
         call = coord_malloc(sizeof(*call));
         if (call == NULL)
             return NULL;
@@ -527,7 +462,7 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
     call->state.loop = loop;
     call->state.phase = COORD_PHASE_WAITING;
     call->state.start = coord_loop_call_send;
-    call->state.timer = NO_TIMER;
+    call->state.timer = COORD_NO_TIMER;
     call->state.callback = *callback;
     coord_exchange_begin(&call->exchange, client, 0, location_id, session_id);
     coord_exchange_own_credentials(&call->exchange);
@@ -570,7 +505,7 @@ coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_c
         call->state.phase = COORD_PHASE_QUEUED;
         call->state.due_ms = call->state.deadline_ms;
         call->state.on_due = queue_expired;
-        timer_add(loop, call);
+        coord_timers_add(&loop->timers, call);
         if (loop->queue_tail != NULL)
             loop->queue_tail->state.queue_next = call;
         else
@@ -622,7 +557,7 @@ void coord_loop_free(coord_loop *loop)
         loop->pool = call->state.next;
         coord_free(call);
     }
-    coord_free(loop->timers);
+    coord_timers_free(&loop->timers);
     if (loop->multi != NULL)
         curl_multi_cleanup(loop->multi);
     coord_free(loop);
@@ -713,6 +648,7 @@ coord_status coord_loop_timeout(coord_loop *loop)
 coord_status coord_loop_run_once(coord_loop *loop, uint32_t max_wait_ms)
 {
     int64_t wait = max_wait_ms < INT_MAX ? max_wait_ms : INT_MAX; /* curl_multi_poll's int */
+    const coord_call *first;
     int running;
     CURLMcode mc;
 
@@ -721,8 +657,9 @@ coord_status coord_loop_run_once(coord_loop *loop, uint32_t max_wait_ms)
     dispatch(loop); /* what is due already: calls just started, retries */
     if (loop->calls == 0)
         return COORD_OK;
-    if (loop->timer_count > 0) {
-        int64_t until = loop->timers[0]->state.due_ms - coord_now_ms();
+    first = coord_timers_first(&loop->timers);
+    if (first != NULL) {
+        int64_t until = first->state.due_ms - coord_now_ms();
 
         wait = until < 0 ? 0 : until < wait ? until : wait;
     }

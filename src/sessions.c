@@ -441,7 +441,7 @@ static coord_status wait_polls(coord_client *client, const char *location_id,
             next = coord_wait_after_pause(w, coord_now_ms());
         }
     } while (next.kind == COORD_NEXT_SEND);
-    /* the last poll's record is the client's; the wait's own, when it expired */
+    /* the record is the last poll's, or when the deadline ended the wait, the wait's */
     record = *coord_client_last_error(client);
     st = coord_wait_finish(w, next.status, &record, location_id, session_id);
     if (w->expired)

@@ -281,7 +281,8 @@ coord_status coord_session_wait_async(coord_loop *loop, coord_client *client,
     call->state.complete = wait_poll_complete;
     call->state.start = wait_poll;
     coord_wait_plan_init(&call->state.wait, until, timeout_ms, interval_ms);
-    /* bounded by its own timeout, in the queue too (0: by its one poll's) */
+    /* bounded by its own timeout, in the queue too (a wait of 0 ms: by the
+     * total timeout of its one poll) */
     if (timeout_ms > 0) {
         call->state.timeout_ms = timeout_ms;
         call->state.deadline_ms = call->state.wait.deadline_ms;

@@ -126,14 +126,13 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
     return t->cancel != NULL && __atomic_load_n(t->cancel, __ATOMIC_ACQUIRE) != 0;
 }
 
-/* Options fixed for the handle's life. */
-static CURLcode set_fixed(coord_transport *t)
+/* The handle's callbacks: the answer's body and headers into t, each send
+ * counted, libcurl's error text into t->errbuf. */
+static CURLcode set_callbacks(coord_transport *t)
 {
     CURL *c = t->curl;
-    CURLcode rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM */
+    CURLcode rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->errbuf);
 
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->errbuf);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     if (rc == CURLE_OK)
@@ -142,6 +141,19 @@ static CURLcode set_fixed(coord_transport *t)
         rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_send);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_PREREQDATA, t);
+    return rc;
+}
+
+/* What the handle speaks: HTTP(S) only, no redirects, gzip. */
+static CURLcode set_protocol(coord_transport *t)
+{
+    CURL *c = t->curl;
+    CURLcode rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM */
+
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -152,9 +164,26 @@ static CURLcode set_fixed(coord_transport *t)
      * instructions per request for codings no JSON API uses (callgrind) */
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
-    /* libcurl's defaults, stated so that no build or environment can weaken them */
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /* A transfer that ends while its host name is being resolved (timeout,
+     * cancel, free) leaves libcurl's resolver thread to finish on its own:
+     * by default libcurl joins it, which blocks the caller -- and every
+     * other call of a loop -- until getaddrinfo() gives up (10 s with
+     * glibc's defaults and a silent DNS server). The thread frees its own
+     * memory when getaddrinfo() returns. README "Name lookups". */
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+        rc = curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
+#endif
+    return rc;
+}
+
+/* Whom the handle trusts and how it connects: libcurl's TLS defaults
+ * stated, so that no build or environment can weaken them; no proxy. */
+static CURLcode set_security(coord_transport *t)
+{
+    CURL *c = t->curl;
+    CURLcode rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (rc == CURLE_OK)
@@ -179,20 +208,18 @@ static CURLcode set_fixed(coord_transport *t)
         if (rc == CURLE_UNKNOWN_OPTION)
             rc = CURLE_OK;
     }
-#if LIBCURL_VERSION_NUM >= 0x075700
-    /* A transfer that ends while its host name is being resolved (timeout,
-     * cancel, free) leaves libcurl's resolver thread to finish on its own:
-     * by default libcurl joins it, which blocks the caller -- and every
-     * other call of a loop -- until getaddrinfo() gives up (10 s with
-     * glibc's defaults and a silent DNS server). The thread frees its own
-     * memory when getaddrinfo() returns. README "Name lookups". */
+    return rc;
+}
+
+/* Options fixed for the handle's life. */
+static CURLcode set_fixed(coord_transport *t)
+{
+    CURLcode rc = set_callbacks(t);
+
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
-#endif
+        rc = set_protocol(t);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_send);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_PREREQDATA, t);
+        rc = set_security(t);
     return rc;
 }
 
