@@ -702,12 +702,20 @@ COORD_HIDDEN coord_status coord_jwt_result(coord_exchange *ex, coord_status st, 
                                            size_t size);
 
 /* The checks every non-blocking start function makes (a loop, a client, a
- * callback), then a call of the loop (coord_loop_call_new()). NULL (and
- * *out_status, recorded in the client's last error) when it cannot start. */
+ * callback), then a call of the loop (coord_loop_call_new()) that runs
+ * complete when its exchange is done. NULL (and *out_status, recorded in
+ * the client's last error) when it cannot start. */
 COORD_HIDDEN coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
                                            const coord_call_callback *callback,
+                                           coord_call_complete_fn complete,
                                            const char *location_id, int64_t session_id,
                                            coord_status *out_status);
+/* The same for a call that answers one session to on_done. */
+COORD_HIDDEN coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
+                                                   coord_session_fn on_done, void *user_data,
+                                                   coord_call_complete_fn complete,
+                                                   const char *location_id,
+                                                   int64_t session_id, coord_status *out_status);
 
 /* ---- client.c: what calls use of a client ---------------------------------- */
 

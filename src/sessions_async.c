@@ -9,8 +9,9 @@
 #include "internal.h"
 
 coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
-                              const coord_call_callback *callback, const char *location_id,
-                              int64_t session_id, coord_status *out_status)
+                              const coord_call_callback *callback, coord_call_complete_fn complete,
+                              const char *location_id, int64_t session_id,
+                              coord_status *out_status)
 {
     coord_call *call;
 
@@ -32,8 +33,20 @@ coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
         *out_status = coord_client_fail(client, COORD_ERR_OUT_OF_MEMORY, "out of memory for a call");
         return NULL;
     }
+    call->state.complete = complete;
     *out_status = COORD_OK;
     return call;
+}
+
+coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
+                                      coord_session_fn on_done, void *user_data,
+                                      coord_call_complete_fn complete, const char *location_id,
+                                      int64_t session_id, coord_status *out_status)
+{
+    coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
+
+    return coord_async_begin(loop, client, &callback, complete, location_id, session_id,
+                             out_status);
 }
 
 /* ---- end ---- */
@@ -48,13 +61,12 @@ coord_status coord_end_session_async(coord_loop *loop, coord_client *client,
                                      coord_session_fn on_done, void *user_data,
                                      coord_call **out_call)
 {
-    coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, location_id, session_id, &st);
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, end_complete,
+                                                 location_id, session_id, &st);
 
     if (call == NULL)
         return st;
-    call->state.complete = end_complete;
     st = coord_request_end_session(&call->exchange.request, &call->exchange.target,
                                    call->exchange.location_id, session_id,
                                    &call->exchange.error);
@@ -94,13 +106,12 @@ coord_status coord_session_create_async(coord_loop *loop, coord_client *client,
                                         coord_session_fn on_done, void *user_data,
                                         coord_call **out_call)
 {
-    coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, location_id, 0, &st);
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, create_complete,
+                                                 location_id, 0, &st);
 
     if (call == NULL)
         return st;
-    call->state.complete = create_complete;
     st = coord_request_create_session(&call->exchange.request, &call->exchange.target,
                                       call->exchange.location_id, resource_id,
                                       &call->exchange.error);
@@ -119,13 +130,12 @@ coord_status coord_session_get_async(coord_loop *loop, coord_client *client,
                                      coord_session_fn on_done, void *user_data,
                                      coord_call **out_call)
 {
-    coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, location_id, session_id, &st);
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, get_complete,
+                                                 location_id, session_id, &st);
 
     if (call == NULL)
         return st;
-    call->state.complete = get_complete;
     st = coord_request_get_session(&call->exchange.request, &call->exchange.target,
                                    call->exchange.location_id, session_id,
                                    &call->exchange.error);
@@ -146,11 +156,11 @@ static coord_status list_sessions_async(coord_loop *loop, coord_client *client,
 {
     coord_call_callback callback = {.on_list = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, location_id, 0, &st);
+    coord_call *call = coord_async_begin(loop, client, &callback, list_complete, location_id, 0,
+                                         &st);
 
     if (call == NULL)
         return st;
-    call->state.complete = list_complete;
     st = coord_request_list_sessions(&call->exchange.request, &call->exchange.target,
                                      location_id, &call->exchange.error);
     return coord_loop_call_start(call, st, out_call);
@@ -188,11 +198,11 @@ coord_status coord_barcode_create_async(coord_loop *loop, coord_client *client,
 {
     coord_call_callback callback = {.on_barcode = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, NULL, 0, &st);
+    coord_call *call = coord_async_begin(loop, client, &callback, barcode_complete, NULL, 0,
+                                         &st);
 
     if (call == NULL)
         return st;
-    call->state.complete = barcode_complete;
     call->state.barcode = coord_malloc(sizeof(*call->state.barcode));
     if (call->state.barcode == NULL)
         st = coord_exchange_fail(&call->exchange, COORD_ERR_OUT_OF_MEMORY,
@@ -270,15 +280,15 @@ coord_status coord_session_wait_async(coord_loop *loop, coord_client *client,
                                       uint32_t interval_ms, coord_session_fn on_done,
                                       void *user_data, coord_call **out_call)
 {
-    coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, location_id, session_id, &st);
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data,
+                                                 wait_poll_complete, location_id, session_id,
+                                                 &st);
     coord_exchange *ex;
 
     if (call == NULL)
         return st;
     ex = &call->exchange;
-    call->state.complete = wait_poll_complete;
     call->state.start = wait_poll;
     coord_wait_plan_init(&call->state.wait, until, timeout_ms, interval_ms);
     /* bounded by its own timeout, in the queue too (a wait of 0 ms: by the

@@ -43,13 +43,12 @@ coord_status coord_test_simulate_redemption_async(coord_loop *loop, coord_client
                                                   uint32_t duration_m, coord_session_fn on_done,
                                                   void *user_data, coord_call **out_call)
 {
-    coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, location_id, session_id, &st);
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, simulate_complete,
+                                                 location_id, session_id, &st);
 
     if (call == NULL)
         return st;
-    call->state.complete = simulate_complete;
     st = coord_request_simulate_redemption(&call->exchange.request, &call->exchange.target,
                                            call->exchange.location_id, session_id, duration_m,
                                            &call->exchange.error);
@@ -107,11 +106,10 @@ coord_status coord_test_create_jwt_async(coord_loop *loop, coord_client *client,
 {
     coord_call_callback callback = {.on_token = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, NULL, 0, &st);
+    coord_call *call = coord_async_begin(loop, client, &callback, jwt_complete, NULL, 0, &st);
 
     if (call == NULL)
         return st;
-    call->state.complete = jwt_complete;
     call->state.token_size = COORD_TOKEN_MAX;
     call->state.token = coord_malloc(call->state.token_size);
     if (call->state.token == NULL)
