@@ -194,7 +194,6 @@ static coord_retry_state retry_state(coord_exchange *ex, coord_status st)
  * follows it. The record's texts are redacted already. */
 static void log_answer(coord_exchange *ex, coord_status st, coord_next next)
 {
-    const coord_error *e = &ex->error;
     char path[COORD_URL_MAX];
 
     if (!coord_client_logs(ex->client))
@@ -202,17 +201,17 @@ static void log_answer(coord_exchange *ex, coord_status st, coord_next next)
     coord_request_path(&ex->request, path, sizeof(path));
     coord_client_log(ex->client, COORD_LOG_INFO, "response %s %s: %s, HTTP %ld, %ld ms "
                      "(attempt %ld)", ex->request.method, path, coord_status_name(st),
-                     (long)e->http_status,
+                     (long)ex->error.http_status,
                      (long)(coord_now_ms() - ex->progress.attempt_started_ms),
-                     (long)e->attempts);
+                     (long)ex->error.attempts);
     if (next.kind == COORD_NEXT_SEND)
         coord_client_log(ex->client, COORD_LOG_WARN, "retry %s %s in %lu ms after %s: %s",
                          ex->request.method, path, (unsigned long)next.delay_ms,
-                         coord_status_name(st), e->detail);
+                         coord_status_name(st), ex->error.detail);
     else if (next.kind == COORD_NEXT_DONE && st != COORD_OK)
         coord_client_log(ex->client, COORD_LOG_ERROR, "%s %s failed after %ld attempt(s): %s: "
-                         "%s", ex->request.method, path, (long)e->attempts,
-                         coord_status_name(st), e->detail);
+                         "%s", ex->request.method, path, (long)ex->error.attempts,
+                         coord_status_name(st), ex->error.detail);
 }
 
 coord_next coord_exchange_answered(coord_exchange *ex, coord_status performed)
