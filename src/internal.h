@@ -125,7 +125,7 @@ COORD_HIDDEN void coord_set_text(char *dst, size_t size, const char *fmt, ...)
 
 /* Values of coord_status: raise it with every status appended to the enum
  * (status.c's table of names and texts checks it at compile time). */
-#define COORD_STATUS_COUNT ((unsigned)COORD_ERR_CANCELLED + 1u)
+#define COORD_STATUS_COUNT ((unsigned)COORD_ERR_STORAGE + 1u)
 
 /* Status for a non-2xx HTTP answer (before endpoint-specific refinement). */
 COORD_HIDDEN coord_status coord_status_from_http(long http_status);

@@ -31,6 +31,7 @@ static const status_info statuses[] = {
     [COORD_ERR_SESSION_ACTIVE] = {"COORD_ERR_SESSION_ACTIVE",
                                   "the user already has an active session at this location"},
     [COORD_ERR_CANCELLED] = {"COORD_ERR_CANCELLED", "cancelled"},
+    [COORD_ERR_STORAGE] = {"COORD_ERR_STORAGE", "durable storage failed: not recorded"},
 };
 
 /* A status appended to the enum needs its row above (and COORD_STATUS_COUNT

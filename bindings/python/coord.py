@@ -65,6 +65,7 @@ class Status(enum.IntEnum):
     ALREADY_ENDED = 14
     SESSION_ACTIVE = 15
     CANCELLED = 16
+    STORAGE = 17
 
 
 OK = Status.OK
@@ -459,6 +460,11 @@ class SessionActiveError(CoordError):
 class CancelledError(CoordError):
     """Client.cancel() (from another thread) cancelled the call."""
     status = Status.CANCELLED
+
+
+class StorageError(CoordError):
+    """Durable storage failed (the outbox, libcoord-outbox; never a call of this binding)."""
+    status = Status.STORAGE
 
 
 ERRORS: Dict[Status, Type[CoordError]] = {cls.status: cls for cls in CoordError.__subclasses__()}

@@ -146,7 +146,8 @@ typedef enum coord_status {
     COORD_ERR_PHYSICAL_CHECKOUT = 13,  /**< gate-controlled session (redemption_info): end it at the gate */
     COORD_ERR_ALREADY_ENDED = 14,      /**< the session was already ended */
     COORD_ERR_SESSION_ACTIVE = 15,     /**< the user already has an active session there */
-    COORD_ERR_CANCELLED = 16           /**< cancelled: coord_call_cancel(), coord_client_cancel() */
+    COORD_ERR_CANCELLED = 16,          /**< cancelled: coord_call_cancel(), coord_client_cancel() */
+    COORD_ERR_STORAGE = 17             /**< durable storage failed (the outbox, libcoord-outbox: disk full, I/O or fsync error, a file that is not a usable outbox, a store another process holds); what was asked is not recorded */
 } coord_status;
 
 /** Money in the currency's smallest unit: amount 1234 + "USD" is 12.34 USD. */
