@@ -223,6 +223,23 @@ POST   /_sim/fault         {"mode": M, "count": 1, ...}: the next `count` API
                            after answering.
                            200 with the armed fault
 DELETE /_sim/fault         disarm; 200 {}
+GET    /_sim/ledger        the charge ledger: how many times each session was
+                           really ended (an end the API applied, whether or
+                           not its answer arrived): {"ends": [{"location_id",
+                           "session_id", "count"}], "total": N, "max": M}
+                           (M: the most ends of one session; 1 when none was
+                           ended twice), since start or the last reset
+POST   /_sim/drop_ends     {"rate": 0.25, "seed": 1}: from now on each end
+                           the API applies loses its answer (the connection
+                           closes unanswered) with probability "rate", drawn
+                           from a generator seeded with "seed"; rate 0
+                           stops it (so does reset). 200 {"rate", "seed"}
+POST   /_sim/outage        {"seconds": 2.0}: a power cut at the server: every
+                           open connection is dropped, the port refuses
+                           connections for "seconds", then the simulator
+                           listens again on the same port with its state
+                           intact (a restart; seconds 0: a restart at once).
+                           200 {"seconds"}, answered before the cut
 A malformed control body (not a JSON object, unknown field, wrong type) gets
 400 {"code": 400, "message": "..."}.
 """
@@ -237,6 +254,7 @@ import hmac
 import itertools
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -791,6 +809,7 @@ class SimState:
         self.fixed_tokens: Dict[str, User] = {}  # seeded tokens; kept across resets too
         self.lock = threading.Lock()
         self.stopping = threading.Event()   # set on server shutdown
+        self.outage_requested = threading.Event()  # POST /_sim/outage
         self.generation = 0                 # bumped by every reset
         self._clear()
 
@@ -801,6 +820,10 @@ class SimState:
         self.last_request: Optional[Dict[str, Any]] = None
         self.counters = dict.fromkeys(("connections", "requests", "api_requests",
                                        "control_requests", "api_connections"), 0)
+        self.ledger: Dict[Tuple[str, int], int] = {}   # ends applied, per session
+        self.drop_rate = 0.0
+        self.drop_rng = random.Random(0)
+        self.outage: Optional[float] = None            # seconds of a requested outage
 
     def reset(self) -> None:
         with self.lock:
@@ -901,7 +924,25 @@ class SimState:
             if session.ended:
                 raise ApiError(409, CODE_ALREADY_ENDED, MSG_ALREADY_ENDED)
             session.end(location, now_ms())
+            key = (location_id, session_id)
+            self.ledger[key] = self.ledger.get(key, 0) + 1
             return render_session(session, location)
+
+    def ledger_json(self) -> Dict[str, Any]:
+        with self.lock:
+            ends = [{"location_id": loc, "session_id": sid, "count": n}
+                    for (loc, sid), n in sorted(self.ledger.items())]
+            return {"ends": ends, "total": sum(self.ledger.values()),
+                    "max": max(self.ledger.values(), default=0)}
+
+    def set_drop_ends(self, rate: float, seed: int) -> None:
+        with self.lock:
+            self.drop_rate = rate
+            self.drop_rng = random.Random(seed)
+
+    def drop_this_end(self) -> bool:
+        with self.lock:
+            return self.drop_rate > 0 and self.drop_rng.random() < self.drop_rate
 
     # users and their calls (issue 3) -------------------------------------
 
@@ -1418,6 +1459,28 @@ def apply_seed(state: SimState, doc: Any) -> Dict[str, Any]:
     return made
 
 
+def ctl_ledger(state: SimState, request: Request) -> Reply:
+    return json_reply(state.ledger_json())
+
+
+def ctl_drop_ends(state: SimState, request: Request) -> Reply:
+    fields = check_fields(parse_json_object(request.body),
+                          {"rate": v_number(minimum=0), "seed": v_int()}, required=("rate",))
+    if fields["rate"] > 1:
+        raise bad_request("rate must be within 0..1")
+    state.set_drop_ends(fields["rate"], fields.get("seed", 0))
+    return json_reply({"rate": fields["rate"], "seed": fields.get("seed", 0)})
+
+
+def ctl_outage(state: SimState, request: Request) -> Reply:
+    fields = check_fields(parse_json_object(request.body), {"seconds": v_number(minimum=0)},
+                          required=("seconds",))
+    with state.lock:
+        state.outage = fields["seconds"]
+    state.outage_requested.set()
+    return json_reply({"seconds": fields["seconds"]})
+
+
 def ctl_seed(state: SimState, request: Request) -> Reply:
     return json_reply(apply_seed(state, parse_json_object(request.body)))
 
@@ -1433,6 +1496,9 @@ CONTROL_ROUTER = Router([
     route("GET", CONTROL_PREFIX + "/fault", ctl_get_fault),
     route("POST", CONTROL_PREFIX + "/fault", ctl_arm_fault),
     route("DELETE", CONTROL_PREFIX + "/fault", ctl_disarm_fault),
+    route("GET", CONTROL_PREFIX + "/ledger", ctl_ledger),
+    route("POST", CONTROL_PREFIX + "/drop_ends", ctl_drop_ends),
+    route("POST", CONTROL_PREFIX + "/outage", ctl_outage),
 ])
 
 
@@ -1503,7 +1569,12 @@ class SimHandler(BaseHTTPRequestHandler):
         if fault:
             FAULT_MODES[fault.mode].apply(self, fault.params)
             return
-        self.send_reply(run_safely(handle_api, state, request))
+        reply = run_safely(handle_api, state, request)
+        if (reply.status == 200 and request.method == "PUT"
+                and request.path.endswith("/end") and state.drop_this_end()):
+            self.close_connection = True    # applied; its answer is lost
+            return
+        self.send_reply(reply)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
 
@@ -1595,6 +1666,7 @@ class SimServer(ThreadingHTTPServer):
         self.state = state
         self.verbose = verbose
         self.tls_context = tls_context
+        self.open_sockets: set = set()
         super().__init__(address, SimHandler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
@@ -1623,7 +1695,25 @@ class SimServer(ThreadingHTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self.state.count_connection()
+        with self.state.lock:
+            self.open_sockets.add(request)
         super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.state.lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Every open connection reset, as a power cut leaves them."""
+        with self.state.lock:
+            sockets, self.open_sockets = list(self.open_sockets), set()
+        for sock in sockets:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if self.verbose or not isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
@@ -1747,8 +1837,32 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"COORD_SIM_PORT={port}\n"
           f"COORD_SIM_URL={base_url(args.host, port, args.tls_cert is not None)}{API_PREFIX}\n"
           f"COORD_SIM_KEY={(args.access_keys or [DEFAULT_ACCESS_KEY])[0]}", flush=True)
+    def watch_outages() -> None:
+        while not state.stopping.is_set():
+            if state.outage_requested.wait(0.1):
+                server.shutdown()           # serve_forever returns to the loop below
+                while state.outage_requested.is_set() and not state.stopping.is_set():
+                    time.sleep(0.02)        # until the new server is made
+
+    threading.Thread(target=watch_outages, daemon=True).start()
     try:
-        server.serve_forever(poll_interval=0.1)
+        while True:
+            server.serve_forever(poll_interval=0.1)
+            if not state.outage_requested.is_set() or state.stopping.is_set():
+                break
+            # POST /_sim/outage: connections dropped, the port closed for a
+            # while, then the same state served again on the same port
+            with state.lock:
+                seconds, state.outage = state.outage or 0.0, None
+            server.server_close()
+            state.stopping.wait(0.05)       # the outage request's own answer goes out
+            server.drop_connections()
+            state.stopping.wait(seconds)
+            if state.stopping.is_set():
+                break
+            server = SimServer((args.host, port), state, args.verbose,
+                               make_tls_context(args.tls_cert, args.tls_key))
+            state.outage_requested.clear()
     finally:
         state.stopping.set()
         server.server_close()

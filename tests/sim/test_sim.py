@@ -419,6 +419,58 @@ class ControlTest(SimTestCase):
         self.assertLess(time.monotonic() - started, 1)
 
 
+class OutboxSupportTest(SimTestCase):
+    """The charge ledger, answers dropped after apply, outages (issue 18)."""
+
+    def ledger(self):
+        status, body = self.control("GET", "/_sim/ledger")
+        self.assertEqual(status, 200)
+        return body
+
+    def test_the_ledger_counts_applied_ends_only(self):
+        self.assertEqual(self.ledger(), {"ends": [], "total": 0, "max": 0})
+        self.new_session(location_id="L1")
+        self.new_session(location_id="L1")
+        self.assertEqual(self.end("L1", 1)[0], 200)
+        self.assertEqual(self.end("L1", 1)[0], 409)     # refused: not an end
+        self.assertEqual(self.end("L1", 9)[0], 404)
+        self.assertEqual(self.ledger(), {"ends": [{"location_id": "L1", "session_id": 1,
+                                                   "count": 1}], "total": 1, "max": 1})
+        self.assertEqual(self.control("POST", "/_sim/reset"), (200, {}))
+        self.assertEqual(self.ledger()["total"], 0)
+
+    def test_dropped_answers_still_end_and_count(self):
+        for _ in range(3):
+            self.new_session(location_id="L2")
+        self.assertEqual(self.control("POST", "/_sim/drop_ends", {"rate": 1, "seed": 3}),
+                         (200, {"rate": 1, "seed": 3}))
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError)):
+            self.end("L2", 1)
+        self.assertEqual(self.ledger()["total"], 1)
+        self.control("POST", "/_sim/drop_ends", {"rate": 0})
+        self.assertEqual(self.end("L2", 1)[0], 409)     # it was applied
+        self.assertEqual(self.end("L2", 2)[0], 200)
+        self.assertEqual(self.control("POST", "/_sim/drop_ends", {"rate": 2})[0], 400)
+
+    def test_an_outage_refuses_connections_then_serves_the_same_state(self):
+        self.new_session(location_id="L3")
+        self.assertEqual(self.control("POST", "/_sim/outage", {"seconds": 0.6}),
+                         (200, {"seconds": 0.6}))
+        time.sleep(0.3)
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+                break
+            except ConnectionRefusedError:
+                self.assertLess(time.monotonic(), deadline, "the simulator did not come back")
+                time.sleep(0.05)
+        self.assertEqual(self.end("L3", 1)[0], 200)     # the session survived the restart
+        self.assertEqual(self.ledger()["total"], 1)
+
+
 class HardeningFaultTest(SimTestCase):
     """The network and encoding faults, seen from a raw socket."""
 
