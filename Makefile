@@ -122,6 +122,22 @@ ADAPTERS      := $(BUILD)/examples/adapters/poll $(BUILD)/examples/adapters/libu
                  $(BUILD)/examples/adapters/libevent
 BENCH_PROGS   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
+# The outbox (docs/OUTBOX.md): its own library, libcoord-outbox, on
+# libcoord's public API and SQLite; libcoord never links SQLite.
+SQLITE_CFLAGS  = $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
+SQLITE_LIBS    = $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
+OUTBOX_OBJS    := $(patsubst outbox/%.c,$(BUILD)/outbox/%.o,$(wildcard outbox/*.c))
+OUTBOX_STATIC  := $(BUILD)/lib/libcoord-outbox.a
+OUTBOX_SONAME  := libcoord-outbox.so.$(VERSION_MAJOR)
+OUTBOX_SHARED  := $(BUILD)/lib/libcoord-outbox.so.$(VERSION)
+OUTBOX_MAP     := outbox/libcoord-outbox.map
+OUTBOX_LIBS    := $(OUTBOX_STATIC) $(if $(filter 1,$(SHARED)),$(BUILD)/lib/libcoord-outbox.so)
+# What a program of the outbox links, in order.
+OUTBOX_LINK    = $(OUTBOX_STATIC) $(STATIC) $(DEPS_LIBS) $(SQLITE_LIBS)
+OUTBOX_TESTS   := $(patsubst tests/outbox/test_%.c,$(BUILD)/tests/outbox/test_%,$(wildcard tests/outbox/test_*.c))
+OUTBOX_HELPERS := tests/integration/sim_client.c tests/outbox/outbox_test.c
+OUTBOX_TOOLS   := $(BUILD)/tests/outbox/ob_cycle
+
 # Servers the tests start on loopback, on ports the OS chooses.
 WITH_SIM     := tests/sim/with_sim.sh
 WITH_TLS_SIM := tests/sim/with_tls_sim.sh
@@ -134,13 +150,13 @@ WITH_NGINX   := tests/threads/with_nginx.sh
 # target and add its name here.
 CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
                check-cpp check-python check-node check-install check-makefile check-readme \
-               check-adapters check-docs
+               check-adapters check-docs check-outbox
 
 .PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
-        check-threads check-tsan coverage fuzz fuzz-build
+        check-threads check-tsan coverage fuzz fuzz-build outbox check-outbox-long
 
-all: lib examples
+all: lib outbox examples
 
 check: $(CHECK_PARTS)
 	@echo "make check: all tests passed"
@@ -190,6 +206,30 @@ $(BUILD)/lib/$(SONAME): $(SHARED_LIB)
 $(BUILD)/lib/libcoord.so: $(BUILD)/lib/$(SONAME)
 	ln -sf $(SONAME) $@
 
+# The outbox library: objects with SQLite's flags; the shared library
+# needs libcoord.so (and SQLite) and exports only coord_outbox_*.
+outbox: $(OUTBOX_LIBS)
+
+$(BUILD)/outbox/%.o: outbox/%.c outbox/internal.h include/coord/outbox.h include/coord/coord.h \
+                     $(FLAGS_STAMP) | deps
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) $(SQLITE_CFLAGS) -c $< -o $@
+
+$(OUTBOX_STATIC): $(OUTBOX_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(OUTBOX_SHARED): $(OUTBOX_OBJS) $(OUTBOX_MAP) $(BUILD)/lib/libcoord.so
+	$(CC) -shared -Wl,-soname,$(OUTBOX_SONAME) -Wl,--version-script=$(OUTBOX_MAP) $(CFLAGS) \
+	  $(LDFLAGS) -o $@ $(OUTBOX_OBJS) -L$(BUILD)/lib -lcoord $(SQLITE_LIBS)
+
+$(BUILD)/lib/$(OUTBOX_SONAME): $(OUTBOX_SHARED)
+	ln -sf $(notdir $<) $@
+
+$(BUILD)/lib/libcoord-outbox.so: $(BUILD)/lib/$(OUTBOX_SONAME)
+	ln -sf $(OUTBOX_SONAME) $@
+
 # Stripped sizes of the libraries just built, and of the end-session example
 # with libcoord linked in statically (docs/PERFORMANCE.md "Sizes").
 size: $(STATIC) $(SHARED_LIB) $(BUILD)/examples/end_session
@@ -237,6 +277,15 @@ $(THREAD_TEST): tests/threads/test_threads.c $(STATIC)
 	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) -pthread $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS) \
 	  $(TEST_LIBS) -pthread
 
+# The outbox's tests: cmocka against the simulator, and the tools the
+# kill-point and power-cut runs drive (tests/outbox/).
+$(BUILD)/tests/outbox/%: tests/outbox/%.c $(OUTBOX_HELPERS) tests/outbox/outbox_test.h \
+                         tests/outbox/powercut_vfs.c tests/outbox/powercut_vfs.h \
+                         $(OUTBOX_STATIC) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(SQLITE_CFLAGS) -Itests/integration $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(OUTBOX_HELPERS) tests/outbox/powercut_vfs.c $(OUTBOX_LINK) $(TEST_LIBS)
+
 # The public header from C++: built with $(CXX) (and with clang++ by .ci/run).
 $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
              tests/integration/sim_client.h include/coord/coord.h $(STATIC)
@@ -245,7 +294,7 @@ $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
 	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
-tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(THREAD_TEST)
+tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(THREAD_TEST) $(OUTBOX_TESTS) $(OUTBOX_TOOLS)
 
 demo: examples
 	@PYTHON=$(PYTHON) COORD_SIM_ARGS="--seed examples/demo-seed.json" \
@@ -332,6 +381,39 @@ ifeq ($(NATIVE_SKIP)$(filter 0,$(SHARED)),)
 else
 	@echo "== Node binding: skipped: $(or $(NATIVE_SKIP),SHARED=0 builds no libcoord.so) (make check runs it)"
 endif
+
+# The outbox (docs/OUTBOX.md) against the simulator: its cmocka tests, then
+# one cycle (tests/outbox/ob_cycle.c) killed by SIGKILL at each of its
+# system calls in turn (strace) and cut at each of its writes and syncs
+# (the power-cut VFS), each death followed by a restart and a check
+# (tests/outbox/crash_test.py). The kill run needs strace on this machine's
+# processes: skipped under RUN (valgrind, qemu) and in sanitizer builds
+# (LeakSanitizer cannot run under a tracer); the firmware build checks a
+# sample of the kill points.
+OUTBOX_CRASH = PYTHON=$(PYTHON) $(WITH_SIM) $(PYTHON) tests/outbox/crash_test.py
+check-outbox: outbox $(OUTBOX_TESTS) $(OUTBOX_TOOLS)
+	@set -e; for t in $(OUTBOX_TESTS); do echo "== $$t (simulator)"; \
+	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
+ifeq ($(RUN),)
+ifeq ($(NATIVE_SKIP),)
+	@echo "== tests/outbox/crash_test.py kill (SIGKILL at every system call of a cycle, restart)"
+	@$(OUTBOX_CRASH) kill $(BUILD)/tests/outbox/ob_cycle $(if $(filter 1,$(MINIMAL)),--sample 60)
+endif
+	@echo "== tests/outbox/crash_test.py powercut (unsynced writes lost at every write and sync)"
+	@$(OUTBOX_CRASH) powercut $(BUILD)/tests/outbox/ob_cycle
+else
+	@echo "== outbox kill points and power cuts: skipped: RUN=$(firstword $(RUN)) (make check runs them)"
+endif
+
+# The randomized long run: OUTBOX_RANDOM_POINTS kill points (10,000 by
+# default) at random system calls of a stream of cycles, a fifth of whose
+# answers the simulator drops after applying the end. .ci/run runs a sample.
+OUTBOX_RANDOM_POINTS ?= 10000
+OUTBOX_RANDOM_SEED   ?= 1
+check-outbox-long: $(OUTBOX_TOOLS)
+	@echo "== tests/outbox/crash_test.py random ($(OUTBOX_RANDOM_POINTS) random kill points, lost answers)"
+	@$(OUTBOX_CRASH) random $(BUILD)/tests/outbox/ob_cycle --points $(OUTBOX_RANDOM_POINTS) \
+	  --seed $(OUTBOX_RANDOM_SEED)
 
 # Install consumers: install into a stage (default and static-only multiarch
 # layouts), build an outside program with only pkg-config and with only

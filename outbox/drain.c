@@ -1,0 +1,524 @@
+/* The drain: pending intents sent through the replay-safe end on a
+ * coord_loop, their results recorded. One step records what finished and
+ * marks what starts next in a single transaction (one fsync), then starts
+ * the calls: an attempt is counted on disk before its end is sent, a result
+ * is on disk before the application can read it. The blocking drain is the
+ * non-blocking one driven by its own loop. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+typedef enum slot_phase {
+    SLOT_FREE = 0,
+    SLOT_CLAIMED, /* attempt counted; its end starts after the commit */
+    SLOT_ENDING,  /* the end is in flight */
+    SLOT_FETCHING,/* the end was refused as already ended: the session is fetched */
+    SLOT_DONE     /* finished: its outcome is recorded by the next step */
+} slot_phase;
+
+typedef struct ob_slot {
+    slot_phase phase;
+    int fetched; /* status and session come from the recovery fetch */
+    int64_t id;
+    int64_t session_id;
+    uint32_t attempts; /* with this one */
+    coord_status status;
+    coord_call *call;
+    ob_drain *drain;
+    char location_id[COORD_ID_MAX];
+    char detail[COORD_MESSAGE_MAX];
+    coord_session session;
+} ob_slot;
+
+struct ob_drain {
+    coord_outbox *ob;
+    coord_loop *loop;
+    coord_client *client;
+    int64_t cursor;     /* the last id this pass took */
+    int pass_failed;    /* a send of this pass failed: the next pass waits */
+    uint32_t backoffs;  /* passes in a row that failed */
+    int64_t resume_at;  /* monotonic ms: the next pass starts then */
+    int no_new_sends;   /* the blocking drain's deadline: only record */
+    coord_outbox_drain_stats stats;
+    uint32_t nslots;
+    ob_slot slots[];
+};
+
+/* What a finished slot's outcome means. */
+typedef enum outcome { OUT_ENDED, OUT_REFUSED, OUT_RETRY, OUT_FETCH, OUT_DROP } outcome;
+
+static outcome classify(const ob_slot *s)
+{
+    switch (s->status) {
+    case COORD_OK:
+        return s->session.has_end_time ? OUT_ENDED : OUT_RETRY;
+    case COORD_ERR_ALREADY_ENDED:
+        return s->fetched ? OUT_RETRY : OUT_FETCH;
+    case COORD_ERR_PHYSICAL_CHECKOUT:
+    case COORD_ERR_NOT_FOUND:
+    case COORD_ERR_REFUSED:
+    case COORD_ERR_INVALID_ARGUMENT:
+    case COORD_ERR_SESSION_ACTIVE:
+        return OUT_REFUSED;
+    case COORD_ERR_CANCELLED:
+        return OUT_DROP;
+    default:
+        return OUT_RETRY;
+    }
+}
+
+static void finish(ob_slot *s, coord_status status, const coord_error *error,
+                   const coord_session *session)
+{
+    s->call = NULL;
+    s->status = status;
+    s->phase = SLOT_DONE;
+    if (status == COORD_OK && session != NULL)
+        s->session = *session;
+    if (status != COORD_OK && error != NULL)
+        memcpy(s->detail, error->detail, sizeof(s->detail));
+    s->detail[sizeof(s->detail) - 1] = '\0';
+}
+
+static void on_end(coord_call *call, coord_status status, const coord_error *error,
+                   const coord_session *session, void *user_data)
+{
+    (void)call;
+    finish(user_data, status, error, session);
+}
+
+static void on_fetch(coord_call *call, coord_status status, const coord_error *error,
+                     const coord_session *session, void *user_data)
+{
+    ob_slot *s = user_data;
+    (void)call;
+    s->fetched = 1;
+    finish(s, status, error, session);
+    if (status == COORD_OK)
+        s->session.recovered = 1;
+}
+
+/* ---- recording ------------------------------------------------------------- */
+
+static coord_status record_result(coord_outbox *ob, sqlite3_stmt *stmt, const ob_slot *s,
+                                  coord_outbox_state state, coord_status status, int64_t now)
+{
+    const coord_session *ss = &s->session;
+    int ended = state == COORD_OUTBOX_ENDED;
+    int64_t flags = ended ? (ss->has_start_time ? OB_HAS_START : 0) |
+                                (ss->has_end_time ? OB_HAS_END : 0) |
+                                (ss->has_billing_info ? OB_HAS_BILLING : 0) |
+                                (ss->billing_info.has_cost ? OB_HAS_COST : 0) |
+                                (ss->recovered ? OB_RECOVERED : 0)
+                          : 0;
+
+    sqlite3_reset(stmt);
+    sqlite3_bind_int(stmt, 1, (int)state);
+    sqlite3_bind_int(stmt, 2, (int)status);
+    sqlite3_bind_text(stmt, 3, ended ? "" : s->detail, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, state == COORD_OUTBOX_PENDING ? 0 : now);
+    sqlite3_bind_text(stmt, 5, ended ? ss->user_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 6, ended ? ss->resource_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 7, ended ? ss->start_time : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 8, ended ? ss->end_time : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 9, ended ? ss->start_time_ms : 0);
+    sqlite3_bind_int64(stmt, 10, ended ? ss->end_time_ms : 0);
+    sqlite3_bind_int64(stmt, 11, flags);
+    sqlite3_bind_int64(stmt, 12, ended ? ss->billing_info.cost.amount : 0);
+    sqlite3_bind_text(stmt, 13, ended ? ss->billing_info.cost.currency : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 14, s->id);
+    return ob_step_done(ob, stmt, "recording a result");
+}
+
+/* Writes the outcomes of the finished slots; fills counts for the stats,
+ * applied only once the transaction commits. */
+static coord_status record_finished(ob_drain *d, sqlite3_stmt *update, int64_t now,
+                                    coord_outbox_drain_stats *delta)
+{
+    coord_status st = COORD_OK;
+
+    for (uint32_t i = 0; i < d->nslots && st == COORD_OK; i++) {
+        ob_slot *s = &d->slots[i];
+        coord_outbox_state state = COORD_OUTBOX_PENDING;
+        coord_status status = s->status;
+
+        if (s->phase != SLOT_DONE)
+            continue;
+        switch (classify(s)) {
+        case OUT_ENDED:
+            state = COORD_OUTBOX_ENDED;
+            /* found ended at the first attempt: ended by someone else */
+            status = s->fetched && s->attempts <= 1 ? COORD_ERR_ALREADY_ENDED : COORD_OK;
+            delta->ended++;
+            delta->recovered += s->session.recovered;
+            break;
+        case OUT_REFUSED:
+            state = COORD_OUTBOX_REFUSED;
+            delta->refused++;
+            break;
+        case OUT_RETRY:
+            if (status == COORD_OK) {
+                status = COORD_ERR_BAD_RESPONSE;
+                snprintf(s->detail, sizeof(s->detail), "%s",
+                         "the session fetched after the end is not ended");
+            }
+            delta->failures++;
+            delta->last_failure = (int32_t)status;
+            if (s->attempts >= d->ob->max_attempts) {
+                state = COORD_OUTBOX_EXPIRED;
+                delta->expired++;
+            }
+            break;
+        case OUT_FETCH:
+        case OUT_DROP:
+            continue;
+        }
+        st = record_result(d->ob, update, s, state, status, now);
+    }
+    return st;
+}
+
+/* Takes the next pending intents of this pass into free slots (counting
+ * their attempt) or reports them EXPIRED; *out_exhausted when the pass
+ * reached the last pending intent. */
+static coord_status claim_next(ob_drain *d, sqlite3_stmt *select, sqlite3_stmt *update,
+                               sqlite3_stmt *count, int64_t now, int *out_exhausted,
+                               coord_outbox_drain_stats *delta)
+{
+    coord_outbox *ob = d->ob;
+    uint32_t want = 0, got = 0;
+    coord_status st = COORD_OK;
+    int rc;
+
+    for (uint32_t i = 0; i < d->nslots; i++)
+        want += d->slots[i].phase == SLOT_FREE;
+    *out_exhausted = 0;
+    if (want == 0)
+        return COORD_OK;
+    sqlite3_bind_int64(select, 1, d->cursor);
+    sqlite3_bind_int64(select, 2, want);
+    while (st == COORD_OK && (rc = sqlite3_step(select)) == SQLITE_ROW) {
+        ob_slot scratch = {0};
+        ob_slot *s = &scratch;
+        int64_t requested = sqlite3_column_int64(select, 3);
+        int64_t attempts = sqlite3_column_int64(select, 4);
+
+        got++;
+        d->cursor = sqlite3_column_int64(select, 0);
+        if (now - requested >= ob->expire_after_ms || attempts >= ob->max_attempts) {
+            scratch.id = d->cursor;
+            snprintf(scratch.detail, sizeof(scratch.detail), "%s",
+                     attempts >= ob->max_attempts ? "out of attempts"
+                                                  : "expired: pending longer than expire_after_ms");
+            st = record_result(ob, update, s, COORD_OUTBOX_EXPIRED,
+                               (coord_status)sqlite3_column_int(select, 5), now);
+            delta->expired++;
+            continue;
+        }
+        for (uint32_t i = 0; i < d->nslots; i++) {
+            if (d->slots[i].phase == SLOT_FREE) {
+                s = &d->slots[i];
+                break;
+            }
+        }
+        memset(s, 0, sizeof(*s));
+        s->drain = d;
+        s->id = d->cursor;
+        s->session_id = sqlite3_column_int64(select, 2);
+        s->attempts = (uint32_t)attempts + 1;
+        s->phase = SLOT_CLAIMED;
+        snprintf(s->location_id, sizeof(s->location_id), "%s",
+                 (const char *)sqlite3_column_text(select, 1));
+        sqlite3_reset(count);
+        sqlite3_bind_int64(count, 1, s->id);
+        st = ob_step_done(ob, count, "counting an attempt");
+    }
+    if (st == COORD_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        st = ob_fail_sqlite(ob, rc, "reading pending intents");
+    sqlite3_reset(select);
+    *out_exhausted = got < want;
+    return st;
+}
+
+/* One transaction: the finished slots' results, the next intents claimed. */
+static coord_status commit_step(ob_drain *d, int claim, int *out_exhausted)
+{
+    coord_outbox *ob = d->ob;
+    sqlite3_stmt *update = NULL, *select = NULL, *count = NULL;
+    coord_outbox_drain_stats delta = {0};
+    int64_t now = ob_wall_ms();
+    coord_status st;
+
+    *out_exhausted = 0;
+    st = ob_prepare(ob,
+                    "UPDATE intent SET state = ?1, status = ?2, detail = ?3, completed_at_ms = ?4,"
+                    " s_user_id = ?5, s_resource_id = ?6, s_start_time = ?7, s_end_time = ?8,"
+                    " s_start_time_ms = ?9, s_end_time_ms = ?10, s_flags = ?11, s_amount = ?12,"
+                    " s_currency = ?13 WHERE id = ?14 AND state = 0",
+                    &update);
+    if (st == COORD_OK)
+        st = ob_prepare(ob,
+                        "SELECT id, location_id, session_id, requested_at_ms, attempts, status"
+                        " FROM intent WHERE state = 0 AND id > ?1 ORDER BY id LIMIT ?2",
+                        &select);
+    if (st == COORD_OK)
+        st = ob_prepare(ob, "UPDATE intent SET attempts = attempts + 1 WHERE id = ?", &count);
+    if (st == COORD_OK)
+        st = ob_begin(ob);
+    if (st != COORD_OK)
+        goto cleanup;
+    st = record_finished(d, update, now, &delta);
+    if (st == COORD_OK && claim)
+        st = claim_next(d, select, update, count, now, out_exhausted, &delta);
+    if (st == COORD_OK)
+        st = ob_commit(ob);
+    else
+        ob_rollback(ob);
+    if (st != COORD_OK)
+        goto cleanup;
+    /* durable: count it, free the recorded slots */
+    d->stats.ended += delta.ended;
+    d->stats.recovered += delta.recovered;
+    d->stats.refused += delta.refused;
+    d->stats.expired += delta.expired;
+    d->stats.failures += delta.failures;
+    if (delta.failures > 0) {
+        d->stats.last_failure = delta.last_failure;
+        d->pass_failed = 1;
+    }
+    for (uint32_t i = 0; i < d->nslots; i++) {
+        ob_slot *s = &d->slots[i];
+        if (s->phase == SLOT_DONE && classify(s) != OUT_FETCH)
+            s->phase = SLOT_FREE;
+    }
+cleanup:
+    sqlite3_finalize(update);
+    sqlite3_finalize(select);
+    sqlite3_finalize(count);
+    return st;
+}
+
+/* ---- the calls ------------------------------------------------------------- */
+
+static void start_calls(ob_drain *d, int *out_started)
+{
+    *out_started = 0;
+    for (uint32_t i = 0; i < d->nslots; i++) {
+        ob_slot *s = &d->slots[i];
+        coord_status st;
+
+        if (s->phase == SLOT_CLAIMED) {
+            s->phase = SLOT_ENDING;
+            st = coord_end_session_async(d->loop, d->client, s->location_id, s->session_id,
+                                         on_end, s, &s->call);
+            if (st == COORD_OK)
+                d->stats.sent++;
+        } else if (s->phase == SLOT_DONE && classify(s) == OUT_FETCH) {
+            s->phase = SLOT_FETCHING;
+            s->fetched = 1;
+            st = coord_session_get_async(d->loop, d->client, s->location_id, s->session_id,
+                                         on_fetch, s, &s->call);
+        } else {
+            continue;
+        }
+        if (st != COORD_OK) {
+            /* nothing sent: recorded as this attempt's failure by the next step */
+            finish(s, st, coord_client_last_error(d->client), NULL);
+            *out_started = 1;
+        }
+    }
+}
+
+static uint32_t busy_slots(const ob_drain *d)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < d->nslots; i++)
+        n += d->slots[i].phase != SLOT_FREE;
+    return n;
+}
+
+static int64_t backoff_ms(ob_drain *d)
+{
+    uint64_t cap = d->ob->backoff_base_ms, r = 0;
+
+    for (uint32_t i = 0; i < d->backoffs && cap < d->ob->backoff_max_ms; i++)
+        cap *= 2;
+    if (cap > d->ob->backoff_max_ms)
+        cap = d->ob->backoff_max_ms;
+    sqlite3_randomness(sizeof(r), &r);
+    return cap == 0 ? 0 : (int64_t)(r % (cap + 1));
+}
+
+static void stop(coord_outbox *ob)
+{
+    ob_drain *d = ob->drain;
+
+    if (d == NULL)
+        return;
+    for (uint32_t i = 0; i < d->nslots; i++)
+        if (d->slots[i].call != NULL)
+            (void)coord_call_cancel(d->slots[i].call); /* its callback runs now */
+    ob->drain = NULL;
+    free(d);
+}
+
+void coord_outbox_drain_stop(coord_outbox *outbox)
+{
+    if (outbox != NULL)
+        stop(outbox);
+}
+
+coord_status coord_outbox_drain_start(coord_outbox *outbox, coord_loop *loop,
+                                      coord_client *client)
+{
+    ob_drain *d;
+
+    if (outbox == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    ob_clear_error(outbox);
+    if (loop == NULL || client == NULL || outbox->drain != NULL)
+        return ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
+                       "NULL loop or client, or a drain in progress");
+    d = calloc(1, sizeof(*d) + outbox->max_in_flight * sizeof(d->slots[0]));
+    if (d == NULL)
+        return ob_fail(&outbox->err, COORD_ERR_OUT_OF_MEMORY, 0, "out of memory");
+    d->ob = outbox;
+    d->loop = loop;
+    d->client = client;
+    d->nslots = outbox->max_in_flight;
+    d->resume_at = ob_mono_ms();
+    outbox->drain = d;
+    return COORD_OK;
+}
+
+static coord_status count_pending(coord_outbox *ob, uint32_t *out_pending)
+{
+    coord_outbox_stats s;
+    coord_status st = coord_outbox_stats_get(ob, &s);
+    *out_pending = s.pending;
+    return st;
+}
+
+coord_status coord_outbox_drain_step(coord_outbox *outbox, int64_t *out_wait_ms,
+                                     coord_outbox_drain_stats *out_stats)
+{
+    ob_drain *d;
+    int64_t now;
+    int claim, exhausted = 0, restarted = 0;
+    coord_status st;
+
+    if (outbox == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    ob_clear_error(outbox);
+    if (out_wait_ms == NULL || outbox->drain == NULL)
+        return ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
+                       "NULL out_wait_ms, or no drain started");
+    d = outbox->drain;
+    *out_wait_ms = -1;
+    for (;;) {
+        now = ob_mono_ms();
+        claim = !d->no_new_sends && now >= d->resume_at;
+        st = commit_step(d, claim, &exhausted);
+        if (st != COORD_OK)
+            break;
+        start_calls(d, &restarted);
+        if (restarted)
+            continue; /* a start failed: record it now */
+        if (claim && exhausted && busy_slots(d) == 0) {
+            if (!d->pass_failed)
+                break; /* every pending intent was sent and recorded: over */
+            d->backoffs++;
+            d->resume_at = now + backoff_ms(d);
+            d->pass_failed = 0;
+            d->cursor = 0;
+            if (d->resume_at <= now)
+                continue;
+        } else if (claim && exhausted && !d->pass_failed) {
+            d->backoffs = 0;
+        }
+        *out_wait_ms = busy_slots(d) > 0 ? 100 : d->resume_at - now;
+        if (*out_wait_ms < 0)
+            *out_wait_ms = 0;
+        break;
+    }
+    if (st == COORD_OK && *out_wait_ms < 0)
+        st = count_pending(outbox, &d->stats.pending);
+    if (out_stats != NULL)
+        *out_stats = d->stats;
+    if (st != COORD_OK || *out_wait_ms < 0) {
+        coord_outbox_error err = outbox->err;
+        stop(outbox);
+        outbox->err = err;
+    }
+    return st;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+coord_status coord_outbox_drain(coord_outbox *outbox, coord_client *client, uint32_t timeout_ms,
+                                coord_outbox_drain_stats *out_stats)
+{
+    coord_outbox_drain_stats stats = {0};
+    coord_loop *loop = NULL;
+    int64_t deadline = ob_mono_ms() + timeout_ms, wait = 0;
+    coord_status st;
+
+    if (out_stats != NULL)
+        memset(out_stats, 0, sizeof(*out_stats));
+    if (outbox == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    ob_clear_error(outbox);
+    if (client == NULL || outbox->drain != NULL)
+        return ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
+                       "NULL client, or a drain in progress");
+    st = coord_loop_new(&loop);
+    if (st == COORD_OK)
+        st = coord_loop_set_limits(loop, outbox->max_in_flight, COORD_DEFAULT_LOOP_MAX_HOST_CONNECTIONS);
+    if (st != COORD_OK) {
+        ob_fail(&outbox->err, st, 0, "making the drain's loop");
+        goto cleanup;
+    }
+    st = coord_outbox_drain_start(outbox, loop, client);
+    while (st == COORD_OK) {
+        int64_t left = deadline - ob_mono_ms();
+
+        st = coord_outbox_drain_step(outbox, &wait, &stats);
+        if (st != COORD_OK || wait < 0)
+            break;
+        if (left <= 0) {
+            /* record what finished, send nothing more, then stop */
+            outbox->drain->no_new_sends = 1;
+            st = coord_outbox_drain_step(outbox, &wait, &stats);
+            if (st == COORD_OK && wait >= 0) {
+                stop(outbox);
+                st = count_pending(outbox, &stats.pending);
+                if (st == COORD_OK)
+                    st = ob_fail(&outbox->err, COORD_ERR_TIMEOUT, 0,
+                                 "%u intents still pending at the deadline", stats.pending);
+            }
+            break;
+        }
+        if (wait > left)
+            wait = left;
+        if (coord_loop_calls(loop) > 0)
+            st = coord_loop_run_once(loop, (uint32_t)wait);
+        else
+            sleep_ms(wait);
+        if (st != COORD_OK)
+            ob_fail(&outbox->err, st, 0, "running the drain's loop");
+    }
+cleanup:
+    stop(outbox);
+    coord_loop_free(loop);
+    if (out_stats != NULL)
+        *out_stats = stats;
+    return st;
+}
