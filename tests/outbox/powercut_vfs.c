@@ -121,8 +121,10 @@ static int pc_read(sqlite3_file *file, void *buf, int amount, sqlite3_int64 offs
     sqlite3_int64 size = 0;
     int rc;
 
-    if (faulty(PCV_READ))
+    if (faulty(PCV_READ)) {
+        errno = EIO;
         return SQLITE_IOERR_READ;
+    }
     rc = f->real->pMethods->xRead(f->real, buf, amount, offset);
     if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ)
         return rc;
@@ -148,8 +150,10 @@ static int pc_write(sqlite3_file *file, const void *buf, int amount, sqlite3_int
     pending *p;
 
     count_event();
-    if (faulty(PCV_WRITE))
+    if (faulty(PCV_WRITE)) {
+        errno = ENOSPC;
         return SQLITE_FULL;
+    }
     p = malloc(sizeof(*p) + (size_t)amount);
     if (p == NULL)
         return SQLITE_IOERR_NOMEM;
@@ -181,6 +185,7 @@ static int pc_sync(sqlite3_file *file, int flags)
     count_event();
     if (faulty(PCV_SYNC)) {
         drop_pending(f); /* the kernel dropped them: the data never reached the disk */
+        errno = EIO;
         return SQLITE_IOERR_FSYNC;
     }
     rc = apply_pending(f);
