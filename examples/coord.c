@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 #include <coord/coord.h>
+#include <coord/outbox.h>
 
 #define EXIT_USAGE 2
 
@@ -43,7 +44,16 @@ static const char usage_text[] =
     "  test redeem    --location L --id N --duration MINUTES\n"
     "                                               sandbox: act as the gate (in now, out later)\n"
     "  test token     --email E [--external-uid U]  sandbox: a test user's token\n"
-    "\n"
+    "  outbox end     --outbox PATH --location L --id N\n"
+    "                                               record the end in the outbox file\n"
+    "                                               (created if missing; no server needed)\n"
+    "  outbox list    --outbox PATH                 every intent stored, with its result\n"
+    "  outbox drain   --outbox PATH [--deadline-ms 60000] [--concurrency 16]\n"
+    "                                               send the pending ends, record the results\n"
+    "  outbox ack     --outbox PATH --id N          acknowledge result N (deleted)\n"
+    "\n";
+
+static const char usage_options[] =
     "Options:\n"
     "  --base-url URL     API base URL (env COORD_BASE_URL; required). The Coord\n"
     "                     service is offline: run coord-sim and use the URL it\n"
@@ -56,6 +66,7 @@ static const char usage_text[] =
     "                     without it the calls go direct, whatever http_proxy says\n"
     "  --proxy-from-env   use the proxy the environment names (http_proxy, HTTPS_PROXY,\n"
     "                     ALL_PROXY, NO_PROXY), as the curl tool does\n"
+    "  --outbox PATH      the outbox file of the outbox commands (one process at a time)\n"
     "  --pretty           indented JSON\n"
     "  --verbose          log each request, answer and retry to stderr (secrets redacted)\n"
     "  --help, --version\n"
@@ -65,7 +76,11 @@ static const char usage_text[] =
     "\"active\", \"billing_info\": {\"cost\": {\"amount\", \"currency\"} | null} | null,\n"
     "\"redemption_info\": {\"barcode\": {\"data\", \"format\"}} | null}, absent values null.\n"
     "sessions list: {\"count\", \"sessions\": [...]}; barcode: {\"data\", \"format\"};\n"
-    "test token: {\"jwt_token\"}. sessions end: a line {\"id\", \"status\", \"session\"} or\n"
+    "test token: {\"jwt_token\"}. outbox end: {\"intent_id\", \"location_id\", \"session_id\"};\n"
+    "outbox list: {\"count\", \"intents\": [{\"id\", \"state\", \"status\", \"attempts\",\n"
+    "\"requested_at_ms\", \"drift_ms\", \"detail\", \"session\", ...}]}; outbox drain:\n"
+    "{\"sent\", \"ended\", \"recovered\", \"refused\", \"expired\", \"failures\", \"pending\"};\n"
+    "outbox ack: {\"acknowledged\"}. sessions end: a line {\"id\", \"status\", \"session\"} or\n"
     "{\"id\", \"status\", \"http_status\", \"message\"} per session, as each ends, then the\n"
     "summary; its exit code is the first failure's. A wait that times out also prints the\n"
     "last session seen;\n"
@@ -87,7 +102,8 @@ static const char usage_text[] =
     "  11  COORD_ERR_TRANSPORT, COORD_ERR_TLS\n"
     "  12  COORD_ERR_RATE_LIMITED\n"
     "  13  COORD_ERR_SERVER\n"
-    "  14  COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE\n";
+    "  14  COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE\n"
+    "  15  COORD_ERR_STORAGE (the outbox file: busy, full, not an outbox...)\n";
 
 static int exit_code(coord_status st)
 {
@@ -107,6 +123,7 @@ static int exit_code(coord_status st)
     case COORD_ERR_SERVER: return 13;
     case COORD_ERR_BAD_RESPONSE:
     case COORD_ERR_RESPONSE_TOO_LARGE: return 14;
+    case COORD_ERR_STORAGE: return 15;
     default: return 1;
     }
 }
@@ -117,7 +134,7 @@ enum {
     O_LOCATION = 1u << 0, O_ID = 1u << 1, O_RESOURCE = 1u << 2, O_MINE = 1u << 3,
     O_ACTIVE = 1u << 4, O_UNTIL = 1u << 5, O_DEADLINE = 1u << 6, O_INTERVAL = 1u << 7,
     O_DURATION = 1u << 8, O_EMAIL = 1u << 9, O_EXTERNAL_UID = 1u << 10,
-    O_ALL_ACTIVE = 1u << 11, O_CONCURRENCY = 1u << 12,
+    O_ALL_ACTIVE = 1u << 11, O_CONCURRENCY = 1u << 12, O_OUTBOX = 1u << 13,
     /* global */
     O_BASE_URL = 1u << 16, O_KEY = 1u << 17, O_TOKEN = 1u << 18, O_TIMEOUT = 1u << 19,
     O_PRETTY = 1u << 20, O_HELP = 1u << 21, O_VERSION = 1u << 22, O_VERBOSE = 1u << 23,
@@ -139,6 +156,7 @@ static const struct option long_options[] = {
     {"external-uid", required_argument, NULL, O_EXTERNAL_UID},
     {"all-active", no_argument, NULL, O_ALL_ACTIVE},
     {"concurrency", required_argument, NULL, O_CONCURRENCY},
+    {"outbox", required_argument, NULL, O_OUTBOX},
     {"base-url", required_argument, NULL, O_BASE_URL},
     {"key", required_argument, NULL, O_KEY},
     {"token", required_argument, NULL, O_TOKEN},
@@ -155,6 +173,7 @@ static const struct option long_options[] = {
 typedef struct args {
     unsigned seen; /* O_* given */
     const char *base_url, *key, *token, *location, *resource, *email, *external_uid, *proxy;
+    const char *outbox;
     int64_t id;
     uint32_t duration_m, deadline_ms, interval_ms, timeout_ms, concurrency;
     coord_wait_for until;
@@ -194,6 +213,7 @@ static int parse_option(int opt, const char *value, args *a)
     case O_KEY: a->key = value; return 0;
     case O_TOKEN: a->token = value; return 0;
     case O_PROXY: a->proxy = value; return 0;
+    case O_OUTBOX: a->outbox = value; return 0;
     case O_MINE: case O_ACTIVE: case O_PRETTY: case O_HELP: case O_VERSION: case O_VERBOSE:
     case O_ALL_ACTIVE: case O_PROXY_FROM_ENV:
         return 0;
@@ -577,6 +597,146 @@ static coord_status cmd_test_token(coord_client *c, const args *a, outcome *out)
     return st;
 }
 
+/* ---- the outbox (libcoord-outbox): ends kept in a file until done ---- */
+
+static void outbox_message(outcome *out, coord_status st, const coord_outbox_error *e)
+{
+    snprintf(out->message, sizeof(out->message), "%s (HTTP 0): %s%s%.180s", coord_status_name(st),
+             e->reason != COORD_OUTBOX_REASON_NONE ? coord_outbox_reason_name(e->reason) : "",
+             e->reason != COORD_OUTBOX_REASON_NONE ? ": " : "", e->detail);
+}
+
+static coord_status outbox_open(const args *a, uint32_t flags, coord_outbox **ob, outcome *out)
+{
+    coord_outbox_error err;
+    coord_status st = coord_outbox_open(a->outbox, flags, ob, &err);
+
+    if (st != COORD_OK)
+        outbox_message(out, st, &err);
+    return st;
+}
+
+/* The command's status, its reason when it failed; the outbox closed. */
+static coord_status outbox_done(coord_outbox *ob, coord_status st, outcome *out)
+{
+    if (st != COORD_OK)
+        outbox_message(out, st, coord_outbox_last_error(ob));
+    coord_outbox_close(ob);
+    return st;
+}
+
+static cJSON *item_json(const coord_outbox_item *it)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "id", (double)it->id);
+    cJSON_AddStringToObject(o, "location_id", it->location_id);
+    cJSON_AddNumberToObject(o, "session_id", (double)it->session_id);
+    cJSON_AddStringToObject(o, "state", coord_outbox_state_name(it->state));
+    cJSON_AddStringToObject(o, "status", coord_status_name((coord_status)it->status));
+    cJSON_AddNumberToObject(o, "attempts", it->attempts);
+    cJSON_AddNumberToObject(o, "requested_at_ms", (double)it->requested_at_ms);
+    cJSON_AddNumberToObject(o, "recorded_at_ms", (double)it->recorded_at_ms);
+    cJSON_AddNumberToObject(o, "completed_at_ms", (double)it->completed_at_ms);
+    cJSON_AddNumberToObject(o, "drift_ms", (double)it->drift_ms);
+    add_text(o, "detail", it->detail);
+    if (it->state == COORD_OUTBOX_ENDED)
+        cJSON_AddItemToObject(o, "session", session_json(&it->session));
+    else
+        cJSON_AddNullToObject(o, "session");
+    return o;
+}
+
+static coord_status cmd_outbox_end(coord_client *c, const args *a, outcome *out)
+{
+    coord_outbox *ob = NULL;
+    int64_t id = 0;
+    coord_status st = outbox_open(a, COORD_OUTBOX_CREATE, &ob, out);
+
+    (void)c;
+    if (st != COORD_OK)
+        return st;
+    st = coord_outbox_end(ob, a->location, a->id, 0, &id);
+    if (st == COORD_OK) {
+        out->answer = cJSON_CreateObject();
+        cJSON_AddNumberToObject(out->answer, "intent_id", (double)id);
+        cJSON_AddStringToObject(out->answer, "location_id", a->location);
+        cJSON_AddNumberToObject(out->answer, "session_id", (double)a->id);
+    }
+    return outbox_done(ob, st, out);
+}
+
+static coord_status cmd_outbox_list(coord_client *c, const args *a, outcome *out)
+{
+    static coord_outbox_item page[32];
+    coord_outbox *ob = NULL;
+    cJSON *intents;
+    int64_t after = 0;
+    size_t n = 0, count = 0;
+    coord_status st = outbox_open(a, 0, &ob, out);
+
+    (void)c;
+    if (st != COORD_OK)
+        return st;
+    out->answer = cJSON_CreateObject();
+    intents = cJSON_AddArrayToObject(out->answer, "intents");
+    do {
+        st = coord_outbox_list(ob, after, page, 32, &n);
+        for (size_t i = 0; st == COORD_OK && i < n; i++) {
+            cJSON_AddItemToArray(intents, item_json(&page[i]));
+            after = page[i].id;
+        }
+        count += n;
+    } while (st == COORD_OK && n > 0);
+    cJSON_AddNumberToObject(out->answer, "count", (double)count);
+    if (st != COORD_OK) {
+        cJSON_Delete(out->answer);
+        out->answer = NULL;
+    }
+    return outbox_done(ob, st, out);
+}
+
+static coord_status cmd_outbox_drain(coord_client *c, const args *a, outcome *out)
+{
+    coord_outbox *ob = NULL;
+    coord_outbox_drain_stats ds;
+    coord_status st = outbox_open(a, 0, &ob, out);
+
+    if (st != COORD_OK)
+        return st;
+    st = coord_outbox_set_drain(ob, a->concurrency, COORD_OUTBOX_DEFAULT_BACKOFF_BASE_MS,
+                                COORD_OUTBOX_DEFAULT_BACKOFF_MAX_MS);
+    if (st == COORD_OK)
+        st = coord_outbox_drain(ob, c, a->deadline_ms, &ds);
+    if (st == COORD_OK || st == COORD_ERR_TIMEOUT) {
+        out->answer = cJSON_CreateObject();
+        cJSON_AddNumberToObject(out->answer, "sent", ds.sent);
+        cJSON_AddNumberToObject(out->answer, "ended", ds.ended);
+        cJSON_AddNumberToObject(out->answer, "recovered", ds.recovered);
+        cJSON_AddNumberToObject(out->answer, "refused", ds.refused);
+        cJSON_AddNumberToObject(out->answer, "expired", ds.expired);
+        cJSON_AddNumberToObject(out->answer, "failures", ds.failures);
+        cJSON_AddNumberToObject(out->answer, "pending", ds.pending);
+    }
+    return outbox_done(ob, st, out);
+}
+
+static coord_status cmd_outbox_ack(coord_client *c, const args *a, outcome *out)
+{
+    coord_outbox *ob = NULL;
+    coord_status st = outbox_open(a, 0, &ob, out);
+
+    (void)c;
+    if (st != COORD_OK)
+        return st;
+    st = coord_outbox_ack(ob, a->id);
+    if (st == COORD_OK) {
+        out->answer = cJSON_CreateObject();
+        cJSON_AddNumberToObject(out->answer, "acknowledged", (double)a->id);
+    }
+    return outbox_done(ob, st, out);
+}
+
 static const struct command {
     const char *noun, *verb; /* verb NULL: the noun alone also runs it */
     command_fn run;
@@ -594,7 +754,18 @@ static const struct command {
     {"test", "redeem", cmd_test_redeem, O_LOCATION | O_ID | O_DURATION,
      O_LOCATION | O_ID | O_DURATION},
     {"test", "token", cmd_test_token, O_EMAIL | O_EXTERNAL_UID, O_EMAIL},
+    {"outbox", "end", cmd_outbox_end, O_OUTBOX | O_LOCATION | O_ID, O_OUTBOX | O_LOCATION | O_ID},
+    {"outbox", "list", cmd_outbox_list, O_OUTBOX, O_OUTBOX},
+    {"outbox", "drain", cmd_outbox_drain, O_OUTBOX | O_DEADLINE | O_CONCURRENCY, O_OUTBOX},
+    {"outbox", "ack", cmd_outbox_ack, O_OUTBOX | O_ID, O_OUTBOX | O_ID},
 };
+
+/* The outbox's commands that need no server: no client, no base URL or key. */
+static int offline(const struct command *cmd)
+{
+    return cmd->run == cmd_outbox_end || cmd->run == cmd_outbox_list ||
+           cmd->run == cmd_outbox_ack;
+}
 
 static const struct command *find_command(int n, char **words)
 {
@@ -712,7 +883,7 @@ static int run(const struct command *cmd, const args *a)
 {
     coord_client *client = NULL;
     outcome out;
-    coord_status st = coord_client_new(a->base_url, a->key, &client);
+    coord_status st = offline(cmd) ? COORD_OK : coord_client_new(a->base_url, a->key, &client);
     int code;
 
     if (st != COORD_OK) {
@@ -721,7 +892,7 @@ static int run(const struct command *cmd, const args *a)
         return exit_code(st);
     }
     memset(&out, 0, sizeof(out));
-    st = configure(client, a);
+    st = offline(cmd) ? COORD_OK : configure(client, a);
     if (st == COORD_OK)
         st = cmd->run(client, a, &out);
     code = exit_code(st);
@@ -776,8 +947,13 @@ int main(int argc, char **argv)
         if (rc != 0)
             return rc;
     }
-    if (a.seen & O_HELP)
-        return close_stdout(fputs(usage_text, stdout) == EOF);
+    if (a.seen & O_HELP) {
+        /* one buffer holds the whole help: a write error shows at close, with its reason */
+        static char help_buffer[16384];
+        (void)setvbuf(stdout, help_buffer, _IOFBF, sizeof(help_buffer));
+        return close_stdout(fputs(usage_text, stdout) == EOF ||
+                            fputs(usage_options, stdout) == EOF);
+    }
     if (a.seen & O_VERSION)
         return close_stdout(printf("coord %s (libcoord %s)\n", COORD_VERSION_STRING,
                                    coord_version()) < 0);
@@ -795,10 +971,10 @@ int main(int argc, char **argv)
         a.token = env;
     if (a.proxy == NULL && (env = getenv("COORD_PROXY")) != NULL && env[0] != '\0')
         a.proxy = env;
-    if (a.base_url == NULL)
+    if (a.base_url == NULL && !offline(cmd))
         return usage_error("no base URL: give %s", "--base-url or COORD_BASE_URL (the Coord "
                            "service is offline: run coord-sim, it prints the URL to use)");
-    if (a.key == NULL || a.key[0] == '\0')
+    if ((a.key == NULL || a.key[0] == '\0') && !offline(cmd))
         return usage_error("no access key: give %s", "--key or COORD_ACCESS_KEY");
     if (coord_global_init() != COORD_OK) {
         fprintf(stderr, "coord: COORD_ERR_TRANSPORT (HTTP 0): libcurl did not initialise\n");

@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,7 @@ SESSION_FIELDS = {"id", "location_id", "user_id", "resource_id", "start_time", "
                   "end_time", "end_time_ms", "active", "billing_info", "redemption_info"}
 EXIT = {"usage": 2, "INVALID_ARGUMENT": 3, "UNAUTHORIZED": 4, "NOT_FOUND": 5, "REFUSED": 6,
         "PHYSICAL_CHECKOUT": 7, "ALREADY_ENDED": 8, "SESSION_ACTIVE": 9, "TIMEOUT": 10,
-        "TRANSPORT": 11, "RATE_LIMITED": 12, "SERVER": 13, "BAD_RESPONSE": 14}
+        "TRANSPORT": 11, "RATE_LIMITED": 12, "SERVER": 13, "BAD_RESPONSE": 14, "STORAGE": 15}
 
 
 def read_all(fd):
@@ -126,7 +127,8 @@ class CliTest(unittest.TestCase):
             if status != "usage":
                 self.assertRegex(r.out, rf"\b{code}\s+COORD_ERR_{status}\b")
         for command in ("session create", "session get", "session end", "session wait",
-                        "sessions list", "sessions end", "barcode", "test redeem", "test token"):
+                        "sessions list", "sessions end", "barcode", "test redeem", "test token",
+                        "outbox end", "outbox list", "outbox drain", "outbox ack"):
             self.assertIn(command, r.out)
         self.assertRegex(self.coord("--version").out, r"^coord \d+\.\d+\.\d+ \(libcoord ")
 
@@ -140,10 +142,11 @@ class CliTest(unittest.TestCase):
         for option in options:
             self.assertIn(option, text)
         for command in ("session create", "session get", "session end", "session wait",
-                        "sessions list", "sessions end", "barcode", "test redeem", "test token"):
+                        "sessions list", "sessions end", "barcode", "test redeem", "test token",
+                        "outbox end", "outbox list", "outbox drain", "outbox ack"):
             self.assertIn(f".B {command}", text)
         exits = re.findall(r"^\.B (\d+)\n(.+)$", text.split(".SH EXIT STATUS")[1], re.M)
-        self.assertEqual([int(code) for code, _ in exits], list(range(15)))
+        self.assertEqual([int(code) for code, _ in exits], list(range(16)))
         for status, code in EXIT.items():
             if status != "usage":
                 self.assertIn("COORD_ERR_" + status, dict(exits)[str(code)])
@@ -179,6 +182,47 @@ class CliTest(unittest.TestCase):
         env = dict(self.env)
         del env["COORD_ACCESS_KEY"]
         self.assertIn("no access key", self.usage("barcode", env=env))
+
+    def test_the_outbox_records_offline_drains_and_acknowledges(self):
+        self.env["COORD_TOKEN"] = sim("/_sim/tokens", {"user_id": "u-outbox"})["jwt_token"]
+        sid = sim("/_sim/sessions", {"location_id": "LOT-1", "user_id": "u-outbox",
+                                     "start_minutes_ago": 60})["id"]
+        workdir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, workdir)
+        path = os.path.join(workdir, "kiosk.outbox")
+        offline = {"PATH": self.env["PATH"]}     # no base URL, no key: no server needed
+        self.assertEqual(self.ok("outbox", "end", "--outbox", path, "--location", "LOT-1",
+                                 "--id", str(sid), env=offline),
+                         {"intent_id": 1, "location_id": "LOT-1", "session_id": sid})
+        listed = self.ok("outbox", "list", "--outbox", path, env=offline)
+        self.assertEqual((listed["count"], listed["intents"][0]["state"]), (1, "PENDING"))
+        # another process holds the file: BUSY, exit 15
+        held = sqlite3.connect(path)
+        held.execute("PRAGMA locking_mode=EXCLUSIVE")
+        held.execute("BEGIN EXCLUSIVE")
+        r, message = self.fails("STORAGE", 0, "outbox", "list", "--outbox", path, env=offline)
+        self.assertIn("BUSY", message)
+        held.rollback()
+        held.close()
+        drained = self.ok("outbox", "drain", "--outbox", path)
+        self.assertEqual((drained["sent"], drained["ended"], drained["pending"]), (1, 1, 0))
+        intent = self.ok("outbox", "list", "--outbox", path, env=offline)["intents"][0]
+        self.assertEqual((intent["state"], intent["status"], intent["attempts"]),
+                         ("ENDED", "COORD_OK", 1))
+        self.assertEqual(intent["session"]["billing_info"]["cost"], {"amount": 350,
+                                                                     "currency": "USD"})
+        self.assertEqual(intent["drift_ms"], intent["session"]["end_time_ms"] -
+                         intent["requested_at_ms"])
+        self.assertEqual(self.ok("outbox", "ack", "--outbox", path, "--id", "1", env=offline),
+                         {"acknowledged": 1})
+        self.assertEqual(self.ok("outbox", "list", "--outbox", path, env=offline),
+                         {"count": 0, "intents": []})
+        self.fails("NOT_FOUND", 0, "outbox", "ack", "--outbox", path, "--id", "1", env=offline)
+        _, message = self.fails("STORAGE", 0, "outbox", "list", "--outbox",
+                                os.path.join(workdir, "none", "x"), env=offline)
+        self.assertIn("NO_DIRECTORY", message)
+        self.usage("outbox", "end", "--outbox", path, "--location", "LOT-1")
+        self.usage("outbox", "drain", "--outbox", path, "--location", "LOT-1")
 
     def test_no_base_url_names_the_option_the_variable_and_the_simulator(self):
         # no default: the production service is offline, its URL would only
