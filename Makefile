@@ -116,7 +116,8 @@ INTEG_TESTS   := $(filter-out $(TLS_TESTS) $(DNS_TESTS), \
 INTEG_HELPERS := tests/integration/sim_client.c tests/integration/counting_alloc.c
 THREAD_TEST   := $(BUILD)/tests/test_threads
 CPP_TEST      := $(BUILD)/tests/test_cpp
-EXAMPLES      := $(BUILD)/examples/end_session $(BUILD)/examples/coord
+EXAMPLES      := $(BUILD)/examples/end_session $(BUILD)/examples/coord \
+                 $(BUILD)/examples/outbox_kiosk
 # The event-loop adapters of the non-blocking API: one page of glue each.
 ADAPTERS      := $(BUILD)/examples/adapters/poll $(BUILD)/examples/adapters/libuv \
                  $(BUILD)/examples/adapters/libevent
@@ -249,6 +250,13 @@ $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
 
+# The CLI (its outbox commands) and the outbox kiosk link libcoord-outbox
+# and SQLite; no other program does (end_session stays free of SQLite).
+$(BUILD)/examples/coord $(BUILD)/examples/outbox_kiosk: $(BUILD)/examples/%: examples/%.c \
+                                                       $(OUTBOX_STATIC) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(SQLITE_CFLAGS) $(LDFLAGS) -o $@ $< $(OUTBOX_LINK)
+
 examples: lib $(EXAMPLES)
 
 # The adapters need their event library (libuv1-dev, libevent-dev: make deps).
@@ -299,6 +307,8 @@ tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(THREAD_TEST)
 demo: examples
 	@PYTHON=$(PYTHON) COORD_SIM_ARGS="--seed examples/demo-seed.json" \
 	  $(WITH_SIM) examples/demo.sh $(BUILD)/examples/coord
+	@PYTHON=$(PYTHON) COORD_SIM_ARGS="--seed examples/demo-seed.json" \
+	  $(WITH_SIM) examples/outbox_demo.sh $(BUILD)/examples/outbox_kiosk $(BUILD)/examples/coord
 
 # ---- The parts of make check ----------------------------------------------
 # Why check-python and check-install do not run on this build (empty: they
