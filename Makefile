@@ -609,16 +609,22 @@ CONFIGURE_FILE = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
     -e 's|@LIBRARY_KIND@|$(if $(filter 1,$(SHARED)),SHARED,STATIC)|g' \
     -e 's|@SIZEOF_VOID_P@|$(POINTER_SIZE)|g'
 
-install: lib $(BUILD)/examples/coord
+install: lib outbox $(BUILD)/examples/coord
 	install -d $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(CMAKEDIR)
 	install -m 644 include/coord/coord.h $(DESTDIR)$(INCLUDEDIR)/coord/coord.h
+	install -m 644 include/coord/outbox.h $(DESTDIR)$(INCLUDEDIR)/coord/outbox.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libcoord.a
+	install -m 644 $(OUTBOX_STATIC) $(DESTDIR)$(LIBDIR)/libcoord-outbox.a
 ifeq ($(SHARED),1)
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/libcoord.so.$(VERSION)
 	ln -sf libcoord.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcoord.so
+	install -m 755 $(OUTBOX_SHARED) $(DESTDIR)$(LIBDIR)/libcoord-outbox.so.$(VERSION)
+	ln -sf libcoord-outbox.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(OUTBOX_SONAME)
+	ln -sf $(OUTBOX_SONAME) $(DESTDIR)$(LIBDIR)/libcoord-outbox.so
 endif
 	$(CONFIGURE_FILE) pkgconfig/coord.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc
+	$(CONFIGURE_FILE) pkgconfig/coord-outbox.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/coord-outbox.pc
 	$(CONFIGURE_FILE) cmake/coordConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/coordConfig.cmake
 	$(CONFIGURE_FILE) cmake/coordConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/coordConfigVersion.cmake
 	install -d $(DESTDIR)$(BINDIR)
@@ -629,11 +635,17 @@ endif
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/coord/coord.h \
+	      $(DESTDIR)$(INCLUDEDIR)/coord/outbox.h \
 	      $(DESTDIR)$(LIBDIR)/libcoord.a \
 	      $(DESTDIR)$(LIBDIR)/libcoord.so.$(VERSION) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libcoord.so \
+	      $(DESTDIR)$(LIBDIR)/libcoord-outbox.a \
+	      $(DESTDIR)$(LIBDIR)/libcoord-outbox.so.$(VERSION) \
+	      $(DESTDIR)$(LIBDIR)/$(OUTBOX_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libcoord-outbox.so \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/coord.pc \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/coord-outbox.pc \
 	      $(DESTDIR)$(CMAKEDIR)/coordConfig.cmake \
 	      $(DESTDIR)$(CMAKEDIR)/coordConfigVersion.cmake \
 	      $(DESTDIR)$(BINDIR)/coord \

@@ -57,8 +57,12 @@ check_layout() {
                       ".$libdir/pkgconfig/coord.pc" ".$libdir/cmake/coord/coordConfig.cmake"
                       ".$libdir/cmake/coord/coordConfigVersion.cmake" ./usr/bin/coord
                       ./usr/bin/coord-sim ./usr/share/man/man1/coord.1)
+    expected+=(./usr/include/coord/outbox.h ".$libdir/libcoord-outbox.a"
+               ".$libdir/pkgconfig/coord-outbox.pc")
     [ "$shared" = 0 ] || expected+=(".$libdir/libcoord.so" ".$libdir/libcoord.so.1"
-                                    ".$libdir/libcoord.so.$version")
+                                    ".$libdir/libcoord.so.$version" ".$libdir/libcoord-outbox.so"
+                                    ".$libdir/libcoord-outbox.so.1"
+                                    ".$libdir/libcoord-outbox.so.$version")
     for f in "${expected[@]}"; do
         grep -qx "$f" "$work/installed" || fail "$name: missing $f"
     done
@@ -85,10 +89,18 @@ check_layout() {
     cp tests/install/consumer.c "$work/pc/"
     # shellcheck disable=SC2086  # the flags are words
     (cd "$work/pc" && "$cc" -std=c99 -Wall -Wextra -pedantic $werror consumer.c $flags $ldflags -o consumer)
+    # the outbox: its own pkg-config file brings libcoord and SQLite
+    flags="$(pc --cflags --libs coord-outbox)"
+    echo "pkg-config --cflags --libs coord-outbox: $flags"
+    cp tests/install/outbox_consumer.c "$work/pc/"
+    # shellcheck disable=SC2086  # the flags are words
+    (cd "$work/pc" && "$cc" -std=c99 -Wall -Wextra -pedantic $werror outbox_consumer.c $flags \
+        $ldflags -o outbox_consumer)
 
     # CMake sees the stage as its only prefix (no package registries).
     mkdir -p "$work/cmake-src"
-    cp tests/install/consumer.c tests/install/CMakeLists.txt "$work/cmake-src/"
+    cp tests/install/consumer.c tests/install/outbox_consumer.c tests/install/CMakeLists.txt \
+       "$work/cmake-src/"
     cmake -S "$work/cmake-src" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$stage/usr" \
           -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF \
           -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="-std=c99 -Wall -Wextra -pedantic $werror" \
@@ -106,6 +118,18 @@ check_layout() {
         resolved="$(LD_LIBRARY_PATH="$stage$libdir" ldd "$consumer" | awk '/libcoord\.so/ {print $3}')"
         if [ "$shared" = 1 ]; then
             [ "$resolved" = "$stage$libdir/libcoord.so.1" ] || fail "$consumer loads libcoord from '$resolved'"
+        else
+            [ -z "$resolved" ] || fail "$consumer of a static-only install loads '$resolved'"
+        fi
+    done
+
+    for consumer in "$work/pc/outbox_consumer" "$work/cmake-build/outbox_consumer"; do
+        LD_LIBRARY_PATH="$stage$libdir" "$consumer" "$work/outbox.db" | tee "$work/out"
+        grep -q "session INSTALL-LOT/42 PENDING" "$work/out" || fail "$consumer did not record"
+        rm -f "$work/outbox.db"
+        resolved="$(LD_LIBRARY_PATH="$stage$libdir" ldd "$consumer" | awk '/libcoord-outbox\.so/ {print $3}')"
+        if [ "$shared" = 1 ]; then
+            [ "$resolved" = "$stage$libdir/libcoord-outbox.so.1" ] || fail "$consumer loads '$resolved'"
         else
             [ -z "$resolved" ] || fail "$consumer of a static-only install loads '$resolved'"
         fi
