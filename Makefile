@@ -468,7 +468,7 @@ check-readme: lib
 ABI_BASELINES := tests/abi/libcoord-1.0.0.abi tests/abi/libcoord-1.1.0.abi
 ABIDW_FLAGS  := --no-corpus-path --no-comp-dir-path --short-locs
 
-check-abi: $(STATIC) $(BUILD)/lib/libcoord.so
+check-abi: $(STATIC) $(BUILD)/lib/libcoord.so $(OUTBOX_STATIC) $(BUILD)/lib/libcoord-outbox.so
 	@echo "== check-abi"
 	@mkdir -p $(BUILD)/abi
 	@$(CC) -shared -fPIC -fvisibility=hidden -Wl,--version-script=tests/abi/bad.map \
@@ -482,6 +482,9 @@ check-abi: $(STATIC) $(BUILD)/lib/libcoord.so
 	  $(VERSION_SCRIPT)
 	@set -e; for baseline in $(ABI_BASELINES); do \
 	  CC=$(CC) tests/abi/check_abidiff.sh $(BUILD)/abi $$baseline $(SHARED_LIB); done
+	@echo "== check-abi: libcoord-outbox (its own SONAME and symbol versions)"
+	@$(PYTHON) tests/abi/check_abi.py include/coord/outbox.h $(BUILD)/lib/libcoord-outbox.so \
+	  $(OUTBOX_STATIC) $(OUTBOX_MAP)
 
 # Writes the ABI of the library just built as the baseline of its version:
 # only for a release (docs/HACKING.md "The ABI"), never to quiet check-abi.

@@ -131,7 +131,7 @@ static coord_status record_result(coord_outbox *ob, sqlite3_stmt *stmt, const ob
     sqlite3_bind_int64(stmt, 12, ended ? ss->billing_info.cost.amount : 0);
     sqlite3_bind_text(stmt, 13, ended ? ss->billing_info.cost.currency : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 14, s->id);
-    return ob_step_done(ob, stmt, "recording a result");
+    return coord_ob_step_done(ob, stmt, "recording a result");
 }
 
 /* Writes the outcomes of the finished slots; fills counts for the stats,
@@ -235,10 +235,10 @@ static coord_status claim_next(ob_drain *d, sqlite3_stmt *select, sqlite3_stmt *
                  (const char *)sqlite3_column_text(select, 1));
         sqlite3_reset(count);
         sqlite3_bind_int64(count, 1, s->id);
-        st = ob_step_done(ob, count, "counting an attempt");
+        st = coord_ob_step_done(ob, count, "counting an attempt");
     }
     if (st == COORD_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        st = ob_fail_sqlite(ob, rc, "reading pending intents");
+        st = coord_ob_fail_sqlite(ob, rc, "reading pending intents");
     sqlite3_reset(select);
     *out_exhausted = got < want;
     return st;
@@ -250,34 +250,34 @@ static coord_status commit_step(ob_drain *d, int claim, int *out_exhausted)
     coord_outbox *ob = d->ob;
     sqlite3_stmt *update = NULL, *select = NULL, *count = NULL;
     coord_outbox_drain_stats delta = {0};
-    int64_t now = ob_wall_ms();
+    int64_t now = coord_ob_wall_ms();
     coord_status st;
 
     *out_exhausted = 0;
-    st = ob_prepare(ob,
+    st = coord_ob_prepare(ob,
                     "UPDATE intent SET state = ?1, status = ?2, detail = ?3, completed_at_ms = ?4,"
                     " s_user_id = ?5, s_resource_id = ?6, s_start_time = ?7, s_end_time = ?8,"
                     " s_start_time_ms = ?9, s_end_time_ms = ?10, s_flags = ?11, s_amount = ?12,"
                     " s_currency = ?13 WHERE id = ?14 AND state = 0",
                     &update);
     if (st == COORD_OK)
-        st = ob_prepare(ob,
+        st = coord_ob_prepare(ob,
                         "SELECT id, location_id, session_id, requested_at_ms, attempts, status"
                         " FROM intent WHERE state = 0 AND id > ?1 ORDER BY id LIMIT ?2",
                         &select);
     if (st == COORD_OK)
-        st = ob_prepare(ob, "UPDATE intent SET attempts = attempts + 1 WHERE id = ?", &count);
+        st = coord_ob_prepare(ob, "UPDATE intent SET attempts = attempts + 1 WHERE id = ?", &count);
     if (st == COORD_OK)
-        st = ob_begin(ob);
+        st = coord_ob_begin(ob);
     if (st != COORD_OK)
         goto cleanup;
     st = record_finished(d, update, now, &delta);
     if (st == COORD_OK && claim)
         st = claim_next(d, select, update, count, now, out_exhausted, &delta);
     if (st == COORD_OK)
-        st = ob_commit(ob);
+        st = coord_ob_commit(ob);
     else
-        ob_rollback(ob);
+        coord_ob_rollback(ob);
     if (st != COORD_OK)
         goto cleanup;
     /* durable: count it, free the recorded slots */
@@ -379,18 +379,18 @@ coord_status coord_outbox_drain_start(coord_outbox *outbox, coord_loop *loop,
 
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     if (loop == NULL || client == NULL || outbox->drain != NULL)
-        return ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
+        return coord_ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
                        "NULL loop or client, or a drain in progress");
     d = calloc(1, sizeof(*d) + outbox->max_in_flight * sizeof(d->slots[0]));
     if (d == NULL)
-        return ob_fail(&outbox->err, COORD_ERR_OUT_OF_MEMORY, 0, "out of memory");
+        return coord_ob_fail(&outbox->err, COORD_ERR_OUT_OF_MEMORY, 0, "out of memory");
     d->ob = outbox;
     d->loop = loop;
     d->client = client;
     d->nslots = outbox->max_in_flight;
-    d->resume_at = ob_mono_ms();
+    d->resume_at = coord_ob_mono_ms();
     outbox->drain = d;
     return COORD_OK;
 }
@@ -413,14 +413,14 @@ coord_status coord_outbox_drain_step(coord_outbox *outbox, int64_t *out_wait_ms,
 
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     if (out_wait_ms == NULL || outbox->drain == NULL)
-        return ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
+        return coord_ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
                        "NULL out_wait_ms, or no drain started");
     d = outbox->drain;
     *out_wait_ms = -1;
     for (;;) {
-        now = ob_mono_ms();
+        now = coord_ob_mono_ms();
         claim = !d->no_new_sends && now >= d->resume_at;
         st = commit_step(d, claim, &exhausted);
         if (st != COORD_OK)
@@ -468,27 +468,27 @@ coord_status coord_outbox_drain(coord_outbox *outbox, coord_client *client, uint
 {
     coord_outbox_drain_stats stats = {0};
     coord_loop *loop = NULL;
-    int64_t deadline = ob_mono_ms() + timeout_ms, wait = 0;
+    int64_t deadline = coord_ob_mono_ms() + timeout_ms, wait = 0;
     coord_status st;
 
     if (out_stats != NULL)
         memset(out_stats, 0, sizeof(*out_stats));
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     if (client == NULL || outbox->drain != NULL)
-        return ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
+        return coord_ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
                        "NULL client, or a drain in progress");
     st = coord_loop_new(&loop);
     if (st == COORD_OK)
         st = coord_loop_set_limits(loop, outbox->max_in_flight, COORD_DEFAULT_LOOP_MAX_HOST_CONNECTIONS);
     if (st != COORD_OK) {
-        ob_fail(&outbox->err, st, 0, "making the drain's loop");
+        coord_ob_fail(&outbox->err, st, 0, "making the drain's loop");
         goto cleanup;
     }
     st = coord_outbox_drain_start(outbox, loop, client);
     while (st == COORD_OK) {
-        int64_t left = deadline - ob_mono_ms();
+        int64_t left = deadline - coord_ob_mono_ms();
 
         st = coord_outbox_drain_step(outbox, &wait, &stats);
         if (st != COORD_OK || wait < 0)
@@ -501,7 +501,7 @@ coord_status coord_outbox_drain(coord_outbox *outbox, coord_client *client, uint
                 stop(outbox);
                 st = count_pending(outbox, &stats.pending);
                 if (st == COORD_OK)
-                    st = ob_fail(&outbox->err, COORD_ERR_TIMEOUT, 0,
+                    st = coord_ob_fail(&outbox->err, COORD_ERR_TIMEOUT, 0,
                                  "%u intents still pending at the deadline", stats.pending);
             }
             break;
@@ -513,7 +513,7 @@ coord_status coord_outbox_drain(coord_outbox *outbox, coord_client *client, uint
         else
             sleep_ms(wait);
         if (st != COORD_OK)
-            ob_fail(&outbox->err, st, 0, "running the drain's loop");
+            coord_ob_fail(&outbox->err, st, 0, "running the drain's loop");
     }
 cleanup:
     stop(outbox);

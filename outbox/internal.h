@@ -14,7 +14,7 @@
 #define OB_APPLICATION_ID 0x436f6f62
 #define OB_SCHEMA_VERSION 1
 
-/* The columns every item is read from, in ob_read_item()'s order. */
+/* The columns every item is read from, in coord_ob_read_item()'s order. */
 #define OB_ITEM_COLUMNS                                                              \
     "id, location_id, session_id, requested_at_ms, recorded_at_ms, completed_at_ms, " \
     "state, status, attempts, detail, s_user_id, s_resource_id, s_start_time, "      \
@@ -43,31 +43,31 @@ struct coord_outbox {
 };
 
 /* store.c: SQLite and the error record */
-coord_status ob_fail(coord_outbox_error *err, coord_status status, int32_t reason,
+coord_status coord_ob_fail(coord_outbox_error *err, coord_status status, int32_t reason,
                      const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 /* Records SQLite's failure rc of `what` (status and reason from rc and errno). */
-coord_status ob_fail_sqlite(coord_outbox *ob, int rc, const char *what);
-void ob_clear_error(coord_outbox *ob);
-coord_status ob_open_store(const char *path, uint32_t flags, sqlite3 **out_db,
+coord_status coord_ob_fail_sqlite(coord_outbox *ob, int rc, const char *what);
+void coord_ob_clear_error(coord_outbox *ob);
+coord_status coord_ob_open_store(const char *path, uint32_t flags, sqlite3 **out_db,
                            coord_outbox_error *err);
-coord_status ob_prepare(coord_outbox *ob, const char *sql, sqlite3_stmt **out_stmt);
+coord_status coord_ob_prepare(coord_outbox *ob, const char *sql, sqlite3_stmt **out_stmt);
 /* BEGIN IMMEDIATE / COMMIT (synced) / ROLLBACK (never fails the caller). */
-coord_status ob_begin(coord_outbox *ob);
-coord_status ob_commit(coord_outbox *ob);
-void ob_rollback(coord_outbox *ob);
+coord_status coord_ob_begin(coord_outbox *ob);
+coord_status coord_ob_commit(coord_outbox *ob);
+void coord_ob_rollback(coord_outbox *ob);
 /* Runs a statement without results; SQLITE_DONE is COORD_OK. */
-coord_status ob_step_done(coord_outbox *ob, sqlite3_stmt *stmt, const char *what);
+coord_status coord_ob_step_done(coord_outbox *ob, sqlite3_stmt *stmt, const char *what);
 /* Fills item from a row of OB_ITEM_COLUMNS; COORD_ERR_STORAGE (CORRUPT) for
  * a value that does not fit. */
-coord_status ob_read_item(coord_outbox *ob, sqlite3_stmt *stmt, coord_outbox_item *item);
+coord_status coord_ob_read_item(coord_outbox *ob, sqlite3_stmt *stmt, coord_outbox_item *item);
 
 /* outbox.c */
-int ob_location_ok(const char *location_id);
-int64_t ob_wall_ms(void);
-int64_t ob_mono_ms(void);
+int coord_ob_location_ok(const char *location_id);
+int64_t coord_ob_wall_ms(void);
+int64_t coord_ob_mono_ms(void);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-int64_t ob_wall_ms(void)
+int64_t coord_ob_wall_ms(void)
 {
     struct timespec ts;
     if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
@@ -15,7 +15,7 @@ int64_t ob_wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t ob_mono_ms(void)
+int64_t coord_ob_mono_ms(void)
 {
     struct timespec ts;
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
@@ -24,7 +24,7 @@ int64_t ob_mono_ms(void)
 }
 
 /* The rules coord_end_session() applies to a location id. */
-int ob_location_ok(const char *location_id)
+int coord_ob_location_ok(const char *location_id)
 {
     size_t len;
 
@@ -44,7 +44,7 @@ int ob_location_ok(const char *location_id)
 
 static coord_status invalid(coord_outbox *ob, const char *why)
 {
-    return ob_fail(&ob->err, COORD_ERR_INVALID_ARGUMENT, COORD_OUTBOX_REASON_NONE, "%s", why);
+    return coord_ob_fail(&ob->err, COORD_ERR_INVALID_ARGUMENT, COORD_OUTBOX_REASON_NONE, "%s", why);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -52,7 +52,7 @@ static coord_status invalid(coord_outbox *ob, const char *why)
 static coord_status count_rows(coord_outbox *ob)
 {
     sqlite3_stmt *stmt = NULL;
-    coord_status st = ob_prepare(ob, "SELECT count(*) FROM intent", &stmt);
+    coord_status st = coord_ob_prepare(ob, "SELECT count(*) FROM intent", &stmt);
     int rc;
 
     if (st != COORD_OK)
@@ -61,7 +61,7 @@ static coord_status count_rows(coord_outbox *ob)
     if (rc == SQLITE_ROW)
         ob->stored = (uint32_t)sqlite3_column_int64(stmt, 0);
     else
-        st = ob_fail_sqlite(ob, rc, "counting intents");
+        st = coord_ob_fail_sqlite(ob, rc, "counting intents");
     sqlite3_finalize(stmt);
     return st;
 }
@@ -76,20 +76,20 @@ coord_status coord_outbox_open(const char *path, uint32_t flags, coord_outbox **
 
     memset(err, 0, sizeof(*err));
     if (out_outbox == NULL)
-        return ob_fail(err, COORD_ERR_INVALID_ARGUMENT, 0, "out_outbox is NULL");
+        return coord_ob_fail(err, COORD_ERR_INVALID_ARGUMENT, 0, "out_outbox is NULL");
     *out_outbox = NULL;
     if (path == NULL || path[0] == '\0' || (flags & ~COORD_OUTBOX_CREATE) != 0)
-        return ob_fail(err, COORD_ERR_INVALID_ARGUMENT, 0, "empty path or unknown flag");
+        return coord_ob_fail(err, COORD_ERR_INVALID_ARGUMENT, 0, "empty path or unknown flag");
     ob = calloc(1, sizeof(*ob));
     if (ob == NULL)
-        return ob_fail(err, COORD_ERR_OUT_OF_MEMORY, 0, "out of memory");
+        return coord_ob_fail(err, COORD_ERR_OUT_OF_MEMORY, 0, "out of memory");
     ob->max_intents = COORD_OUTBOX_DEFAULT_MAX_INTENTS;
     ob->expire_after_ms = COORD_OUTBOX_DEFAULT_EXPIRE_AFTER_MS;
     ob->max_attempts = COORD_OUTBOX_DEFAULT_MAX_ATTEMPTS;
     ob->max_in_flight = COORD_OUTBOX_DEFAULT_IN_FLIGHT;
     ob->backoff_base_ms = COORD_OUTBOX_DEFAULT_BACKOFF_BASE_MS;
     ob->backoff_max_ms = COORD_OUTBOX_DEFAULT_BACKOFF_MAX_MS;
-    st = ob_open_store(path, flags, &ob->db, err);
+    st = coord_ob_open_store(path, flags, &ob->db, err);
     if (st == COORD_OK) {
         st = count_rows(ob);
         if (st != COORD_OK)
@@ -122,7 +122,7 @@ coord_status coord_outbox_set_limits(coord_outbox *outbox, uint32_t max_intents,
 {
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     if (max_intents < 1 || max_intents > COORD_OUTBOX_MAX_INTENTS_LIMIT || expire_after_ms < 1 ||
         expire_after_ms > 10LL * 366 * 24 * 3600 * 1000 || max_attempts < 1 ||
         max_attempts > 1000000u)
@@ -138,7 +138,7 @@ coord_status coord_outbox_set_drain(coord_outbox *outbox, uint32_t max_in_flight
 {
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     if (outbox->drain != NULL)
         return invalid(outbox, "a drain is in progress");
     if (max_in_flight < 1 || max_in_flight > COORD_OUTBOX_IN_FLIGHT_LIMIT ||
@@ -170,9 +170,9 @@ static coord_status insert_one(coord_outbox *ob, sqlite3_stmt *insert, sqlite3_s
         return COORD_OK;
     }
     if (rc != SQLITE_DONE)
-        return ob_fail_sqlite(ob, rc, "looking for the session");
+        return coord_ob_fail_sqlite(ob, rc, "looking for the session");
     if (ob->stored >= ob->max_intents)
-        return ob_fail(&ob->err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_FULL,
+        return coord_ob_fail(&ob->err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_FULL,
                        "the outbox holds its maximum of %u intents: acknowledge results",
                        ob->max_intents);
     sqlite3_reset(insert);
@@ -182,7 +182,7 @@ static coord_status insert_one(coord_outbox *ob, sqlite3_stmt *insert, sqlite3_s
     sqlite3_bind_int64(insert, 4, now);
     rc = sqlite3_step(insert);
     if (rc != SQLITE_DONE)
-        return ob_fail_sqlite(ob, rc, "recording the intent");
+        return coord_ob_fail_sqlite(ob, rc, "recording the intent");
     *out_id = sqlite3_last_insert_rowid(ob->db);
     *out_new = 1;
     return COORD_OK;
@@ -198,25 +198,25 @@ coord_status coord_outbox_end_batch(coord_outbox *outbox, const coord_outbox_req
 
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     if (requests == NULL || count < 1 || count > COORD_OUTBOX_BATCH_MAX)
         return invalid(outbox, "no requests, or more than COORD_OUTBOX_BATCH_MAX");
     for (size_t i = 0; i < count; i++) {
-        if (!ob_location_ok(requests[i].location_id))
+        if (!coord_ob_location_ok(requests[i].location_id))
             return invalid(outbox, "bad location_id");
         if (requests[i].requested_at_ms < 0)
             return invalid(outbox, "negative requested_at_ms");
     }
-    now = ob_wall_ms();
-    st = ob_prepare(outbox,
+    now = coord_ob_wall_ms();
+    st = coord_ob_prepare(outbox,
                     "INSERT INTO intent (location_id, session_id, requested_at_ms, "
                     "recorded_at_ms) VALUES (?, ?, ?, ?)",
                     &insert);
     if (st == COORD_OK)
-        st = ob_prepare(outbox, "SELECT id FROM intent WHERE location_id = ? AND session_id = ?",
+        st = coord_ob_prepare(outbox, "SELECT id FROM intent WHERE location_id = ? AND session_id = ?",
                         &find);
     if (st == COORD_OK)
-        st = ob_begin(outbox);
+        st = coord_ob_begin(outbox);
     if (st != COORD_OK)
         goto cleanup;
     for (size_t i = 0; i < count && st == COORD_OK; i++) {
@@ -229,9 +229,9 @@ coord_status coord_outbox_end_batch(coord_outbox *outbox, const coord_outbox_req
         outbox->stored += (uint32_t)fresh; /* the bound counts this batch's rows */
     }
     if (st == COORD_OK)
-        st = ob_commit(outbox);
+        st = coord_ob_commit(outbox);
     else
-        ob_rollback(outbox);
+        coord_ob_rollback(outbox);
     if (st != COORD_OK) {
         outbox->stored -= added;
         if (out_ids != NULL)
@@ -267,15 +267,15 @@ static coord_status read_items(coord_outbox *ob, const char *sql, int64_t arg,
     int rc = SQLITE_DONE;
 
     *out_count = 0;
-    st = ob_prepare(ob, sql, &stmt);
+    st = coord_ob_prepare(ob, sql, &stmt);
     if (st != COORD_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, arg);
     sqlite3_bind_int64(stmt, 2, (int64_t)max);
     while (st == COORD_OK && n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        st = ob_read_item(ob, stmt, &items[n++]);
+        st = coord_ob_read_item(ob, stmt, &items[n++]);
     if (st == COORD_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        st = ob_fail_sqlite(ob, rc, "reading intents");
+        st = coord_ob_fail_sqlite(ob, rc, "reading intents");
     sqlite3_finalize(stmt);
     if (st == COORD_OK)
         *out_count = n;
@@ -287,7 +287,7 @@ static coord_status read_page(coord_outbox *outbox, const char *sql, int64_t aft
 {
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     if (out_count != NULL)
         *out_count = 0;
     if (out_items == NULL || out_count == NULL || max < 1 || max > COORD_OUTBOX_BATCH_MAX)
@@ -317,10 +317,10 @@ static coord_status read_one(coord_outbox *ob, sqlite3_stmt *stmt, coord_outbox_
     int rc = sqlite3_step(stmt);
 
     if (rc == SQLITE_ROW)
-        return ob_read_item(ob, stmt, out_item);
+        return coord_ob_read_item(ob, stmt, out_item);
     if (rc == SQLITE_DONE)
-        return ob_fail(&ob->err, COORD_ERR_NOT_FOUND, 0, "no such intent");
-    return ob_fail_sqlite(ob, rc, "reading the intent");
+        return coord_ob_fail(&ob->err, COORD_ERR_NOT_FOUND, 0, "no such intent");
+    return coord_ob_fail_sqlite(ob, rc, "reading the intent");
 }
 
 coord_status coord_outbox_get(coord_outbox *outbox, int64_t id, coord_outbox_item *out_item)
@@ -330,9 +330,9 @@ coord_status coord_outbox_get(coord_outbox *outbox, int64_t id, coord_outbox_ite
 
     if (outbox == NULL || out_item == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     memset(out_item, 0, sizeof(*out_item));
-    st = ob_prepare(outbox, "SELECT " OB_ITEM_COLUMNS " FROM intent WHERE id = ?", &stmt);
+    st = coord_ob_prepare(outbox, "SELECT " OB_ITEM_COLUMNS " FROM intent WHERE id = ?", &stmt);
     if (st == COORD_OK) {
         sqlite3_bind_int64(stmt, 1, id);
         st = read_one(outbox, stmt, out_item);
@@ -349,11 +349,11 @@ coord_status coord_outbox_find(coord_outbox *outbox, const char *location_id, in
 
     if (outbox == NULL || out_item == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     memset(out_item, 0, sizeof(*out_item));
-    if (!ob_location_ok(location_id))
+    if (!coord_ob_location_ok(location_id))
         return invalid(outbox, "bad location_id");
-    st = ob_prepare(outbox,
+    st = coord_ob_prepare(outbox,
                     "SELECT " OB_ITEM_COLUMNS
                     " FROM intent WHERE location_id = ? AND session_id = ?",
                     &stmt);
@@ -374,9 +374,9 @@ coord_status coord_outbox_stats_get(coord_outbox *outbox, coord_outbox_stats *ou
 
     if (outbox == NULL || out_stats == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    ob_clear_error(outbox);
+    coord_ob_clear_error(outbox);
     memset(out_stats, 0, sizeof(*out_stats));
-    st = ob_prepare(outbox,
+    st = coord_ob_prepare(outbox,
                     "SELECT (SELECT count(*) FROM intent WHERE state = 0),"
                     " (SELECT count(*) FROM intent WHERE state != 0),"
                     " (SELECT min(requested_at_ms) FROM intent WHERE state = 0)",
@@ -389,9 +389,9 @@ coord_status coord_outbox_stats_get(coord_outbox *outbox, coord_outbox_stats *ou
         out_stats->results = (uint32_t)sqlite3_column_int64(stmt, 1);
         out_stats->oldest_pending_ms = sqlite3_column_int64(stmt, 2);
         if (out_stats->pending > 0)
-            out_stats->oldest_age_ms = ob_wall_ms() - out_stats->oldest_pending_ms;
+            out_stats->oldest_age_ms = coord_ob_wall_ms() - out_stats->oldest_pending_ms;
     } else {
-        st = ob_fail_sqlite(outbox, rc, "counting intents");
+        st = coord_ob_fail_sqlite(outbox, rc, "counting intents");
     }
     sqlite3_finalize(stmt);
     return st;
@@ -410,16 +410,16 @@ coord_status coord_outbox_ack(coord_outbox *outbox, int64_t id)
         return st;
     if (item.state == COORD_OUTBOX_PENDING)
         return invalid(outbox, "the intent is still pending: nothing to acknowledge");
-    st = ob_prepare(outbox, "DELETE FROM intent WHERE id = ? AND state != 0", &stmt);
+    st = coord_ob_prepare(outbox, "DELETE FROM intent WHERE id = ? AND state != 0", &stmt);
     if (st == COORD_OK)
-        st = ob_begin(outbox);
+        st = coord_ob_begin(outbox);
     if (st == COORD_OK) {
         sqlite3_bind_int64(stmt, 1, id);
-        st = ob_step_done(outbox, stmt, "acknowledging");
+        st = coord_ob_step_done(outbox, stmt, "acknowledging");
         if (st == COORD_OK)
-            st = ob_commit(outbox);
+            st = coord_ob_commit(outbox);
         else
-            ob_rollback(outbox);
+            coord_ob_rollback(outbox);
     }
     if (st == COORD_OK && outbox->stored > 0)
         outbox->stored--;

@@ -38,7 +38,7 @@ static const char schema_sql[] =
 
 /* ---- the error record --------------------------------------------------- */
 
-coord_status ob_fail(coord_outbox_error *err, coord_status status, int32_t reason,
+coord_status coord_ob_fail(coord_outbox_error *err, coord_status status, int32_t reason,
                      const char *fmt, ...)
 {
     va_list ap;
@@ -53,7 +53,7 @@ coord_status ob_fail(coord_outbox_error *err, coord_status status, int32_t reaso
     return status;
 }
 
-void ob_clear_error(coord_outbox *ob)
+void coord_ob_clear_error(coord_outbox *ob)
 {
     memset(&ob->err, 0, sizeof(ob->err));
 }
@@ -90,9 +90,9 @@ static coord_status fail_db(sqlite3 *db, coord_outbox_error *err, int rc, const 
     const char *message = db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 
     if ((rc & 0xff) == SQLITE_NOMEM)
-        return ob_fail(err, COORD_ERR_OUT_OF_MEMORY, COORD_OUTBOX_REASON_NONE,
+        return coord_ob_fail(err, COORD_ERR_OUT_OF_MEMORY, COORD_OUTBOX_REASON_NONE,
                        "%s: out of memory", what);
-    ob_fail(err, COORD_ERR_STORAGE, reason_of(rc, os_errno), "%s: %s%s%s", what, message,
+    coord_ob_fail(err, COORD_ERR_STORAGE, reason_of(rc, os_errno), "%s: %s%s%s", what, message,
             os_errno != 0 ? ": " : "", os_errno != 0 ? strerror(os_errno) : "");
     if (err != NULL) {
         err->sqlite_code = rc;
@@ -101,49 +101,49 @@ static coord_status fail_db(sqlite3 *db, coord_outbox_error *err, int rc, const 
     return COORD_ERR_STORAGE;
 }
 
-coord_status ob_fail_sqlite(coord_outbox *ob, int rc, const char *what)
+coord_status coord_ob_fail_sqlite(coord_outbox *ob, int rc, const char *what)
 {
     return fail_db(ob->db, &ob->err, rc, what);
 }
 
 /* ---- statements and transactions ---------------------------------------- */
 
-coord_status ob_prepare(coord_outbox *ob, const char *sql, sqlite3_stmt **out_stmt)
+coord_status coord_ob_prepare(coord_outbox *ob, const char *sql, sqlite3_stmt **out_stmt)
 {
     int rc = sqlite3_prepare_v2(ob->db, sql, -1, out_stmt, NULL);
-    return rc == SQLITE_OK ? COORD_OK : ob_fail_sqlite(ob, rc, "prepare");
+    return rc == SQLITE_OK ? COORD_OK : coord_ob_fail_sqlite(ob, rc, "prepare");
 }
 
 static coord_status exec(coord_outbox *ob, const char *sql, const char *what)
 {
     int rc = sqlite3_exec(ob->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? COORD_OK : ob_fail_sqlite(ob, rc, what);
+    return rc == SQLITE_OK ? COORD_OK : coord_ob_fail_sqlite(ob, rc, what);
 }
 
-coord_status ob_begin(coord_outbox *ob)
+coord_status coord_ob_begin(coord_outbox *ob)
 {
     return exec(ob, "BEGIN IMMEDIATE", "begin");
 }
 
-coord_status ob_commit(coord_outbox *ob)
+coord_status coord_ob_commit(coord_outbox *ob)
 {
     coord_status st = exec(ob, "COMMIT", "commit");
     if (st != COORD_OK)
-        ob_rollback(ob);
+        coord_ob_rollback(ob);
     return st;
 }
 
-void ob_rollback(coord_outbox *ob)
+void coord_ob_rollback(coord_outbox *ob)
 {
     /* after an I/O error SQLite may have rolled back already */
     if (!sqlite3_get_autocommit(ob->db))
         (void)sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-coord_status ob_step_done(coord_outbox *ob, sqlite3_stmt *stmt, const char *what)
+coord_status coord_ob_step_done(coord_outbox *ob, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step(stmt);
-    return rc == SQLITE_DONE ? COORD_OK : ob_fail_sqlite(ob, rc, what);
+    return rc == SQLITE_DONE ? COORD_OK : coord_ob_fail_sqlite(ob, rc, what);
 }
 
 /* ---- reading an item ----------------------------------------------------- */
@@ -163,7 +163,7 @@ static int copy_text(char *dst, size_t size, sqlite3_stmt *stmt, int col)
     return 0;
 }
 
-coord_status ob_read_item(coord_outbox *ob, sqlite3_stmt *stmt, coord_outbox_item *item)
+coord_status coord_ob_read_item(coord_outbox *ob, sqlite3_stmt *stmt, coord_outbox_item *item)
 {
     coord_session *s = &item->session;
     int64_t flags = sqlite3_column_int64(stmt, 16);
@@ -205,7 +205,7 @@ coord_status ob_read_item(coord_outbox *ob, sqlite3_stmt *stmt, coord_outbox_ite
     return COORD_OK;
 corrupt:
     memset(item, 0, sizeof(*item));
-    return ob_fail(&ob->err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_CORRUPT,
+    return coord_ob_fail(&ob->err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_CORRUPT,
                    "intent row has a text longer than its field");
 }
 
@@ -283,7 +283,7 @@ static coord_status create_store(const char *path, const char *dir, coord_outbox
     int rc;
 
     if (tmp == NULL)
-        return ob_fail(err, COORD_ERR_OUT_OF_MEMORY, 0, "creating %s: out of memory", path);
+        return coord_ob_fail(err, COORD_ERR_OUT_OF_MEMORY, 0, "creating %s: out of memory", path);
     snprintf(tmp, len + 16, "%s.new", path);
     unlink(tmp); /* a creation killed earlier: ours, never an outbox */
     snprintf(tmp + len, 16, ".new-wal");
@@ -310,13 +310,13 @@ static coord_status create_store(const char *path, const char *dir, coord_outbox
     rc = sqlite3_close(db);
     db = NULL;
     if (rc != SQLITE_OK) {
-        st = ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_IO,
+        st = coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_IO,
                      "creating the outbox: closing: %s", sqlite3_errstr(rc));
         goto cleanup;
     }
     if (sync_path(tmp, 0) != 0 || rename(tmp, path) != 0 || sync_path(dir, 1) != 0) {
         int e = errno;
-        st = ob_fail(err, COORD_ERR_STORAGE,
+        st = coord_ob_fail(err, COORD_ERR_STORAGE,
                      e == ENOSPC ? COORD_OUTBOX_REASON_DISK_FULL
                      : e == EACCES || e == EROFS ? COORD_OUTBOX_REASON_READ_ONLY
                                                  : COORD_OUTBOX_REASON_IO,
@@ -342,7 +342,7 @@ static coord_status check_store(sqlite3 *db, const char *path, coord_outbox_erro
     int rc;
 
     if (sqlite3_db_readonly(db, "main") == 1)
-        return ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_READ_ONLY,
+        return coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_READ_ONLY,
                        "%s: the file cannot be written", path);
     rc = pragma_int(db, "PRAGMA application_id", &app_id);
     if (rc == SQLITE_OK)
@@ -350,15 +350,15 @@ static coord_status check_store(sqlite3 *db, const char *path, coord_outbox_erro
     if (rc != SQLITE_OK)
         return fail_db(db, err, rc, "reading the file's header");
     if (app_id != OB_APPLICATION_ID)
-        return ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NOT_AN_OUTBOX,
+        return coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NOT_AN_OUTBOX,
                        "%s: an SQLite database, but not an outbox (application_id 0x%08llx)",
                        path, (unsigned long long)(uint32_t)app_id);
     if (version > OB_SCHEMA_VERSION)
-        return ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NEWER_VERSION,
+        return coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NEWER_VERSION,
                        "%s: outbox schema version %lld; this library knows up to %d", path,
                        (long long)version, OB_SCHEMA_VERSION);
     if (version < 1)
-        return ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NOT_AN_OUTBOX,
+        return coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NOT_AN_OUTBOX,
                        "%s: outbox without a schema version", path);
     rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
     if (rc == SQLITE_OK)
@@ -366,7 +366,7 @@ static coord_status check_store(sqlite3 *db, const char *path, coord_outbox_erro
     if (rc == SQLITE_ROW) {
         const char *verdict = (const char *)sqlite3_column_text(stmt, 0);
         if (verdict == NULL || strcmp(verdict, "ok") != 0)
-            st = ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_CORRUPT,
+            st = coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_CORRUPT,
                          "%s: damaged: %s", path, verdict != NULL ? verdict : "?");
     } else {
         st = fail_db(db, err, rc, "checking the file");
@@ -375,7 +375,7 @@ static coord_status check_store(sqlite3 *db, const char *path, coord_outbox_erro
     return st;
 }
 
-coord_status ob_open_store(const char *path, uint32_t flags, sqlite3 **out_db,
+coord_status coord_ob_open_store(const char *path, uint32_t flags, sqlite3 **out_db,
                            coord_outbox_error *err)
 {
     char dir[4096];
@@ -387,20 +387,20 @@ coord_status ob_open_store(const char *path, uint32_t flags, sqlite3 **out_db,
     *out_db = NULL;
     directory_of(path, dir, sizeof(dir));
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NO_DIRECTORY,
+        return coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NO_DIRECTORY,
                        "%s: no such directory", dir);
     if (stat(path, &sb) != 0) {
         if (errno != ENOENT)
-            return ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_IO, "%s: %s", path,
+            return coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_IO, "%s: %s", path,
                            strerror(errno));
         if ((flags & COORD_OUTBOX_CREATE) == 0)
-            return ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_MISSING,
+            return coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_MISSING,
                            "%s: no such outbox", path);
         st = create_store(path, dir, err);
         if (st != COORD_OK)
             return st;
     } else if (!S_ISREG(sb.st_mode) || sb.st_size == 0) {
-        return ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NOT_AN_OUTBOX,
+        return coord_ob_fail(err, COORD_ERR_STORAGE, COORD_OUTBOX_REASON_NOT_AN_OUTBOX,
                        "%s: %s, not an outbox", path,
                        S_ISREG(sb.st_mode) ? "an empty file" : "not a regular file");
     }

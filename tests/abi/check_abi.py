@@ -10,7 +10,8 @@ Prints the symbols libcoord.so exports with their versions, then fails
   - a function declared COORD_API in the header is not exported, or an
     exported function is not declared there;
   - a public function takes varargs, or takes or returns a struct by value;
-  - an opaque type the library allocates has no <type>_free function (or,
+  - an opaque type the library allocates has no <type>_free function (or
+    <type>_close for an open file, e.g. coord_outbox; or,
     for a handle the library itself frees when it is done, as a call of the
     non-blocking API after its callback, no <type>_cancel function);
   - symbol versions (the version script, e.g. src/libcoord.map): an
@@ -120,9 +121,10 @@ def main():
             if "*" not in part and any(w in by_value for w in words):
                 problems.append(f"{name}: struct by value in '{part.strip()}'")
     for kind in sorted(opaque):
-        if f"{kind}_free" not in declared and f"{kind}_cancel" not in declared:
+        if not {f"{kind}_free", f"{kind}_cancel", f"{kind}_close"} & set(declared):
             problems.append(f"{kind} is allocated by the library but has no {kind}_free() "
-                            f"(nor {kind}_cancel() for a handle the library frees)")
+                            f"(nor {kind}_cancel() for a handle the library frees, nor "
+                            f"{kind}_close() for an open file)")
 
     nodes = version_nodes(open(version_script, encoding="utf-8").read())
     problems += version_problems(versions, nodes)
