@@ -155,7 +155,7 @@ CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
 
 .PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
-        check-threads check-tsan coverage fuzz fuzz-build outbox check-outbox-long
+        check-threads check-tsan coverage fuzz fuzz-build outbox check-outbox-long bench-outbox
 
 all: lib outbox examples
 
@@ -579,8 +579,18 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_util.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
 
+# The outbox's bench program links libcoord-outbox and SQLite.
+$(BUILD)/bench/outbox_bench: tests/bench/outbox_bench.c tests/bench/bench_util.h \
+                             $(OUTBOX_STATIC) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(USE_CFLAGS) $(SQLITE_CFLAGS) $(LDFLAGS) -o $@ $< $(OUTBOX_LINK)
+
 bench: lib examples $(BENCH_PROGS)
 	$(PYTHON) tests/bench/bench.py $(BUILD) $(BUILD)/bench/RESULTS.md
+
+# Only the outbox's part of make bench.
+bench-outbox: lib $(BENCH_PROGS)
+	BENCH_ONLY=outbox $(PYTHON) tests/bench/bench.py $(BUILD) $(BUILD)/bench/RESULTS-outbox.md
 
 # ---- API reference ---------------------------------------------------------
 # Doxygen on the public header (docs/Doxyfile), into $(BUILD)/docs/html; any

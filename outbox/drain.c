@@ -38,15 +38,32 @@ struct ob_drain {
     coord_outbox *ob;
     coord_loop *loop;
     coord_client *client;
+    sqlite3_stmt *update, *select, *count; /* prepared once per drain */
+    uint32_t active;     /* calls in flight: at most max_active */
+    uint32_t fetches;    /* finished slots whose recovery fetch waits for a place */
+    uint32_t claimed;    /* slots claimed, their end not yet started */
+    uint32_t max_active; /* the outbox's max_in_flight */
     int64_t cursor;     /* the last id this pass took */
     int pass_failed;    /* a send of this pass failed: the next pass waits */
     uint32_t backoffs;  /* passes in a row that failed */
     int64_t resume_at;  /* monotonic ms: the next pass starts then */
     int no_new_sends;   /* the blocking drain's deadline: only record */
+    int exhausted;      /* this pass has claimed the last pending intent */
+    int64_t committed_at; /* monotonic ms of the last step's commit */
     coord_outbox_drain_stats stats;
-    uint32_t nslots;
+    uint32_t nslots; /* 4 x max_active: the calls, results to record, claimed ahead */
     ob_slot slots[];
 };
+
+static void start_more(ob_drain *d);
+
+/* A step commits at least this often while calls are in flight, and sooner
+ * when half the places have results to record or the claimed reserve runs
+ * low: one fsync per group of results, not per result. */
+#define OB_COMMIT_EVERY_MS 50
+/* Slots per place in flight: a result waits in its slot for the next
+ * commit while the claimed reserve keeps the places busy. */
+#define OB_SLOTS_PER_CALL 8u
 
 /* What a finished slot's outcome means. */
 typedef enum outcome { OUT_ENDED, OUT_REFUSED, OUT_RETRY, OUT_FETCH, OUT_DROP } outcome;
@@ -77,6 +94,7 @@ static void finish(ob_slot *s, coord_status status, const coord_error *error,
     s->call = NULL;
     s->status = status;
     s->phase = SLOT_DONE;
+    s->drain->fetches += classify(s) == OUT_FETCH;
     if (status == COORD_OK && session != NULL)
         s->session = *session;
     if (status != COORD_OK && error != NULL)
@@ -84,11 +102,17 @@ static void finish(ob_slot *s, coord_status status, const coord_error *error,
     s->detail[sizeof(s->detail) - 1] = '\0';
 }
 
+/* A call ended: its place goes to the next claimed intent at once, so that
+ * the calls in flight never wait for the next step's commit. */
 static void on_end(coord_call *call, coord_status status, const coord_error *error,
                    const coord_session *session, void *user_data)
 {
+    ob_slot *s = user_data;
     (void)call;
-    finish(user_data, status, error, session);
+    finish(s, status, error, session);
+    s->drain->active--;
+    if (status != COORD_ERR_CANCELLED)
+        start_more(s->drain);
 }
 
 static void on_fetch(coord_call *call, coord_status status, const coord_error *error,
@@ -100,6 +124,9 @@ static void on_fetch(coord_call *call, coord_status status, const coord_error *e
     finish(s, status, error, session);
     if (status == COORD_OK)
         s->session.recovered = 1;
+    s->drain->active--;
+    if (status != COORD_ERR_CANCELLED)
+        start_more(s->drain);
 }
 
 /* ---- recording ------------------------------------------------------------- */
@@ -191,6 +218,7 @@ static coord_status claim_next(ob_drain *d, sqlite3_stmt *select, sqlite3_stmt *
 {
     coord_outbox *ob = d->ob;
     uint32_t want = 0, got = 0;
+    int64_t from = d->cursor;
     coord_status st = COORD_OK;
     int rc;
 
@@ -231,15 +259,20 @@ static coord_status claim_next(ob_drain *d, sqlite3_stmt *select, sqlite3_stmt *
         s->session_id = sqlite3_column_int64(select, 2);
         s->attempts = (uint32_t)attempts + 1;
         s->phase = SLOT_CLAIMED;
+        d->claimed++;
         snprintf(s->location_id, sizeof(s->location_id), "%s",
                  (const char *)sqlite3_column_text(select, 1));
-        sqlite3_reset(count);
-        sqlite3_bind_int64(count, 1, s->id);
-        st = coord_ob_step_done(ob, count, "counting an attempt");
     }
     if (st == COORD_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         st = coord_ob_fail_sqlite(ob, rc, "reading pending intents");
     sqlite3_reset(select);
+    if (st == COORD_OK && got > 0) {
+        /* every intent claimed above, in one statement (the expired ones are no longer pending) */
+        sqlite3_reset(count);
+        sqlite3_bind_int64(count, 1, from);
+        sqlite3_bind_int64(count, 2, d->cursor);
+        st = coord_ob_step_done(ob, count, "counting attempts");
+    }
     *out_exhausted = got < want;
     return st;
 }
@@ -248,38 +281,23 @@ static coord_status claim_next(ob_drain *d, sqlite3_stmt *select, sqlite3_stmt *
 static coord_status commit_step(ob_drain *d, int claim, int *out_exhausted)
 {
     coord_outbox *ob = d->ob;
-    sqlite3_stmt *update = NULL, *select = NULL, *count = NULL;
     coord_outbox_drain_stats delta = {0};
     int64_t now = coord_ob_wall_ms();
     coord_status st;
 
     *out_exhausted = 0;
-    st = coord_ob_prepare(ob,
-                    "UPDATE intent SET state = ?1, status = ?2, detail = ?3, completed_at_ms = ?4,"
-                    " s_user_id = ?5, s_resource_id = ?6, s_start_time = ?7, s_end_time = ?8,"
-                    " s_start_time_ms = ?9, s_end_time_ms = ?10, s_flags = ?11, s_amount = ?12,"
-                    " s_currency = ?13 WHERE id = ?14 AND state = 0",
-                    &update);
-    if (st == COORD_OK)
-        st = coord_ob_prepare(ob,
-                        "SELECT id, location_id, session_id, requested_at_ms, attempts, status"
-                        " FROM intent WHERE state = 0 AND id > ?1 ORDER BY id LIMIT ?2",
-                        &select);
-    if (st == COORD_OK)
-        st = coord_ob_prepare(ob, "UPDATE intent SET attempts = attempts + 1 WHERE id = ?", &count);
-    if (st == COORD_OK)
-        st = coord_ob_begin(ob);
+    st = coord_ob_begin(ob);
     if (st != COORD_OK)
-        goto cleanup;
-    st = record_finished(d, update, now, &delta);
+        return st;
+    st = record_finished(d, d->update, now, &delta);
     if (st == COORD_OK && claim)
-        st = claim_next(d, select, update, count, now, out_exhausted, &delta);
+        st = claim_next(d, d->select, d->update, d->count, now, out_exhausted, &delta);
     if (st == COORD_OK)
         st = coord_ob_commit(ob);
     else
         coord_ob_rollback(ob);
     if (st != COORD_OK)
-        goto cleanup;
+        return st;
     /* durable: count it, free the recorded slots */
     d->stats.ended += delta.ended;
     d->stats.recovered += delta.recovered;
@@ -295,42 +313,68 @@ static coord_status commit_step(ob_drain *d, int claim, int *out_exhausted)
         if (s->phase == SLOT_DONE && classify(s) != OUT_FETCH)
             s->phase = SLOT_FREE;
     }
-cleanup:
-    sqlite3_finalize(update);
-    sqlite3_finalize(select);
-    sqlite3_finalize(count);
-    return st;
+    return COORD_OK;
 }
 
 /* ---- the calls ------------------------------------------------------------- */
 
-static void start_calls(ob_drain *d, int *out_started)
+/* Starts slot s's end (or its recovery fetch); a start that fails sends
+ * nothing and is recorded as the attempt's failure by the next step. */
+static void start_one(ob_drain *d, ob_slot *s)
 {
-    *out_started = 0;
-    for (uint32_t i = 0; i < d->nslots; i++) {
-        ob_slot *s = &d->slots[i];
-        coord_status st;
+    coord_status st;
 
-        if (s->phase == SLOT_CLAIMED) {
-            s->phase = SLOT_ENDING;
-            st = coord_end_session_async(d->loop, d->client, s->location_id, s->session_id,
-                                         on_end, s, &s->call);
-            if (st == COORD_OK)
-                d->stats.sent++;
-        } else if (s->phase == SLOT_DONE && classify(s) == OUT_FETCH) {
-            s->phase = SLOT_FETCHING;
-            s->fetched = 1;
-            st = coord_session_get_async(d->loop, d->client, s->location_id, s->session_id,
-                                         on_fetch, s, &s->call);
-        } else {
-            continue;
-        }
-        if (st != COORD_OK) {
-            /* nothing sent: recorded as this attempt's failure by the next step */
-            finish(s, st, coord_client_last_error(d->client), NULL);
-            *out_started = 1;
-        }
+    if (s->phase == SLOT_CLAIMED) {
+        d->claimed--;
+        s->phase = SLOT_ENDING;
+        st = coord_end_session_async(d->loop, d->client, s->location_id, s->session_id, on_end,
+                                     s, &s->call);
+        d->stats.sent += st == COORD_OK;
+    } else {
+        d->fetches--;
+        s->phase = SLOT_FETCHING;
+        s->fetched = 1;
+        st = coord_session_get_async(d->loop, d->client, s->location_id, s->session_id,
+                                     on_fetch, s, &s->call);
     }
+    if (st == COORD_OK)
+        d->active++;
+    else
+        finish(s, st, coord_client_last_error(d->client), NULL);
+}
+
+/* Fills the places in flight: recovery fetches first, then claimed ends. */
+static void start_more(ob_drain *d)
+{
+    for (uint32_t i = 0; i < d->nslots && d->fetches > 0 && d->active < d->max_active; i++)
+        if (d->slots[i].phase == SLOT_DONE && classify(&d->slots[i]) == OUT_FETCH)
+            start_one(d, &d->slots[i]);
+    for (uint32_t i = 0; i < d->nslots && d->claimed > 0 && d->active < d->max_active; i++)
+        if (d->slots[i].phase == SLOT_CLAIMED)
+            start_one(d, &d->slots[i]);
+}
+
+/* Whether a finished slot waits to be recorded (a start that failed). */
+static int has_unrecorded(const ob_drain *d)
+{
+    for (uint32_t i = 0; i < d->nslots; i++)
+        if (d->slots[i].phase == SLOT_DONE && classify(&d->slots[i]) != OUT_FETCH)
+            return 1;
+    return 0;
+}
+
+/* Whether this step should commit now (see OB_COMMIT_EVERY_MS). */
+static int commit_due(const ob_drain *d, int64_t now)
+{
+    uint32_t done = 0;
+
+    for (uint32_t i = 0; i < d->nslots; i++)
+        done += d->slots[i].phase == SLOT_DONE && classify(&d->slots[i]) != OUT_FETCH;
+    if (d->no_new_sends || d->active == 0 || done >= d->nslots / 2)
+        return 1;
+    if (d->claimed < (d->max_active + 1) / 2 && !d->exhausted && now >= d->resume_at)
+        return 1;
+    return now - d->committed_at >= OB_COMMIT_EVERY_MS;
 }
 
 static uint32_t busy_slots(const ob_drain *d)
@@ -362,6 +406,9 @@ static void stop(coord_outbox *ob)
     for (uint32_t i = 0; i < d->nslots; i++)
         if (d->slots[i].call != NULL)
             (void)coord_call_cancel(d->slots[i].call); /* its callback runs now */
+    sqlite3_finalize(d->update);
+    sqlite3_finalize(d->select);
+    sqlite3_finalize(d->count);
     ob->drain = NULL;
     free(d);
 }
@@ -376,6 +423,7 @@ coord_status coord_outbox_drain_start(coord_outbox *outbox, coord_loop *loop,
                                       coord_client *client)
 {
     ob_drain *d;
+    coord_status st;
 
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
@@ -383,16 +431,40 @@ coord_status coord_outbox_drain_start(coord_outbox *outbox, coord_loop *loop,
     if (loop == NULL || client == NULL || outbox->drain != NULL)
         return coord_ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
                        "NULL loop or client, or a drain in progress");
-    d = calloc(1, sizeof(*d) + outbox->max_in_flight * sizeof(d->slots[0]));
+    d = calloc(1, sizeof(*d) + OB_SLOTS_PER_CALL * outbox->max_in_flight * sizeof(d->slots[0]));
     if (d == NULL)
         return coord_ob_fail(&outbox->err, COORD_ERR_OUT_OF_MEMORY, 0, "out of memory");
     d->ob = outbox;
     d->loop = loop;
     d->client = client;
-    d->nslots = outbox->max_in_flight;
+    d->max_active = outbox->max_in_flight;
+    d->nslots = OB_SLOTS_PER_CALL * outbox->max_in_flight;
     d->resume_at = coord_ob_mono_ms();
     outbox->drain = d;
-    return COORD_OK;
+    st = coord_ob_prepare(outbox,
+                          "UPDATE intent SET state = ?1, status = ?2, detail = ?3,"
+                          " completed_at_ms = ?4, s_user_id = ?5, s_resource_id = ?6,"
+                          " s_start_time = ?7, s_end_time = ?8, s_start_time_ms = ?9,"
+                          " s_end_time_ms = ?10, s_flags = ?11, s_amount = ?12, s_currency = ?13"
+                          " WHERE id = ?14 AND state = 0",
+                          &d->update);
+    if (st == COORD_OK)
+        st = coord_ob_prepare(outbox,
+                              "SELECT id, location_id, session_id, requested_at_ms, attempts,"
+                              " status FROM intent WHERE state = 0 AND id > ?1 ORDER BY id"
+                              " LIMIT ?2",
+                              &d->select);
+    if (st == COORD_OK)
+        st = coord_ob_prepare(outbox,
+                              "UPDATE intent SET attempts = attempts + 1"
+                              " WHERE id > ?1 AND id <= ?2 AND state = 0",
+                              &d->count);
+    if (st != COORD_OK) {
+        coord_outbox_error err = outbox->err;
+        stop(outbox);
+        outbox->err = err;
+    }
+    return st;
 }
 
 static coord_status count_pending(coord_outbox *ob, uint32_t *out_pending)
@@ -408,7 +480,7 @@ coord_status coord_outbox_drain_step(coord_outbox *outbox, int64_t *out_wait_ms,
 {
     ob_drain *d;
     int64_t now;
-    int claim, exhausted = 0, restarted = 0;
+    int claim, exhausted = 0;
     coord_status st;
 
     if (outbox == NULL)
@@ -421,12 +493,19 @@ coord_status coord_outbox_drain_step(coord_outbox *outbox, int64_t *out_wait_ms,
     *out_wait_ms = -1;
     for (;;) {
         now = coord_ob_mono_ms();
+        if (!commit_due(d, now)) {
+            *out_wait_ms = OB_COMMIT_EVERY_MS - (now - d->committed_at);
+            break;
+        }
         claim = !d->no_new_sends && now >= d->resume_at;
         st = commit_step(d, claim, &exhausted);
         if (st != COORD_OK)
             break;
-        start_calls(d, &restarted);
-        if (restarted)
+        d->committed_at = now;
+        if (claim)
+            d->exhausted = exhausted;
+        start_more(d);
+        if (has_unrecorded(d))
             continue; /* a start failed: record it now */
         if (claim && exhausted && busy_slots(d) == 0) {
             if (!d->pass_failed)
@@ -435,6 +514,7 @@ coord_status coord_outbox_drain_step(coord_outbox *outbox, int64_t *out_wait_ms,
             d->resume_at = now + backoff_ms(d);
             d->pass_failed = 0;
             d->cursor = 0;
+            d->exhausted = 0;
             if (d->resume_at <= now)
                 continue;
         } else if (claim && exhausted && !d->pass_failed) {

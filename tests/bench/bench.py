@@ -31,6 +31,13 @@ rounds: decode instructions (callgrind), heap allocations per call and leaks
 (valgrind totals at N and 2N calls), TCP connections for 1,000 calls (nginx
 logs $connection), peak RSS, and stripped sizes.
 
+Then the outbox (libcoord-outbox, outbox_bench): enqueue latency p50/p99
+(one fsync each) and throughput in batches of 100; a blocking drain of
+BENCH_OUTBOX_N recorded ends with 64 in flight against the same nginx,
+alternating with the plain loop (loop_coord_async) at the same N; and the
+peak RSS of draining 1,000 and BENCH_OUTBOX_BIG (100,000) stored ends.
+BENCH_ONLY=outbox runs only that part (make bench-outbox).
+
 Environment: BENCH_N (calls per round, default 5000), BENCH_ROUNDS (5),
 BENCH_CLI_N (curl processes per round, default 300), BENCH_ALLOC_N (200),
 BENCH_ASYNC_N (non-blocking calls per round, default 20000).
@@ -498,6 +505,60 @@ def memory_in_flight(build, tmp):
         slow.stop()
 
 
+OUTBOX_N = env_int("BENCH_OUTBOX_N", 20000)
+OUTBOX_BIG = env_int("BENCH_OUTBOX_BIG", 100000)
+OUTBOX_ROUNDS = env_int("BENCH_OUTBOX_ROUNDS", 3)
+
+
+def outbox_figures(build, nginx, tmp):
+    """The outbox: enqueue latency, batch throughput, drain vs the plain loop, RSS."""
+    bench = os.path.join(build, "bench")
+    work = os.path.join(tmp, "outbox")
+    os.makedirs(work, exist_ok=True)
+    enq = run_client([os.path.join(bench, "outbox_bench"), "enqueue", work, "2000"], "enqueue")
+    drains, loops = [], []
+    for r in range(OUTBOX_ROUNDS):
+        runs = [("drain", drains, [os.path.join(bench, "outbox_bench"), "drain", nginx.base(),
+                                   KEY, TOKEN, work, str(OUTBOX_N), str(IN_FLIGHT)]),
+                ("loop", loops, [os.path.join(bench, "loop_coord_async"), nginx.base(), KEY,
+                                 TOKEN, str(OUTBOX_N), str(IN_FLIGHT)])]
+        for who, rows, argv in (runs if r % 2 == 0 else runs[::-1]):
+            x = run_client(argv, who)
+            rows.append(x["calls"] / x["wall_s"])
+        say(f"bench: outbox round {r + 1}/{OUTBOX_ROUNDS} done")
+    rss = {}
+    for n in (1000, OUTBOX_BIG):
+        x = run_client([os.path.join(bench, "outbox_bench"), "drain", nginx.base(), KEY, TOKEN,
+                        work, str(n), str(IN_FLIGHT)], f"drain {n}")
+        rss[n] = (x["rss_stored_kb"], x["maxrss_kb"], x["calls"] / x["wall_s"])
+    return {"enqueue": enq, "drain": statistics.median(drains),
+            "loop": statistics.median(loops), "rss": rss}
+
+
+def outbox_report(o):
+    e, ratio = o["enqueue"], o["drain"] / o["loop"]
+    lines = ["## The outbox (libcoord-outbox)", "",
+             f"Outbox files in {tempfile.gettempdir()}; WAL, synchronous=FULL; "
+             f"{IN_FLIGHT} in flight; {OUTBOX_ROUNDS} alternating rounds, medians.", "",
+             "| measure | value | target | |", "| --- | --- | --- | --- |",
+             f"| enqueue latency, one commit + fsync each (2,000) | p50 {e['p50_us']:.0f} µs, "
+             f"p99 {e['p99_us']:.0f} µs | (fsync-bound) | (reference) |",
+             f"| enqueue throughput, batches of 100 (one fsync each) | "
+             f"{e['batch_per_s']:.0f} intents/s | — | (reference) |",
+             f"| drain of {OUTBOX_N} ends vs the plain loop (loop_coord_async) | "
+             f"{o['drain']:.0f} vs {o['loop']:.0f} ends/s = {ratio:.2f}× | ≥ 0.8× "
+             f"| {verdict(ratio >= 0.8)} |"]
+    for n, (stored, peak, rate) in sorted(o["rss"].items()):
+        lines.append(f"| draining {n} stored ends: RSS after recording / peak while draining "
+                     f"| {stored:.0f} / {peak:.0f} KiB ({rate:.0f} ends/s) | bounded by the in-flight "
+                     f"cap | (reference) |")
+    small, big = o["rss"][1000][1], o["rss"][OUTBOX_BIG][1]
+    lines.append(f"| peak RSS, {OUTBOX_BIG} stored minus 1,000 stored | {big - small:+.0f} KiB | "
+                 f"≤ +4096 KiB (SQLite's page cache, 2 MiB by default) "
+                 f"| {verdict(big - small <= 4096)} |")
+    return "\n".join(lines) + "\n"
+
+
 def async_report(summary, latency, memory, allocs, instr, node_extras):
     lines = []
     add = lines.append
@@ -712,6 +773,13 @@ def main():
             if resp.status != 200 or resp.read().decode() != answer:
                 raise SystemExit("bench: nginx does not serve the end answer to PUT")
             conn.close()
+            if os.environ.get("BENCH_ONLY") == "outbox":
+                text = outbox_report(outbox_figures(build, nginx, tmp))
+                print(text)
+                if len(sys.argv) == 3:
+                    with open(sys.argv[2], "w") as f:
+                        f.write(text)
+                return
             load0 = os.getloadavg()[0]
             say(f"bench: nginx on 127.0.0.1:{nginx.port}; load {load0:.2f}; "
                 f"N={N} x {ROUNDS} rounds")
@@ -735,12 +803,15 @@ def main():
             node_extras = node_binding_extras(nginx)
             allocs_async = allocations(build, nginx, ASYNC_LOOPS, {"libcoord loop": per_decode})
             instr_async = call_instructions(build, nginx, tmp, ASYNC_LOOPS)
+            say(f"bench: the outbox: enqueue, drain of {OUTBOX_N} vs the loop, RSS")
+            outbox = outbox_figures(build, nginx, tmp)
         finally:
             nginx.stop()
         size = sizes(build, tmp)
     text = report(machine(), (load0, load1), summary, decode, allocs, conns, size, instr)
     text += "\n" + async_report(async_summary, latency, memory, allocs_async, instr_async,
                                  node_extras)
+    text += "\n" + outbox_report(outbox)
     print()
     print(text)
     if len(sys.argv) == 3:
