@@ -104,7 +104,7 @@ export const STATUS: Readonly<{
   OK: 0; INVALID_ARGUMENT: 1; OUT_OF_MEMORY: 2; TRANSPORT: 3; TLS: 4; TIMEOUT: 5;
   UNAUTHORIZED: 6; NOT_FOUND: 7; REFUSED: 8; RATE_LIMITED: 9; SERVER: 10; BAD_RESPONSE: 11;
   RESPONSE_TOO_LARGE: 12; PHYSICAL_CHECKOUT: 13; ALREADY_ENDED: 14; SESSION_ACTIVE: 15;
-  CANCELLED: 16;
+  CANCELLED: 16; STORAGE: 17;
 }>;
 
 export interface ErrorRecord {
@@ -149,6 +149,8 @@ export class PhysicalCheckoutError extends CoordError {}
 export class AlreadyEndedError extends CoordError {}
 export class SessionActiveError extends CoordError {}
 export class CancelledError extends CoordError {}
+/** The outbox's status (libcoord-outbox); no call of this binding returns it. */
+export class StorageError extends CoordError {}
 /** A call stopped by its AbortSignal: name "AbortError", cause the signal's reason. */
 export class AbortError extends CancelledError {
   constructor(record?: ErrorRecord);

@@ -20,6 +20,7 @@ const STATUS = Object.freeze({
   ALREADY_ENDED: 14,
   SESSION_ACTIVE: 15,
   CANCELLED: 16,
+  STORAGE: 17,
 });
 
 /**
@@ -73,6 +74,8 @@ const errors = {
   AlreadyEndedError: define('AlreadyEndedError', STATUS.ALREADY_ENDED),
   SessionActiveError: define('SessionActiveError', STATUS.SESSION_ACTIVE),
   CancelledError: define('CancelledError', STATUS.CANCELLED),
+  // the outbox's status (libcoord-outbox); no call of this binding returns it
+  StorageError: define('StorageError', STATUS.STORAGE),
 };
 
 /**
