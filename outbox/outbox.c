@@ -323,47 +323,45 @@ static coord_status read_one(coord_outbox *ob, sqlite3_stmt *stmt, coord_outbox_
     return coord_ob_fail_sqlite(ob, rc, "reading the intent");
 }
 
-coord_status coord_outbox_get(coord_outbox *outbox, int64_t id, coord_outbox_item *out_item)
+/* One intent by a query of OB_ITEM_COLUMNS: with location_id, bound to ?1 and
+ * n to ?2; without it, n to ?1. */
+static coord_status lookup(coord_outbox *ob, const char *sql, const char *location_id, int64_t n,
+                           coord_outbox_item *out_item)
 {
     sqlite3_stmt *stmt = NULL;
     coord_status st;
 
-    if (outbox == NULL || out_item == NULL)
+    if (ob == NULL || out_item == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    coord_ob_clear_error(outbox);
+    coord_ob_clear_error(ob);
     memset(out_item, 0, sizeof(*out_item));
-    st = coord_ob_prepare(outbox, "SELECT " OB_ITEM_COLUMNS " FROM intent WHERE id = ?", &stmt);
+    st = coord_ob_prepare(ob, sql, &stmt);
     if (st == COORD_OK) {
-        sqlite3_bind_int64(stmt, 1, id);
-        st = read_one(outbox, stmt, out_item);
+        if (location_id != NULL)
+            sqlite3_bind_text(stmt, 1, location_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, location_id != NULL ? 2 : 1, n);
+        st = read_one(ob, stmt, out_item);
     }
     sqlite3_finalize(stmt);
     return st;
 }
 
+coord_status coord_outbox_get(coord_outbox *outbox, int64_t id, coord_outbox_item *out_item)
+{
+    return lookup(outbox, "SELECT " OB_ITEM_COLUMNS " FROM intent WHERE id = ?1", NULL, id,
+                  out_item);
+}
+
 coord_status coord_outbox_find(coord_outbox *outbox, const char *location_id, int64_t session_id,
                                coord_outbox_item *out_item)
 {
-    sqlite3_stmt *stmt = NULL;
-    coord_status st;
-
-    if (outbox == NULL || out_item == NULL)
-        return COORD_ERR_INVALID_ARGUMENT;
-    coord_ob_clear_error(outbox);
-    memset(out_item, 0, sizeof(*out_item));
-    if (!coord_ob_location_ok(location_id))
+    if (outbox != NULL && out_item != NULL && !coord_ob_location_ok(location_id)) {
+        memset(out_item, 0, sizeof(*out_item));
         return invalid(outbox, "bad location_id");
-    st = coord_ob_prepare(outbox,
-                    "SELECT " OB_ITEM_COLUMNS
-                    " FROM intent WHERE location_id = ? AND session_id = ?",
-                    &stmt);
-    if (st == COORD_OK) {
-        sqlite3_bind_text(stmt, 1, location_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 2, session_id);
-        st = read_one(outbox, stmt, out_item);
     }
-    sqlite3_finalize(stmt);
-    return st;
+    return lookup(outbox,
+                  "SELECT " OB_ITEM_COLUMNS " FROM intent WHERE location_id = ?1 AND session_id = ?2",
+                  location_id, session_id, out_item);
 }
 
 coord_status coord_outbox_stats_get(coord_outbox *outbox, coord_outbox_stats *out_stats)

@@ -41,7 +41,8 @@
  *  - requested_at_ms is the application's clock, or the system's wall clock
  *    (CLOCK_REALTIME) when it passes 0: a kiosk without a real-time clock
  *    stamps whatever time it has until NTP sets it; expiry uses the same
- *    clock.
+ *    clock. Times are int64 milliseconds, but the system clock is read
+ *    through time_t: where it is 32 bits (Debian 12 armhf), it ends in 2038.
  *
  * @par Durability
  * The file is an SQLite database in WAL mode with synchronous=FULL: a commit

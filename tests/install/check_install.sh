@@ -113,26 +113,26 @@ check_layout() {
     [ "$found" = "$stage$libdir/cmake/coord" ] || fail "$name: CMake found coord in '$found'"
     echo "find_package(coord 1.0 CONFIG REQUIRED): $found"
 
-    local consumer resolved
-    for consumer in "$work/pc/consumer" "$work/cmake-build/consumer"; do
-        resolved="$(LD_LIBRARY_PATH="$stage$libdir" ldd "$consumer" | awk '/libcoord\.so/ {print $3}')"
+    # loads CONSUMER LIB: CONSUMER loads the staged LIB.so.1, or none when static-only
+    loads() {
+        local resolved
+        resolved="$(LD_LIBRARY_PATH="$stage$libdir" ldd "$1" | awk -v lib="$2.so" \
+                    'index($1, lib) == 1 {print $3}')"
         if [ "$shared" = 1 ]; then
-            [ "$resolved" = "$stage$libdir/libcoord.so.1" ] || fail "$consumer loads libcoord from '$resolved'"
+            [ "$resolved" = "$stage$libdir/$2.so.1" ] || fail "$1 loads $2 from '$resolved'"
         else
-            [ -z "$resolved" ] || fail "$consumer of a static-only install loads '$resolved'"
+            [ -z "$resolved" ] || fail "$1 of a static-only install loads '$resolved'"
         fi
+    }
+    local consumer
+    for consumer in "$work/pc/consumer" "$work/cmake-build/consumer"; do
+        loads "$consumer" libcoord
     done
-
     for consumer in "$work/pc/outbox_consumer" "$work/cmake-build/outbox_consumer"; do
         LD_LIBRARY_PATH="$stage$libdir" "$consumer" "$work/outbox.db" | tee "$work/out"
         grep -q "session INSTALL-LOT/42 PENDING" "$work/out" || fail "$consumer did not record"
         rm -f "$work/outbox.db"
-        resolved="$(LD_LIBRARY_PATH="$stage$libdir" ldd "$consumer" | awk '/libcoord-outbox\.so/ {print $3}')"
-        if [ "$shared" = 1 ]; then
-            [ "$resolved" = "$stage$libdir/libcoord-outbox.so.1" ] || fail "$consumer loads '$resolved'"
-        else
-            [ -z "$resolved" ] || fail "$consumer of a static-only install loads '$resolved'"
-        fi
+        loads "$consumer" libcoord-outbox
     done
 
     # Against the simulator: for each consumer, seed a session and end it
