@@ -127,6 +127,9 @@ BENCH_PROGS   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/be
 # libcoord's public API and SQLite; libcoord never links SQLite.
 SQLITE_CFLAGS  = $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS    = $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
+# The outbox's wall clock (requested_at) is 64-bit wherever glibc offers it,
+# whatever libcurl was built with: no time_t crosses its API or libcoord's.
+OUTBOX_TIME_CFLAGS := $(if $(and $(call time_t_bytes,4),$(call time_t_bytes,8,$(TIME64_CFLAGS))),$(TIME64_CFLAGS))
 OUTBOX_OBJS    := $(patsubst outbox/%.c,$(BUILD)/outbox/%.o,$(wildcard outbox/*.c))
 OUTBOX_STATIC  := $(BUILD)/lib/libcoord-outbox.a
 OUTBOX_SONAME  := libcoord-outbox.so.$(VERSION_MAJOR)
@@ -214,7 +217,7 @@ outbox: $(OUTBOX_LIBS)
 $(BUILD)/outbox/%.o: outbox/%.c outbox/internal.h include/coord/outbox.h include/coord/coord.h \
                      $(FLAGS_STAMP) | deps
 	@mkdir -p $(@D)
-	$(CC) $(LIB_CFLAGS) $(SQLITE_CFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(OUTBOX_TIME_CFLAGS) $(SQLITE_CFLAGS) -c $< -o $@
 
 $(OUTBOX_STATIC): $(OUTBOX_OBJS)
 	@mkdir -p $(@D)

@@ -41,8 +41,9 @@
  *  - requested_at_ms is the application's clock, or the system's wall clock
  *    (CLOCK_REALTIME) when it passes 0: a kiosk without a real-time clock
  *    stamps whatever time it has until NTP sets it; expiry uses the same
- *    clock. Times are int64 milliseconds, but the system clock is read
- *    through time_t: where it is 32 bits (Debian 12 armhf), it ends in 2038.
+ *    clock. Times are int64 milliseconds; the system clock is read with a
+ *    64-bit time_t wherever the C library offers one (glibc 2.34 and later,
+ *    Debian 12 armhf included), so it does not end in 2038.
  *
  * @par Durability
  * The file is an SQLite database in WAL mode with synchronous=FULL: a commit
