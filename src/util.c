@@ -153,6 +153,7 @@ static char *put_mark(char *text, size_t size, char *at, size_t n)
     static const char mark[] = "[redacted]";
     size_t mlen = sizeof(mark) - 1, room = size - (size_t)(at - text);
     size_t tail = strlen(at + n) + 1; /* with the NUL */
+    char *old_end = at + n + tail - 1, *end;
 
     if (mlen + tail > room) /* cut the tail rather than overflow */
         tail = room > mlen ? room - mlen : 0;
@@ -164,6 +165,11 @@ static char *put_mark(char *text, size_t size, char *at, size_t n)
     memmove(at + mlen, at + n, tail);
     memcpy(at, mark, mlen);
     text[size - 1] = '\0';
+    /* a shorter text leaves the secret's bytes past its NUL: a record
+     * copied whole (or dumped) must not carry them */
+    end = at + strlen(at);
+    if (old_end > end)
+        coord_wipe(end + 1, (size_t)(old_end - end));
     return at + mlen; /* the mark itself may contain the secret */
 }
 

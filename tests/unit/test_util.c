@@ -62,6 +62,20 @@ static void redact(void **state)
     coord_redact(text, sizeof(text), "abcdefghijkl");
     assert_string_equal(text, "ends in abc");
 
+    /* a shorter text leaves nothing of the secret past its NUL */
+    memset(text, 0, sizeof(text));
+    strcpy(text, "a-0123456789abcdefghijklmnopqrstuvwxyz-b");
+    coord_redact(text, sizeof(text), "0123456789abcdefghijklmnopqrstuvwxyz");
+    assert_string_equal(text, "a-[redacted]-b");
+    for (size_t i = strlen(text); i < sizeof(text); i++)
+        assert_int_equal(text[i], 0);
+    memset(text, 0, sizeof(text));
+    strcpy(text, "id: 0123456789abcdefghijklmnop");   /* cut: the secret's start */
+    coord_redact(text, sizeof(text), "0123456789abcdefghijklmnopqrstuvwxyz");
+    assert_string_equal(text, "id: [redacted]");
+    for (size_t i = strlen(text); i < sizeof(text); i++)
+        assert_int_equal(text[i], 0);
+
     strcpy(text, "nothing here");
     coord_redact(text, sizeof(text), "");
     coord_redact(text, sizeof(text), NULL);
