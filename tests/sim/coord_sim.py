@@ -97,6 +97,10 @@ POST /v1/users/testing/create_jwt   (Users API: access key only, no token)
     200  {"jwt_token": "<header>.<claims>.<HS256 signature>"}, valid one hour
     400  {"code": 400, ...}   missing or bad email, unknown field
 
+Every API answer (fault modes' answers included, control answers not)
+carries X-Request-Id: sim-NNNNNNNN, a number this process never repeats;
+a status fault's "headers" may set its own instead.
+
 Any other path: 404 {"code": 404, "message": "no such route"}; a known path
 with another method: 405 {"code": 405, ...} with an Allow header.
 
@@ -158,6 +162,7 @@ GET    /_sim/stats         {"connections": N, "requests": M, "api_requests",
                            "control_requests", "api_connections"}, counted
                            since start or the last reset
 GET    /_sim/last_request  the last API request: {"method", "target", "path",
+                           "request_id" (its answer's X-Request-Id),
                            "query": {name: [values]}, "headers": {lower-case
                            name: value}, "body"}; 404 if none since reset
 GET    /_sim/fault         the armed fault, or {} when none
@@ -560,7 +565,9 @@ FAULT_MODES["delay"] = FaultMode(_parse_delay, _apply_delay)
 # connection afterwards.
 
 def _real_answer(handler: "SimHandler") -> Reply:
-    return run_safely(handle_api, handler.server.state, handler.api_request)
+    reply = run_safely(handle_api, handler.server.state, handler.api_request)
+    reply.headers = handler.request_id_header(reply.headers) + reply.headers
+    return reply
 
 
 def _head(reply: Reply, headers: List[Tuple[str, str]]) -> List[bytes]:
@@ -817,6 +824,7 @@ class SimState:
         self.locations: Dict[str, Location] = {}
         self.session_seq = itertools.count(1)
         self.fault: Optional[ArmedFault] = None
+        self.request_ids = 0
         self.last_request: Optional[Dict[str, Any]] = None
         self.counters = dict.fromkeys(("connections", "requests", "api_requests",
                                        "control_requests", "api_connections"), 0)
@@ -835,6 +843,13 @@ class SimState:
     def count_connection(self) -> None:
         with self.lock:
             self.counters["connections"] += 1
+
+    def next_request_id(self) -> str:
+        """The X-Request-Id of the next API answer: never repeated by this
+        process (resets do not restart it)."""
+        with self.lock:
+            self.request_ids += 1
+            return f"sim-{self.request_ids:08d}"
 
     def count_request(self, control: bool, connection_generation: Optional[int]) -> int:
         """Count one request. An API request on a connection whose last API
@@ -1532,6 +1547,7 @@ class SimHandler(BaseHTTPRequestHandler):
         super().setup()
         self._api_generation: Optional[int] = None
         self.api_request: Optional[Request] = None
+        self.request_id: Optional[str] = None   # the API request's X-Request-Id
 
     def version_string(self) -> str:
         return self.server_version
@@ -1547,6 +1563,7 @@ class SimHandler(BaseHTTPRequestHandler):
         control = split.path.split("/")[1:2] == [CONTROL_PREFIX[1:]]
         generation = state.count_request(control, self._api_generation)
         fault = None
+        self.request_id = None if control else state.next_request_id()
         if not control:
             self._api_generation = generation
             fault = state.take_fault()
@@ -1564,7 +1581,7 @@ class SimHandler(BaseHTTPRequestHandler):
         if control:
             self.send_reply(run_safely(handle_control, state, request))
             return
-        state.record_last_request(request.to_json())
+        state.record_last_request({**request.to_json(), "request_id": self.request_id})
         self.api_request = request      # for faults that deliver the real answer
         if fault:
             FAULT_MODES[fault.mode].apply(self, fault.params)
@@ -1628,13 +1645,20 @@ class SimHandler(BaseHTTPRequestHandler):
         if has_body:
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
+        for name, value in self.request_id_header(reply.headers) + reply.headers:
             self.send_header(name, value)
         if close or self.close_connection:
             self.send_header("Connection", "close")     # also sets close_connection
         self.end_headers()
         if has_body and self.command != "HEAD":
             self.wfile.write(reply.body)
+
+    def request_id_header(self, headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+        """X-Request-Id on an API answer, unless the answer sets its own (a
+        status fault's "headers")."""
+        if self.request_id is None or any(name.lower() == "x-request-id" for name, _ in headers):
+            return []
+        return [("X-Request-Id", self.request_id)]
 
     def send_error(self, code: int, message: Optional[str] = None,
                    explain: Optional[str] = None) -> None:

@@ -505,6 +505,36 @@ class HardeningFaultTest(SimTestCase):
         self.arm(mode="accept_close")
         self.assertEqual(self.raw_end(), b"")
 
+    def test_request_ids(self):
+        """Every API answer carries its own X-Request-Id, the last request
+        names it, faults' answers carry one, a status fault may set its own,
+        control answers carry none."""
+        conn = self.connect()
+        seen = []
+        for _ in range(2):
+            conn.request("PUT", f"{BASE}/x/session/1/end?access_key={KEY}")
+            resp = conn.getresponse()
+            resp.read()
+            self.assertRegex(resp.getheader("X-Request-Id"), r"^sim-[0-9]{8}$")
+            seen.append(resp.getheader("X-Request-Id"))
+        self.assertNotEqual(seen[0], seen[1])
+        self.assertEqual(self.control("GET", "/_sim/last_request")[1]["request_id"], seen[1])
+        conn.request("GET", "/_sim/stats")
+        resp = conn.getresponse()
+        resp.read()
+        self.assertIsNone(resp.getheader("X-Request-Id"))
+        self.new_session(location_id="L1")
+        self.arm(mode="truncate", keep=5)
+        head = self.raw_end().split(b"\r\n\r\n", 1)[0]
+        self.assertRegex(head, rb"\r\nX-Request-Id: sim-[0-9]{8}\r\n")
+        self.control("POST", "/_sim/fault", {"mode": "status", "headers": {"X-Request-Id": "mine"}})
+        conn = self.connect()
+        conn.request("PUT", f"{BASE}/x/session/1/end?access_key={KEY}")
+        resp = conn.getresponse()
+        resp.read()
+        self.assertEqual(resp.getheaders().count(("X-Request-Id", "mine")), 1)
+        self.assertEqual(len([h for h in resp.getheaders() if h[0] == "X-Request-Id"]), 1)
+
     def test_end_then_drop(self):
         self.new_session(location_id="L1")
         self.arm(mode="end_then_drop")
@@ -569,7 +599,8 @@ class HardeningFaultTest(SimTestCase):
             self.new_session(location_id="L1")
             self.arm(**fault)
             head, body = self.raw_end().split(b"\r\n\r\n", 1)
-            extra = [line for line in head.split(b"\r\n") if line.startswith(b"X-")]
+            extra = [line for line in head.split(b"\r\n")
+                     if line.startswith(b"X-") and not line.startswith(b"X-Request-Id:")]
             self.assertEqual(len(extra), lines, fault)
             self.assertEqual(max(len(line.split(b": ", 1)[1]) for line in extra), longest)
             self.assertEqual(json.loads(body)["id"], 1)
