@@ -30,6 +30,8 @@ struct coord_client {
     coord_log_fn log;       /* NULL: no logging */
     void *log_data;
     coord_log_level log_min;
+    coord_observer_fn observer; /* NULL: no call records are made */
+    void *observer_data;
     /* libcurl drops the old pin before copying a new one: when that copy
      * fails the handle has no pin, so calls are refused until one is set */
     int pin_lost;
@@ -612,6 +614,17 @@ coord_status coord_client_set_log(coord_client *client, coord_log_fn callback,
     return COORD_OK;
 }
 
+coord_status coord_client_set_observer(coord_client *client, coord_observer_fn observer,
+                                       void *user_data)
+{
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_client_clear_error(client);
+    client->observer = observer;
+    client->observer_data = user_data;
+    return COORD_OK;
+}
+
 coord_status coord_client_set_max_sessions(coord_client *client, uint32_t max_sessions)
 {
     if (client == NULL)
@@ -802,6 +815,17 @@ coord_status coord_client_fail(coord_client *client, coord_status status, const 
     va_end(ap);
     coord_client_redact(client, e->detail, sizeof(e->detail));
     return status;
+}
+
+int coord_client_observes(const coord_client *client)
+{
+    return client->observer != NULL;
+}
+
+void coord_client_observe(coord_client *client, const coord_call_record *record)
+{
+    if (client->observer != NULL)
+        client->observer(record, client->observer_data);
 }
 
 int coord_client_logs(const coord_client *client)

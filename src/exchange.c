@@ -23,6 +23,7 @@ static void take_target(coord_exchange *ex)
 static void start(coord_exchange *ex, uint32_t max_ms)
 {
     uint32_t total = coord_client_config(ex->client)->timeout_ms;
+    int64_t now_us = coord_now_us();
 
     if (max_ms != 0 && max_ms < total)
         total = max_ms; /* coord_session_wait(): no poll outlives the wait */
@@ -31,16 +32,20 @@ static void start(coord_exchange *ex, uint32_t max_ms)
     memset(&ex->response, 0, sizeof(ex->response));
     memset(&ex->error, 0, sizeof(ex->error));
     memset(&ex->progress, 0, sizeof(ex->progress));
+    ex->progress.started_us = now_us;
     ex->progress.timeout_ms = total;
-    ex->progress.deadline_ms = coord_now_ms() + total;
+    ex->progress.deadline_ms = now_us / 1000 + total;
     take_target(ex);
 }
 
-void coord_exchange_begin(coord_exchange *ex, coord_client *client, uint32_t max_ms,
-                          const char *location_id, int64_t session_id)
+void coord_exchange_begin(coord_exchange *ex, coord_client *client, coord_operation operation,
+                          uint32_t max_ms, const char *location_id, int64_t session_id)
 {
     ex->client = client;
     ex->owns_credentials = 0;
+    ex->operation = operation;
+    ex->call_id = 0;
+    ex->queued_us = 0;
     /* too long to copy: "", which the request builder refuses like the original */
     if (location_id == NULL ||
         !coord_copy_text(ex->location_id, sizeof(ex->location_id), location_id))
@@ -214,6 +219,18 @@ static void log_answer(coord_exchange *ex, coord_status st, coord_next next)
                          coord_status_name(st), ex->error.detail);
 }
 
+/* A retry follows an attempt that ended with st: counted for the backoff
+ * and, with its reason, for the record. */
+static void note_retry(coord_exchange_progress *p, coord_status st, int32_t http_status)
+{
+    if (p->retried < COORD_RECORD_RETRIES_MAX) {
+        p->retry_reasons[p->retried].status = (int32_t)st;
+        p->retry_reasons[p->retried].http_status = http_status;
+    }
+    p->retried++;
+    p->retries++;
+}
+
 coord_next coord_exchange_answered(coord_exchange *ex, coord_status performed)
 {
     coord_error *e = &ex->error;
@@ -223,6 +240,8 @@ coord_next coord_exchange_answered(coord_exchange *ex, coord_status performed)
     coord_next next;
 
     count_attempt(e, r->sent);
+    if (coord_client_observes(ex->client) && ex->transport != NULL)
+        ex->progress.connections += coord_transport_connects(ex->transport);
     if (st == COORD_OK)
         st = map_answer(ex);
     else /* a status line that came before the failure (cut off, too large) */
@@ -234,7 +253,7 @@ coord_next coord_exchange_answered(coord_exchange *ex, coord_status performed)
     if (next.kind == COORD_NEXT_DONE && next.retry_after_beyond != NULL)
         append_detail(e, r->retry_after, next.retry_after_beyond);
     if (next.kind == COORD_NEXT_SEND)
-        ex->progress.retries++;
+        note_retry(&ex->progress, st, e->http_status);
     redact_secrets(ex, e->detail, sizeof(e->detail)); /* before a log line quotes it */
     log_answer(ex, st, next);
     return next;
@@ -294,12 +313,53 @@ coord_status coord_exchange_run(coord_exchange *ex)
     return st;
 }
 
+/* The call record of an exchange that ended with st. */
+static void make_record(coord_exchange *ex, coord_status st, coord_call_record *r)
+{
+    const coord_exchange_progress *p = &ex->progress;
+
+    memset(r, 0, sizeof(*r));
+    r->size = (uint32_t)sizeof(*r);
+    r->operation = (int32_t)ex->operation;
+    r->session_id = ex->session_id;
+    memcpy(r->location_id, ex->location_id, sizeof(r->location_id));
+    r->call_id = ex->call_id;
+    r->status = (int32_t)st;
+    r->http_status = ex->error.http_status;
+    r->attempts = ex->error.attempts;
+    r->retries = p->retried;
+    memcpy(r->retry_reasons, p->retry_reasons, sizeof(r->retry_reasons));
+    r->recovered = p->recovering ? 1 : 0;
+    r->connections_opened = p->connections;
+    r->queued_us = ex->queued_us;
+    r->elapsed_us = coord_now_us() - p->started_us;
+    if (ex->transport != NULL)
+        coord_transport_observe(ex->transport, r);
+    /* a server may echo anything in its request id, a token included */
+    redact_secrets(ex, r->request_id, sizeof(r->request_id));
+}
+
+void coord_exchange_observe(coord_exchange *ex, coord_status st)
+{
+    coord_call_record record;
+
+    /* no request built and none sent: arguments refused, nothing to observe */
+    if (!coord_client_observes(ex->client) || ex->progress.observed ||
+        (ex->request.method == NULL && ex->error.attempts == 0))
+        return;
+    make_record(ex, st, &record);
+    ex->progress.observed = 1;
+    ex->queued_us = 0; /* a wait's later polls were not queued */
+    coord_client_observe(ex->client, &record);
+}
+
 coord_status coord_exchange_finalize(coord_exchange *ex, coord_status st)
 {
     ex->error.status = (int32_t)st;
     /* last, whatever wrote the texts: no writer can put a secret past this */
     redact_secrets(ex, ex->error.detail, sizeof(ex->error.detail));
     redact_secrets(ex, ex->error.api_message, sizeof(ex->error.api_message));
+    coord_exchange_observe(ex, st);
     coord_request_free(&ex->request);
     return st;
 }
@@ -309,4 +369,21 @@ coord_status coord_exchange_end(coord_exchange *ex, coord_status st)
     coord_exchange_finalize(ex, st);
     coord_client_publish(ex->client, &ex->error);
     return st;
+}
+
+/* Indexed by coord_operation: one name per value. */
+static const char *const operation_names[] = {
+    "unknown", "end", "create", "get", "list_location", "list_user", "wait_poll",
+    "barcode", "simulate_redemption", "create_jwt",
+};
+typedef char coord_operation_names_cover_the_enum[
+    sizeof(operation_names) / sizeof(operation_names[0]) == (size_t)COORD_OP_CREATE_JWT + 1 ? 1
+                                                                                          : -1];
+
+const char *coord_operation_name(int32_t operation)
+{
+    if (operation < 0 ||
+        (size_t)operation >= sizeof(operation_names) / sizeof(operation_names[0]))
+        return operation_names[0];
+    return operation_names[operation];
 }

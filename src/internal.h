@@ -44,6 +44,8 @@ COORD_ABI_SIZE(coord_billing_info, 24);
 COORD_ABI_SIZE(coord_redemption_info, 2080);
 COORD_ABI_SIZE(coord_allocator, 72);
 COORD_ABI_SIZE(coord_session_list, 64);
+COORD_ABI_SIZE(coord_retry_reason, 8);
+COORD_ABI_SIZE(coord_call_record, 512);
 #elif UINTPTR_MAX == UINT32_MAX && defined(__arm__)
 /* sizes recorded for ILP32 ARM (armhf, armel): int64_t is 8-aligned there as
  * on LP64, so only the structs holding pointers differ. (i386 aligns int64_t
@@ -54,6 +56,8 @@ COORD_ABI_SIZE(coord_billing_info, 24);
 COORD_ABI_SIZE(coord_redemption_info, 2080);
 COORD_ABI_SIZE(coord_allocator, 36);
 COORD_ABI_SIZE(coord_session_list, 60);
+COORD_ABI_SIZE(coord_retry_reason, 8);
+COORD_ABI_SIZE(coord_call_record, 512);
 #endif
 
 /* ---- alloc.c: the allocator (coord_set_allocator) ------------------------- */
@@ -275,6 +279,13 @@ COORD_HIDDEN void coord_transport_wipe_body(coord_transport *t);
 COORD_HIDDEN coord_status coord_transport_prepare(coord_transport *t,
                                                   const coord_transport_config *cfg,
                                                   const coord_request *req, coord_error *err);
+/* What libcurl tells of the handle's last transfer, into a record: its
+ * timings, reuse, HTTP version, bytes and the answer's X-Request-Id
+ * (cleaned, not yet redacted); has_timings 0 and nothing else written when
+ * no transfer ran since the last prepare. Read only for an observer. */
+COORD_HIDDEN void coord_transport_observe(coord_transport *t, coord_call_record *out);
+/* Connections the last transfer opened (0 when none ran since prepare). */
+COORD_HIDDEN uint32_t coord_transport_connects(coord_transport *t);
 /* Run the prepared exchange on this thread (curl_easy_perform). A non-zero
  * *cancel (written by another thread) aborts it with COORD_ERR_CANCELLED;
  * cancel may be NULL. */
@@ -345,6 +356,8 @@ COORD_HIDDEN char *coord_encode_strings(const char *const *names, const char *co
 COORD_HIDDEN int coord_rfc3339_parse(const char *text, int64_t *out_ms);
 /* Milliseconds of CLOCK_MONOTONIC. */
 COORD_HIDDEN int64_t coord_now_ms(void);
+/* Microseconds of CLOCK_MONOTONIC (coord_now_ms() is this / 1000). */
+COORD_HIDDEN int64_t coord_now_us(void);
 /* Seconds since the epoch (the wall clock), to read a Retry-After date by.
  * Where time_t is 32 bits (armhf without 64-bit time) it ends in 2038, as
  * do the dates curl_getdate() can return there: such a Retry-After then
@@ -425,6 +438,7 @@ COORD_HIDDEN coord_next coord_retry_next(const coord_retry_state *state, uint64_
 /* What an exchange has done so far: all of it starts clean (zero) for each
  * exchange, cleared in one statement (coord_exchange_begin). */
 typedef struct coord_exchange_progress {
+    int64_t started_us;         /* monotonic: for the record's elapsed_us */
     int64_t deadline_ms;        /* monotonic: the start + the total timeout */
     int64_t attempt_started_ms; /* monotonic, for the log's duration */
     uint32_t timeout_ms;        /* the total timeout (for the detail of a timeout) */
@@ -432,6 +446,12 @@ typedef struct coord_exchange_progress {
     int answer_lost;            /* an attempt the server may have carried out got no answer */
     int can_recover;            /* the replay-safe end: see coord_exchange_allow_recovery() */
     int recovering;             /* the request is the recovery fetch */
+    /* for the record (coord_call_record): the whole call's retries and why
+     * (retries above restarts for the recovery fetch), connections opened */
+    uint32_t retried;
+    coord_retry_reason retry_reasons[COORD_RECORD_RETRIES_MAX];
+    uint32_t connections;
+    int observed;               /* its record went to the observer */
 } coord_exchange_progress;
 
 /* Everything one API call needs while it runs: its request, its attempts
@@ -453,15 +473,19 @@ typedef struct coord_exchange {
      * caller's location id may live in the output the call fills */
     char location_id[COORD_ID_MAX];
     int64_t session_id;
+    /* for the record: what the call is, and what the loop knows of it */
+    coord_operation operation;
+    uint64_t call_id;          /* non-blocking: coord_call_id(); 0 blocking */
+    int64_t queued_us;         /* non-blocking: time in the loop's queue */
 } coord_exchange;
 
-/* Start an exchange on client: an empty record, the deadline (the client's
- * total timeout, or max_ms when that is shorter and not 0), the client's URL
- * and credentials, borrowed. Keeps a copy of location_id (NULL or too long:
- * "", for the builder to refuse). */
+/* Start an exchange of operation on client: an empty record, the deadline
+ * (the client's total timeout, or max_ms when that is shorter and not 0),
+ * the client's URL and credentials, borrowed. Keeps a copy of location_id
+ * (NULL or too long: "", for the builder to refuse). */
 COORD_HIDDEN void coord_exchange_begin(coord_exchange *ex, coord_client *client,
-                                       uint32_t max_ms, const char *location_id,
-                                       int64_t session_id);
+                                       coord_operation operation, uint32_t max_ms,
+                                       const char *location_id, int64_t session_id);
 /* A non-blocking call outlives the public function that started it: the
  * client's token may change (or be freed) before its requests are built or
  * sent. From here on the exchange's requests carry their own copy of the
@@ -494,8 +518,14 @@ COORD_HIDDEN void coord_exchange_abandon_attempt(coord_exchange *ex, uint32_t se
 COORD_HIDDEN coord_next coord_exchange_recover(coord_exchange *ex);
 /* The blocking front end: step, perform, sleep, until the exchange is done. */
 COORD_HIDDEN coord_status coord_exchange_run(coord_exchange *ex);
+/* Hand the exchange's call record, with status st, to the client's
+ * observer, if it has one and this exchange's record was not handed yet
+ * (a non-blocking wait hands each poll's as the poll ends). Nothing for an
+ * exchange whose request was never built (refused arguments). */
+COORD_HIDDEN void coord_exchange_observe(coord_exchange *ex, coord_status st);
 /* Finish: the record gets status st, its texts lose the client's secrets,
- * the request is freed. Returns st. */
+ * the observer gets the call record (coord_exchange_observe), the request
+ * is freed. Returns st. */
 COORD_HIDDEN coord_status coord_exchange_finalize(coord_exchange *ex, coord_status st);
 /* Finish a blocking call: coord_exchange_finalize(), and the record becomes
  * the client's last error. Returns st. */
@@ -547,6 +577,7 @@ typedef struct coord_call_state {
     coord_loop *loop;
     coord_call *prev, *next;         /* the loop's calls, in the order they started */
     coord_call *queue_next;          /* QUEUED: the next in the queue */
+    int64_t queued_at_us;            /* QUEUED: when it entered the queue, for its record */
     coord_call_phase phase;
     uint64_t id;                     /* coord_call_id(): the loop's count, never reused */
     /* the whole call's bound, the time in the queue included: its total
@@ -609,6 +640,7 @@ COORD_HIDDEN void coord_timers_free(coord_timers *h);
  * complete (and may change start, timeout_ms and deadline_ms: a wait). */
 COORD_HIDDEN coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
                                              const coord_call_callback *callback,
+                                             coord_operation operation,
                                              const char *location_id, int64_t session_id);
 /* Start a call whose request the endpoint built (built: the builder's
  * status). On COORD_OK the call runs and its callback will be called; on
@@ -665,6 +697,7 @@ COORD_HIDDEN coord_status coord_wait_timed_out(coord_wait_plan *w, coord_error *
  * in *out (coord_session_get(c, s.location_id, s.id, &s)), which is zeroed
  * next. */
 COORD_HIDDEN coord_status coord_session_exchange_begin(coord_exchange *ex, coord_client *client,
+                                                       coord_operation operation,
                                                        const char *location_id,
                                                        int64_t session_id, uint32_t max_ms,
                                                        coord_session *out);
@@ -708,12 +741,14 @@ COORD_HIDDEN coord_status coord_jwt_result(coord_exchange *ex, coord_status st, 
 COORD_HIDDEN coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
                                            const coord_call_callback *callback,
                                            coord_call_complete_fn complete,
+                                           coord_operation operation,
                                            const char *location_id, int64_t session_id,
                                            coord_status *out_status);
 /* The same for a call that answers one session to on_done. */
 COORD_HIDDEN coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
                                                    coord_session_fn on_done, void *user_data,
                                                    coord_call_complete_fn complete,
+                                                   coord_operation operation,
                                                    const char *location_id,
                                                    int64_t session_id, coord_status *out_status);
 
@@ -765,6 +800,10 @@ COORD_HIDDEN coord_status coord_client_fail(coord_client *client, coord_status s
     __attribute__((format(printf, 3, 4)));
 /* Empty the client's last-error record: the first thing every public call does. */
 COORD_HIDDEN void coord_client_clear_error(coord_client *client);
+/* 1 when the client has an observer: call records are made only then. */
+COORD_HIDDEN int coord_client_observes(const coord_client *client);
+/* Hand a call record to the client's observer (when it has one). */
+COORD_HIDDEN void coord_client_observe(coord_client *client, const coord_call_record *record);
 /* 1 when the client has a log callback: log lines are formatted only then. */
 COORD_HIDDEN int coord_client_logs(const coord_client *client);
 /* Format a message, redact the key and token, pass it to the log callback.

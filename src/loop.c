@@ -258,6 +258,9 @@ static void queue_remove(coord_loop *loop, coord_call *call)
 {
     coord_call **link = &loop->queue_head, *before = NULL;
 
+    if (call->state.queued_at_us != 0) /* observed: its record tells the time queued */
+        call->exchange.queued_us = coord_now_us() - call->state.queued_at_us;
+
     while (*link != call) {
         before = *link;
         link = &(*link)->state.queue_next;
@@ -440,8 +443,8 @@ uint64_t coord_call_id(const coord_call *call)
 /* ---- starting a call ---- */
 
 coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
-                                const coord_call_callback *callback, const char *location_id,
-                                int64_t session_id)
+                                const coord_call_callback *callback, coord_operation operation,
+                                const char *location_id, int64_t session_id)
 {
     coord_call *call = loop->pool;
 
@@ -464,7 +467,7 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
     call->state.start = coord_loop_call_send;
     call->state.timer = COORD_NO_TIMER;
     call->state.callback = *callback;
-    coord_exchange_begin(&call->exchange, client, 0, location_id, session_id);
+    coord_exchange_begin(&call->exchange, client, operation, 0, location_id, session_id);
     coord_exchange_own_credentials(&call->exchange);
     call->state.timeout_ms = call->exchange.progress.timeout_ms;
     call->state.deadline_ms = call->exchange.progress.deadline_ms;
@@ -496,6 +499,7 @@ coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_c
     loop->calls++;
     loop->started = 1;
     call->state.id = ++loop->last_id;
+    call->exchange.call_id = call->state.id;
     if (loop->in_flight < loop->max_calls) {
         /* sent from the loop, not from here: a callback never runs inside
          * a start function */
@@ -503,6 +507,8 @@ coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_c
         coord_loop_call_after(call, 0, call->state.start);
     } else {
         call->state.phase = COORD_PHASE_QUEUED;
+        if (coord_client_observes(call->exchange.client))
+            call->state.queued_at_us = coord_now_us();
         call->state.due_ms = call->state.deadline_ms;
         call->state.on_due = queue_expired;
         coord_timers_add(&loop->timers, call);

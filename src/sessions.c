@@ -8,10 +8,11 @@
 /* ---- shared by the calls that answer one session (testing.c's too) ---- */
 
 coord_status coord_session_exchange_begin(coord_exchange *ex, coord_client *client,
-                                          const char *location_id, int64_t session_id,
-                                          uint32_t max_ms, coord_session *out)
+                                          coord_operation operation, const char *location_id,
+                                          int64_t session_id, uint32_t max_ms,
+                                          coord_session *out)
 {
-    coord_exchange_begin(ex, client, max_ms, location_id, session_id);
+    coord_exchange_begin(ex, client, operation, max_ms, location_id, session_id);
     if (out == NULL)
         return coord_exchange_fail(ex, COORD_ERR_INVALID_ARGUMENT, "out_session is NULL");
     memset(out, 0, sizeof(*out));
@@ -110,7 +111,8 @@ coord_status coord_end_session(coord_client *client, const char *location_id,
 
     if (client == NULL)
         return coord_session_no_client(out_session);
-    st = coord_session_exchange_begin(&ex, client, location_id, session_id, 0, out_session);
+    st = coord_session_exchange_begin(&ex, client, COORD_OP_END_SESSION, location_id,
+                                      session_id, 0, out_session);
     if (st == COORD_OK)
         st = coord_request_end_session(&ex.request, &ex.target, ex.location_id, session_id,
                                        &ex.error);
@@ -181,7 +183,8 @@ coord_status coord_session_create(coord_client *client, const char *location_id,
 
     if (client == NULL)
         return coord_session_no_client(out_session);
-    st = coord_session_exchange_begin(&ex, client, location_id, 0, 0, out_session);
+    st = coord_session_exchange_begin(&ex, client, COORD_OP_CREATE_SESSION, location_id, 0, 0,
+                                      out_session);
     if (st == COORD_OK)
         st = coord_request_create_session(&ex.request, &ex.target, ex.location_id,
                                           resource_id, &ex.error);
@@ -198,13 +201,14 @@ coord_status coord_get_result(coord_exchange *ex, coord_status st, coord_session
 }
 
 /* A get whose total timeout is cut to max_ms (0: the client's): also the
- * poll of coord_session_wait(). */
-static coord_status get_session(coord_client *client, const char *location_id,
-                                int64_t session_id, uint32_t max_ms, coord_session *out)
+ * poll of coord_session_wait() (operation COORD_OP_WAIT_POLL). */
+static coord_status get_session(coord_client *client, coord_operation operation,
+                                const char *location_id, int64_t session_id, uint32_t max_ms,
+                                coord_session *out)
 {
     coord_exchange ex;
-    coord_status st = coord_session_exchange_begin(&ex, client, location_id, session_id, max_ms,
-                                                   out);
+    coord_status st = coord_session_exchange_begin(&ex, client, operation, location_id,
+                                                   session_id, max_ms, out);
 
     if (st == COORD_OK)
         st = coord_request_get_session(&ex.request, &ex.target, ex.location_id, session_id,
@@ -219,7 +223,7 @@ coord_status coord_session_get(coord_client *client, const char *location_id,
 {
     if (client == NULL)
         return coord_session_no_client(out_session);
-    return get_session(client, location_id, session_id, 0, out_session);
+    return get_session(client, COORD_OP_GET_SESSION, location_id, session_id, 0, out_session);
 }
 
 /* ---- lists ---- */
@@ -250,7 +254,9 @@ static coord_status list_sessions(coord_client *client, const char *location_id,
     coord_exchange ex;
     coord_status st;
 
-    coord_exchange_begin(&ex, client, 0, location_id, 0);
+    coord_exchange_begin(&ex, client,
+                         location_id != NULL ? COORD_OP_LIST_LOCATION : COORD_OP_LIST_USER, 0,
+                         location_id, 0);
     if (out == NULL)
         st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT, "out_list is NULL");
     else
@@ -313,7 +319,9 @@ static coord_status list_sessions_each(coord_client *client, const char *locatio
     each_call each;
     coord_status st;
 
-    coord_exchange_begin(&ex, client, 0, location_id, 0);
+    coord_exchange_begin(&ex, client,
+                         location_id != NULL ? COORD_OP_LIST_LOCATION : COORD_OP_LIST_USER, 0,
+                         location_id, 0);
     if (session == NULL || fn == NULL)
         st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT, "session and fn must not be NULL");
     else
@@ -406,7 +414,7 @@ coord_status coord_barcode_create(coord_client *client, coord_redemption_info *o
         memset(out_barcode, 0, sizeof(*out_barcode));
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    coord_exchange_begin(&ex, client, 0, NULL, 0);
+    coord_exchange_begin(&ex, client, COORD_OP_CREATE_BARCODE, 0, NULL, 0);
     if (out_barcode == NULL)
         st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT, "out_barcode is NULL");
     else
@@ -428,7 +436,7 @@ static coord_status wait_polls(coord_client *client, const char *location_id,
     coord_status st;
 
     do {
-        st = get_session(client, location_id, session_id,
+        st = get_session(client, COORD_OP_WAIT_POLL, location_id, session_id,
                          coord_wait_poll_budget(w, coord_now_ms()), &seen);
         if (st == COORD_OK)
             *out = seen;

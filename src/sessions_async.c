@@ -10,8 +10,8 @@
 
 coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
                               const coord_call_callback *callback, coord_call_complete_fn complete,
-                              const char *location_id, int64_t session_id,
-                              coord_status *out_status)
+                              coord_operation operation, const char *location_id,
+                              int64_t session_id, coord_status *out_status)
 {
     coord_call *call;
 
@@ -28,7 +28,7 @@ coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
         coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "on_done is NULL");
         return NULL;
     }
-    call = coord_loop_call_new(loop, client, callback, location_id, session_id);
+    call = coord_loop_call_new(loop, client, callback, operation, location_id, session_id);
     if (call == NULL) {
         *out_status = coord_client_fail(client, COORD_ERR_OUT_OF_MEMORY, "out of memory for a call");
         return NULL;
@@ -40,13 +40,14 @@ coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
 
 coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
                                       coord_session_fn on_done, void *user_data,
-                                      coord_call_complete_fn complete, const char *location_id,
-                                      int64_t session_id, coord_status *out_status)
+                                      coord_call_complete_fn complete, coord_operation operation,
+                                      const char *location_id, int64_t session_id,
+                                      coord_status *out_status)
 {
     coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
 
-    return coord_async_begin(loop, client, &callback, complete, location_id, session_id,
-                             out_status);
+    return coord_async_begin(loop, client, &callback, complete, operation, location_id,
+                             session_id, out_status);
 }
 
 /* ---- end ---- */
@@ -63,7 +64,8 @@ coord_status coord_end_session_async(coord_loop *loop, coord_client *client,
 {
     coord_status st;
     coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, end_complete,
-                                                 location_id, session_id, &st);
+                                                 COORD_OP_END_SESSION, location_id, session_id,
+                                                 &st);
 
     if (call == NULL)
         return st;
@@ -108,7 +110,7 @@ coord_status coord_session_create_async(coord_loop *loop, coord_client *client,
 {
     coord_status st;
     coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, create_complete,
-                                                 location_id, 0, &st);
+                                                 COORD_OP_CREATE_SESSION, location_id, 0, &st);
 
     if (call == NULL)
         return st;
@@ -132,7 +134,8 @@ coord_status coord_session_get_async(coord_loop *loop, coord_client *client,
 {
     coord_status st;
     coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, get_complete,
-                                                 location_id, session_id, &st);
+                                                 COORD_OP_GET_SESSION, location_id, session_id,
+                                                 &st);
 
     if (call == NULL)
         return st;
@@ -156,8 +159,10 @@ static coord_status list_sessions_async(coord_loop *loop, coord_client *client,
 {
     coord_call_callback callback = {.on_list = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, list_complete, location_id, 0,
-                                         &st);
+    coord_call *call = coord_async_begin(loop, client, &callback, list_complete,
+                                         location_id != NULL ? COORD_OP_LIST_LOCATION
+                                                             : COORD_OP_LIST_USER,
+                                         location_id, 0, &st);
 
     if (call == NULL)
         return st;
@@ -198,8 +203,8 @@ coord_status coord_barcode_create_async(coord_loop *loop, coord_client *client,
 {
     coord_call_callback callback = {.on_barcode = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, barcode_complete, NULL, 0,
-                                         &st);
+    coord_call *call = coord_async_begin(loop, client, &callback, barcode_complete,
+                                         COORD_OP_CREATE_BARCODE, NULL, 0, &st);
 
     if (call == NULL)
         return st;
@@ -242,6 +247,7 @@ static void wait_poll_complete(coord_call *call, coord_status st)
     coord_next next;
 
     st = coord_get_result(&call->exchange, st, &seen);
+    coord_exchange_observe(&call->exchange, st); /* each poll its record, as when blocking */
     if (st == COORD_OK) { /* the last seen stays until a new one */
         call->session = seen;
         call->state.has_session = 1;
@@ -282,8 +288,8 @@ coord_status coord_session_wait_async(coord_loop *loop, coord_client *client,
 {
     coord_status st;
     coord_call *call = coord_session_async_begin(loop, client, on_done, user_data,
-                                                 wait_poll_complete, location_id, session_id,
-                                                 &st);
+                                                 wait_poll_complete, COORD_OP_WAIT_POLL,
+                                                 location_id, session_id, &st);
     coord_exchange *ex;
 
     if (call == NULL)

@@ -24,7 +24,8 @@ coord_status coord_test_simulate_redemption(coord_client *client, const char *lo
 
     if (client == NULL)
         return coord_session_no_client(out_session);
-    st = coord_session_exchange_begin(&ex, client, location_id, session_id, 0, out_session);
+    st = coord_session_exchange_begin(&ex, client, COORD_OP_SIMULATE_REDEMPTION, location_id,
+                                      session_id, 0, out_session);
     if (st == COORD_OK)
         st = coord_request_simulate_redemption(&ex.request, &ex.target, ex.location_id,
                                                session_id, duration_m, &ex.error);
@@ -45,6 +46,7 @@ coord_status coord_test_simulate_redemption_async(coord_loop *loop, coord_client
 {
     coord_status st;
     coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, simulate_complete,
+                                                 COORD_OP_SIMULATE_REDEMPTION,
                                                  location_id, session_id, &st);
 
     if (call == NULL)
@@ -82,7 +84,7 @@ coord_status coord_test_create_jwt(coord_client *client, const char *email,
         out_token[0] = '\0';
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    coord_exchange_begin(&ex, client, 0, NULL, 0);
+    coord_exchange_begin(&ex, client, COORD_OP_CREATE_JWT, 0, NULL, 0);
     if (out_token == NULL || token_size == 0)
         st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT,
                                  "out_token must not be NULL and token_size not 0");
@@ -106,7 +108,8 @@ coord_status coord_test_create_jwt_async(coord_loop *loop, coord_client *client,
 {
     coord_call_callback callback = {.on_token = on_done, .user_data = user_data};
     coord_status st;
-    coord_call *call = coord_async_begin(loop, client, &callback, jwt_complete, NULL, 0, &st);
+    coord_call *call = coord_async_begin(loop, client, &callback, jwt_complete,
+                                         COORD_OP_CREATE_JWT, NULL, 0, &st);
 
     if (call == NULL)
         return st;

@@ -22,6 +22,7 @@ struct coord_transport {
     int headers_too_large; /* set by on_header: over COORD_HEADER_BLOCK_MAX */
     unsigned long failed_allocations; /* coord_alloc_failures() as the exchange began */
     uint32_t sent;    /* times the request went out in this perform */
+    int performed;    /* a transfer ran since the last prepare: libcurl's info is its */
     int idempotent;   /* of the request under way */
     /* a blocking perform: the flag coord_client_cancel() sets (read with
      * __atomic_load_n: another thread writes it); NULL otherwise */
@@ -598,6 +599,7 @@ coord_status coord_transport_prepare(coord_transport *t, const coord_transport_c
     t->headers_too_large = 0;
     t->failed_allocations = coord_alloc_failures();
     t->sent = 0;
+    t->performed = 0;
     t->idempotent = req->idempotent;
     t->limit = cfg->max_response_size;
     if (t->body != NULL)
@@ -613,6 +615,7 @@ coord_status coord_transport_result(coord_transport *t, CURLcode rc, coord_respo
 
     memset(out, 0, sizeof(*out));
     out->sent = t->sent;
+    t->performed = 1;
     if (rc == CURLE_ABORTED_BY_CALLBACK && t->cancel != NULL &&
         __atomic_load_n(t->cancel, __ATOMIC_ACQUIRE) != 0)
         st = COORD_ERR_CANCELLED; /* on_progress, not on_send, stopped it */
@@ -657,6 +660,76 @@ coord_status coord_transport_perform(coord_transport *t, const int *cancel, coor
     if (rc == CURLE_OK)
         rc = curl_easy_perform(t->curl);
     return coord_transport_result(t, rc, out, err);
+}
+
+/* An info libcurl 7.88 always has; 0 where it had none. */
+static int64_t info_time(CURL *c, CURLINFO what)
+{
+    curl_off_t v = 0;
+
+    return curl_easy_getinfo(c, what, &v) == CURLE_OK && v > 0 ? (int64_t)v : 0;
+}
+
+static int64_t info_long(CURL *c, CURLINFO what)
+{
+    long v = 0;
+
+    return curl_easy_getinfo(c, what, &v) == CURLE_OK && v > 0 ? (int64_t)v : 0;
+}
+
+/* CURL_HTTP_VERSION_* as 10, 11, 20, 30. */
+static uint8_t http_version(CURL *c)
+{
+    switch (info_long(c, CURLINFO_HTTP_VERSION)) {
+    case CURL_HTTP_VERSION_1_0:
+        return 10;
+    case CURL_HTTP_VERSION_1_1:
+        return 11;
+    case CURL_HTTP_VERSION_2_0:
+        return 20;
+#if LIBCURL_VERSION_NUM >= 0x074200
+    case CURL_HTTP_VERSION_3:
+        return 30;
+#endif
+    default:
+        return 0;
+    }
+}
+
+void coord_transport_observe(coord_transport *t, coord_call_record *out)
+{
+    CURL *c = t->curl;
+    struct curl_header *h = NULL;
+    curl_off_t body = 0;
+
+    if (!t->performed)
+        return;
+    out->has_timings = 1;
+    out->dns_us = info_time(c, CURLINFO_NAMELOOKUP_TIME_T);
+    out->connect_us = info_time(c, CURLINFO_CONNECT_TIME_T);
+    out->tls_us = info_time(c, CURLINFO_APPCONNECT_TIME_T);
+    out->ttfb_us = info_time(c, CURLINFO_STARTTRANSFER_TIME_T);
+    out->total_us = info_time(c, CURLINFO_TOTAL_TIME_T);
+    out->connection_reused = t->sent > 0 && info_long(c, CURLINFO_NUM_CONNECTS) == 0;
+    out->http_version = http_version(c);
+    out->bytes_sent = info_long(c, CURLINFO_REQUEST_SIZE);
+    if (curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &body) == CURLE_OK && body > 0)
+        out->bytes_sent += (int64_t)body;
+    out->bytes_received = info_long(c, CURLINFO_HEADER_SIZE);
+    body = 0;
+    if (curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &body) == CURLE_OK && body > 0)
+        out->bytes_received += (int64_t)body;
+    /* the first when the server sent several; cut to fit, then cleaned
+     * (a cut through a UTF-8 sequence becomes '?') */
+    if (curl_easy_header(c, "X-Request-Id", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
+        snprintf(out->request_id, sizeof(out->request_id), "%s", h->value);
+        coord_text_clean(out->request_id);
+    }
+}
+
+uint32_t coord_transport_connects(coord_transport *t)
+{
+    return t->performed ? (uint32_t)info_long(t->curl, CURLINFO_NUM_CONNECTS) : 0;
 }
 
 CURL *coord_transport_handle(coord_transport *t)

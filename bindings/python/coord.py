@@ -124,8 +124,48 @@ class _SessionList(ctypes.Structure):
                 ("reserved", ctypes.c_uint8 * 52)]
 
 
+RECORD_RETRIES_MAX = 4
+REQUEST_ID_MAX = 64
+
+
+class _RetryReason(ctypes.Structure):
+    _fields_ = [("status", ctypes.c_int32),
+                ("http_status", ctypes.c_int32)]
+
+
+class _CallRecord(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_uint32),
+                ("operation", ctypes.c_int32),
+                ("session_id", ctypes.c_int64),
+                ("location_id", ctypes.c_char * ID_MAX),
+                ("call_id", ctypes.c_uint64),
+                ("status", ctypes.c_int32),
+                ("http_status", ctypes.c_int32),
+                ("attempts", ctypes.c_int32),
+                ("retries", ctypes.c_uint32),
+                ("retry_reasons", _RetryReason * RECORD_RETRIES_MAX),
+                ("recovered", ctypes.c_uint8),
+                ("has_timings", ctypes.c_uint8),
+                ("connection_reused", ctypes.c_uint8),
+                ("http_version", ctypes.c_uint8),
+                ("connections_opened", ctypes.c_uint32),
+                ("queued_us", ctypes.c_int64),
+                ("elapsed_us", ctypes.c_int64),
+                ("dns_us", ctypes.c_int64),
+                ("connect_us", ctypes.c_int64),
+                ("tls_us", ctypes.c_int64),
+                ("ttfb_us", ctypes.c_int64),
+                ("total_us", ctypes.c_int64),
+                ("bytes_sent", ctypes.c_int64),
+                ("bytes_received", ctypes.c_int64),
+                ("request_id", ctypes.c_char * REQUEST_ID_MAX),
+                ("reserved", ctypes.c_uint8 * 168)]
+
+
 # C type name -> ctypes mirror, for the layout test (tests/python).
 LAYOUTS = {
+    "coord_retry_reason": _RetryReason,
+    "coord_call_record": _CallRecord,
     "coord_session_list": _SessionList,
     "coord_money": _Money,
     "coord_billing_info": _BillingInfo,
@@ -141,6 +181,9 @@ _LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR = 0, 1, 2, 3
 # int (*coord_session_each_fn)(coord_session *session, void *user_data)
 _SESSION_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(_Session), ctypes.c_void_p)
+
+# void (*coord_observer_fn)(const coord_call_record *record, void *user_data)
+_OBSERVER_FN = ctypes.CFUNCTYPE(None, ctypes.POINTER(_CallRecord), ctypes.c_void_p)
 
 # name -> (restype, argtypes). A function the loaded library lacks (an older
 # libcoord.so.1) is left out; calling it raises AttributeError.
@@ -167,6 +210,8 @@ _PROTOTYPES = {
                                          ctypes.c_uint32]),
     "coord_client_set_log": (_status, [_client_p, _LOG_FN, ctypes.c_void_p, ctypes.c_int]),
     "coord_client_last_error": (ctypes.POINTER(_Error), [_client_p]),
+    "coord_client_set_observer": (_status, [_client_p, _OBSERVER_FN, ctypes.c_void_p]),
+    "coord_operation_name": (ctypes.c_char_p, [ctypes.c_int32]),
     "coord_client_cancel": (_status, [_client_p]),
     "coord_end_session": (_status, [_client_p, ctypes.c_char_p, ctypes.c_int64,
                                     ctypes.POINTER(_Session)]),
@@ -358,6 +403,51 @@ class Session:
         return c
 
 
+@dataclass
+class CallRecord:
+    """What one call did (coord_call_record; see coord.h for each field):
+    given to the callback of Client.set_observer(). No secret in it."""
+    operation: str              # "end", "create", "get", "list_location", ... "wait_poll"
+    location_id: str
+    session_id: int
+    call_id: int
+    status: str                 # a status name: "COORD_OK", "COORD_ERR_SERVER", ...
+    http_status: int
+    attempts: int
+    retries: int
+    retry_reasons: List[tuple]  # (status name, HTTP status) of the first retries
+    recovered: bool
+    has_timings: bool
+    connection_reused: bool
+    http_version: int           # 10, 11, 20, 30; 0 when none
+    connections_opened: int
+    queued_us: int
+    elapsed_us: int
+    dns_us: int
+    connect_us: int
+    tls_us: int
+    ttfb_us: int
+    total_us: int
+    bytes_sent: int
+    bytes_received: int
+    request_id: str             # the server's X-Request-Id, "" when none
+
+    @classmethod
+    def _from_c(cls, r: "_CallRecord") -> "CallRecord":
+        return cls(operation=operation_name(r.operation), location_id=_text(r.location_id),
+                   session_id=r.session_id, call_id=r.call_id, status=status_name(r.status),
+                   http_status=r.http_status, attempts=r.attempts, retries=r.retries,
+                   retry_reasons=[(status_name(x.status), x.http_status) for x in
+                                  r.retry_reasons[:min(r.retries, RECORD_RETRIES_MAX)]],
+                   recovered=bool(r.recovered), has_timings=bool(r.has_timings),
+                   connection_reused=bool(r.connection_reused), http_version=r.http_version,
+                   connections_opened=r.connections_opened, queued_us=r.queued_us,
+                   elapsed_us=r.elapsed_us, dns_us=r.dns_us, connect_us=r.connect_us,
+                   tls_us=r.tls_us, ttfb_us=r.ttfb_us, total_us=r.total_us,
+                   bytes_sent=r.bytes_sent, bytes_received=r.bytes_received,
+                   request_id=_text(r.request_id))
+
+
 # ---- errors: one class per status, all under CoordError ------------------
 
 class CoordError(Exception):
@@ -502,6 +592,11 @@ def version() -> str:
     return _text(_lib.coord_version())
 
 
+def operation_name(operation: int) -> str:
+    """coord_operation_name(): "end", "create", "get", ...; "unknown" otherwise."""
+    return _text(_lib.coord_operation_name(operation))
+
+
 def status_name(status: int) -> str:
     return _text(_lib.coord_status_name(status))
 
@@ -624,6 +719,9 @@ class Client:
         if not self._handle:
             raise ValueError("client is closed")
         st = getattr(_lib, name)(self._handle, *args)
+        error, self._observer_error = getattr(self, "_observer_error", None), None
+        if error is not None:  # raised by the observer: never through C frames
+            raise error
         if st != OK:
             e = _lib.coord_client_last_error(self._handle).contents
             raise_for(st, e.http_status, e.api_code if e.has_api_error else None,
@@ -667,6 +765,25 @@ class Client:
         # kept on the client: libcoord holds the C pointer until replaced
         self._log = _LOG_FN(lambda level, message, _: callback(level, _text(message)))
         self._call("coord_client_set_log", self._log, None, min_level)
+
+    def set_observer(self, callback) -> None:
+        """callback(record: CallRecord) after each call, or None to stop. An
+        exception it raises is raised again by the call it observed, once
+        the C call has returned."""
+        if callback is None:
+            self._observer = None
+            self._call("coord_client_set_observer", _OBSERVER_FN(), None)
+            return
+
+        def on_record(c_record, _):
+            try:
+                callback(CallRecord._from_c(c_record.contents))
+            except BaseException as e:  # noqa: B036 -- carried across the C call
+                self._observer_error = e
+
+        # kept on the client: libcoord holds the C pointer until replaced
+        self._observer = _OBSERVER_FN(on_record)
+        self._call("coord_client_set_observer", self._observer, None)
 
     def set_ca_file(self, path: Optional[str]) -> None:
         self._call("coord_client_set_ca_file", _arg(path))

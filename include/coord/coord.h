@@ -660,6 +660,121 @@ COORD_API COORD_NODISCARD coord_status coord_client_set_log(coord_client *client
  */
 COORD_API const coord_error *coord_client_last_error(const coord_client *client);
 
+/* ---- Observing calls: one record per call ------------------------------- */
+
+/** What a call did, in a coord_call_record. Values are stable within SONAME 1. */
+typedef enum coord_operation {
+    COORD_OP_END_SESSION = 1,         /**< coord_end_session(), coord_session_end() and their non-blocking forms */
+    COORD_OP_CREATE_SESSION = 2,      /**< coord_session_create() */
+    COORD_OP_GET_SESSION = 3,         /**< coord_session_get() */
+    COORD_OP_LIST_LOCATION = 4,       /**< coord_session_list_location(), its _each form */
+    COORD_OP_LIST_USER = 5,           /**< coord_session_list_user(), its _each form */
+    COORD_OP_WAIT_POLL = 6,           /**< one poll of coord_session_wait(): a record per poll */
+    COORD_OP_CREATE_BARCODE = 7,      /**< coord_barcode_create() */
+    COORD_OP_SIMULATE_REDEMPTION = 8, /**< coord_test_simulate_redemption() */
+    COORD_OP_CREATE_JWT = 9           /**< coord_test_create_jwt() */
+} coord_operation;
+
+/** Retry reasons a record keeps: the first ones; `retries` counts them all. */
+#define COORD_RECORD_RETRIES_MAX 4
+/** Storage of a record's request id, its NUL included: a longer id is cut. */
+#define COORD_REQUEST_ID_MAX 64
+
+/** Why an attempt was retried: how it ended. */
+typedef struct coord_retry_reason {
+    int32_t status;      /**< a coord_status: COORD_ERR_TRANSPORT, COORD_ERR_SERVER, ... */
+    int32_t http_status; /**< the answer's HTTP status, 0 when none arrived */
+} coord_retry_reason;
+
+/**
+ * What one call did, for fleet telemetry: handed to the client's observer
+ * (coord_client_set_observer()) once per call. It holds no secret: no
+ * access key, no token, no URL (the request id is redacted as error
+ * details are).
+ *
+ * Times are microseconds. The libcurl timings (dns_us .. total_us, from
+ * CURLINFO_*_TIME_T) are of the call's last attempt, each counted from that
+ * attempt's start, so that dns_us <= connect_us <= tls_us <= ttfb_us <=
+ * total_us where they apply; they are 0 when has_timings is 0 (the last
+ * attempt never ran: refused before sending, cancelled or timed out while
+ * queued or in libcurl).
+ *
+ * The struct holds no pointers and is 512 bytes on every platform; new
+ * fields take their bytes from the front of `reserved`, which the library
+ * zeroes (see ABI above). `size` tells the size the library that filled it
+ * knows.
+ */
+typedef struct coord_call_record {
+    uint32_t size;                  /**< sizeof(coord_call_record) of the library that filled it */
+    int32_t operation;              /**< a coord_operation */
+    int64_t session_id;             /**< the session the call addressed; 0: none (create, lists, barcode, token) */
+    char location_id[COORD_ID_MAX]; /**< the location the call addressed; "" when none */
+    uint64_t call_id;               /**< a non-blocking call's coord_call_id(); 0 for a blocking call */
+    int32_t status;                 /**< the call's coord_status, as returned or passed to its callback (a wait's poll: the poll's) */
+    int32_t http_status;            /**< HTTP status of the last answer; 0 when none arrived */
+    int32_t attempts;               /**< HTTP requests sent or tried, as coord_error.attempts */
+    uint32_t retries;               /**< attempts that were retried (more than COORD_RECORD_RETRIES_MAX possible) */
+    coord_retry_reason retry_reasons[COORD_RECORD_RETRIES_MAX]; /**< why, for the first min(retries, COORD_RECORD_RETRIES_MAX); the rest zero */
+    uint8_t recovered;              /**< 1: the replay-safe end's recovery ran (an end whose answer was lost, fetched afterwards), whatever it found */
+    uint8_t has_timings;            /**< 1: the last attempt ran in libcurl: the timings, reuse, version and bytes below are its */
+    uint8_t connection_reused;      /**< 1: the last attempt was sent on a kept-alive connection (CURLINFO_NUM_CONNECTS 0) */
+    uint8_t http_version;           /**< of the last answer: 10, 11, 20 or 30 (HTTP/1.0 .. HTTP/3); 0 when none */
+    uint32_t connections_opened;    /**< connections the call's attempts opened (CURLINFO_NUM_CONNECTS, summed) */
+    int64_t queued_us;              /**< non-blocking: time in the loop's queue waiting for room (coord_loop_set_limits()); 0 otherwise */
+    int64_t elapsed_us;             /**< from the call's start to its result: every attempt, pause and the time queued */
+    int64_t dns_us;                 /**< name resolved (~0 on a reused connection or a numeric host) */
+    int64_t connect_us;             /**< TCP connected (~0 on a reused connection) */
+    int64_t tls_us;                 /**< TLS handshake done; 0 over plain HTTP */
+    int64_t ttfb_us;                /**< first byte of the answer received */
+    int64_t total_us;               /**< the last attempt's transfer done */
+    int64_t bytes_sent;             /**< by the last attempt: request line, headers and body */
+    int64_t bytes_received;         /**< by the last attempt: status line, headers and body as they came (a gzip body compressed) */
+    char request_id[COORD_REQUEST_ID_MAX]; /**< the last answer's X-Request-Id header, cut to fit, control bytes and bad UTF-8 as '?'; "" when absent */
+    /* New fields go here, above `reserved`, which shrinks by their size
+     * (padding included): sizeof(coord_call_record) never changes. */
+    uint8_t reserved[168];          /**< always zero; future fields */
+} coord_call_record;
+
+/**
+ * Receives the record of each call (coord_client_set_observer()).
+ * @param record     valid only during the callback; copy what you keep
+ * @param user_data  what was given to coord_client_set_observer()
+ * The callback runs on the thread that made the call (blocking) or runs the
+ * loop (non-blocking), and must not make calls on the client it observes.
+ */
+typedef void (*coord_observer_fn)(const coord_call_record *record, void *user_data);
+
+/**
+ * Hand the record of each call made on this client to a callback: blocking
+ * and non-blocking calls alike, once each, after the call's result is made
+ * and before the blocking function returns or the non-blocking call's
+ * callback runs. A wait (coord_session_wait() and its non-blocking form)
+ * gives one record per poll. A call refused for its arguments before its
+ * request was built gives none (its status says why).
+ *
+ * Without an observer (the default) the library gathers none of it: the
+ * libcurl timings are read only while one is set.
+ *
+ * The firmware build (make MINIMAL=1) keeps the observer: it is no log text.
+ *
+ * @param client     a client from coord_client_new()
+ * @param observer   NULL stops observing (the default)
+ * @param user_data  passed to every callback; may be NULL; not owned
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL client).
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_set_observer(coord_client *client,
+                                                                coord_observer_fn observer,
+                                                                void *user_data);
+
+/**
+ * The name of an operation, for logs and telemetry: "end", "create", "get",
+ * "list_location", "list_user", "wait_poll", "barcode", "simulate_redemption",
+ * "create_jwt".
+ * @param operation  a coord_operation (an int32_t from a record)
+ * @return a static string; "unknown" for a value this library does not know
+ */
+COORD_API const char *coord_operation_name(int32_t operation);
+
 /* ------------------------------------------------------------------------ */
 /* Sessions                                                                  */
 

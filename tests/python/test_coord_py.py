@@ -231,6 +231,60 @@ class AgainstSimulator(unittest.TestCase):
         self.assertTrue(s.end_time.endswith("Z"))
         self.assertIsNone(s.redemption_info)
 
+    def test_observer_gets_a_record_per_call(self):
+        ids = [sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 30})["id"]
+               for _ in range(2)]
+        records = []
+        with self.user_client() as client:
+            client.set_observer(records.append)
+            client.end_session("PY-LOT", ids[0])
+            sim("/_sim/fault", {"mode": "status", "status": 503, "count": 1})
+            client.set_retry(3, 1, 5)
+            client.end_session("PY-LOT", ids[1])
+            with self.assertRaises(coord.AlreadyEndedError):
+                client.end_session("PY-LOT", ids[1])
+            client.set_observer(None)
+        self.assertEqual(len(records), 3)
+        first, retried, refused = records
+        self.assertIsInstance(first, coord.CallRecord)
+        self.assertEqual((first.operation, first.location_id, first.session_id, first.status,
+                          first.http_status, first.attempts, first.retries, first.call_id),
+                         ("end", "PY-LOT", ids[0], "COORD_OK", 200, 1, 0, 0))
+        self.assertTrue(first.has_timings)
+        self.assertFalse(first.connection_reused)
+        self.assertEqual((first.http_version, first.connections_opened, first.tls_us), (11, 1, 0))
+        self.assertTrue(0 <= first.dns_us <= first.connect_us <= first.ttfb_us <= first.total_us
+                        <= first.elapsed_us)
+        self.assertRegex(first.request_id, r"^sim-[0-9]{8}$")
+        self.assertGreater(first.bytes_sent, 0)
+        self.assertGreater(first.bytes_received, 0)
+        self.assertEqual((retried.attempts, retried.retries, retried.retry_reasons),
+                         (2, 1, [("COORD_ERR_SERVER", 503)]))
+        self.assertTrue(retried.connection_reused)
+        self.assertNotEqual(retried.request_id, first.request_id)
+        self.assertEqual((refused.status, refused.http_status),
+                         ("COORD_ERR_ALREADY_ENDED", 409))
+        for record in records:  # no secret in any field
+            text = json.dumps(dataclasses.asdict(record))
+            self.assertNotIn(KEY, text)
+            self.assertNotIn(self.token, text)
+        self.assertEqual(coord.operation_name(6), "wait_poll")
+
+    def test_an_observer_exception_is_raised_by_the_call(self):
+        sid = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 30})["id"]
+
+        def broken(record):
+            raise KeyError(record.operation)
+
+        with self.user_client() as client:
+            client.set_observer(broken)
+            with self.assertRaises(KeyError) as cm:
+                client.end_session("PY-LOT", sid)
+            self.assertEqual(cm.exception.args, ("end",))
+            client.set_observer(None)
+            with self.assertRaises(coord.AlreadyEndedError):
+                client.end_session("PY-LOT", sid)
+
     def test_each_failure_raises_its_class_with_status_http_and_message(self):
         sid = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 5})["id"]
         with self.user_client() as client:
