@@ -69,6 +69,8 @@ static const char usage_options[] =
     "  --outbox PATH      the outbox file of the outbox commands (one process at a time)\n"
     "  --pretty           indented JSON\n"
     "  --verbose          log each request, answer and retry to stderr (secrets redacted)\n"
+    "  --timing           each call's record as a JSON line on stderr (times in us);\n"
+    "                     sessions end's summary adds p50/p95/p99, retries, connections\n"
     "  --help, --version\n"
     "\n"
     "Output: JSON on stdout. A session is {\"id\", \"location_id\", \"user_id\",\n"
@@ -138,7 +140,7 @@ enum {
     /* global */
     O_BASE_URL = 1u << 16, O_KEY = 1u << 17, O_TOKEN = 1u << 18, O_TIMEOUT = 1u << 19,
     O_PRETTY = 1u << 20, O_HELP = 1u << 21, O_VERSION = 1u << 22, O_VERBOSE = 1u << 23,
-    O_PROXY = 1u << 24, O_PROXY_FROM_ENV = 1u << 25
+    O_PROXY = 1u << 24, O_PROXY_FROM_ENV = 1u << 25, O_TIMING = 1u << 26
 };
 #define O_GLOBAL 0xffff0000u
 
@@ -167,6 +169,7 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, O_VERBOSE},
     {"proxy", required_argument, NULL, O_PROXY},
     {"proxy-from-env", no_argument, NULL, O_PROXY_FROM_ENV},
+    {"timing", no_argument, NULL, O_TIMING},
     {NULL, 0, NULL, 0},
 };
 
@@ -215,7 +218,7 @@ static int parse_option(int opt, const char *value, args *a)
     case O_PROXY: a->proxy = value; return 0;
     case O_OUTBOX: a->outbox = value; return 0;
     case O_MINE: case O_ACTIVE: case O_PRETTY: case O_HELP: case O_VERSION: case O_VERBOSE:
-    case O_ALL_ACTIVE: case O_PROXY_FROM_ENV:
+    case O_ALL_ACTIVE: case O_PROXY_FROM_ENV: case O_TIMING:
         return 0;
     case O_CONCURRENCY:
         if (number(value, 1, 1000, &n, "concurrency"))
@@ -326,10 +329,18 @@ static cJSON *session_json(const coord_session *s)
 
 /* ---- the commands: each returns a status and leaves its answer in *out ---- */
 
+/* --timing: what the observer saw of the ends, for a summary. */
+typedef struct timing {
+    int64_t *elapsed_us; /* of each end, in the order they finished */
+    size_t count, size;
+    uint64_t retries, connections;
+} timing;
+
 typedef struct outcome {
     cJSON *answer;                   /* printed on stdout, or NULL */
     char message[COORD_MESSAGE_MAX]; /* the CLI's own error text, when the failure is not
                                         a call's (else the client's last error is shown) */
+    timing timing;                   /* --timing */
 } outcome;
 
 typedef coord_status (*command_fn)(coord_client *c, const args *a, outcome *out);
@@ -456,6 +467,38 @@ static coord_status cmd_sessions_list(coord_client *c, const args *a, outcome *o
     return COORD_OK;
 }
 
+static int by_value(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+    return (a > b) - (a < b);
+}
+
+/* The q-th percentile of n sorted values (nearest rank). */
+static double percentile(const int64_t *sorted, size_t n, unsigned q)
+{
+    size_t rank = (n * q + 99) / 100;
+
+    return n == 0 ? 0.0 : (double)sorted[rank > 0 ? rank - 1 : 0];
+}
+
+/* {"calls", "p50_us", "p95_us", "p99_us", "max_us", "retries",
+ * "connections_opened"} of the ends the observer saw. */
+static cJSON *timing_summary(timing *t)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    qsort(t->elapsed_us, t->count, sizeof(*t->elapsed_us), by_value);
+    cJSON_AddNumberToObject(o, "calls", (double)t->count);
+    cJSON_AddNumberToObject(o, "p50_us", percentile(t->elapsed_us, t->count, 50));
+    cJSON_AddNumberToObject(o, "p95_us", percentile(t->elapsed_us, t->count, 95));
+    cJSON_AddNumberToObject(o, "p99_us", percentile(t->elapsed_us, t->count, 99));
+    cJSON_AddNumberToObject(o, "max_us", percentile(t->elapsed_us, t->count, 100));
+    cJSON_AddNumberToObject(o, "retries", (double)t->retries);
+    cJSON_AddNumberToObject(o, "connections_opened", (double)t->connections);
+    return o;
+}
+
 /* sessions end --all-active: the active sessions of the list, ended
  * concurrently on a libcoord loop; each result printed as it arrives. */
 typedef struct end_all {
@@ -567,6 +610,8 @@ static coord_status cmd_sessions_end(coord_client *c, const args *a, outcome *ou
     cJSON_AddNumberToObject(out->answer, "ended", all.ended);
     cJSON_AddNumberToObject(out->answer, "failed", all.failed);
     cJSON_AddNumberToObject(out->answer, "total", total);
+    if (a->seen & O_TIMING)
+        cJSON_AddItemToObject(out->answer, "timing", timing_summary(&out->timing));
     if (all.failed > 0)
         snprintf(out->message, sizeof(out->message), "%u of %u sessions not ended (first: %s)",
                  all.failed, total, coord_status_name(all.first_failure));
@@ -850,6 +895,78 @@ static int print_json(cJSON *answer, int pretty)
     return failed;
 }
 
+/* --timing: a call's record as one JSON line on stderr (the record holds no
+ * secret), and the ends' times, retries and connections for a summary. */
+static void print_record(const coord_call_record *r, void *user_data)
+{
+    timing *t = user_data;
+    cJSON *o = cJSON_CreateObject(), *reasons;
+    char *text;
+
+    cJSON_AddStringToObject(o, "operation", coord_operation_name(r->operation));
+    add_text(o, "location_id", r->location_id);
+    if (r->session_id != 0)
+        cJSON_AddNumberToObject(o, "session_id", (double)r->session_id);
+    else
+        cJSON_AddNullToObject(o, "session_id");
+    cJSON_AddNumberToObject(o, "call_id", (double)r->call_id);
+    cJSON_AddStringToObject(o, "status", coord_status_name((coord_status)r->status));
+    cJSON_AddNumberToObject(o, "http_status", r->http_status);
+    cJSON_AddNumberToObject(o, "attempts", r->attempts);
+    cJSON_AddNumberToObject(o, "retries", r->retries);
+    reasons = cJSON_AddArrayToObject(o, "retry_reasons");
+    for (uint32_t i = 0; i < r->retries && i < COORD_RECORD_RETRIES_MAX; i++) {
+        cJSON *why = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(why, "status",
+                                coord_status_name((coord_status)r->retry_reasons[i].status));
+        cJSON_AddNumberToObject(why, "http_status", r->retry_reasons[i].http_status);
+        cJSON_AddItemToArray(reasons, why);
+    }
+    cJSON_AddBoolToObject(o, "recovered", r->recovered);
+    cJSON_AddNumberToObject(o, "queued_us", (double)r->queued_us);
+    cJSON_AddNumberToObject(o, "elapsed_us", (double)r->elapsed_us);
+    if (r->has_timings) {
+        cJSON_AddNumberToObject(o, "dns_us", (double)r->dns_us);
+        cJSON_AddNumberToObject(o, "connect_us", (double)r->connect_us);
+        cJSON_AddNumberToObject(o, "tls_us", (double)r->tls_us);
+        cJSON_AddNumberToObject(o, "ttfb_us", (double)r->ttfb_us);
+        cJSON_AddNumberToObject(o, "total_us", (double)r->total_us);
+        cJSON_AddBoolToObject(o, "connection_reused", r->connection_reused);
+        cJSON_AddNumberToObject(o, "http_version", r->http_version / 10.0);
+        cJSON_AddNumberToObject(o, "bytes_sent", (double)r->bytes_sent);
+        cJSON_AddNumberToObject(o, "bytes_received", (double)r->bytes_received);
+    } else { /* the last attempt never ran */
+        static const char *const none[] = {"dns_us", "connect_us", "tls_us", "ttfb_us",
+                                           "total_us", "connection_reused", "http_version",
+                                           "bytes_sent", "bytes_received"};
+
+        for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+            cJSON_AddNullToObject(o, none[i]);
+    }
+    cJSON_AddNumberToObject(o, "connections_opened", r->connections_opened);
+    add_text(o, "request_id", r->request_id);
+    text = cJSON_PrintUnformatted(o);
+    if (text != NULL)
+        fprintf(stderr, "%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    if (r->operation != COORD_OP_END_SESSION)
+        return;
+    t->retries += r->retries;
+    t->connections += r->connections_opened;
+    if (t->count == t->size) { /* a sample lost to a failed allocation: the rest count */
+        size_t size = t->size ? t->size * 2 : 64;
+        int64_t *grown = realloc(t->elapsed_us, size * sizeof(*grown));
+
+        if (grown == NULL)
+            return;
+        t->elapsed_us = grown;
+        t->size = size;
+    }
+    t->elapsed_us[t->count++] = r->elapsed_us;
+}
+
 /* The library's log, on stderr: it redacts the key and the token itself. */
 static void log_to_stderr(coord_log_level level, const char *message, void *user_data)
 {
@@ -859,7 +976,7 @@ static void log_to_stderr(coord_log_level level, const char *message, void *user
             : level == COORD_LOG_WARN ? "warn" : "error", message);
 }
 
-static coord_status configure(coord_client *client, const args *a)
+static coord_status configure(coord_client *client, const args *a, outcome *out)
 {
     coord_status st = COORD_OK;
 
@@ -872,6 +989,8 @@ static coord_status configure(coord_client *client, const args *a)
                                        a->timeout_ms);
     if (st == COORD_OK && (a->seen & O_VERBOSE))
         st = coord_client_set_log(client, log_to_stderr, NULL, COORD_LOG_DEBUG);
+    if (st == COORD_OK && (a->seen & O_TIMING))
+        st = coord_client_set_observer(client, print_record, &out->timing);
     if (st == COORD_OK && (a->seen & O_PROXY_FROM_ENV))
         st = coord_client_set_proxy_from_environment(client, 1);
     if (st == COORD_OK && a->proxy != NULL)
@@ -892,7 +1011,7 @@ static int run(const struct command *cmd, const args *a)
         return exit_code(st);
     }
     memset(&out, 0, sizeof(out));
-    st = offline(cmd) ? COORD_OK : configure(client, a);
+    st = offline(cmd) ? COORD_OK : configure(client, a, &out);
     if (st == COORD_OK)
         st = cmd->run(client, a, &out);
     code = exit_code(st);
@@ -903,6 +1022,7 @@ static int run(const struct command *cmd, const args *a)
         print_error(st, client, &out);
     cJSON_Delete(out.answer);
     coord_client_free(client);
+    free(out.timing.elapsed_us);
     return code;
 }
 

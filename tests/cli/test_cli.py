@@ -401,6 +401,62 @@ class CliTest(unittest.TestCase):
         # allowed 1.5 s is not cut at a step's end and resent until the deadline
         self.wait_ends_at_a_polls_own_timeout("1500")
 
+    def test_timing_prints_each_calls_record_on_stderr(self):
+        sid = sim("/_sim/sessions", {"location_id": "LOT-1", "user_id": "u-t",
+                                     "start_minutes_ago": 60})["id"]
+        self.env["COORD_TOKEN"] = sim("/_sim/tokens", {"user_id": "u-t"})["jwt_token"]
+        sim("/_sim/fault", {"mode": "status", "status": 503, "count": 1})
+        r = self.coord("--timing", "session", "end", "--location", "LOT-1", "--id", str(sid))
+        self.assertEqual(r.code, 0, r.err)
+        self.assertEqual(r.json()["id"], sid)
+        (record,) = [json.loads(line) for line in r.err.splitlines()]
+        self.assertEqual({k: record[k] for k in ("operation", "location_id", "session_id",
+                                                 "call_id", "status", "http_status", "attempts",
+                                                 "retries", "retry_reasons", "recovered",
+                                                 "queued_us", "http_version")},
+                         {"operation": "end", "location_id": "LOT-1", "session_id": sid,
+                          "call_id": 0, "status": "COORD_OK", "http_status": 200, "attempts": 2,
+                          "retries": 1, "recovered": False, "queued_us": 0, "http_version": 1.1,
+                          "retry_reasons": [{"status": "COORD_ERR_SERVER", "http_status": 503}]})
+        self.assertTrue(0 <= record["dns_us"] <= record["ttfb_us"] <= record["total_us"]
+                        <= record["elapsed_us"])
+        self.assertEqual(record["tls_us"], 0)
+        self.assertRegex(record["request_id"], r"^sim-[0-9]{8}$")
+        self.assertNotIn(KEY, r.err)
+        # a failure: the record, then the error line
+        r = self.coord("--timing", "session", "end", "--location", "LOT-1", "--id", str(sid))
+        self.assertEqual(r.code, EXIT["ALREADY_ENDED"])
+        record, error = r.err.splitlines()
+        self.assertEqual((json.loads(record)["status"], json.loads(record)["http_status"]),
+                         ("COORD_ERR_ALREADY_ENDED", 409))
+        self.assertTrue(ERROR_LINE.match(error + "\n"), error)
+
+    def test_timing_summarises_sessions_end(self):
+        self.env["COORD_TOKEN"] = sim("/_sim/tokens", {"user_id": "u-s"})["jwt_token"]
+        for _ in range(5):
+            sim("/_sim/sessions", {"location_id": "LOT-1", "user_id": "u-s",
+                                   "start_minutes_ago": 60})
+        sim("/_sim/fault", {"mode": "status", "status": 503, "count": 2})
+        r = self.coord("--timing", "sessions", "end", "--location", "LOT-1", "--all-active",
+                       "--concurrency", "2")
+        self.assertEqual(r.code, 0, r.err)
+        summary = json.loads(r.out.splitlines()[-1])
+        timing = summary.pop("timing")
+        self.assertEqual(summary, {"ended": 5, "failed": 0, "total": 5})
+        records = [json.loads(line) for line in r.err.splitlines()]
+        ends = [x for x in records if x["operation"] == "end"]
+        self.assertEqual(([x["operation"] for x in records[:1]], len(ends)), (["list_location"], 5))
+        times = sorted(x["elapsed_us"] for x in ends)
+        self.assertEqual((timing["calls"], timing["p50_us"], timing["p95_us"], timing["p99_us"],
+                          timing["max_us"]), (5, times[2], times[4], times[4], times[4]))
+        # the two 503s went to the list, which the summary leaves out
+        self.assertEqual((records[0]["retries"], timing["retries"]), (2, 0))
+        self.assertEqual(timing["retries"], sum(x["retries"] for x in ends))
+        self.assertEqual(timing["connections_opened"],
+                         sum(x["connections_opened"] for x in ends))
+        self.assertGreaterEqual(timing["connections_opened"], 1)
+        self.assertEqual(len({x["call_id"] for x in ends}), 5)
+
     def test_sessions_end_all_active_concurrently(self):
         me = sim("/_sim/tokens", {"user_id": "u-ops"})
         self.env["COORD_TOKEN"] = me["jwt_token"]
