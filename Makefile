@@ -156,7 +156,7 @@ CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
                check-cpp check-python check-node check-install check-makefile check-readme \
                check-adapters check-docs check-outbox
 
-.PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench \
+.PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench bench-observer \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
         check-threads check-tsan coverage fuzz fuzz-build outbox check-outbox-long bench-outbox
 
@@ -594,6 +594,11 @@ bench: lib examples $(BENCH_PROGS)
 # Only the outbox's part of make bench.
 bench-outbox: lib $(BENCH_PROGS)
 	BENCH_ONLY=outbox $(PYTHON) tests/bench/bench.py $(BUILD) $(BUILD)/bench/RESULTS-outbox.md
+
+# Only the call record's cost: instructions per end with a no-op observer
+# against none (callgrind).
+bench-observer: lib $(BENCH_PROGS)
+	BENCH_ONLY=observer $(PYTHON) tests/bench/bench.py $(BUILD)
 
 # ---- API reference ---------------------------------------------------------
 # Doxygen on the public header (docs/Doxyfile), into $(BUILD)/docs/html; any

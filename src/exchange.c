@@ -106,6 +106,7 @@ coord_status coord_exchange_prepare(coord_exchange *ex, coord_transport *t)
         cfg.timeout_ms = left > 0 ? (uint32_t)left : 1;
     if (cfg.connect_timeout_ms > cfg.timeout_ms)
         cfg.connect_timeout_ms = cfg.timeout_ms;
+    cfg.observed = coord_client_observes(ex->client);
     if (coord_client_logs(ex->client)) { /* the path without the query, which holds the key */
         coord_request_path(&ex->request, path, sizeof(path));
         coord_client_log(ex->client, COORD_LOG_DEBUG, "request %s %s (attempt %ld)",

@@ -243,6 +243,7 @@ typedef struct coord_transport_config {
     uint32_t connect_timeout_ms;
     uint32_t timeout_ms;
     uint32_t max_response_size;
+    int observed; /* the client has an observer: the answer's request id is kept */
 } coord_transport_config;
 
 /* An answer: status and body (NUL-terminated, owned by the transport and
@@ -284,7 +285,8 @@ COORD_HIDDEN coord_status coord_transport_prepare(coord_transport *t,
  * (cleaned, not yet redacted); has_timings 0 and nothing else written when
  * no transfer ran since the last prepare. Read only for an observer. */
 COORD_HIDDEN void coord_transport_observe(coord_transport *t, coord_call_record *out);
-/* Connections the last transfer opened (0 when none ran since prepare). */
+/* Connections the last transfer opened (0 when none ran since prepare);
+ * read from libcurl once per transfer. */
 COORD_HIDDEN uint32_t coord_transport_connects(coord_transport *t);
 /* Run the prepared exchange on this thread (curl_easy_perform). A non-zero
  * *cancel (written by another thread) aborts it with COORD_ERR_CANCELLED;

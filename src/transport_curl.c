@@ -23,6 +23,9 @@ struct coord_transport {
     unsigned long failed_allocations; /* coord_alloc_failures() as the exchange began */
     uint32_t sent;    /* times the request went out in this perform */
     int performed;    /* a transfer ran since the last prepare: libcurl's info is its */
+    int observed;     /* of the exchange under way: keep the answer's request id */
+    long connects;    /* CURLINFO_NUM_CONNECTS of the transfer, once read; -1 before */
+    char request_id[COORD_REQUEST_ID_MAX]; /* the answer's first X-Request-Id, cut */
     int idempotent;   /* of the request under way */
     /* a blocking perform: the flag coord_client_cancel() sets (read with
      * __atomic_load_n: another thread writes it); NULL otherwise */
@@ -96,6 +99,40 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* 1 when the n bytes at line start with name (ASCII, any case). */
+static int header_is(const char *line, size_t n, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name[i] != '\0'; i++)
+        if (i >= n || (line[i] | 0x20) != (name[i] | 0x20))
+            return 0;
+    return 1;
+}
+
+/* An X-Request-Id line's value, cut to fit and without its surrounding
+ * blanks, for the call record: read here as the header streams by, which
+ * costs less than asking libcurl for it afterwards. */
+static void keep_request_id(coord_transport *t, const char *line, size_t n)
+{
+    static const char name[] = "x-request-id:";
+    size_t len = sizeof(name) - 1;
+
+    if (n <= len || (line[0] | 0x20) != 'x' || !header_is(line, n, name))
+        return;
+    line += len;
+    n -= len;
+    while (n > 0 && (line[0] == ' ' || line[0] == '\t'))
+        line++, n--;
+    while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' ' ||
+                     line[n - 1] == '\t'))
+        n--;
+    if (n >= sizeof(t->request_id))
+        n = sizeof(t->request_id) - 1;
+    memcpy(t->request_id, line, n);
+    t->request_id[n] = '\0';
+}
+
 /* Each header line of the answer (the status line and the blank line
  * included): a block past COORD_HEADER_BLOCK_MAX -- 100,000 small headers,
  * say -- is a bad answer, not something to retry. */
@@ -104,12 +141,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
     coord_transport *t = userdata;
     size_t n = size * nmemb;
 
-    (void)data;
     t->header_bytes += n;
     if (t->header_bytes > COORD_HEADER_BLOCK_MAX) {
         t->headers_too_large = 1;
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
+    if (t->observed && t->request_id[0] == '\0')
+        keep_request_id(t, data, n);
     return n;
 }
 
@@ -600,6 +638,9 @@ coord_status coord_transport_prepare(coord_transport *t, const coord_transport_c
     t->failed_allocations = coord_alloc_failures();
     t->sent = 0;
     t->performed = 0;
+    t->observed = cfg->observed;
+    t->connects = -1;
+    t->request_id[0] = '\0';
     t->idempotent = req->idempotent;
     t->limit = cfg->max_response_size;
     if (t->body != NULL)
@@ -662,8 +703,8 @@ coord_status coord_transport_perform(coord_transport *t, const int *cancel, coor
     return coord_transport_result(t, rc, out, err);
 }
 
-/* An info libcurl 7.88 always has; 0 where it had none. */
-static int64_t info_time(CURL *c, CURLINFO what)
+/* A curl_off_t info (a time in microseconds, a size); 0 where libcurl had none. */
+static int64_t info_off(CURL *c, CURLINFO what)
 {
     curl_off_t v = 0;
 
@@ -699,37 +740,35 @@ static uint8_t http_version(CURL *c)
 void coord_transport_observe(coord_transport *t, coord_call_record *out)
 {
     CURL *c = t->curl;
-    struct curl_header *h = NULL;
-    curl_off_t body = 0;
 
     if (!t->performed)
         return;
     out->has_timings = 1;
-    out->dns_us = info_time(c, CURLINFO_NAMELOOKUP_TIME_T);
-    out->connect_us = info_time(c, CURLINFO_CONNECT_TIME_T);
-    out->tls_us = info_time(c, CURLINFO_APPCONNECT_TIME_T);
-    out->ttfb_us = info_time(c, CURLINFO_STARTTRANSFER_TIME_T);
-    out->total_us = info_time(c, CURLINFO_TOTAL_TIME_T);
-    out->connection_reused = t->sent > 0 && info_long(c, CURLINFO_NUM_CONNECTS) == 0;
+    out->dns_us = info_off(c, CURLINFO_NAMELOOKUP_TIME_T);
+    out->connect_us = info_off(c, CURLINFO_CONNECT_TIME_T);
+    out->tls_us = info_off(c, CURLINFO_APPCONNECT_TIME_T);
+    out->ttfb_us = info_off(c, CURLINFO_STARTTRANSFER_TIME_T);
+    out->total_us = info_off(c, CURLINFO_TOTAL_TIME_T);
+    out->connection_reused = t->sent > 0 && coord_transport_connects(t) == 0;
     out->http_version = http_version(c);
+    /* the request's headers and its body, which libcurl sends with them */
     out->bytes_sent = info_long(c, CURLINFO_REQUEST_SIZE);
-    if (curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &body) == CURLE_OK && body > 0)
-        out->bytes_sent += (int64_t)body;
-    out->bytes_received = info_long(c, CURLINFO_HEADER_SIZE);
-    body = 0;
-    if (curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &body) == CURLE_OK && body > 0)
-        out->bytes_received += (int64_t)body;
-    /* the first when the server sent several; cut to fit, then cleaned
-     * (a cut through a UTF-8 sequence becomes '?') */
-    if (curl_easy_header(c, "X-Request-Id", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
-        snprintf(out->request_id, sizeof(out->request_id), "%s", h->value);
-        coord_text_clean(out->request_id);
-    }
+    /* on_header counted the header lines (CURLINFO_HEADER_SIZE); the body
+     * as it came, before any decoding */
+    out->bytes_received = (int64_t)t->header_bytes + info_off(c, CURLINFO_SIZE_DOWNLOAD_T);
+    /* cut to fit by on_header, cleaned here: a cut through a UTF-8
+     * sequence becomes '?' */
+    coord_copy_text(out->request_id, sizeof(out->request_id), t->request_id);
+    coord_text_clean(out->request_id);
 }
 
 uint32_t coord_transport_connects(coord_transport *t)
 {
-    return t->performed ? (uint32_t)info_long(t->curl, CURLINFO_NUM_CONNECTS) : 0;
+    if (!t->performed)
+        return 0;
+    if (t->connects < 0)
+        t->connects = (long)info_long(t->curl, CURLINFO_NUM_CONNECTS);
+    return (uint32_t)t->connects;
 }
 
 CURL *coord_transport_handle(coord_transport *t)

@@ -36,7 +36,8 @@ Then the outbox (libcoord-outbox, outbox_bench): enqueue latency p50/p99
 BENCH_OUTBOX_N recorded ends with 64 in flight against the same nginx,
 alternating with the plain loop (loop_coord_async) at the same N; and the
 peak RSS of draining 1,000 and BENCH_OUTBOX_BIG (100,000) stored ends.
-BENCH_ONLY=outbox runs only that part (make bench-outbox).
+BENCH_ONLY=outbox runs only that part (make bench-outbox); BENCH_ONLY=observer
+only the call record's cost (make bench-observer).
 
 Environment: BENCH_N (calls per round, default 5000), BENCH_ROUNDS (5),
 BENCH_CLI_N (curl processes per round, default 300), BENCH_ALLOC_N (200),
@@ -328,6 +329,10 @@ def cjson_allocs_per_decode(build):
 BLOCKING_LOOPS = (("libcoord", ["loop_coord"]),
                   ("hand-written", ["loop_curl"]),
                   ("hand-written + Accept-Encoding", ["loop_curl", "accept-encoding"]))
+# The blocking loop without and with an observer that does nothing: what the
+# call record costs (instructions only).
+OBSERVER_LOOPS = (("libcoord", ["loop_coord"]),
+                  ("libcoord + no-op observer", ["loop_coord", "observe"]))
 ASYNC_LOOPS = (("libcoord loop", ["loop_coord_async", str(IN_FLIGHT)]),
                ("hand-written multi", ["loop_multi", str(IN_FLIGHT)]))
 
@@ -678,7 +683,52 @@ def verdict(ok):
     return "met" if ok else "MISSED"
 
 
-def report(m, load, summary, decode, allocs, conns, size, instr):
+def observer_instructions(build, nginx, tmp):
+    """What the call record costs, per end: callgrind's inclusive counts of
+    coord_end_session (the whole call) and of curl_easy_perform inside it,
+    without and with a no-op observer. The record is made outside the
+    transfer; the transfer's own count wanders by about 1 % from run to run
+    (libcurl's timers and poll wake-ups), the rest of the call's does not:
+    the difference of the rest is the record's exact cost."""
+    out = {}
+    n = ALLOC_N
+    for name, argv_tail in OBSERVER_LOOPS:
+        argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.observer",
+                os.path.join(build, "bench", argv_tail[0]), nginx.base(), KEY, TOKEN,
+                str(n)] + argv_tail[1:]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            raise SystemExit(f"bench: callgrind {name} failed:\n{proc.stderr[-3000:]}")
+        text = subprocess.run(["callgrind_annotate", "--inclusive=yes", f"{tmp}/cg.observer"],
+                              capture_output=True, text=True, check=True).stdout
+        counts = {}
+        for fn in ("coord_end_session", "curl_easy_perform"):
+            m = re.search(r"^\s*([\d,]+) .*[:?]" + fn + r" \[", text, re.M)
+            if m is None:
+                raise SystemExit(f"bench: no {fn} in callgrind's report of {name}")
+            counts[fn] = int(m.group(1).replace(",", "")) / (n + 1)  # the untimed call too
+        out[name] = {"call": counts["coord_end_session"],
+                     "own": counts["coord_end_session"] - counts["curl_easy_perform"]}
+    return out
+
+
+def observer_row(instr):
+    """The call record's cost: instructions per end with an observer that
+    does nothing, against none (within +2 %)."""
+    plain, observed = instr["libcoord"], instr["libcoord + no-op observer"]
+    added = observed["own"] - plain["own"]
+    extra = added / plain["call"]
+    return ("instructions per end added by a no-op observer (the call record) / the call",
+            f"{added:+.0f} / {plain['call']:.0f} = {extra * 100:+.2f} %", "≤ +2 %",
+            extra <= 0.02)
+
+
+def observer_report(instr):
+    label, value, target, ok = observer_row(instr)
+    return f"{label}: {value} (target {target}: {verdict(ok)})"
+
+
+def report(m, load, summary, decode, allocs, conns, size, instr, instr_observer):
     lines = []
     add = lines.append
     add("## Results")
@@ -719,6 +769,7 @@ def report(m, load, summary, decode, allocs, conns, size, instr):
                  f"{ic:.0f} / {ih:.0f} = {ic / ih:.3f}×", "(CPU ≤ 1.0×)", ic <= ih))
     rows.append(("… hand-written with Accept-Encoding, as libcoord asks",
                  f"{ia:.0f}: libcoord = {ic / ia:.3f}× of it", "—", None))
+    rows.append(observer_row(instr_observer))
     rss = me["maxrss_kb"] - hw["maxrss_kb"]
     rows.append(("peak RSS above hand-written", f"{rss:+.0f} KiB", "≤ +512 KiB", rss <= 512))
     ratio = decode["coord"] / decode["cjson"]
@@ -773,6 +824,10 @@ def main():
             if resp.status != 200 or resp.read().decode() != answer:
                 raise SystemExit("bench: nginx does not serve the end answer to PUT")
             conn.close()
+            if os.environ.get("BENCH_ONLY") == "observer":
+                text = observer_report(observer_instructions(build, nginx, tmp))
+                print(text)
+                return
             if os.environ.get("BENCH_ONLY") == "outbox":
                 text = outbox_report(outbox_figures(build, nginx, tmp))
                 print(text)
@@ -791,6 +846,7 @@ def main():
             allocs = allocations(build, nginx, BLOCKING_LOOPS, {"libcoord": per_decode})
             decode = {mode: callgrind_ir(build, tmp, mode, 2000) for mode in ("coord", "cjson")}
             instr = call_instructions(build, nginx, tmp, BLOCKING_LOOPS)
+            instr_observer = observer_instructions(build, nginx, tmp)
             say(f"bench: non-blocking API: {ASYNC_N} calls x {ROUNDS} rounds, "
                 f"{IN_FLIGHT} in flight")
             async_summary = async_rounds(build, nginx)
@@ -808,7 +864,8 @@ def main():
         finally:
             nginx.stop()
         size = sizes(build, tmp)
-    text = report(machine(), (load0, load1), summary, decode, allocs, conns, size, instr)
+    text = report(machine(), (load0, load1), summary, decode, allocs, conns, size, instr,
+                  instr_observer)
     text += "\n" + async_report(async_summary, latency, memory, allocs_async, instr_async,
                                  node_extras)
     text += "\n" + outbox_report(outbox)

@@ -1,6 +1,9 @@
 /* libcoord: N sequential coord_end_session calls on one client.
  *
- *   loop_coord BASE_URL ACCESS_KEY TOKEN N
+ *   loop_coord BASE_URL ACCESS_KEY TOKEN N [observe]
+ *
+ * "observe" sets an observer that does nothing (coord_client_set_observer):
+ * what making each call's record costs.
  *
  * One untimed call first opens the connection; then N timed calls. (cJSON's
  * allocations per call, which the driver subtracts from valgrind's totals,
@@ -10,6 +13,12 @@
 #include <string.h>
 
 #include <coord/coord.h>
+
+static void ignore_record(const coord_call_record *record, void *user_data)
+{
+    (void)record;
+    (void)user_data;
+}
 
 static int end_once(coord_client *client, coord_session *s)
 {
@@ -41,7 +50,9 @@ int main(int argc, char **argv)
     n = bench_count(argv[4]);
     if (coord_global_init() != COORD_OK ||
         coord_client_new(argv[1], argv[2], &client) != COORD_OK ||
-        coord_client_set_bearer_token(client, argv[3]) != COORD_OK) {
+        coord_client_set_bearer_token(client, argv[3]) != COORD_OK ||
+        (argc > 5 && strcmp(argv[5], "observe") == 0 &&
+         coord_client_set_observer(client, ignore_record, NULL) != COORD_OK)) {
         fprintf(stderr, "client setup failed\n");
         return 1;
     }

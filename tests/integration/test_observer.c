@@ -265,6 +265,26 @@ static void bytes_are_counted_as_received(void **state)
     coord_client_free(c);
 }
 
+/* The request's body counts once: two creates whose bodies differ by 100
+ * bytes (and their Content-Length by one digit) differ by 101 bytes sent. */
+static void bytes_sent_count_the_body_once(void **state)
+{
+    coord_client *c = observed_client(1);
+    coord_session s;
+    char resource[111];
+    (void)state;
+
+    sim_location("LOT-P", 200, 0, 0); /* as long a name as LOT: the paths are as long */
+    memset(resource, 'R', sizeof(resource) - 1);
+    resource[110] = '\0';
+    assert_int_equal(coord_session_create(c, "LOT-P", resource, &s), COORD_OK);
+    resource[10] = '\0'; /* {"resource_id":"RRRRRRRRRR"}: 28 bytes, then 128 */
+    assert_int_equal(coord_session_create(c, LOT, resource, &s), COORD_OK);
+    assert_int_equal(seen.count, 2);
+    assert_int_equal(seen.records[0].bytes_sent - seen.records[1].bytes_sent, 101);
+    coord_client_free(c);
+}
+
 /* A server that echoes the token and the key in its request id. */
 static void no_secret_in_the_request_id(void **state)
 {
@@ -469,6 +489,7 @@ int main(void)
         cmocka_unit_test_setup(retries_and_their_reasons, setup),
         cmocka_unit_test_setup(recovery_is_reported, setup),
         cmocka_unit_test_setup(bytes_are_counted_as_received, setup),
+        cmocka_unit_test_setup(bytes_sent_count_the_body_once, setup),
         cmocka_unit_test_setup(no_secret_in_the_request_id, setup),
         cmocka_unit_test_setup(refused_arguments_and_no_observer_give_none, setup),
         cmocka_unit_test_setup(a_wait_gives_a_record_per_poll, setup),
