@@ -12,17 +12,24 @@
 
 #include "internal.h"
 
-typedef enum slot_phase {
-    SLOT_FREE = 0,
-    SLOT_CLAIMED, /* attempt counted; its end starts after the commit */
-    SLOT_ENDING,  /* the end is in flight */
-    SLOT_FETCHING,/* the end was refused as already ended: the session is fetched */
-    SLOT_DONE     /* finished: its outcome is recorded by the next step */
-} slot_phase;
+/* What a result row keeps of an ended session: a slot holds this, not the
+ * 4 KiB coord_session, so that a drain can hold many results per place in
+ * flight (bigger groups per commit) in little memory. */
+typedef struct ob_bill {
+    int64_t flags; /* OB_HAS_* and OB_RECOVERED: the row's s_flags */
+    int64_t start_time_ms;
+    int64_t end_time_ms;
+    int64_t amount;
+    char user_id[COORD_ID_MAX];
+    char resource_id[COORD_ID_MAX];
+    char start_time[COORD_TIME_MAX];
+    char end_time[COORD_TIME_MAX];
+    char currency[COORD_CURRENCY_MAX];
+} ob_bill;
 
+/* A slot is in one of the drain's queues, or its call is in flight. */
 typedef struct ob_slot {
-    slot_phase phase;
-    int fetched; /* status and session come from the recovery fetch */
+    int fetched; /* status and bill come from the recovery fetch */
     int64_t id;
     int64_t session_id;
     uint32_t attempts; /* with this one */
@@ -31,8 +38,14 @@ typedef struct ob_slot {
     ob_drain *drain;
     char location_id[COORD_ID_MAX];
     char detail[COORD_MESSAGE_MAX];
-    coord_session session;
+    ob_bill bill;
 } ob_slot;
+
+/* A queue of slot indices, nslots long: every slot fits in any queue. */
+typedef struct ob_queue {
+    uint32_t *at;
+    uint32_t head, count;
+} ob_queue;
 
 struct ob_drain {
     coord_outbox *ob;
@@ -40,8 +53,12 @@ struct ob_drain {
     coord_client *client;
     sqlite3_stmt *update, *select, *count; /* prepared once per drain */
     uint32_t active;     /* calls in flight: at most max_active */
-    uint32_t fetches;    /* finished slots whose recovery fetch waits for a place */
-    uint32_t claimed;    /* slots claimed, their end not yet started */
+    /* Each slot not in flight is in one queue, so that a call's end, a
+     * step and a claim cost the same whatever the number of slots. */
+    ob_queue free;       /* slots holding nothing */
+    ob_queue claimed;    /* attempt counted (committed); the end waits for a place */
+    ob_queue fetches;    /* refused as already ended: the recovery fetch waits for a place */
+    ob_queue done;       /* finished: the outcome is recorded by the next commit */
     uint32_t max_active; /* the outbox's max_in_flight */
     int64_t cursor;     /* the last id this pass took */
     int pass_failed;    /* a send of this pass failed: the next pass waits */
@@ -56,6 +73,26 @@ struct ob_drain {
 };
 
 static void start_more(ob_drain *d);
+
+static void push(const ob_drain *d, ob_queue *q, uint32_t slot)
+{
+    q->at[(q->head + q->count++) % d->nslots] = slot;
+}
+
+static uint32_t pop(const ob_drain *d, ob_queue *q)
+{
+    uint32_t slot = q->at[q->head];
+
+    q->head = (q->head + 1) % d->nslots;
+    q->count--;
+    return slot;
+}
+
+/* the k-th slot of q, k < q->count */
+static ob_slot *peek(ob_drain *d, const ob_queue *q, uint32_t k)
+{
+    return &d->slots[q->at[(q->head + k) % d->nslots]];
+}
 
 /* A step commits at least this often while calls are in flight, and sooner
  * when half the places have results to record or the claimed reserve runs
@@ -72,7 +109,7 @@ static outcome classify(const ob_slot *s)
 {
     switch (s->status) {
     case COORD_OK:
-        return s->session.has_end_time ? OUT_ENDED : OUT_RETRY;
+        return (s->bill.flags & OB_HAS_END) != 0 ? OUT_ENDED : OUT_RETRY;
     case COORD_ERR_ALREADY_ENDED:
         return s->fetched ? OUT_RETRY : OUT_FETCH;
     case COORD_ERR_PHYSICAL_CHECKOUT:
@@ -88,18 +125,36 @@ static outcome classify(const ob_slot *s)
     }
 }
 
+static void keep_bill(ob_bill *b, const coord_session *ss)
+{
+    b->flags = (ss->has_start_time ? OB_HAS_START : 0) | (ss->has_end_time ? OB_HAS_END : 0) |
+               (ss->has_billing_info ? OB_HAS_BILLING : 0) |
+               (ss->billing_info.has_cost ? OB_HAS_COST : 0) |
+               (ss->recovered ? OB_RECOVERED : 0);
+    b->start_time_ms = ss->start_time_ms;
+    b->end_time_ms = ss->end_time_ms;
+    b->amount = ss->billing_info.cost.amount;
+    /* the decoder's fields fit: same sizes, NUL-terminated */
+    memcpy(b->user_id, ss->user_id, sizeof(b->user_id));
+    memcpy(b->resource_id, ss->resource_id, sizeof(b->resource_id));
+    memcpy(b->start_time, ss->start_time, sizeof(b->start_time));
+    memcpy(b->end_time, ss->end_time, sizeof(b->end_time));
+    memcpy(b->currency, ss->billing_info.cost.currency, sizeof(b->currency));
+}
+
 static void finish(ob_slot *s, coord_status status, const coord_error *error,
                    const coord_session *session)
 {
+    ob_drain *d = s->drain;
+
     s->call = NULL;
     s->status = status;
-    s->phase = SLOT_DONE;
-    s->drain->fetches += classify(s) == OUT_FETCH;
     if (status == COORD_OK && session != NULL)
-        s->session = *session;
+        keep_bill(&s->bill, session);
     if (status != COORD_OK && error != NULL)
         memcpy(s->detail, error->detail, sizeof(s->detail));
     s->detail[sizeof(s->detail) - 1] = '\0';
+    push(d, classify(s) == OUT_FETCH ? &d->fetches : &d->done, (uint32_t)(s - d->slots));
 }
 
 /* A call ended: its place goes to the next claimed intent at once, so that
@@ -123,7 +178,7 @@ static void on_fetch(coord_call *call, coord_status status, const coord_error *e
     s->fetched = 1;
     finish(s, status, error, session);
     if (status == COORD_OK)
-        s->session.recovered = 1;
+        s->bill.flags |= OB_RECOVERED;
     s->drain->active--;
     if (status != COORD_ERR_CANCELLED)
         start_more(s->drain);
@@ -134,29 +189,23 @@ static void on_fetch(coord_call *call, coord_status status, const coord_error *e
 static coord_status record_result(coord_outbox *ob, sqlite3_stmt *stmt, const ob_slot *s,
                                   coord_outbox_state state, coord_status status, int64_t now)
 {
-    const coord_session *ss = &s->session;
+    const ob_bill *b = &s->bill;
     int ended = state == COORD_OUTBOX_ENDED;
-    int64_t flags = ended ? (ss->has_start_time ? OB_HAS_START : 0) |
-                                (ss->has_end_time ? OB_HAS_END : 0) |
-                                (ss->has_billing_info ? OB_HAS_BILLING : 0) |
-                                (ss->billing_info.has_cost ? OB_HAS_COST : 0) |
-                                (ss->recovered ? OB_RECOVERED : 0)
-                          : 0;
 
     sqlite3_reset(stmt);
     sqlite3_bind_int(stmt, 1, (int)state);
     sqlite3_bind_int(stmt, 2, (int)status);
     sqlite3_bind_text(stmt, 3, ended ? "" : s->detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 4, state == COORD_OUTBOX_PENDING ? 0 : now);
-    sqlite3_bind_text(stmt, 5, ended ? ss->user_id : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 6, ended ? ss->resource_id : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 7, ended ? ss->start_time : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 8, ended ? ss->end_time : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 9, ended ? ss->start_time_ms : 0);
-    sqlite3_bind_int64(stmt, 10, ended ? ss->end_time_ms : 0);
-    sqlite3_bind_int64(stmt, 11, flags);
-    sqlite3_bind_int64(stmt, 12, ended ? ss->billing_info.cost.amount : 0);
-    sqlite3_bind_text(stmt, 13, ended ? ss->billing_info.cost.currency : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, ended ? b->user_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 6, ended ? b->resource_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 7, ended ? b->start_time : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 8, ended ? b->end_time : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 9, ended ? b->start_time_ms : 0);
+    sqlite3_bind_int64(stmt, 10, ended ? b->end_time_ms : 0);
+    sqlite3_bind_int64(stmt, 11, ended ? b->flags : 0);
+    sqlite3_bind_int64(stmt, 12, ended ? b->amount : 0);
+    sqlite3_bind_text(stmt, 13, ended ? b->currency : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 14, s->id);
     return coord_ob_step_done(ob, stmt, "recording a result");
 }
@@ -168,20 +217,18 @@ static coord_status record_finished(ob_drain *d, sqlite3_stmt *update, int64_t n
 {
     coord_status st = COORD_OK;
 
-    for (uint32_t i = 0; i < d->nslots && st == COORD_OK; i++) {
-        ob_slot *s = &d->slots[i];
+    for (uint32_t k = 0; k < d->done.count && st == COORD_OK; k++) {
+        ob_slot *s = peek(d, &d->done, k);
         coord_outbox_state state = COORD_OUTBOX_PENDING;
         coord_status status = s->status;
 
-        if (s->phase != SLOT_DONE)
-            continue;
         switch (classify(s)) {
         case OUT_ENDED:
             state = COORD_OUTBOX_ENDED;
             /* found ended at the first attempt: ended by someone else */
             status = s->fetched && s->attempts <= 1 ? COORD_ERR_ALREADY_ENDED : COORD_OK;
             delta->ended++;
-            delta->recovered += s->session.recovered;
+            delta->recovered += (s->bill.flags & OB_RECOVERED) != 0;
             break;
         case OUT_REFUSED:
             state = COORD_OUTBOX_REFUSED;
@@ -217,13 +264,11 @@ static coord_status claim_next(ob_drain *d, sqlite3_stmt *select, sqlite3_stmt *
                                coord_outbox_drain_stats *delta)
 {
     coord_outbox *ob = d->ob;
-    uint32_t want = 0, got = 0;
+    uint32_t want = d->free.count, got = 0;
     int64_t from = d->cursor;
     coord_status st = COORD_OK;
     int rc;
 
-    for (uint32_t i = 0; i < d->nslots; i++)
-        want += d->slots[i].phase == SLOT_FREE;
     *out_exhausted = 0;
     if (want == 0)
         return COORD_OK;
@@ -247,21 +292,15 @@ static coord_status claim_next(ob_drain *d, sqlite3_stmt *select, sqlite3_stmt *
             delta->expired++;
             continue;
         }
-        for (uint32_t i = 0; i < d->nslots; i++) {
-            if (d->slots[i].phase == SLOT_FREE) {
-                s = &d->slots[i];
-                break;
-            }
-        }
+        s = &d->slots[pop(d, &d->free)];
         memset(s, 0, sizeof(*s));
         s->drain = d;
         s->id = d->cursor;
         s->session_id = sqlite3_column_int64(select, 2);
         s->attempts = (uint32_t)attempts + 1;
-        s->phase = SLOT_CLAIMED;
-        d->claimed++;
         snprintf(s->location_id, sizeof(s->location_id), "%s",
                  (const char *)sqlite3_column_text(select, 1));
+        push(d, &d->claimed, (uint32_t)(s - d->slots));
     }
     if (st == COORD_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         st = coord_ob_fail_sqlite(ob, rc, "reading pending intents");
@@ -308,31 +347,26 @@ static coord_status commit_step(ob_drain *d, int claim, int *out_exhausted)
         d->stats.last_failure = delta.last_failure;
         d->pass_failed = 1;
     }
-    for (uint32_t i = 0; i < d->nslots; i++) {
-        ob_slot *s = &d->slots[i];
-        if (s->phase == SLOT_DONE && classify(s) != OUT_FETCH)
-            s->phase = SLOT_FREE;
-    }
+    while (d->done.count > 0)
+        push(d, &d->free, pop(d, &d->done));
     return COORD_OK;
 }
 
 /* ---- the calls ------------------------------------------------------------- */
 
-/* Starts slot s's end (or its recovery fetch); a start that fails sends
- * nothing and is recorded as the attempt's failure by the next step. */
-static void start_one(ob_drain *d, ob_slot *s)
+/* Starts the end of the next claimed slot (or, fetch, the recovery fetch of
+ * the next slot waiting for one); a start that fails sends nothing and is
+ * recorded as the attempt's failure by the next step. */
+static void start_one(ob_drain *d, int fetch)
 {
+    ob_slot *s = &d->slots[pop(d, fetch ? &d->fetches : &d->claimed)];
     coord_status st;
 
-    if (s->phase == SLOT_CLAIMED) {
-        d->claimed--;
-        s->phase = SLOT_ENDING;
+    if (!fetch) {
         st = coord_end_session_async(d->loop, d->client, s->location_id, s->session_id, on_end,
                                      s, &s->call);
         d->stats.sent += st == COORD_OK;
     } else {
-        d->fetches--;
-        s->phase = SLOT_FETCHING;
         s->fetched = 1;
         st = coord_session_get_async(d->loop, d->client, s->location_id, s->session_id,
                                      on_fetch, s, &s->call);
@@ -346,43 +380,25 @@ static void start_one(ob_drain *d, ob_slot *s)
 /* Fills the places in flight: recovery fetches first, then claimed ends. */
 static void start_more(ob_drain *d)
 {
-    for (uint32_t i = 0; i < d->nslots && d->fetches > 0 && d->active < d->max_active; i++)
-        if (d->slots[i].phase == SLOT_DONE && classify(&d->slots[i]) == OUT_FETCH)
-            start_one(d, &d->slots[i]);
-    for (uint32_t i = 0; i < d->nslots && d->claimed > 0 && d->active < d->max_active; i++)
-        if (d->slots[i].phase == SLOT_CLAIMED)
-            start_one(d, &d->slots[i]);
-}
-
-/* Whether a finished slot waits to be recorded (a start that failed). */
-static int has_unrecorded(const ob_drain *d)
-{
-    for (uint32_t i = 0; i < d->nslots; i++)
-        if (d->slots[i].phase == SLOT_DONE && classify(&d->slots[i]) != OUT_FETCH)
-            return 1;
-    return 0;
+    while (d->fetches.count > 0 && d->active < d->max_active)
+        start_one(d, 1);
+    while (d->claimed.count > 0 && d->active < d->max_active)
+        start_one(d, 0);
 }
 
 /* Whether this step should commit now (see OB_COMMIT_EVERY_MS). */
 static int commit_due(const ob_drain *d, int64_t now)
 {
-    uint32_t done = 0;
-
-    for (uint32_t i = 0; i < d->nslots; i++)
-        done += d->slots[i].phase == SLOT_DONE && classify(&d->slots[i]) != OUT_FETCH;
-    if (d->no_new_sends || d->active == 0 || done >= d->nslots / 2)
+    if (d->no_new_sends || d->active == 0 || d->done.count >= d->nslots / 2)
         return 1;
-    if (d->claimed < (d->max_active + 1) / 2 && !d->exhausted && now >= d->resume_at)
+    if (d->claimed.count < (d->max_active + 1) / 2 && !d->exhausted && now >= d->resume_at)
         return 1;
     return now - d->committed_at >= OB_COMMIT_EVERY_MS;
 }
 
 static uint32_t busy_slots(const ob_drain *d)
 {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < d->nslots; i++)
-        n += d->slots[i].phase != SLOT_FREE;
-    return n;
+    return d->nslots - d->free.count;
 }
 
 static int64_t backoff_ms(ob_drain *d)
@@ -422,6 +438,8 @@ void coord_outbox_drain_stop(coord_outbox *outbox)
 coord_status coord_outbox_drain_start(coord_outbox *outbox, coord_loop *loop,
                                       coord_client *client)
 {
+    uint32_t nslots;
+    uint32_t *at;
     ob_drain *d;
     coord_status st;
 
@@ -431,14 +449,23 @@ coord_status coord_outbox_drain_start(coord_outbox *outbox, coord_loop *loop,
     if (loop == NULL || client == NULL || outbox->drain != NULL)
         return coord_ob_fail(&outbox->err, COORD_ERR_INVALID_ARGUMENT, 0,
                        "NULL loop or client, or a drain in progress");
-    d = calloc(1, sizeof(*d) + OB_SLOTS_PER_CALL * outbox->max_in_flight * sizeof(d->slots[0]));
+    /* the slots, then the four queues' storage, in one block */
+    nslots = OB_SLOTS_PER_CALL * outbox->max_in_flight;
+    d = calloc(1, sizeof(*d) + nslots * sizeof(d->slots[0]) + 4 * (size_t)nslots * sizeof(*at));
     if (d == NULL)
         return coord_ob_fail(&outbox->err, COORD_ERR_OUT_OF_MEMORY, 0, "out of memory");
     d->ob = outbox;
     d->loop = loop;
     d->client = client;
     d->max_active = outbox->max_in_flight;
-    d->nslots = OB_SLOTS_PER_CALL * outbox->max_in_flight;
+    d->nslots = nslots;
+    at = (uint32_t *)(void *)&d->slots[nslots];
+    d->free.at = at;
+    d->claimed.at = at + nslots;
+    d->fetches.at = at + 2 * (size_t)nslots;
+    d->done.at = at + 3 * (size_t)nslots;
+    for (uint32_t i = 0; i < nslots; i++)
+        push(d, &d->free, i);
     d->resume_at = coord_ob_mono_ms();
     outbox->drain = d;
     st = coord_ob_prepare(outbox,
@@ -505,7 +532,7 @@ coord_status coord_outbox_drain_step(coord_outbox *outbox, int64_t *out_wait_ms,
         if (claim)
             d->exhausted = exhausted;
         start_more(d);
-        if (has_unrecorded(d))
+        if (d->done.count > 0)
             continue; /* a start failed: record it now */
         if (claim && exhausted && busy_slots(d) == 0) {
             if (!d->pass_failed)
