@@ -68,7 +68,7 @@ struct ob_drain {
     int exhausted;      /* this pass has claimed the last pending intent */
     int64_t committed_at; /* monotonic ms of the last step's commit */
     coord_outbox_drain_stats stats;
-    uint32_t nslots; /* 4 x max_active: the calls, results to record, claimed ahead */
+    uint32_t nslots; /* OB_SLOTS_PER_CALL x max_active: the calls, results to record, claimed ahead */
     ob_slot slots[];
 };
 
@@ -99,8 +99,11 @@ static ob_slot *peek(ob_drain *d, const ob_queue *q, uint32_t k)
  * low: one fsync per group of results, not per result. */
 #define OB_COMMIT_EVERY_MS 50
 /* Slots per place in flight: a result waits in its slot for the next
- * commit while the claimed reserve keeps the places busy. */
-#define OB_SLOTS_PER_CALL 8u
+ * commit while the claimed reserve keeps the places busy. A commit's fsync
+ * stops the loop (every call in flight waits for it), so the group is
+ * made large: up to half the slots, 16 results per place, before the time
+ * bound; a slot is under 1 KiB. */
+#define OB_SLOTS_PER_CALL 32u
 
 /* What a finished slot's outcome means. */
 typedef enum outcome { OUT_ENDED, OUT_REFUSED, OUT_RETRY, OUT_FETCH, OUT_DROP } outcome;
