@@ -14,27 +14,9 @@
  * between threads without the caller's own lock. coord_strerror(),
  * coord_status_name(), coord_version() and the pure helpers are safe anywhere.
  *
- * ABI: the shared library's SONAME is libcoord.so.COORD_VERSION_MAJOR. Within
- * one SONAME, functions are only added, enum values only appended, and no
- * public struct changes its size or the offset of a field it has:
- *  - a struct the library fills in the caller's memory (coord_session,
- *    coord_session_list) ends with a `reserved` byte array that keeps its
- *    size fixed: sizeof(coord_session) is 4096 bytes both on LP64 (x86-64,
- *    arm64) and on 32-bit ARM (armhf); sizeof(coord_session_list) is 64 on
- *    LP64 and 60 on armhf (its pointer is 4 bytes). A new field takes its
- *    bytes from the front of `reserved`. The library zeroes `reserved` in every struct it fills, so
- *    a new field reads 0 ("absent") when an older library filled it;
- *  - a struct the caller fills (coord_allocator) ends with reserved members
- *    the caller must leave zero; a new member takes one, and zero keeps the
- *    older behaviour;
- *  - structs embedded in others (coord_money, coord_billing_info,
- *    coord_redemption_info) are frozen: new data goes to the outer struct;
- *  - coord_error is owned by the client and only read through the pointer
- *    coord_client_last_error() returns, so it may grow at its end.
- * No function takes or returns a struct by value; there are no varargs; all
- * integers in structs are fixed-width; everything the library allocates has
- * its own free function (coord_client_free()). `make check-abi` verifies the
- * exported symbols and these rules.
+ * Compatibility: within one SONAME (libcoord.so.1) functions are only added,
+ * enum values only appended, and no public struct changes its size or moves
+ * a field; a program built against an older 1.x header runs unchanged.
  */
 #ifndef COORD_COORD_H
 #define COORD_COORD_H
@@ -179,7 +161,7 @@ typedef struct coord_redemption_info {
  * digits below the millisecond are dropped.
  *
  * The struct holds no pointers: copy it, keep it on the stack or in static
- * storage; nothing to free. Its size is fixed within SONAME 1 (see ABI above).
+ * storage; nothing to free. Its size is fixed within SONAME 1 (4096 bytes).
  */
 typedef struct coord_session {
     int64_t id;                     /**< unique within its location */
@@ -901,7 +883,7 @@ COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, si
 typedef struct coord_session_list {
     coord_session *sessions; /**< count entries; NULL when count is 0 */
     uint32_t count;          /**< number of sessions */
-    uint8_t reserved[52];    /**< always zero; future fields (64 bytes on LP64, 60 on armhf; see ABI) */
+    uint8_t reserved[52];    /**< always zero; future fields (64 bytes on LP64, 60 on armhf) */
 } coord_session_list;
 
 /** What coord_session_wait() waits for. */
