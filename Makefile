@@ -97,6 +97,9 @@ LIB_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) -fPIC -fvisibility=hidden $(SIZE_
 USE_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TIME_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 
 # ---- Files ----------------------------------------------------------------
+# libcoord's public API: coord.h, the one include, and the parts it includes
+# (outbox.h is libcoord-outbox's).
+PUBLIC_HEADERS := include/coord/coord.h include/coord/async.h
 SRCS       := $(wildcard src/*.c)
 OBJS       := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 STATIC     := $(BUILD)/lib/libcoord.a
@@ -186,7 +189,7 @@ $(FLAGS_STAMP): FORCE
 	@echo '$(CC) $(LIB_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(LIB_CFLAGS)' > $@
 FORCE:
 
-$(BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h $(FLAGS_STAMP) | deps
+$(BUILD)/obj/%.o: src/%.c src/internal.h $(PUBLIC_HEADERS) $(FLAGS_STAMP) | deps
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
@@ -214,7 +217,7 @@ $(BUILD)/lib/libcoord.so: $(BUILD)/lib/$(SONAME)
 # needs libcoord.so (and SQLite) and exports only coord_outbox_*.
 outbox: $(OUTBOX_LIBS)
 
-$(BUILD)/outbox/%.o: outbox/%.c outbox/internal.h include/coord/outbox.h include/coord/coord.h \
+$(BUILD)/outbox/%.o: outbox/%.c outbox/internal.h include/coord/outbox.h $(PUBLIC_HEADERS) \
                      $(FLAGS_STAMP) | deps
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) $(OUTBOX_TIME_CFLAGS) $(SQLITE_CFLAGS) -c $< -o $@
@@ -299,7 +302,7 @@ $(BUILD)/tests/outbox/%: tests/outbox/%.c $(OUTBOX_HELPERS) tests/outbox/outbox_
 
 # The public header from C++: built with $(CXX) (and with clang++ by .ci/run).
 $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
-             tests/integration/sim_client.h include/coord/coord.h $(STATIC)
+             tests/integration/sim_client.h $(PUBLIC_HEADERS) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(USE_CFLAGS) $(TEST_CFLAGS) -c tests/integration/sim_client.c -o $(BUILD)/tests/sim_client_for_cpp.o
 	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
@@ -478,16 +481,16 @@ check-abi: $(STATIC) $(BUILD)/lib/libcoord.so $(OUTBOX_STATIC) $(BUILD)/lib/libc
 	  -o $(BUILD)/abi/libbad.so tests/abi/bad.c
 	@$(CC) -c -fPIC -fvisibility=hidden -o $(BUILD)/abi/bad.o tests/abi/bad.c
 	@rm -f $(BUILD)/abi/libbad.a && $(AR) rcs $(BUILD)/abi/libbad.a $(BUILD)/abi/bad.o
-	@n=$$($(PYTHON) tests/abi/check_abi.py tests/abi/bad.h $(BUILD)/abi/libbad.so \
-	      $(BUILD)/abi/libbad.a tests/abi/bad.map 2>&1 >/dev/null | grep -c '^ABI CHECK FAILED'); \
-	  if [ "$$n" != 11 ]; then echo "check_abi.py found $$n of the fixture's 11 faults" >&2; exit 1; fi
-	@$(PYTHON) tests/abi/check_abi.py include/coord/coord.h $(BUILD)/lib/libcoord.so $(STATIC) \
-	  $(VERSION_SCRIPT)
+	@n=$$($(PYTHON) tests/abi/check_abi.py $(BUILD)/abi/libbad.so $(BUILD)/abi/libbad.a \
+	      tests/abi/bad.map tests/abi/bad.h tests/abi/bad_part.h 2>&1 >/dev/null | grep -c '^ABI CHECK FAILED'); \
+	  if [ "$$n" != 12 ]; then echo "check_abi.py found $$n of the fixture's 12 faults" >&2; exit 1; fi
+	@$(PYTHON) tests/abi/check_abi.py $(BUILD)/lib/libcoord.so $(STATIC) $(VERSION_SCRIPT) \
+	  $(PUBLIC_HEADERS)
 	@set -e; for baseline in $(ABI_BASELINES); do \
 	  CC=$(CC) tests/abi/check_abidiff.sh $(BUILD)/abi $$baseline $(SHARED_LIB); done
 	@echo "== check-abi: libcoord-outbox (its own SONAME and symbol versions)"
-	@$(PYTHON) tests/abi/check_abi.py include/coord/outbox.h $(BUILD)/lib/libcoord-outbox.so \
-	  $(OUTBOX_STATIC) $(OUTBOX_MAP)
+	@$(PYTHON) tests/abi/check_abi.py $(BUILD)/lib/libcoord-outbox.so $(OUTBOX_STATIC) \
+	  $(OUTBOX_MAP) include/coord/outbox.h
 
 # Writes the ABI of the library just built as the baseline of its version:
 # only for a release (docs/HACKING.md "The ABI"), never to quiet check-abi.
@@ -558,7 +561,7 @@ FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_OBJS    := $(SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_BUILD)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(FUZZ_BUILD)/obj/%.o: src/%.c src/internal.h include/coord/coord.h
+$(FUZZ_BUILD)/obj/%.o: src/%.c src/internal.h $(PUBLIC_HEADERS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARNINGS) -Iinclude $(DEPS_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
@@ -601,7 +604,7 @@ bench-observer: lib $(BENCH_PROGS)
 	BENCH_ONLY=observer $(PYTHON) tests/bench/bench.py $(BUILD)
 
 # ---- API reference ---------------------------------------------------------
-# Doxygen on the public header (docs/Doxyfile), into $(BUILD)/docs/html; any
+# Doxygen on the public headers (docs/Doxyfile), into $(BUILD)/docs/html; any
 # warning fails, so every function, parameter and field stays documented.
 docs:
 	@command -v doxygen >/dev/null || { echo "make docs needs doxygen; run: sudo apt-get install -y doxygen" >&2; exit 1; }
@@ -612,7 +615,7 @@ docs:
 # The reference has no warning (a new function documents every parameter and
 # its statuses).  Skipped where doxygen is not installed (.ci/run installs it).
 check-docs:
-	@if command -v doxygen >/dev/null; then echo "== make docs (coord.h reference, no warning)"; \
+	@if command -v doxygen >/dev/null; then echo "== make docs (API reference, no warning)"; \
 	  $(MAKE) --no-print-directory docs; \
 	else echo "== make docs: skipped (doxygen is not installed)"; fi
 
@@ -632,7 +635,7 @@ CONFIGURE_FILE = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 
 install: lib outbox $(BUILD)/examples/coord
 	install -d $(DESTDIR)$(INCLUDEDIR)/coord $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(CMAKEDIR)
-	install -m 644 include/coord/coord.h $(DESTDIR)$(INCLUDEDIR)/coord/coord.h
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/coord/
 	install -m 644 include/coord/outbox.h $(DESTDIR)$(INCLUDEDIR)/coord/outbox.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libcoord.a
 	install -m 644 $(OUTBOX_STATIC) $(DESTDIR)$(LIBDIR)/libcoord-outbox.a
@@ -655,7 +658,7 @@ endif
 	install -m 644 docs/coord.1 $(DESTDIR)$(MANDIR)/man1/coord.1
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/coord/coord.h \
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/coord/,$(notdir $(PUBLIC_HEADERS))) \
 	      $(DESTDIR)$(INCLUDEDIR)/coord/outbox.h \
 	      $(DESTDIR)$(LIBDIR)/libcoord.a \
 	      $(DESTDIR)$(LIBDIR)/libcoord.so.$(VERSION) \

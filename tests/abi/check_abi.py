@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """ABI hygiene of libcoord: `make check-abi`.
 
-    check_abi.py HEADER SHARED_LIB STATIC_LIB VERSION_SCRIPT
+    check_abi.py SHARED_LIB STATIC_LIB VERSION_SCRIPT HEADER...
+
+HEADER... are all the public headers (coord.h and the parts it includes):
+what one of them declares, the others may use.
 
 Prints the symbols libcoord.so exports with their versions, then fails
 (exit 1) when:
   - the shared library exports a symbol not prefixed coord_;
   - the static library defines a global symbol not prefixed coord_;
-  - a function declared COORD_API in the header is not exported, or an
-    exported function is not declared there;
+  - a function declared COORD_API in a header is not exported, or an
+    exported function is not declared in any of them;
   - a public function takes varargs, or takes or returns a struct by value;
   - an opaque type the library allocates has no <type>_free function (or
     <type>_close for an open file, e.g. coord_outbox; or,
@@ -88,7 +91,11 @@ def header_declarations(text):
 
 
 def main():
-    header, shared, static, version_script = sys.argv[1:5]
+    shared, static, version_script = sys.argv[1:4]
+    headers = sys.argv[4:]
+    if not headers:
+        print(__doc__, file=sys.stderr)
+        return 2
     problems = []
 
     versions = exported_versions(shared)
@@ -103,11 +110,12 @@ def main():
     problems += [f"global symbol in {static} without the coord_ prefix: {n}"
                  for n in static_globals if not n.startswith("coord_")]
 
-    text, decls = header_declarations(open(header, encoding="utf-8").read())
+    text, decls = header_declarations("\n".join(open(h, encoding="utf-8").read()
+                                                for h in headers))
     declared = {name for name, _, _ in decls}
     problems += [f"declared COORD_API but not exported: {n}"
                  for n in sorted(declared - set(exported))]
-    problems += [f"exported but not declared COORD_API in {header}: {n}"
+    problems += [f"exported but not declared COORD_API in {' or '.join(headers)}: {n}"
                  for n in sorted(set(exported) - declared)]
 
     structs = set(re.findall(r"typedef\s+struct\s+\w+\s*\{.*?\}\s*(coord_\w+)\s*;", text, re.S))
@@ -129,8 +137,8 @@ def main():
     nodes = version_nodes(open(version_script, encoding="utf-8").read())
     problems += version_problems(versions, nodes)
 
-    print(f"header: {len(decls)} functions, {len(structs)} public structs, "
-          f"{len(opaque)} opaque types checked")
+    print(f"headers {' '.join(headers)}: {len(decls)} functions, {len(structs)} public "
+          f"structs, {len(opaque)} opaque types checked")
     for node, _ in nodes:
         print(f"{version_script}: {node}: "
               f"{sum(1 for v in versions.values() if v == node)} exported functions")

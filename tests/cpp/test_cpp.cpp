@@ -1,6 +1,8 @@
-// The public header from a C++ translation unit: it must compile warning-free
-// with g++ and clang++ (-Wall -Wextra -Werror -pedantic) and link against the
-// C library without name mangling. Calls the library against the simulator.
+// The public headers from a C++ translation unit: they must compile
+// warning-free with g++ and clang++ (-Wall -Wextra -Werror -pedantic) and link
+// against the C library without name mangling, the non-blocking part
+// (coord/async.h, included by coord.h) as well. Calls the library against the
+// simulator.
 #include <coord/coord.h>
 
 #include <cstdarg>
@@ -87,6 +89,45 @@ void end_session_over_http(void **)
     assert_int_equal(e->api_code, COORD_API_CODE_SESSION_ENDED);
 }
 
+struct Ended {
+    int calls;
+    coord_status status;
+    coord_session session;
+};
+
+void on_ended(coord_call *, coord_status status, const coord_error *,
+              const coord_session *session, void *user_data)
+{
+    Ended *ended = static_cast<Ended *>(user_data);
+
+    ended->calls++;
+    ended->status = status;
+    if (session != NULL)
+        ended->session = *session;
+}
+
+void end_session_without_blocking(void **)
+{
+    sim_reset();
+    sim_location("CPP-LOT", 120, 0, 0);
+    const std::int64_t id = sim_session("CPP-LOT", 60, 0, NULL, 0);
+    Client client(sim_api_base(), sim_key());
+    coord_loop *loop = NULL;
+    Ended ended = Ended();
+
+    assert_int_equal(coord_client_set_bearer_token(client.get(), sim_user_token()), COORD_OK);
+    assert_int_equal(coord_loop_new(&loop), COORD_OK);
+    assert_int_equal(coord_end_session_async(loop, client.get(), "CPP-LOT", id, on_ended,
+                                             &ended, NULL),
+                     COORD_OK);
+    assert_int_equal(coord_loop_run(loop), COORD_OK);
+    coord_loop_free(loop);
+    assert_int_equal(ended.calls, 1);
+    assert_int_equal(ended.status, COORD_OK);
+    assert_int_equal(ended.session.id, id);
+    assert_int_equal(ended.session.billing_info.cost.amount, 120);
+}
+
 } // namespace
 
 int main()
@@ -95,6 +136,7 @@ int main()
         cmocka_unit_test(version_and_texts),
         cmocka_unit_test(decode_from_cpp),
         cmocka_unit_test(end_session_over_http),
+        cmocka_unit_test(end_session_without_blocking),
     };
     return cmocka_run_group_tests_name("c++", tests, NULL, NULL);
 }

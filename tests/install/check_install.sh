@@ -53,7 +53,7 @@ check_layout() {
     inventory >"$work/installed"
     echo "$name: installed into DESTDIR (PREFIX=/usr LIBDIR=$libdir SHARED=$shared):"
     sed 's/^\./  /' "$work/installed"
-    local f expected=(./usr/include/coord/coord.h ".$libdir/libcoord.a"
+    local f expected=(./usr/include/coord/coord.h ./usr/include/coord/async.h ".$libdir/libcoord.a"
                       ".$libdir/pkgconfig/coord.pc" ".$libdir/cmake/coord/coordConfig.cmake"
                       ".$libdir/cmake/coord/coordConfigVersion.cmake" ./usr/bin/coord
                       ./usr/bin/coord-sim ./usr/share/man/man1/coord.1)
@@ -96,6 +96,17 @@ check_layout() {
     # shellcheck disable=SC2086  # the flags are words
     (cd "$work/pc" && "$cc" -std=c99 -Wall -Wextra -pedantic $werror outbox_consumer.c $flags \
         $ldflags -o outbox_consumer)
+    # Each installed header compiles on its own, with its library's flags:
+    # a part includes what it needs.
+    local header package
+    for header in "$stage/usr/include/coord/"*.h; do
+        package=coord
+        [ "${header##*/}" != outbox.h ] || package=coord-outbox
+        printf '#include <coord/%s>\n' "${header##*/}" >"$work/pc/alone.c"
+        # shellcheck disable=SC2086
+        "$cc" -std=c99 -Wall -Wextra -pedantic -Werror $(pc --cflags $package) -c "$work/pc/alone.c" \
+            -o "$work/pc/alone.o" || fail "$name: <coord/${header##*/}> does not compile on its own"
+    done
 
     # CMake sees the stage as its only prefix (no package registries).
     mkdir -p "$work/cmake-src"
