@@ -116,7 +116,9 @@ TLS_TESTS     := $(BUILD)/tests/test_tls
 DNS_TESTS     := $(BUILD)/tests/test_dns
 INTEG_TESTS   := $(filter-out $(TLS_TESTS) $(DNS_TESTS), \
                    $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c)))
-INTEG_HELPERS := tests/integration/sim_client.c tests/integration/counting_alloc.c
+# Shared by unit and integration tests: the counting, failing allocator.
+TEST_SUPPORT  := tests/support/counting_alloc.c
+INTEG_HELPERS := tests/integration/sim_client.c $(TEST_SUPPORT)
 THREAD_TEST   := $(BUILD)/tests/test_threads
 CPP_TEST      := $(BUILD)/tests/test_cpp
 EXAMPLES      := $(BUILD)/examples/end_session $(BUILD)/examples/coord \
@@ -278,9 +280,10 @@ $(BUILD)/examples/adapters/%: examples/adapters/%.c examples/adapters/demo.c \
 adapters: lib $(ADAPTERS)
 
 # Unit tests see the internal header and link the objects directly.
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(STATIC)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_SUPPORT) $(TEST_SUPPORT:.c=.h) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(USE_CFLAGS) -Isrc $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
+	$(CC) $(USE_CFLAGS) -Isrc $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(STATIC) $(DEPS_LIBS) \
+	  $(TEST_LIBS)
 
 $(BUILD)/tests/test_%: tests/integration/test_%.c $(INTEG_HELPERS) $(INTEG_HELPERS:.c=.h) $(STATIC)
 	@mkdir -p $(@D)

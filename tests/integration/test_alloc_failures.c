@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "coord/coord.h"
-#include "counting_alloc.h"
+#include "../support/counting_alloc.h"
 #include "sim_client.h"
 
 #define LOT "OOM-LOT"

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "coord/coord.h"
-#include "counting_alloc.h"
+#include "../support/counting_alloc.h"
 #include "sim_client.h"
 
 #define LOT "LOT-MEM"

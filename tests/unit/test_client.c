@@ -17,44 +17,10 @@
 
 #include "internal.h"
 
+#include "../support/counting_alloc.h"
+
 #define KEY "sandbox-test-key"
 #define PIN "sha256//On/dnO5ohRsscRfg6P2hBIczMfh271rsRukc5mba13Q="
-
-/* An allocator that fails the fail_at-th allocation after arming (0: never),
- * or every allocation while failing_all, and counts live blocks.
- * Single-threaded test: no lock needed. */
-static long fail_at, calls, live;
-static int failing_all;
-
-static void *t_malloc(size_t size, void *user)
-{
-    (void)user;
-    if (failing_all || (fail_at != 0 && ++calls == fail_at))
-        return NULL;
-    live++;
-    return malloc(size);
-}
-
-static void *t_realloc(void *ptr, size_t size, void *user)
-{
-    (void)user;
-    if (fail_at != 0 && ++calls == fail_at)
-        return NULL;
-    return realloc(ptr, size);
-}
-
-static void t_free(void *ptr, void *user)
-{
-    (void)user;
-    live--;
-    free(ptr);
-}
-
-static void arm(long k)
-{
-    fail_at = k;
-    calls = 0;
-}
 
 static coord_client *new_client(void)
 {
@@ -431,10 +397,10 @@ static long sweep(setter set)
         coord_client *c = new_client();
         coord_status st;
 
-        before = live;
-        arm(k);
+        before = counting_live();
+        counting_arm(k);
         st = set(c);
-        arm(0);
+        counting_arm(0);
         if (st == COORD_OK) {
             coord_client_free(c);
             return k - 1;
@@ -442,7 +408,7 @@ static long sweep(setter set)
         assert_int_equal(st, COORD_ERR_OUT_OF_MEMORY);
         assert_int_equal(coord_client_last_error(c)->status, COORD_ERR_OUT_OF_MEMORY);
         assert_true(coord_client_last_error(c)->detail[0] != '\0');
-        assert_int_equal(live, before); /* the failed setter kept nothing */
+        assert_int_equal(counting_live(), before); /* the failed setter kept nothing */
         /* the client is still usable: the same setting now succeeds */
         assert_int_equal(set(c), COORD_OK);
         coord_client_free(c);
@@ -453,7 +419,7 @@ static long sweep(setter set)
 
 static void setters_survive_allocation_failures(void **state)
 {
-    long start = live;
+    long start = counting_live();
     (void)state;
 
     assert_int_equal(sweep(set_token), 2);   /* libcoord's copy + its Authorization line */
@@ -463,7 +429,7 @@ static void setters_survive_allocation_failures(void **state)
     assert_true(sweep(set_pin) >= 2);        /* libcoord's copy, then libcurl's */
     assert_true(sweep(set_proxy) >= 3);      /* the URL's parse, libcoord's copy, libcurl's */
     assert_int_equal(sweep(set_proxy_from_environment), 0); /* libcurl copies nothing */
-    assert_int_equal(live, start);
+    assert_int_equal(counting_live(), start);
 }
 
 /* A failed CA setting leaves the previous one in force, and a later change
@@ -474,9 +440,9 @@ static void failed_trust_change_keeps_the_previous_paths(void **state)
     (void)state;
 
     assert_int_equal(coord_client_set_ca_file(c, "/first/ca.pem"), COORD_OK);
-    arm(2); /* libcurl's copy of the new path fails */
+    counting_arm(2); /* libcurl's copy of the new path fails */
     assert_int_equal(coord_client_set_ca_file(c, "/second/ca.pem"), COORD_ERR_OUT_OF_MEMORY);
-    arm(0);
+    counting_arm(0);
     assert_non_null(strstr(coord_client_last_error(c)->detail, "CA file"));
     assert_int_equal(coord_client_set_ca_file(c, NULL), COORD_OK);
     assert_int_equal(coord_client_set_ca_path(c, "/third"), COORD_OK);
@@ -494,9 +460,9 @@ static void failed_proxy_change_fails_closed(void **state)
 
     assert_int_equal(coord_client_set_retry(c, 1, 0, 0), COORD_OK);
     assert_int_equal(coord_client_set_proxy(c, "http://127.0.0.1:3128"), COORD_OK);
-    failing_all = 1;
+    counting_arm_all();
     assert_int_equal(coord_client_set_proxy_from_environment(c, 1), COORD_ERR_OUT_OF_MEMORY);
-    failing_all = 0;
+    counting_arm(0);
     assert_non_null(strstr(coord_client_last_error(c)->detail, "proxy"));
     assert_int_equal(coord_end_session(c, "LOT-1", 1, &s), COORD_ERR_TRANSPORT);
     assert_non_null(strstr(coord_client_last_error(c)->detail, "proxy setting could not be"));
@@ -518,9 +484,9 @@ static void failed_pin_change_fails_closed(void **state)
 
     assert_int_equal(coord_client_set_retry(c, 1, 0, 0), COORD_OK);
     assert_int_equal(coord_client_set_pinned_public_key(c, PIN), COORD_OK);
-    arm(2); /* libcurl's copy of the new pin fails (the first: libcoord's own copy) */
+    counting_arm(2); /* libcurl's copy of the new pin fails (the first: libcoord's own copy) */
     assert_int_equal(coord_client_set_pinned_public_key(c, PIN), COORD_ERR_OUT_OF_MEMORY);
-    arm(0);
+    counting_arm(0);
     assert_int_equal(coord_end_session(c, "LOT-1", 1, &s), COORD_ERR_TLS);
     assert_non_null(strstr(coord_client_last_error(c)->detail, "pin could not be set"));
     assert_int_equal(coord_client_last_error(c)->attempts, 0); /* nothing was sent */
@@ -557,8 +523,6 @@ static void max_sessions_is_checked(void **state)
 
 int main(void)
 {
-    static const coord_allocator allocator = {t_malloc, t_realloc, t_free, NULL, NULL,
-                                              {NULL, NULL, NULL, NULL}};
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(null_client_is_refused_everywhere),
         cmocka_unit_test(max_sessions_is_checked),
@@ -576,7 +540,7 @@ int main(void)
     int failed;
 
     /* before coord_global_init(), so that libcurl allocates through it too */
-    if (coord_set_allocator(&allocator) != COORD_OK || coord_global_init() != COORD_OK)
+    if (coord_set_allocator(counting_allocator()) != COORD_OK || coord_global_init() != COORD_OK)
         return 2;
     failed = cmocka_run_group_tests_name("client", tests, NULL, NULL);
     coord_global_cleanup();

@@ -11,6 +11,8 @@
 
 #include "internal.h"
 
+#include "../support/counting_alloc.h"
+
 static coord_error err;
 /* What a new client allows (tests of the limits use their own). */
 static const coord_decode_limits limits = {.max_response_size = COORD_DEFAULT_MAX_RESPONSE_SIZE,
@@ -395,45 +397,12 @@ static void public_decode_checks_arguments(void **state)
     assert_string_equal(d, "field id: missing");
 }
 
-/* An allocator that refuses the k-th allocation (k counted from 1). */
-static long alloc_calls, alloc_fail_at, alloc_live;
-static size_t alloc_largest; /* the largest block asked for */
-
-static void *k_malloc(size_t size, void *user_data)
-{
-    void *p;
-    (void)user_data;
-    if (++alloc_calls == alloc_fail_at)
-        return NULL;
-    if (size > alloc_largest)
-        alloc_largest = size;
-    p = malloc(size);
-    alloc_live += p != NULL;
-    return p;
-}
-
-static void *k_realloc(void *ptr, size_t size, void *user_data)
-{
-    (void)user_data;
-    return realloc(ptr, size);
-}
-
-static void k_free(void *ptr, void *user_data)
-{
-    (void)user_data;
-    alloc_live--;
-    free(ptr);
-}
-
 /* Install the k-th-failing allocator with its counts at zero (nothing fails). */
 static void install_counting(void)
 {
-    static const coord_allocator counting = {k_malloc, k_realloc, k_free, NULL, NULL,
-                                             {NULL, NULL, NULL, NULL}};
-
-    assert_int_equal(coord_set_allocator(&counting), COORD_OK);
-    alloc_calls = alloc_fail_at = alloc_live = 0;
-    alloc_largest = 0;
+    assert_int_equal(coord_set_allocator(counting_allocator()), COORD_OK);
+    counting_arm(0);
+    counting_peak_reset();
 }
 
 /* cJSON reports a failed allocation as a parse error: the decoder must not
@@ -448,26 +417,24 @@ static void allocation_failure_is_out_of_memory(void **state)
 
     install_counting();
     assert_int_equal(decode(spec_end_answer, &s), COORD_OK);
-    needed = alloc_calls;
+    needed = counting_calls();
     assert_true(needed > 5); /* one cJSON item per member, at least */
     for (k = 1; k <= needed; k++) {
-        alloc_calls = 0;
-        alloc_fail_at = k;
+        counting_arm(k);
         memset(&s, 0xab, sizeof(s));
         assert_int_equal(decode(spec_end_answer, &s), COORD_ERR_OUT_OF_MEMORY);
         assert_string_equal(err.detail, "out of memory parsing JSON");
         assert_int_equal(s.id, 0);
-        assert_int_equal(alloc_live, 0);
+        assert_int_equal(counting_live(), 0);
     }
-    alloc_calls = 0;
-    alloc_fail_at = 1;
+    counting_arm(1);
     assert_int_equal(coord_decode_error_body("{\"code\":1,\"message\":\"m\"}", 24, &code,
                                              message, sizeof(message)),
                      COORD_ERR_OUT_OF_MEMORY);
-    alloc_fail_at = 0;
+    counting_arm(0);
     /* a real syntax error stays BAD_RESPONSE with the allocator installed */
     assert_rejected("{\"id\": 1,", "invalid JSON");
-    assert_int_equal(alloc_live, 0);
+    assert_int_equal(counting_live(), 0);
     assert_int_equal(coord_set_allocator(NULL), COORD_OK);
 }
 
@@ -954,21 +921,21 @@ static void json_memory_is_bounded_by_the_limits(void **state)
     assert_int_equal(coord_decode_session_list(json, len, &limits, &list, &err),
                      COORD_ERR_BAD_RESPONSE);
     assert_string_equal(err.detail, "[0]: session is not a JSON object");
-    assert_int_equal(alloc_live, 0);
-    whole = alloc_calls;
+    assert_int_equal(counting_live(), 0);
+    whole = counting_calls();
 
-    alloc_calls = 0;
+    counting_arm(0);
     memset(&list, 0xab, sizeof(list));
     assert_int_equal(coord_decode_session_list(json, len, &kiosk, &list, &err),
                      COORD_ERR_RESPONSE_TOO_LARGE);
     assert_string_equal(err.detail, "parsing the answer takes more than 8192 bytes");
     assert_null(list.sessions);
     assert_int_equal(list.count, 0);
-    assert_int_equal(alloc_live, 0);
+    assert_int_equal(counting_live(), 0);
     /* stopped at 8 KiB, before the whole tree: on LP64 after ~250 of its
      * ~400 allocations, on ILP32 (smaller items) later, so the comparison
      * is with the whole parse measured above, not a fixed count */
-    assert_true(alloc_calls < whole);
+    assert_true(counting_calls() < whole);
 
     /* Coord's answers fit: the end answer takes ~4 times its 191 bytes */
     assert_int_equal(coord_decode_session(spec_end_answer, strlen(spec_end_answer), &kiosk, &s,
@@ -1099,8 +1066,8 @@ static void ten_thousand_ids_are_refused_without_41_mb(void **state)
     assert_int_equal(coord_session_list_decode(json, len, &list, d, sizeof(d)),
                      COORD_ERR_RESPONSE_TOO_LARGE);
     assert_string_equal(d, "session list has more than 256 entries");
-    assert_true(alloc_largest < sizeof(coord_session));
-    assert_int_equal(alloc_live, 0);
+    assert_true(counting_largest() < sizeof(coord_session));
+    assert_int_equal(counting_live(), 0);
     assert_int_equal(coord_set_allocator(NULL), COORD_OK);
     free(json);
 }
@@ -1216,8 +1183,8 @@ static void each_takes_any_number_in_constant_memory(void **state)
                      COORD_OK);
     assert_int_equal(s.calls, 10000);
     assert_int_equal(one.id, 10000);
-    assert_true(alloc_largest < sizeof(coord_session));
-    assert_int_equal(alloc_live, 0);
+    assert_true(counting_largest() < sizeof(coord_session));
+    assert_int_equal(counting_live(), 0);
 
     /* 119 KB of ids make a 1.4 MB tree: more than a 64 KiB client's 512 KiB */
     memset(&s, 0, sizeof(s));
@@ -1225,7 +1192,7 @@ static void each_takes_any_number_in_constant_memory(void **state)
                      COORD_ERR_RESPONSE_TOO_LARGE);
     assert_string_equal(err.detail, "parsing the answer takes more than 524288 bytes");
     assert_int_equal(s.calls, 0);
-    assert_int_equal(alloc_live, 0);
+    assert_int_equal(counting_live(), 0);
     assert_int_equal(coord_set_allocator(NULL), COORD_OK);
     free(json);
 }

@@ -11,6 +11,8 @@
 
 #include "internal.h"
 
+#include "../support/counting_alloc.h"
+
 #define KEY "sandbox-s3cr3t/+&="
 #define BASE "http://127.0.0.1:8080/v1/access/parking"
 
@@ -423,32 +425,6 @@ static void free_wipes_the_url(void **state)
 
 /* ---- every builder under allocation failure ---- */
 
-static long oom_fail_at, oom_calls, oom_live;
-
-static void *oom_malloc(size_t size, void *user)
-{
-    (void)user;
-    if (oom_fail_at != 0 && ++oom_calls == oom_fail_at)
-        return NULL;
-    oom_live++;
-    return malloc(size);
-}
-
-static void *oom_realloc(void *ptr, size_t size, void *user)
-{
-    (void)user;
-    if (oom_fail_at != 0 && ++oom_calls == oom_fail_at)
-        return NULL;
-    return realloc(ptr, size);
-}
-
-static void oom_free(void *ptr, void *user)
-{
-    (void)user;
-    oom_live--;
-    free(ptr);
-}
-
 typedef coord_status (*builder)(coord_request *req);
 
 static coord_status b_end(coord_request *req)
@@ -493,32 +469,29 @@ static void builders_survive_allocation_failures(void **state)
 {
     static const builder builders[] = {b_end, b_get, b_create, b_list, b_barcode, b_redeem,
                                        b_jwt};
-    static const coord_allocator allocator = {oom_malloc, oom_realloc, oom_free, NULL, NULL,
-                                              {NULL, NULL, NULL, NULL}};
     long failures = 0;
     (void)state;
 
-    assert_int_equal(coord_set_allocator(&allocator), COORD_OK);
+    assert_int_equal(coord_set_allocator(counting_allocator()), COORD_OK);
     for (size_t i = 0; i < sizeof(builders) / sizeof(builders[0]); i++) {
         for (long k = 1;; k++) {
             coord_request req;
             coord_status st;
 
             assert_true(k < 100);
-            oom_fail_at = k;
-            oom_calls = 0;
+            counting_arm(k);
             err.detail[0] = '\0';
             st = builders[i](&req);
-            oom_fail_at = 0;
+            counting_arm(0);
             if (st == COORD_OK) {
                 coord_request_free(&req);
-                assert_int_equal(oom_live, 0);
+                assert_int_equal(counting_live(), 0);
                 break;
             }
             assert_int_equal(st, COORD_ERR_OUT_OF_MEMORY);
             assert_true(err.detail[0] != '\0');
             coord_request_free(&req);
-            assert_int_equal(oom_live, 0);
+            assert_int_equal(counting_live(), 0);
             failures++;
         }
     }

@@ -1,6 +1,7 @@
-/* A coord_allocator for tests: counts allocations, tracks live blocks, and
- * fails exactly the k-th allocation once armed. Thread-safe (libcurl may
- * allocate from its resolver thread). Not part of libcoord. */
+/* A coord_allocator for the unit and integration tests: counts allocations,
+ * tracks live blocks, and fails exactly the k-th allocation once armed, or
+ * every one. Thread-safe (libcurl may allocate from its resolver thread).
+ * Not part of libcoord. */
 #ifndef COUNTING_ALLOC_H
 #define COUNTING_ALLOC_H
 
@@ -10,8 +11,11 @@
 
 /* The allocator to pass to coord_set_allocator(). */
 const coord_allocator *counting_allocator(void);
-/* Fail the fail_at-th allocation from now on (1 = the next one); 0 never. */
+/* Fail the fail_at-th allocation from now on (1 = the next one); 0 never.
+ * Ends counting_arm_all(). */
 void counting_arm(long fail_at);
+/* Fail every allocation from now on, until the next counting_arm(). */
+void counting_arm_all(void);
 /* Allocations (malloc, calloc, growing realloc) since the last arm. */
 long counting_calls(void);
 /* How many allocations were refused since the last arm. */
@@ -24,7 +28,9 @@ long counting_foreign_frees(void);
 size_t counting_live_bytes(void);
 /* The most bytes alive at once since counting_peak_reset(). */
 size_t counting_peak_bytes(void);
-/* Start a new peak from what is alive now. */
+/* The largest block handed out since counting_peak_reset(). */
+size_t counting_largest(void);
+/* Start a new peak from what is alive now, and a new largest block. */
 void counting_peak_reset(void);
 
 #endif

@@ -22,9 +22,10 @@ typedef union header {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long calls, fail_at, failures, live, foreign;
-/* Bytes handed out and not yet freed, and their highest level since
- * counting_peak_reset(). */
-static size_t live_bytes, peak_bytes;
+static int fail_all;
+/* Bytes handed out and not yet freed, their highest level and the largest
+ * block since counting_peak_reset(). */
+static size_t live_bytes, peak_bytes, largest;
 
 /* 1 when this allocation must fail; counts it either way. */
 static int next_fails(void)
@@ -33,14 +34,15 @@ static int next_fails(void)
 
     pthread_mutex_lock(&lock);
     calls++;
-    fail = fail_at != 0 && calls == fail_at;
+    fail = fail_all || (fail_at != 0 && calls == fail_at);
     if (fail)
         failures++;
     pthread_mutex_unlock(&lock);
     return fail;
 }
 
-/* n blocks more (or fewer), and `grown` bytes more, `shrunk` fewer. */
+/* n blocks more (or fewer), and `grown` bytes more, `shrunk` fewer; a block
+ * of `grown` bytes was handed out. */
 static void add_live(long n, size_t grown, size_t shrunk)
 {
     pthread_mutex_lock(&lock);
@@ -48,6 +50,8 @@ static void add_live(long n, size_t grown, size_t shrunk)
     live_bytes = live_bytes + grown - shrunk;
     if (live_bytes > peak_bytes)
         peak_bytes = live_bytes;
+    if (grown > largest)
+        largest = grown;
     pthread_mutex_unlock(&lock);
 }
 
@@ -127,6 +131,14 @@ void counting_arm(long k)
     calls = 0;
     failures = 0;
     fail_at = k;
+    fail_all = 0;
+    pthread_mutex_unlock(&lock);
+}
+
+void counting_arm_all(void)
+{
+    pthread_mutex_lock(&lock);
+    fail_all = 1;
     pthread_mutex_unlock(&lock);
 }
 
@@ -149,6 +161,7 @@ void counting_peak_reset(void)
 {
     pthread_mutex_lock(&lock);
     peak_bytes = live_bytes;
+    largest = 0;
     pthread_mutex_unlock(&lock);
 }
 
@@ -164,3 +177,4 @@ static size_t read_size_locked(const size_t *v)
 
 size_t counting_peak_bytes(void) { return read_size_locked(&peak_bytes); }
 size_t counting_live_bytes(void) { return read_size_locked(&live_bytes); }
+size_t counting_largest(void) { return read_size_locked(&largest); }
