@@ -30,7 +30,7 @@
  * would log is simply not produced. Statuses and the last-error record are
  * not logging: they are identical in both builds. */
 
-/* ---- ABI: sizes frozen within SONAME 1 (see "ABI" in coord.h) ------------- */
+/* ---- ABI: sizes frozen within SONAME 1 (docs/HACKING.md "The ABI") ------------- */
 
 /* Fails to compile when a public struct changes size. Adding a field to
  * coord_session? Put it above `reserved` and shrink `reserved` by the bytes

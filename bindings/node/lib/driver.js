@@ -6,7 +6,7 @@
 // socket, so the sockets are waited for by poll(2) run as a koffi async call
 // (on one thread of libuv's pool), and everything else -- libcurl, the
 // decoders, the callbacks -- runs here, on the main thread, which owns the
-// loop, the calls and the clients as coord.h's thread contract asks. The
+// loop, the calls and the clients as async.h's thread contract asks. The
 // worker touches no libcoord state: it only sleeps in poll() on a copy of the
 // socket list. When that list changes while it sleeps (a call started,
 // a connection closed), an eventfd wakes it and the list is taken again.
