@@ -75,7 +75,7 @@ static const char usage_options[] =
     "\n"
     "Output: JSON on stdout. A session is {\"id\", \"location_id\", \"user_id\",\n"
     "\"resource_id\", \"start_time\", \"start_time_ms\", \"end_time\", \"end_time_ms\",\n"
-    "\"active\", \"billing_info\": {\"cost\": {\"amount\", \"currency\"} | null} | null,\n"
+    "\"active\", \"billing_info\": {\"cost\": {\"amount\", \"currency\", \"text\"} | null} | null,\n"
     "\"redemption_info\": {\"barcode\": {\"data\", \"format\"}} | null}, absent values null.\n"
     "sessions list: {\"count\", \"sessions\": [...]}; barcode: {\"data\", \"format\"};\n"
     "test token: {\"jwt_token\"}. outbox end: {\"intent_id\", \"location_id\", \"session_id\"};\n"
@@ -285,6 +285,19 @@ static void add_time(cJSON *o, const char *name, const char *name_ms, int has,
     }
 }
 
+/* "text": the amount as a person reads it ("5.55 USD" for amount 555), in
+ * the currency's own decimals; null if the currency is not ISO 4217's shape
+ * (libcoord's decoder never lets one through). */
+static void add_money_text(cJSON *cost, const coord_money *m)
+{
+    char text[COORD_MONEY_TEXT_MAX];
+
+    if (coord_money_format(m, text, sizeof(text)) == COORD_OK)
+        cJSON_AddStringToObject(cost, "text", text);
+    else
+        cJSON_AddNullToObject(cost, "text");
+}
+
 static cJSON *barcode_json(const coord_redemption_info *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -312,6 +325,7 @@ static cJSON *session_json(const coord_session *s)
             cost = cJSON_AddObjectToObject(billing, "cost");
             cJSON_AddNumberToObject(cost, "amount", (double)s->billing_info.cost.amount);
             cJSON_AddStringToObject(cost, "currency", s->billing_info.cost.currency);
+            add_money_text(cost, &s->billing_info.cost);
         } else {
             cJSON_AddNullToObject(billing, "cost");
         }

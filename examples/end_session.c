@@ -10,6 +10,7 @@ int main(int argc, char **argv)
     const char *url = getenv("COORD_BASE_URL"), *key = getenv("COORD_ACCESS_KEY");
     coord_client *client = NULL;
     coord_session s;
+    char bill[COORD_MONEY_TEXT_MAX];
     coord_status st;
 
     if (argc != 3 || url == NULL || key == NULL) {
@@ -24,12 +25,12 @@ int main(int argc, char **argv)
         st = coord_client_set_bearer_token(client, getenv("COORD_TOKEN"));
     if (st == COORD_OK)
         st = coord_end_session(client, argv[1], strtoll(argv[2], NULL, 10), &s);
-    if (st == COORD_OK && s.billing_info.has_cost) /* amount: cents for USD */
-        printf("ended session %lld at %s: %lld %s\n", (long long)s.id, s.location_id,
-               (long long)s.billing_info.cost.amount, s.billing_info.cost.currency);
+    if (st == COORD_OK && s.billing_info.has_cost) /* 300 USD cents: "3.00 USD" */
+        st = coord_money_format(&s.billing_info.cost, bill, sizeof(bill));
     else if (st == COORD_OK)
-        printf("ended session %lld at %s: bill not yet calculated\n", (long long)s.id,
-               s.location_id);
+        snprintf(bill, sizeof(bill), "bill not yet calculated");
+    if (st == COORD_OK)
+        printf("ended session %lld at %s: %s\n", (long long)s.id, s.location_id, bill);
     else /* the status, the HTTP status and a reason; never the key or the token */
         fprintf(stderr, "%s (HTTP %d): %s\n", coord_status_name(st),
                 client != NULL ? (int)coord_client_last_error(client)->http_status : 0,

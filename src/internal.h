@@ -93,6 +93,12 @@ COORD_HIDDEN char *coord_libc_strdup(const char *s);
 COORD_HIDDEN void coord_json_alloc_begin(size_t budget);
 COORD_HIDDEN coord_status coord_json_alloc_end(void);
 
+/* ---- money.c: the ISO 4217 table, for its tests -------------------------- */
+
+/* Rows of the table of currencies, and the code of row i (NULL past the end). */
+COORD_HIDDEN size_t coord_currency_count(void);
+COORD_HIDDEN const char *coord_currency_code_at(size_t i);
+
 /* ---- util.c: text checks and secret handling ----------------------------- */
 
 /* 1 when s is non-NULL, 1..max-1 bytes long, and free of control characters. */

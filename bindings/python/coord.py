@@ -5,7 +5,7 @@
         client.set_bearer_token(user_jwt)
         try:
             session = client.end_session("LOT-9", 42)
-            print(session.billing_info.cost)      # Money(amount=555, currency='USD')
+            print(session.billing_info.cost)      # 5.55 USD (amount=555: in cents)
         except coord.PhysicalCheckoutError:       # one class per status
             print("ended at the gate")
         except coord.CoordError as e:             # the base of them all
@@ -29,6 +29,7 @@ layout test compares it with the C compiler's.
 """
 import ctypes
 import datetime
+import decimal
 import enum
 import os
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ CURRENCY_MAX = 4
 BARCODE_DATA_MAX = 2048
 BARCODE_FORMAT_MAX = 32
 MESSAGE_MAX = 256
+MONEY_TEXT_MAX = 32
+CURRENCY_DEFAULT_EXPONENT = 2
 
 BASE_URL_PRODUCTION = "https://api.coord.co/v1/access/parking"
 BASE_URL_SANDBOX = "https://api.sandbox.coord.co/v1/access/parking"
@@ -251,6 +254,9 @@ _PROTOTYPES = {
                                                  ctypes.c_uint32, ctypes.POINTER(_Session)]),
     "coord_test_create_jwt": (_status, [_client_p, ctypes.c_char_p, ctypes.c_char_p,
                                         ctypes.c_char_p, ctypes.c_size_t]),
+    # money as text
+    "coord_currency_exponent": (_status, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint8)]),
+    "coord_money_format": (_status, [ctypes.POINTER(_Money), ctypes.c_char_p, ctypes.c_size_t]),
 }
 
 TOKEN_MAX = 8192
@@ -313,8 +319,26 @@ def _utc(ms: Optional[int]) -> Optional[datetime.datetime]:
 
 @dataclass
 class Money:
+    """amount is in the currency's smallest unit: Money(1234, "USD") is 12.34 USD.
+    str() gives the text to show ("12.34 USD"), .value the exact Decimal."""
     amount: int     # in the currency's smallest unit: 1234 USD is 12.34 USD
     currency: str
+
+    @property
+    def value(self) -> decimal.Decimal:
+        """The amount in the currency's major unit, exact: Decimal("12.34") for
+        Money(1234, "USD"), Decimal("1234") for JPY (currency_exponent())."""
+        return decimal.Decimal(_int64("amount", self.amount)).scaleb(
+            -currency_exponent(self.currency))
+
+    def __str__(self) -> str:
+        """coord_money_format(): "12.34 USD", "-0.05 EUR", "300 JPY", "1.500 BHD"."""
+        c = _Money(amount=_int64("amount", self.amount),
+                   currency=_c_text("currency", self.currency, CURRENCY_MAX))
+        text = ctypes.create_string_buffer(MONEY_TEXT_MAX)
+        raise_for(_lib.coord_money_format(ctypes.byref(c), text, MONEY_TEXT_MAX),
+                  detail=f"currency {self.currency!r}: not three upper-case letters")
+        return _text(text.value)
 
 
 @dataclass
@@ -603,6 +627,18 @@ def status_name(status: int) -> str:
 
 def strerror(status: int) -> str:
     return _text(_lib.coord_strerror(status))
+
+
+def currency_exponent(currency: str) -> int:
+    """Decimals of the currency's minor unit (ISO 4217): 2 for USD, 0 for JPY,
+    3 for BHD; CURRENCY_DEFAULT_EXPONENT (2) for a code ISO 4217 does not list.
+    InvalidArgumentError unless three upper-case letters."""
+    exponent = ctypes.c_uint8()
+    st = _lib.coord_currency_exponent(_c_text("currency", currency, CURRENCY_MAX),
+                                      ctypes.byref(exponent))
+    if st != Status.NOT_FOUND:  # not found: the default, in exponent
+        raise_for(st, detail=f"currency {currency!r}: not three upper-case letters")
+    return exponent.value
 
 
 def global_init() -> None:

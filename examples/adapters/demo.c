@@ -12,17 +12,21 @@ static coord_client *client;
 static int64_t *ids; /* one per call, its user_data: a pointer holds no int64_t on 32 bits */
 static int failures;
 
-/* One JSON line on stdout; a failure's detail (the server's text) on stderr. */
+/* One JSON line on stdout, the bill as a person reads it ("3.00 USD"); a
+ * failure's detail (the server's text) on stderr. */
 static void ended(coord_call *call, coord_status status, const coord_error *error,
                   const coord_session *session, void *user_data)
 {
     int64_t id = *(const int64_t *)user_data;
+    char bill[COORD_MONEY_TEXT_MAX] = "";
 
     (void)call;
+    if (status == COORD_OK && session->billing_info.has_cost &&
+        coord_money_format(&session->billing_info.cost, bill, sizeof(bill)) != COORD_OK)
+        snprintf(bill, sizeof(bill), "?");
     if (status == COORD_OK) {
-        printf("{\"id\":%" PRId64 ",\"status\":\"%s\",\"amount\":%" PRId64
-               ",\"currency\":\"%s\"}\n", id, coord_status_name(status),
-               session->billing_info.cost.amount, session->billing_info.cost.currency);
+        printf("{\"id\":%" PRId64 ",\"status\":\"%s\",\"bill\":\"%s\"}\n", id,
+               coord_status_name(status), bill);
     } else {
         printf("{\"id\":%" PRId64 ",\"status\":\"%s\"}\n", id, coord_status_name(status));
         fprintf(stderr, "session %" PRId64 ": %s: %s\n", id, coord_status_name(status),

@@ -1284,6 +1284,70 @@ COORD_API COORD_NODISCARD coord_status coord_test_create_jwt(coord_client *clien
  */
 COORD_API coord_status coord_client_cancel(coord_client *client);
 
+/* ------------------------------------------------------------------------ */
+/* Money as text                                                             */
+
+/**
+ * @name Money as text
+ * A coord_money holds its amount in the currency's smallest unit (ISO 4217
+ * "minor unit"): 300 USD is 3.00 USD, 300 JPY is 300 JPY, 300 BHD is
+ * 0.300 BHD. Print it through coord_money_format(), never as the bare amount.
+ * @{
+ */
+
+/** Bytes that always hold coord_money_format()'s text, NUL included
+ * ("-922337203685477.5808 CLF" is 25 characters). */
+#define COORD_MONEY_TEXT_MAX 32u
+
+/** Decimals assumed for a currency code that ISO 4217 does not list (see coord_currency_exponent()). */
+#define COORD_CURRENCY_DEFAULT_EXPONENT 2u
+
+/**
+ * How many decimals a currency's minor unit has (its ISO 4217 exponent):
+ * 2 for USD and EUR, 0 for JPY and KRW, 3 for BHD, KWD and TND, 4 for CLF
+ * and UYW. Codes whose minor unit ISO 4217 lists as "N.A." (XAU, XDR, XXX,
+ * ...) have 0: their amounts are whole units. Codes withdrawn since 2020
+ * (HRK, SLL, ZWL, CUC, ANG) are still known: old bills may carry them.
+ *
+ * Pure: no client, no allocation, safe from any thread.
+ *
+ * @param currency      three upper-case letters, NUL-terminated (coord_money.currency)
+ * @param out_exponent  receives the exponent on COORD_OK, and
+ *                      COORD_CURRENCY_DEFAULT_EXPONENT on COORD_ERR_NOT_FOUND
+ * @return COORD_OK, or
+ *         COORD_ERR_NOT_FOUND         a well-formed code ISO 4217 does not list
+ *                                     (or one newer than this library)
+ *         COORD_ERR_INVALID_ARGUMENT  NULL argument, or currency is not three
+ *                                     upper-case letters A-Z
+ */
+COORD_API COORD_NODISCARD coord_status coord_currency_exponent(const char *currency,
+                                                              uint8_t *out_exponent);
+
+/**
+ * Write an amount of money as text in its currency's major unit, the ISO
+ * code after it: "3.00 USD", "-0.05 EUR", "300 JPY", "1.500 BHD". The
+ * decimal point is '.', no thousands separator, whatever the locale; a
+ * negative amount (a refund) starts with '-', INT64_MIN included. The
+ * exponent is coord_currency_exponent()'s; a code ISO 4217 does not list
+ * is written with COORD_CURRENCY_DEFAULT_EXPONENT (2) decimals and still
+ * returns COORD_OK (call coord_currency_exponent() to tell).
+ *
+ * Pure: no client, no allocation, safe from any thread.
+ *
+ * @param money     the amount and its currency (a session's billing_info.cost)
+ * @param out_text  receives the NUL-terminated text on COORD_OK; "" on any
+ *                  failure (never a cut-off amount, which would read as
+ *                  another price)
+ * @param size      its size in bytes; COORD_MONEY_TEXT_MAX always suffices
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT: NULL money or out_text,
+ *         size 0, a currency that is not three upper-case letters, or a
+ *         text that does not fit in size bytes (truncated: out_text is "")
+ */
+COORD_API COORD_NODISCARD coord_status coord_money_format(const coord_money *money,
+                                                         char *out_text, size_t size);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

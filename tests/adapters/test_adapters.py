@@ -38,7 +38,7 @@ def run(wrapper, adapter, ids, token):
     if got != sorted(ids):
         raise SystemExit(f"{adapter}: answers for {got}, wanted {sorted(ids)}")
     for line in lines:
-        if line != {"id": line["id"], "status": "COORD_OK", "amount": 300, "currency": "USD"}:
+        if line != {"id": line["id"], "status": "COORD_OK", "bill": "3.00 USD"}:
             raise SystemExit(f"{adapter}: {line}")
     return took
 

@@ -209,8 +209,8 @@ class CliTest(unittest.TestCase):
         intent = self.ok("outbox", "list", "--outbox", path, env=offline)["intents"][0]
         self.assertEqual((intent["state"], intent["status"], intent["attempts"]),
                          ("ENDED", "COORD_OK", 1))
-        self.assertEqual(intent["session"]["billing_info"]["cost"], {"amount": 350,
-                                                                     "currency": "USD"})
+        self.assertEqual(intent["session"]["billing_info"]["cost"],
+                         {"amount": 350, "currency": "USD", "text": "3.50 USD"})
         self.assertEqual(intent["drift_ms"], intent["session"]["end_time_ms"] -
                          intent["requested_at_ms"])
         self.assertEqual(self.ok("outbox", "ack", "--outbox", path, "--id", "1", env=offline),
@@ -310,7 +310,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.ok("sessions", "list", "--location", "LOT-1", "--active"), created)
         ended = self.ok("session", "end", "--location", "LOT-1", "--id", sid)
         self.assertEqual((ended["active"], ended["billing_info"]),
-                         (False, {"cost": {"amount": 0, "currency": "USD"}}))
+                         (False, {"cost": {"amount": 0, "currency": "USD", "text": "0.00 USD"}}))
         self.assertIsInstance(ended["end_time_ms"], int)
         # --pretty is the same JSON, indented
         pretty = self.coord("--pretty", "session", "get", "--location", "LOT-1", "--id", sid)
@@ -344,7 +344,8 @@ class CliTest(unittest.TestCase):
         thread.join()
         self.assertEqual(self.gate.code, 0, self.gate.err)
         self.assertEqual(waited, self.gate.json())
-        self.assertEqual(waited["billing_info"], {"cost": {"amount": 555, "currency": "USD"}})
+        self.assertEqual(waited["billing_info"],
+                         {"cost": {"amount": 555, "currency": "USD", "text": "5.55 USD"}})
         self.assertEqual(waited["end_time_ms"] - waited["start_time_ms"], 95 * 60 * 1000)
         self.fails("PHYSICAL_CHECKOUT", 400, "session", "end", "--location", "GATE-1", "--id", sid)
         self.fails("ALREADY_ENDED", 409, "test", "redeem", "--location", "GATE-1", "--id", sid,
@@ -477,8 +478,8 @@ class CliTest(unittest.TestCase):
         self.assertNotIn(done, {line["id"] for line in lines[:-1]})
         for line in lines[:-1]:
             self.assertEqual(line["status"], "COORD_OK")
-            self.assertEqual(line["session"]["billing_info"]["cost"], {"amount": 350,
-                                                                       "currency": "USD"})
+            self.assertEqual(line["session"]["billing_info"]["cost"],
+                             {"amount": 350, "currency": "USD", "text": "3.50 USD"})
         self.assertLess(took, 10.0)
         # nothing left: nothing to do
         self.assertEqual(self.ok("sessions", "end", "--location", "LOT-1", "--all-active"),

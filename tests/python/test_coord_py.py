@@ -6,6 +6,7 @@ compiler for the layout check (default cc). Standard library only.
 """
 import dataclasses
 import datetime
+import decimal
 import json
 import os
 import re
@@ -191,6 +192,27 @@ class Library(unittest.TestCase):
         finally:
             client.close()
 
+    def test_money_as_text_and_decimal(self):
+        table = [(300, "USD", "3.00 USD", "3.00"), (-5, "EUR", "-0.05 EUR", "-0.05"),
+                 (300, "JPY", "300 JPY", "300"), (1500, "BHD", "1.500 BHD", "1.500"),
+                 (1, "CLF", "0.0001 CLF", "0.0001"), (42, "XAU", "42 XAU", "42"),
+                 (1234, "QQQ", "12.34 QQQ", "12.34"),  # not ISO 4217: 2 decimals
+                 (-2**63, "USD", "-92233720368547758.08 USD", "-92233720368547758.08")]
+        for amount, currency, text, value in table:
+            money = coord.Money(amount, currency)
+            self.assertEqual(str(money), text)
+            self.assertEqual(money.value, decimal.Decimal(value))
+            self.assertEqual(str(money.value), value)  # the exponent kept: "3.00", not "3"
+        self.assertEqual([coord.currency_exponent(c) for c in ("USD", "JPY", "KWD", "UYW", "QQQ")],
+                         [2, 0, 3, 4, coord.CURRENCY_DEFAULT_EXPONENT])
+        for bad in ("usd", "US", ""):
+            with self.assertRaises(coord.InvalidArgumentError):
+                str(coord.Money(1, bad))
+            with self.assertRaises(coord.InvalidArgumentError):
+                coord.currency_exponent(bad)
+        with self.assertRaises(ValueError):
+            coord.Money(2**63, "USD").value
+
     def test_decode(self):
         s = coord.decode_session('{"id": 5, "location_id": "L", "user_id": "u", '
                                  '"start_time": "2018-04-12T00:14:20.292Z", '
@@ -227,6 +249,7 @@ class AgainstSimulator(unittest.TestCase):
         self.assertIsInstance(s, coord.Session)
         self.assertEqual((s.id, s.location_id), (sid, "PY-LOT"))
         self.assertEqual(s.billing_info.cost, coord.Money(100, "USD"))
+        self.assertEqual(str(s.billing_info.cost), "1.00 USD")
         self.assertGreaterEqual(s.end_time_ms - s.start_time_ms, 30 * 60 * 1000)
         self.assertTrue(s.end_time.endswith("Z"))
         self.assertIsNone(s.redemption_info)

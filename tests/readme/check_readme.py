@@ -91,7 +91,7 @@ def run_first_program(exe):
         sim.terminate()
         sim.wait(timeout=10)
         sim.stdout.close()
-    if (first.returncode, first.stdout) != (0, "ended session 1 at LOT-9: 300 USD\n"):
+    if (first.returncode, first.stdout) != (0, "ended session 1 at LOT-9: 3.00 USD\n"):
         sys.exit(f"README's first program: {first.returncode} {first.stdout!r} {first.stderr!r}")
     if again.returncode != 1 or not again.stderr.startswith("COORD_ERR_ALREADY_ENDED (HTTP 409): "):
         sys.exit(f"README's first program, twice: {again.returncode} {again.stderr!r}")
