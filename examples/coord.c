@@ -34,8 +34,9 @@ static const char usage_text[] =
     "                 [--deadline-ms 60000] [--interval-ms 1000]\n"
     "                                               poll until it started (default) or ended\n"
     "  sessions list  --location L | --mine [--active]\n"
-    "                                               the user's sessions there, or everywhere;\n"
-    "                                               --active: only the active one\n"
+    "                                               the user's sessions there, or everywhere,\n"
+    "                                               one a line as read (no limit on their\n"
+    "                                               number); --active: only the active one\n"
     "  sessions end   --location L --all-active [--concurrency 16]\n"
     "                                               end every active session listed there,\n"
     "                                               N at a time: one JSON line each as it\n"
@@ -77,7 +78,7 @@ static const char usage_options[] =
     "\"resource_id\", \"start_time\", \"start_time_ms\", \"end_time\", \"end_time_ms\",\n"
     "\"active\", \"billing_info\": {\"cost\": {\"amount\", \"currency\", \"text\"} | null} | null,\n"
     "\"redemption_info\": {\"barcode\": {\"data\", \"format\"}} | null}, absent values null.\n"
-    "sessions list: {\"count\", \"sessions\": [...]}; barcode: {\"data\", \"format\"};\n"
+    "sessions list: {\"sessions\": [...], \"count\"}; barcode: {\"data\", \"format\"};\n"
     "test token: {\"jwt_token\"}. outbox end: {\"intent_id\", \"location_id\", \"session_id\"};\n"
     "outbox list: {\"count\", \"intents\": [{\"id\", \"state\", \"status\", \"attempts\",\n"
     "\"requested_at_ms\", \"drift_ms\", \"detail\", \"session\", ...}]}; outbox drain:\n"
@@ -190,16 +191,20 @@ static int usage_error(const char *fmt, const char *what)
     return EXIT_USAGE;
 }
 
-/* A decimal number within [min, max]; the option's name (never its value) in errors. */
+/* A decimal number within [min, max]; the option's name and the range
+ * (never its value) in errors. */
 static int number(const char *text, long long min, long long max, long long *out,
                   const char *name)
 {
-    char *end;
+    char *end, what[128];
 
     errno = 0;
     *out = strtoll(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || *out < min || *out > max)
-        return usage_error("--%s needs a whole number in range", name);
+    if (errno != 0 || end == text || *end != '\0' || *out < min || *out > max) {
+        snprintf(what, sizeof(what), "--%s needs a whole number from %lld to %lld", name, min,
+                 max);
+        return usage_error("%s", what);
+    }
     return 0;
 }
 
@@ -452,32 +457,101 @@ static coord_status cmd_test_redeem(coord_client *c, const args *a, outcome *out
                        &s, out);
 }
 
-static coord_status cmd_sessions_list(coord_client *c, const args *a, outcome *out)
+/* The list commands read the list as a stream (coord_session_list_*_each):
+ * one coord_session at a time, whatever the number of sessions. Their
+ * memory is the answer and cJSON's tree of it, so they allow answers up to
+ * LIST_MAX_RESPONSE (10,000 ended sessions are about 2.5 MB). */
+#define LIST_MAX_RESPONSE (64u * 1024u * 1024u)
+
+static coord_status list_each(coord_client *c, const args *a, coord_session_each_fn fn,
+                              void *data)
 {
-    coord_session_list list;
-    const coord_session *active;
-    coord_status st = (a->seen & O_MINE) ? coord_session_list_user(c, &list)
-                                         : coord_session_list_location(c, a->location, &list);
-    cJSON *array;
+    coord_session one;
+    coord_status st = coord_client_set_max_response_size(c, LIST_MAX_RESPONSE);
 
     if (st != COORD_OK)
         return st;
+    return (a->seen & O_MINE) ? coord_session_list_user_each(c, &one, fn, data)
+                              : coord_session_list_location_each(c, a->location, &one, fn, data);
+}
+
+static int print_json(cJSON *answer, int pretty);
+
+/* sessions list: {"sessions": [...], "count": N}, one session a line, each
+ * printed as it is decoded. The call checks every entry before it hands
+ * over the first, so nothing is printed for a list that fails. A failed
+ * write shows at stdout's close (main). */
+typedef struct list_out {
+    int pretty;
+    uint32_t count;
+    int out_of_memory;
+} list_out;
+
+static int print_listed(coord_session *s, void *user_data)
+{
+    list_out *o = user_data;
+    cJSON *item = session_json(s);
+    char *text = item == NULL ? NULL : o->pretty ? cJSON_Print(item) : cJSON_PrintUnformatted(item);
+
+    cJSON_Delete(item);
+    if (text == NULL) {
+        o->out_of_memory = 1;
+        return 1;
+    }
+    fputs(o->count == 0 ? "{\"sessions\":[\n" : ",\n", stdout);
+    fputs(text, stdout);
+    cJSON_free(text);
+    o->count++;
+    return 0;
+}
+
+/* sessions list --active: the first session without an end time. */
+typedef struct active_out {
+    int found;
+    coord_session session;
+} active_out;
+
+static int find_active(coord_session *s, void *user_data)
+{
+    active_out *active = user_data;
+
+    if (s->has_end_time)
+        return 0;
+    active->found = 1;
+    active->session = *s;
+    return 1; /* stop: there is at most one */
+}
+
+static coord_status cmd_sessions_list(coord_client *c, const args *a, outcome *out)
+{
+    list_out listed = {(a->seen & O_PRETTY) != 0, 0, 0};
+    active_out active;
+    coord_status st;
+
     if (a->seen & O_ACTIVE) {
-        st = coord_session_list_find_active(&list, a->location, &active);
-        if (st == COORD_OK)
-            out->answer = session_json(active);
-        else /* every call succeeded: there is simply none */
+        memset(&active, 0, sizeof(active));
+        st = list_each(c, a, find_active, &active);
+        if (st == COORD_OK && active.found)
+            out->answer = session_json(&active.session);
+        else if (st == COORD_OK) { /* every call succeeded: there is simply none */
             snprintf(out->message, sizeof(out->message), "no active session%s%s",
                      a->location != NULL ? " at " : "", a->location != NULL ? a->location : "");
-        coord_session_list_free(&list);
+            st = COORD_ERR_NOT_FOUND;
+        }
         return st;
     }
-    out->answer = cJSON_CreateObject();
-    cJSON_AddNumberToObject(out->answer, "count", list.count);
-    array = cJSON_AddArrayToObject(out->answer, "sessions");
-    for (uint32_t i = 0; i < list.count; i++)
-        cJSON_AddItemToArray(array, session_json(&list.sessions[i]));
-    coord_session_list_free(&list);
+    st = list_each(c, a, print_listed, &listed);
+    if (st == COORD_OK && listed.out_of_memory) {
+        snprintf(out->message, sizeof(out->message), "out of memory printing the sessions");
+        st = COORD_ERR_OUT_OF_MEMORY;
+    }
+    if (st != COORD_OK) {
+        if (listed.count > 0) /* what was printed stays valid JSON */
+            printf("\n],\"count\":%" PRIu32 ",\"complete\":false}\n", listed.count);
+        return st;
+    }
+    printf("%s],\"count\":%" PRIu32 "}\n", listed.count == 0 ? "{\"sessions\":[" : "\n",
+           listed.count);
     return COORD_OK;
 }
 
@@ -513,12 +587,11 @@ static cJSON *timing_summary(timing *t)
     return o;
 }
 
-/* sessions end --all-active: the active sessions of the list, ended
- * concurrently on a libcoord loop; each result printed as it arrives. */
-typedef struct end_all {
-    unsigned ended, failed;
-    coord_status first_failure;
-} end_all;
+/* sessions end --all-active: the active sessions of the list (16 bytes
+ * each), ended concurrently on a libcoord loop, at most --concurrency at a
+ * time: each call that finishes starts the next. Each result is printed as
+ * it arrives. */
+typedef struct end_all end_all;
 
 /* One call's user_data: the tally it adds to, and its session's id (a
  * failed end's callback gets no session to read it from). */
@@ -527,7 +600,39 @@ typedef struct end_one {
     int64_t id;
 } end_one;
 
-static int print_json(cJSON *answer, int pretty);
+struct end_all {
+    coord_loop *loop;
+    coord_client *client;
+    const char *location;
+    end_one *ones;       /* the active sessions */
+    size_t count, size;  /* held, room */
+    size_t next;         /* the next one to start */
+    unsigned ended, failed;
+    coord_status first_failure;
+    int out_of_memory;   /* the list did not fit */
+};
+
+static int collect_active(coord_session *s, void *user_data)
+{
+    end_all *all = user_data;
+    end_one *more;
+
+    if (s->has_end_time)
+        return 0;
+    if (all->count == all->size) {
+        size_t size = all->size == 0 ? 64 : all->size * 2;
+
+        more = realloc(all->ones, size * sizeof(*more));
+        if (more == NULL) {
+            all->out_of_memory = 1;
+            return 1;
+        }
+        all->ones = more;
+        all->size = size;
+    }
+    all->ones[all->count++] = (end_one){all, s->id};
+    return 0;
+}
 
 /* One line as soon as it is known. A failed write shows at the close of
  * stdout (main), which then fails the command. */
@@ -559,6 +664,23 @@ static void print_failure(end_all *all, int64_t id, coord_status st, const coord
 }
 
 static void ended_one(coord_call *call, coord_status st, const coord_error *error,
+                      const coord_session *session, void *user_data);
+
+/* Start the next end that starts; one that cannot start is reported. */
+static void start_next(end_all *all)
+{
+    while (all->next < all->count) {
+        end_one *one = &all->ones[all->next++];
+        coord_status started = coord_end_session_async(all->loop, all->client, all->location,
+                                                       one->id, ended_one, one, NULL);
+
+        if (started == COORD_OK)
+            return;
+        print_failure(all, one->id, started, coord_client_last_error(all->client));
+    }
+}
+
+static void ended_one(coord_call *call, coord_status st, const coord_error *error,
                       const coord_session *session, void *user_data)
 {
     end_one *one = user_data;
@@ -567,68 +689,54 @@ static void ended_one(coord_call *call, coord_status st, const coord_error *erro
     (void)call;
     if (st != COORD_OK) {
         print_failure(one->all, one->id, st, error);
-        return;
+    } else {
+        line = cJSON_CreateObject();
+        cJSON_AddNumberToObject(line, "id", (double)one->id);
+        cJSON_AddStringToObject(line, "status", coord_status_name(st));
+        cJSON_AddItemToObject(line, "session", session_json(session));
+        print_line(line);
+        one->all->ended++;
     }
-    line = cJSON_CreateObject();
-    cJSON_AddNumberToObject(line, "id", (double)one->id);
-    cJSON_AddStringToObject(line, "status", coord_status_name(st));
-    cJSON_AddItemToObject(line, "session", session_json(session));
-    print_line(line);
-    one->all->ended++;
+    start_next(one->all);
 }
 
 static coord_status cmd_sessions_end(coord_client *c, const args *a, outcome *out)
 {
-    coord_session_list list;
-    coord_loop *loop = NULL;
-    end_all all = {0, 0, COORD_OK};
-    end_one *ones;
-    uint32_t total = 0;
-    coord_status st = coord_session_list_location(c, a->location, &list);
+    end_all all;
+    coord_status st;
 
+    memset(&all, 0, sizeof(all));
+    all.client = c;
+    all.location = a->location;
+    st = list_each(c, a, collect_active, &all);
+    if (st == COORD_OK && all.out_of_memory) {
+        snprintf(out->message, sizeof(out->message), "out of memory listing the sessions");
+        st = COORD_ERR_OUT_OF_MEMORY;
+    }
+    if (st == COORD_OK)
+        st = coord_loop_new(&all.loop);
+    if (st == COORD_OK)
+        st = coord_loop_set_limits(all.loop, a->concurrency, a->concurrency);
+    for (uint32_t i = 0; st == COORD_OK && i < a->concurrency; i++)
+        start_next(&all);
+    if (st == COORD_OK)
+        st = coord_loop_run(all.loop);
+    coord_loop_free(all.loop); /* the calls still in it, if it failed, end cancelled */
+    free(all.ones);
+    if (st != COORD_OK && all.loop != NULL) /* the loop's own failure, not a call's */
+        snprintf(out->message, sizeof(out->message), "%s: the loop stopped: %s",
+                 coord_status_name(st), coord_strerror(st));
     if (st != COORD_OK)
         return st;
-    ones = calloc(list.count > 0 ? list.count : 1, sizeof(*ones));
-    if (ones == NULL) {
-        coord_session_list_free(&list);
-        snprintf(out->message, sizeof(out->message), "out of memory");
-        return COORD_ERR_OUT_OF_MEMORY;
-    }
-    st = coord_loop_new(&loop);
-    if (st == COORD_OK)
-        st = coord_loop_set_limits(loop, a->concurrency, a->concurrency);
-    for (uint32_t i = 0; st == COORD_OK && i < list.count; i++) {
-        const coord_session *s = &list.sessions[i];
-        coord_status started;
-
-        if (s->has_end_time)
-            continue;
-        ones[total] = (end_one){&all, s->id};
-        started = coord_end_session_async(loop, c, a->location, s->id, ended_one, &ones[total],
-                                          NULL);
-        if (started != COORD_OK)
-            print_failure(&all, s->id, started, coord_client_last_error(c));
-        total++;
-    }
-    if (st == COORD_OK)
-        st = coord_loop_run(loop);
-    coord_loop_free(loop); /* the calls still in it, if it failed, end cancelled */
-    free(ones);
-    coord_session_list_free(&list);
-    if (st != COORD_OK) { /* the loop's own failure: the client's record is the list's */
-        snprintf(out->message, sizeof(out->message), "%s (HTTP 0): %s", coord_status_name(st),
-                 coord_strerror(st));
-        return st;
-    }
     out->answer = cJSON_CreateObject();
     cJSON_AddNumberToObject(out->answer, "ended", all.ended);
     cJSON_AddNumberToObject(out->answer, "failed", all.failed);
-    cJSON_AddNumberToObject(out->answer, "total", total);
+    cJSON_AddNumberToObject(out->answer, "total", (double)all.count);
     if (a->seen & O_TIMING)
         cJSON_AddItemToObject(out->answer, "timing", timing_summary(&out->timing));
     if (all.failed > 0)
-        snprintf(out->message, sizeof(out->message), "%u of %u sessions not ended (first: %s)",
-                 all.failed, total, coord_status_name(all.first_failure));
+        snprintf(out->message, sizeof(out->message), "%u of %zu sessions not ended (first: %s)",
+                 all.failed, all.count, coord_status_name(all.first_failure));
     return all.first_failure;
 }
 

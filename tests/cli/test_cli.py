@@ -501,7 +501,53 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.err, "coord: 1 of 3 sessions not ended "
                                 "(first: COORD_ERR_PHYSICAL_CHECKOUT)\n")
         self.usage("sessions", "end", "--location", "LOT-1")  # --all-active is required
-        self.usage("sessions", "end", "--location", "LOT-1", "--all-active", "--concurrency", "0")
+        self.assertIn("--concurrency needs a whole number from 1 to 1000",  # the range, said
+                      self.usage("sessions", "end", "--location", "LOT-1", "--all-active",
+                                 "--concurrency", "0"))
+
+    def test_lists_and_bulk_end_stream_10000_sessions(self):
+        # one location, one user, 10,000 sessions (300 active): far beyond the
+        # 256 entries of a list's array, and beyond its 1 MiB default answer
+        sim("/_sim/seed", {"locations": [{"location_id": "BIG", "hourly_rate": 200}],
+                           "tokens": [{"token": "many-token", "user_id": "u-many"}],
+                           "sessions": [{"location_id": "BIG", "user_id": "u-many",
+                                         "start_minutes_ago": 60, "ended": i >= 300}
+                                        for i in range(10000)]})
+        env = dict(self.env, COORD_TOKEN="many-token")
+        listed = self.ok("sessions", "list", "--location", "BIG", env=env)
+        self.assertEqual((listed["count"], len(listed["sessions"])), (10000, 10000))
+        self.assertEqual(len({s["id"] for s in listed["sessions"]}), 10000)
+        self.assertEqual(sum(s["active"] for s in listed["sessions"]), 300)
+        self.assertEqual(listed["sessions"][-1]["billing_info"]["cost"]["text"], "2.00 USD")
+        pretty = self.coord("--pretty", "sessions", "list", "--location", "BIG", env=env)
+        self.assertEqual(json.loads(pretty.out), listed)
+        first_active = next(s for s in listed["sessions"] if s["active"])
+        self.assertEqual(self.ok("sessions", "list", "--location", "BIG", "--active", env=env),
+                         first_active)
+        self.assertEqual(self.ok("sessions", "list", "--mine", env=env)["count"], 10000)
+        r = self.coord("sessions", "end", "--location", "BIG", "--all-active", env=env)
+        self.assertEqual((r.code, r.err), (0, ""))
+        lines = [json.loads(line) for line in r.out.splitlines()]
+        self.assertEqual(lines[-1], {"ended": 300, "failed": 0, "total": 300})
+        self.assertEqual({line["id"] for line in lines[:-1]},
+                         {s["id"] for s in listed["sessions"] if s["active"]})
+        r = self.coord("sessions", "list", "--location", "BIG", "--active", env=env)
+        self.assertEqual((r.code, r.err), (EXIT["NOT_FOUND"], "coord: no active session at BIG\n"))
+        # memory follows the answer, not the count: an array of 10,000
+        # sessions alone would take 41 MB (4096 bytes each). The CLI's peak,
+        # measured in a child of its own (RUSAGE_CHILDREN keeps the largest)
+        if not WRAPPER:
+            measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], "
+                       "stdout=subprocess.DEVNULL, check=True); "
+                       "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            peak_kb = int(subprocess.run([sys.executable, "-c", measure, CLI, "sessions", "list",
+                                          "--location", "BIG"], env=env, check=True,
+                                         capture_output=True, text=True).stdout)
+            self.assertLess(peak_kb, 40 * 1024)
+        # an empty list is a list
+        sim("/_sim/locations", {"location_id": "EMPTY", "hourly_rate": 200})
+        self.assertEqual(self.ok("sessions", "list", "--location", "EMPTY", env=env),
+                         {"sessions": [], "count": 0})
 
     def test_a_proxy_only_when_asked(self):
         proxy_py = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
