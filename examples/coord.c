@@ -89,8 +89,9 @@ static const char usage_options[] =
     "last session seen;\n"
     "on a terminal, a wait shows the time waited and the last state seen on stderr.\n"
     "\n"
-    "Errors: one line on stderr, \"coord: STATUS (HTTP n): message\" (\"coord: no active\n"
-    "session\" for sessions list --active). Exit codes:\n"
+    "Errors: one line on stderr, \"coord: STATUS (HTTP n): message\" when the server\n"
+    "answered, \"coord: STATUS: message\" when it did not (\"coord: no active session\"\n"
+    "for sessions list --active). Exit codes:\n"
     "   0  success\n"
     "   1  other failure: out of memory, or the output could not be written\n"
     "   2  usage: bad command or option, no base URL, no access key\n"
@@ -768,7 +769,7 @@ static coord_status cmd_test_token(coord_client *c, const args *a, outcome *out)
 
 static void outbox_message(outcome *out, coord_status st, const coord_outbox_error *e)
 {
-    snprintf(out->message, sizeof(out->message), "%s (HTTP 0): %s%s%.180s", coord_status_name(st),
+    snprintf(out->message, sizeof(out->message), "%s: %s%s%.180s", coord_status_name(st),
              e->reason != COORD_OUTBOX_REASON_NONE ? coord_outbox_reason_name(e->reason) : "",
              e->reason != COORD_OUTBOX_REASON_NONE ? ": " : "", e->detail);
 }
@@ -972,29 +973,56 @@ static int check_options(const struct command *cmd, const args *a)
 }
 
 /* What a newcomer most often gets wrong, said next to the error it causes:
- * a base URL without the API's path reaches the server, but no route. */
+ * a base URL without the API's path reaches the server, but no route; no
+ * token is refused before anything is sent. */
 static const char *hint(coord_status st, const coord_error *e)
 {
     if (st == COORD_ERR_NOT_FOUND && e->http_status == 404 && e->has_api_error &&
         strstr(e->api_message, "no such route") != NULL)
         return " (the base URL must end in /v1/access/parking)";
+    if (st == COORD_ERR_UNAUTHORIZED && e->http_status == 0)
+        return " (give --token or COORD_TOKEN)";
     return "";
 }
 
-/* One line. A failed call: its status, its HTTP status, the server's message
- * (or libcoord's detail) and maybe a hint. The CLI's own verdict when every
- * call succeeded (no active session, a wait's deadline): the message alone.
- * Control characters are flattened so that it stays one line. */
-static void print_error(coord_status st, const coord_client *c, const outcome *out)
+/* A 404's reason, naming what was not found. The API answers "session not
+ * found" for an unknown location too, when a session is addressed: that
+ * answer cannot tell them apart, so the line names both. */
+static void not_found_reason(const coord_error *e, const args *a, char *out, size_t size)
 {
-    const coord_error *e = coord_client_last_error(c);
-    char message[COORD_MESSAGE_MAX + 80];
+    if (a->location != NULL && strcmp(e->api_message, "location not found") == 0)
+        snprintf(out, size, "no location %s", a->location);
+    else if (a->location != NULL && (a->seen & O_ID) &&
+             strcmp(e->api_message, "session not found") == 0)
+        snprintf(out, size, "no session %" PRId64 " at location %s, or no location %s",
+                 a->id, a->location, a->location);
+    else
+        snprintf(out, size, "%s", reason(e));
+}
 
+/* One line. A failed call: its status, the HTTP status once when an answer
+ * came, the server's message (or libcoord's detail) and maybe a hint. The
+ * CLI's own verdict when every call succeeded (no active session, a wait's
+ * deadline): the message alone. Control characters are flattened so that it
+ * stays one line. */
+static void print_error(coord_status st, const coord_client *c, const args *a,
+                        const outcome *out)
+{
+    const coord_error *e = coord_client_last_error(c); /* NULL: an offline command */
+    char message[COORD_MESSAGE_MAX * 2 + 80], why[COORD_MESSAGE_MAX + 80];
+
+    if (out->message[0] == '\0' && st == COORD_ERR_NOT_FOUND)
+        not_found_reason(e, a, why, sizeof(why));
+    else if (out->message[0] == '\0')
+        snprintf(why, sizeof(why), "%s", reason(e));
     if (out->message[0] != '\0')
         snprintf(message, sizeof(message), "%s", out->message);
-    else
+    else if (e->http_status != 0 && (e->has_api_error || strncmp(why, "HTTP ", 5) != 0))
         snprintf(message, sizeof(message), "%s (HTTP %d): %s%s", coord_status_name(st),
-                 (int)e->http_status, reason(e), hint(st, e));
+                 (int)e->http_status, why, hint(st, e));
+    else /* no answer, or a detail that names the HTTP status itself */
+        snprintf(message, sizeof(message), "%s: %s%s", coord_status_name(st), why,
+                 hint(st, e));
     for (char *p = message; *p != '\0'; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
@@ -1125,11 +1153,16 @@ static int run(const struct command *cmd, const args *a)
     coord_client *client = NULL;
     outcome out;
     coord_status st = offline(cmd) ? COORD_OK : coord_client_new(a->base_url, a->key, &client);
+    char why[COORD_MESSAGE_MAX];
     int code;
 
-    if (st != COORD_OK) {
-        fprintf(stderr, "coord: %s (HTTP 0): cannot create the client (check --base-url "
-                "and --key)\n", coord_status_name(st));
+    if (st != COORD_OK) { /* no client to hold the reason: the URL's check names it */
+        if (st != COORD_ERR_INVALID_ARGUMENT)
+            snprintf(why, sizeof(why), "%s", coord_strerror(st));
+        else if (coord_base_url_check(a->base_url, why, sizeof(why)) == COORD_OK)
+            snprintf(why, sizeof(why), "access key: 1 to 1023 bytes without control "
+                     "characters (--key or COORD_ACCESS_KEY)");
+        fprintf(stderr, "coord: %s: %s\n", coord_status_name(st), why);
         return exit_code(st);
     }
     memset(&out, 0, sizeof(out));
@@ -1141,7 +1174,7 @@ static int run(const struct command *cmd, const args *a)
         code == 0)
         code = 1;
     if (st != COORD_OK)
-        print_error(st, client, &out);
+        print_error(st, client, a, &out);
     cJSON_Delete(out.answer);
     coord_client_free(client);
     free(out.timing.elapsed_us);
@@ -1219,7 +1252,7 @@ int main(int argc, char **argv)
     if ((a.key == NULL || a.key[0] == '\0') && !offline(cmd))
         return usage_error("no access key: give %s", "--key or COORD_ACCESS_KEY");
     if (coord_global_init() != COORD_OK) {
-        fprintf(stderr, "coord: COORD_ERR_TRANSPORT (HTTP 0): libcurl did not initialise\n");
+        fprintf(stderr, "coord: COORD_ERR_TRANSPORT: libcurl did not initialise\n");
         return exit_code(COORD_ERR_TRANSPORT);
     }
     rc = run(cmd, &a);

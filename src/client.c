@@ -55,8 +55,59 @@ struct coord_client {
     /* the same for the proxy: a failed copy would leave libcurl reading the
      * environment's proxy variables */
     int proxy_lost;
-    int keylog_warning;     /* SSLKEYLOGFILE was set at creation: say so in the log */
+    unsigned warnings;      /* WARN_*: said to the first log callback that hears warnings */
 };
+
+/* What a client warns of in its log (COORD_LOG_WARN): found at its creation
+ * or when a secret is set, said when a log callback is there to hear it. */
+enum {
+    WARN_KEYLOG = 1u << 0,      /* SSLKEYLOGFILE was set at creation */
+    WARN_PRODUCTION = 1u << 1,  /* base URL NULL: the production service */
+    WARN_API_PATH = 1u << 2,    /* the base URL's path is not the API's */
+    WARN_SHORT_KEY = 1u << 3,   /* the access key is under COORD_SHORT_SECRET bytes */
+    WARN_SHORT_TOKEN = 1u << 4  /* the token is */
+};
+
+/* Secrets shorter than this redact ordinary words out of every text. */
+#define COORD_SHORT_SECRET 8u
+
+#ifndef COORD_MINIMAL /* the firmware build has no log text */
+static const char *warning_text(unsigned warning)
+{
+    switch (warning) {
+    case WARN_KEYLOG:
+        return "SSLKEYLOGFILE was set when this client was created: libcurl writes this "
+               "process's TLS session keys to that file, and whoever reads it can decrypt "
+               "the HTTPS traffic, access key and token included";
+    case WARN_PRODUCTION:
+        return "no base URL given: calls go to the production service, "
+               COORD_BASE_URL_PRODUCTION ", which is offline (use coord-sim's URL)";
+    case WARN_API_PATH:
+        return "the base URL's path does not end in /v1/access/parking: the API's routes "
+               "are under it, so calls will likely answer 404 \"no such route\"";
+    case WARN_SHORT_KEY:
+        return "the access key is shorter than 8 bytes: every occurrence of it in error "
+               "text and log lines is redacted, ordinary words included";
+    default:
+        return "the token is shorter than 8 bytes: every occurrence of it in error text "
+               "and log lines is redacted, ordinary words included";
+    }
+}
+
+#endif
+
+/* Say the pending warnings, if a log callback hears them. */
+static void say_warnings(coord_client *c)
+{
+    if (c->log == NULL || c->log_min > COORD_LOG_WARN)
+        return;
+#ifndef COORD_MINIMAL
+    for (unsigned w = WARN_KEYLOG; w <= WARN_SHORT_TOKEN; w <<= 1)
+        if (c->warnings & w)
+            coord_client_log(c, COORD_LOG_WARN, "%s", warning_text(w));
+#endif
+    c->warnings = 0;
+}
 
 static const char default_user_agent[] = "libcoord/" COORD_VERSION_STRING;
 
@@ -153,12 +204,14 @@ static CURLUcode url_part(CURLU *u, CURLUPart part)
  * COORD_OK and *scheme (lower case; curl_free it) when the URL is
  * "scheme://" and a non-empty host, without userinfo, query, fragment or
  * backslash -- nothing that text appended to it could combine with to send
- * a request elsewhere. */
-static coord_status plain_url_scheme(const char *url, char **scheme)
+ * a request elsewhere. Otherwise why says which part is wrong, prefixed
+ * with what ("base URL"), never quoting the URL: it may hold a password. */
+static coord_status plain_url_scheme(const char *url, const char *what, char **scheme,
+                                     char *why, size_t why_size)
 {
     const char *colon = strchr(url, ':');
     char *host = NULL;
-    coord_status st = COORD_ERR_INVALID_ARGUMENT;
+    const char *wrong = NULL;
     CURLUcode uc;
     CURLU *u;
 
@@ -166,9 +219,24 @@ static coord_status plain_url_scheme(const char *url, char **scheme)
     /* text libcurl reads leniently is refused first: "http:/h" and
      * "http:///h" (both taken as host h), a backslash, and an empty query
      * "?" or fragment "#" (libcurl reports no fragment for "#") */
-    if (!coord_text_ok(url, COORD_URL_MAX / 2) || strpbrk(url, "\\?# ") != NULL ||
-        colon == NULL || strncmp(colon, "://", 3) != 0 || colon[3] == '/')
+    if (!coord_text_ok(url, COORD_URL_MAX / 2))
+        wrong = "empty, too long or with a control character";
+    else if (strchr(url, ' ') != NULL)
+        wrong = "has a space";
+    else if (strchr(url, '\\') != NULL)
+        wrong = "has a backslash";
+    else if (strchr(url, '?') != NULL)
+        wrong = "has a query ('?'): give the path only";
+    else if (strchr(url, '#') != NULL)
+        wrong = "has a fragment ('#')";
+    else if (colon == NULL || strncmp(colon, "://", 3) != 0)
+        wrong = "no scheme: it starts with http:// or https://, then the host";
+    else if (colon[3] == '/' || colon[3] == '\0')
+        wrong = "no host after \"://\"";
+    if (wrong != NULL) {
+        coord_set_text(why, why_size, "%s: %s", what, wrong);
         return COORD_ERR_INVALID_ARGUMENT;
+    }
     u = curl_url();
     if (u == NULL)
         return COORD_ERR_OUT_OF_MEMORY;
@@ -176,49 +244,94 @@ static coord_status plain_url_scheme(const char *url, char **scheme)
     uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
     if (uc == CURLUE_OK)
         uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
-    if (uc == CURLUE_OK && host[0] != '\0' &&
-        (uc = url_part(u, CURLUPART_USER)) == CURLUE_NO_USER &&
-        (uc = url_part(u, CURLUPART_PASSWORD)) == CURLUE_NO_PASSWORD &&
-        (uc = url_part(u, CURLUPART_OPTIONS)) == CURLUE_NO_OPTIONS &&
-        (uc = url_part(u, CURLUPART_QUERY)) == CURLUE_NO_QUERY &&
-        (uc = url_part(u, CURLUPART_FRAGMENT)) == CURLUE_NO_FRAGMENT &&
-        (uc = curl_url_get(u, CURLUPART_SCHEME, scheme, 0)) == CURLUE_OK)
-        st = COORD_OK;
-    else if (uc == CURLUE_OUT_OF_MEMORY)
-        st = COORD_ERR_OUT_OF_MEMORY;
+    if (uc != CURLUE_OK)
+        wrong = curl_url_strerror(uc);
+    else if (host[0] == '\0')
+        wrong = "no host";
+    else if (url_part(u, CURLUPART_USER) != CURLUE_NO_USER ||
+             url_part(u, CURLUPART_PASSWORD) != CURLUE_NO_PASSWORD ||
+             url_part(u, CURLUPART_OPTIONS) != CURLUE_NO_OPTIONS)
+        wrong = "has a user name or password (user:pass@): not allowed";
+    else if (url_part(u, CURLUPART_QUERY) != CURLUE_NO_QUERY)
+        wrong = "has a query ('?'): give the path only";
+    else if (url_part(u, CURLUPART_FRAGMENT) != CURLUE_NO_FRAGMENT)
+        wrong = "has a fragment ('#')";
+    else if ((uc = curl_url_get(u, CURLUPART_SCHEME, scheme, 0)) != CURLUE_OK)
+        wrong = curl_url_strerror(uc);
     curl_free(host);
     curl_url_cleanup(u);
-    return st;
+    if (uc == CURLUE_OUT_OF_MEMORY)
+        return COORD_ERR_OUT_OF_MEMORY;
+    if (wrong != NULL) {
+        coord_set_text(why, why_size, "%s: %s", what, wrong);
+        return COORD_ERR_INVALID_ARGUMENT;
+    }
+    return COORD_OK;
+}
+
+/* Does the path of a URL libcurl accepted end in the API's base path? */
+static int api_path(const char *url)
+{
+    static const char base[] = "/v1/access/parking";
+    size_t n = strlen(url);
+
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    return n >= sizeof(base) - 1 && strncmp(url + n - (sizeof(base) - 1), base,
+                                            sizeof(base) - 1) == 0;
 }
 
 /* Is url a base every request can be built on? http or https, and a plain
- * URL (plain_url_scheme): no location id can move a request built on it. */
-static coord_status base_url_check(const char *url)
+ * URL (plain_url_scheme): no location id can move a request built on it.
+ * why says what is wrong; on COORD_OK, "" or a warning (see coord.h). */
+static coord_status base_url_check(const char *url, char *why, size_t why_size)
 {
     char *scheme;
-    coord_status st = plain_url_scheme(url, &scheme);
+    coord_status st = plain_url_scheme(url, "base URL", &scheme, why, why_size);
 
-    if (st == COORD_OK && strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+    if (st == COORD_OK && strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+        coord_set_text(why, why_size, "base URL: scheme \"%.16s\" is not http or https", scheme);
         st = COORD_ERR_INVALID_ARGUMENT;
+    }
     curl_free(scheme);
+    if (st == COORD_OK && !api_path(url))
+        coord_set_text(why, why_size, "base URL: its path does not end in /v1/access/parking: "
+                       "the API's routes are under it (a 404 \"no such route\" otherwise)");
+    else if (st == COORD_OK)
+        coord_set_text(why, why_size, "%s", "");
+    return st;
+}
+
+coord_status coord_base_url_check(const char *base_url, char *out_detail, size_t detail_size)
+{
+    coord_status st = COORD_OK;
+
+    coord_set_text(out_detail, detail_size, "%s", "");
+    if (base_url != NULL)
+        st = base_url_check(base_url, out_detail, detail_size);
+    if (st == COORD_ERR_OUT_OF_MEMORY)
+        coord_set_text(out_detail, detail_size, "base URL: out of memory parsing it");
     return st;
 }
 
 /* A proxy libcurl can use, as a plain URL (plain_url_scheme): no
  * credentials in it, which would be one more secret to keep out of logs. */
-static coord_status proxy_url_check(const char *url)
+static coord_status proxy_url_check(const char *url, char *why, size_t why_size)
 {
     static const char *const schemes[] = {"http", "https", "socks4", "socks4a", "socks5",
                                           "socks5h"};
     char *scheme;
-    coord_status st = plain_url_scheme(url, &scheme);
+    coord_status st = plain_url_scheme(url, "proxy URL", &scheme, why, why_size);
     size_t i;
 
     for (i = 0; st == COORD_OK && i < sizeof(schemes) / sizeof(schemes[0]); i++)
         if (strcmp(scheme, schemes[i]) == 0)
             break;
-    if (st == COORD_OK && i == sizeof(schemes) / sizeof(schemes[0]))
+    if (st == COORD_OK && i == sizeof(schemes) / sizeof(schemes[0])) {
+        coord_set_text(why, why_size, "proxy URL: scheme \"%.16s\" is not http, https, "
+                       "socks4, socks4a, socks5 or socks5h", scheme);
         st = COORD_ERR_INVALID_ARGUMENT;
+    }
     curl_free(scheme);
     return st;
 }
@@ -228,16 +341,17 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
 {
     coord_client *c;
     size_t n;
+    char why[COORD_MESSAGE_MAX];
     coord_status st;
 
     if (out_client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
     *out_client = NULL;
-    if (base_url == NULL)
-        base_url = COORD_BASE_URL_PRODUCTION;
     if (!coord_text_ok(access_key, COORD_KEY_MAX))
         return COORD_ERR_INVALID_ARGUMENT;
-    st = base_url_check(base_url);
+    /* why: coord_base_url_check() tells the application */
+    st = base_url_check(base_url != NULL ? base_url : COORD_BASE_URL_PRODUCTION, why,
+                        sizeof(why));
     if (st != COORD_OK)
         return st;
 
@@ -248,7 +362,7 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
         coord_free(c);
         return COORD_ERR_OUT_OF_MEMORY;
     }
-    c->base_url = coord_strdup(base_url);
+    c->base_url = coord_strdup(base_url != NULL ? base_url : COORD_BASE_URL_PRODUCTION);
     c->access_key = coord_strdup(access_key);
     if (c->base_url == NULL || c->access_key == NULL) {
         st = COORD_ERR_OUT_OF_MEMORY;
@@ -265,9 +379,15 @@ coord_status coord_client_new(const char *base_url, const char *access_key,
     st = coord_transport_new(&c->transport);
     if (st != COORD_OK)
         goto failed;
-    /* libcurl appends every TLS session key to that file: the first log
-     * callback hears of it (coord_client_set_log) */
-    c->keylog_warning = getenv("SSLKEYLOGFILE") != NULL && getenv("SSLKEYLOGFILE")[0] != '\0';
+    /* libcurl appends every TLS session key to that file */
+    if (getenv("SSLKEYLOGFILE") != NULL && getenv("SSLKEYLOGFILE")[0] != '\0')
+        c->warnings |= WARN_KEYLOG;
+    if (base_url == NULL)
+        c->warnings |= WARN_PRODUCTION;
+    else if (why[0] != '\0') /* accepted, with a warning */
+        c->warnings |= WARN_API_PATH;
+    if (strlen(access_key) < COORD_SHORT_SECRET)
+        c->warnings |= WARN_SHORT_KEY;
     *out_client = c;
     return COORD_OK;
 
@@ -328,6 +448,11 @@ coord_status coord_client_set_bearer_token(coord_client *client, const char *tok
     coord_secret_free(&client->authorization);
     client->bearer_token = copy;
     client->authorization = line;
+    client->warnings &= ~(unsigned)WARN_SHORT_TOKEN;
+    if (token != NULL && strlen(token) < COORD_SHORT_SECRET) {
+        client->warnings |= WARN_SHORT_TOKEN;
+        say_warnings(client);
+    }
     return COORD_OK;
 }
 
@@ -458,7 +583,7 @@ static coord_status apply_proxy(coord_client *client, coord_error *err)
 
 coord_status coord_client_set_proxy(coord_client *client, const char *proxy)
 {
-    char *copy = NULL, *old;
+    char *copy = NULL, *old, why[COORD_MESSAGE_MAX];
     coord_error ignored;
     coord_status st;
 
@@ -466,13 +591,11 @@ coord_status coord_client_set_proxy(coord_client *client, const char *proxy)
         return COORD_ERR_INVALID_ARGUMENT;
     coord_client_clear_error(client);
     if (proxy != NULL) {
-        st = proxy_url_check(proxy);
+        st = proxy_url_check(proxy, why, sizeof(why));
         if (st == COORD_ERR_OUT_OF_MEMORY)
             return coord_client_fail(client, st, "parsing the proxy URL");
         if (st != COORD_OK)
-            return coord_client_fail(client, st, "proxy must be scheme://host[:port] (http, "
-                                     "https, socks4, socks4a, socks5, socks5h) without "
-                                     "credentials, query or fragment");
+            return coord_client_fail(client, st, "%s", why);
         copy = coord_strdup(proxy);
         if (copy == NULL)
             return coord_client_fail(client, COORD_ERR_OUT_OF_MEMORY, "copying the %s",
@@ -604,13 +727,7 @@ coord_status coord_client_set_log(coord_client *client, coord_log_fn callback,
     client->log = callback;
     client->log_data = user_data;
     client->log_min = min_level;
-    if (client->keylog_warning && callback != NULL && min_level <= COORD_LOG_WARN) {
-        client->keylog_warning = 0;
-        coord_client_log(client, COORD_LOG_WARN, "SSLKEYLOGFILE was set when this client was "
-                         "created: libcurl writes this process's TLS session keys to that "
-                         "file, and whoever reads it can decrypt the HTTPS traffic, access "
-                         "key and token included");
-    }
+    say_warnings(client);
     return COORD_OK;
 }
 

@@ -162,6 +162,17 @@ static coord_status check_location(const char *location_id, coord_error *err)
     return st;
 }
 
+/* Every call but create_jwt is made as a user: without a bearer token the
+ * server can only answer 401. Refused here, before anything is sent, with
+ * the status the server would give. */
+static coord_status check_token(const coord_target *target, coord_error *err)
+{
+    if (target->authorization != NULL || target->bearer_token != NULL)
+        return COORD_OK;
+    return coord_error_fail(err, COORD_ERR_UNAUTHORIZED, "no bearer token set: this call is "
+                            "made as a user (coord_client_set_bearer_token); nothing was sent");
+}
+
 /* The decimal text of a session id, as a path segment. */
 static void id_segment(char id[24], int64_t session_id)
 {
@@ -197,6 +208,8 @@ coord_status coord_request_end_session(coord_request *out, const coord_target *t
     request_reset(out);
     if (check_location(location_id, err) != COORD_OK)
         return COORD_ERR_INVALID_ARGUMENT;
+    if (check_token(target, err) != COORD_OK)
+        return COORD_ERR_UNAUTHORIZED;
     id_segment(id, session_id);
     return coord_request_build(out, target, "PUT", segments, 4, NULL, 0, err);
 }
@@ -211,6 +224,8 @@ coord_status coord_request_get_session(coord_request *out, const coord_target *t
     request_reset(out);
     if (check_location(location_id, err) != COORD_OK)
         return COORD_ERR_INVALID_ARGUMENT;
+    if (check_token(target, err) != COORD_OK)
+        return COORD_ERR_UNAUTHORIZED;
     id_segment(id, session_id);
     return coord_request_build(out, target, "GET", segments, 3, NULL, 0, err);
 }
@@ -227,6 +242,8 @@ coord_status coord_request_create_session(coord_request *out, const coord_target
         return COORD_ERR_INVALID_ARGUMENT;
     if (resource_id != NULL && check_text("resource_id", resource_id, COORD_ID_MAX, err) != COORD_OK)
         return COORD_ERR_INVALID_ARGUMENT;
+    if (check_token(target, err) != COORD_OK)
+        return COORD_ERR_UNAUTHORIZED;
     return build_with_body(out, target, "POST", segments, 2,
                            coord_encode_strings(names, &resource_id, 1), err);
 }
@@ -237,10 +254,12 @@ coord_status coord_request_list_sessions(coord_request *out, const coord_target 
     const char *segments[] = {location_id, "session"};
 
     request_reset(out);
+    if (location_id != NULL && check_location(location_id, err) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (check_token(target, err) != COORD_OK)
+        return COORD_ERR_UNAUTHORIZED;
     if (location_id == NULL) /* the user's sessions everywhere: GET {base}/session */
         return coord_request_build(out, target, "GET", segments + 1, 1, NULL, 0, err);
-    if (check_location(location_id, err) != COORD_OK)
-        return COORD_ERR_INVALID_ARGUMENT;
     return coord_request_build(out, target, "GET", segments, 2, NULL, 0, err);
 }
 
@@ -250,6 +269,9 @@ coord_status coord_request_create_barcode(coord_request *out, const coord_target
     static const char body[] = "{}"; /* the unpublished body: see coord_barcode_create() */
     const char *segments[] = {"barcode"};
 
+    request_reset(out);
+    if (check_token(target, err) != COORD_OK)
+        return COORD_ERR_UNAUTHORIZED;
     return coord_request_build(out, target, "POST", segments, 1, body, sizeof(body) - 1, err);
 }
 
@@ -266,6 +288,8 @@ coord_status coord_request_simulate_redemption(coord_request *out, const coord_t
     if (duration_m > COORD_REDEMPTION_MAX_MINUTES)
         return coord_error_fail(err, COORD_ERR_INVALID_ARGUMENT, "duration_m must be 0..%u minutes",
                                 COORD_REDEMPTION_MAX_MINUTES);
+    if (check_token(target, err) != COORD_OK)
+        return COORD_ERR_UNAUTHORIZED;
     id_segment(id, session_id);
     body = coord_malloc(32);
     if (body != NULL)

@@ -254,6 +254,7 @@ _PROTOTYPES = {
                                                  ctypes.c_uint32, ctypes.POINTER(_Session)]),
     "coord_test_create_jwt": (_status, [_client_p, ctypes.c_char_p, ctypes.c_char_p,
                                         ctypes.c_char_p, ctypes.c_size_t]),
+    "coord_base_url_check": (_status, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]),
     # money as text
     "coord_currency_exponent": (_status, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint8)]),
     "coord_money_format": (_status, [ctypes.POINTER(_Money), ctypes.c_char_p, ctypes.c_size_t]),
@@ -494,7 +495,18 @@ class CoordError(Exception):
         self.api_code = api_code
         self.message = message
         self.detail = detail or strerror(status)
-        super().__init__(f"{self.status_name} (HTTP {http_status}): {self.detail}")
+        super().__init__(_error_text(self.status_name, http_status, message, self.detail))
+
+
+def _error_text(name: str, http_status: int, message: str, detail: str) -> str:
+    """The HTTP status once, and only when an answer came: the server's
+    message ("COORD_ERR_ALREADY_ENDED (HTTP 409): session already ended"),
+    or libcoord's detail, which names the status itself when it has one."""
+    if http_status and message:
+        return f"{name} (HTTP {http_status}): {message}"
+    if http_status and not detail.startswith("HTTP "):
+        return f"{name} (HTTP {http_status}): {detail}"
+    return f"{name}: {detail}"
 
 
 class InvalidArgumentError(CoordError):
@@ -516,8 +528,9 @@ class TLSError(CoordError):
     status = Status.TLS
 
 
-class TimeoutError(CoordError):  # noqa: A001 -- coord.TimeoutError, not the builtin
-    """The connect or total timeout passed (or HTTP 408); a wait's deadline."""
+class TimeoutError(CoordError, TimeoutError):  # noqa: A001 -- coord.TimeoutError
+    """The connect or total timeout passed (or HTTP 408); a wait's deadline.
+    Also the built-in TimeoutError: `except TimeoutError` catches it."""
     status = Status.TIMEOUT
 
 
@@ -629,6 +642,17 @@ def strerror(status: int) -> str:
     return _text(_lib.coord_strerror(status))
 
 
+def base_url_check(base_url: Optional[str]) -> str:
+    """A base URL as Client() judges it: InvalidArgumentError naming the part
+    that is wrong ("base URL: scheme \"htp\" is not http or https") when it
+    is refused; else "" or a warning (a path that does not end in
+    /v1/access/parking: the calls would answer 404)."""
+    detail = ctypes.create_string_buffer(MESSAGE_MAX)
+    raise_for(_lib.coord_base_url_check(_arg(base_url), detail, MESSAGE_MAX),
+              detail=_text(detail.value))
+    return _text(detail.value)
+
+
 def currency_exponent(currency: str) -> int:
     """Decimals of the currency's minor unit (ISO 4217): 2 for USD, 0 for JPY,
     3 for BHD; CURRENCY_DEFAULT_EXPONENT (2) for a code ISO 4217 does not list.
@@ -731,7 +755,11 @@ class Client:
 
     def __init__(self, base_url: Optional[str], access_key: str):
         handle = _client_p()
-        raise_for(_lib.coord_client_new(_arg(base_url), _arg(access_key), ctypes.byref(handle)))
+        st = _lib.coord_client_new(_arg(base_url), _arg(access_key), ctypes.byref(handle))
+        if st == Status.INVALID_ARGUMENT:  # no client holds the reason: find it
+            base_url_check(base_url)  # raises, naming the part, when the URL is the fault
+            raise_for(st, detail="access key must be 1..1023 bytes without control characters")
+        raise_for(st)
         self._handle = handle
 
     def close(self) -> None:

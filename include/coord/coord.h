@@ -119,7 +119,7 @@ typedef enum coord_status {
     COORD_ERR_TRANSPORT = 3,         /**< DNS, connect, send/receive failure */
     COORD_ERR_TLS = 4,               /**< TLS handshake or certificate verification failed */
     COORD_ERR_TIMEOUT = 5,           /**< connect or total timeout passed (or HTTP 408) */
-    COORD_ERR_UNAUTHORIZED = 6,      /**< HTTP 401 or 403: key or token missing, invalid, insufficient */
+    COORD_ERR_UNAUTHORIZED = 6,      /**< HTTP 401 or 403: key or token missing, invalid, insufficient; or no token set (not sent) */
     COORD_ERR_NOT_FOUND = 7,         /**< HTTP 404 */
     COORD_ERR_REFUSED = 8,           /**< any other HTTP 4xx: the server refused the request */
     COORD_ERR_RATE_LIMITED = 9,      /**< HTTP 429 */
@@ -319,14 +319,26 @@ COORD_API const char *coord_status_name(coord_status status);
  * @param base_url    base of the Parking Access API, e.g.
  *                    COORD_BASE_URL_PRODUCTION, COORD_BASE_URL_SANDBOX or a
  *                    simulator's "http://127.0.0.1:PORT/v1/access/parking";
- *                    NULL means production. Checked with libcurl's URL
+ *                    NULL means production (which is offline: the client's
+ *                    log warns of it). Checked with libcurl's URL
  *                    parser: scheme http or https, then "//" and a
  *                    non-empty host; no userinfo ("user:pass@"), query,
  *                    fragment (not even an empty "?" or "#") or backslash.
  *                    So no location id can change the host or the path
  *                    a request goes to. A trailing '/' is ignored. Copied.
+ *                    Refused with COORD_ERR_INVALID_ARGUMENT: there is no
+ *                    client to hold the reason, so coord_base_url_check()
+ *                    names the part that is wrong (scheme, host, ...).
+ *                    A path that does not end in /v1/access/parking is
+ *                    accepted (a gateway may serve the API under a prefix
+ *                    of its own, e.g. /coord/v1/access/parking, but not
+ *                    elsewhere), with a warning in the client's log: the
+ *                    calls will answer 404 "no such route" otherwise.
  * @param access_key  the API access key, sent as query parameter access_key;
- *                    non-empty, no control characters. Copied, and wiped
+ *                    non-empty, no control characters. A key shorter than
+ *                    8 bytes is accepted with a warning in the client's
+ *                    log: every occurrence of it in error text and log
+ *                    lines is redacted, ordinary words too. Copied, and wiped
  *                    from memory when the client is freed (explicit_bzero
  *                    where libc has it). libcurl keeps copies of each
  *                    request's URL, and so of the key, which it frees
@@ -352,7 +364,11 @@ COORD_API void coord_client_free(coord_client *client);
  * Set or clear the user's bearer token (sent as "Authorization: Bearer ...").
  * @param client  a client from coord_client_new()
  * @param token  a JWT, non-empty, no control characters; NULL clears it.
- *               Copied; the previous token is wiped.
+ *               Copied; the previous token is wiped. A token shorter than
+ *               8 bytes is accepted with a warning in the client's log
+ *               (COORD_LOG_WARN, now or when a log is set): every
+ *               occurrence of it in error text and log lines is redacted,
+ *               ordinary words too ("Fail" blanks "Failed").
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT, COORD_ERR_OUT_OF_MEMORY.
  */
 COORD_API COORD_NODISCARD coord_status coord_client_set_bearer_token(coord_client *client,
@@ -799,7 +815,8 @@ COORD_API const char *coord_operation_name(int32_t operation);
  *   COORD_ERR_ALREADY_ENDED      HTTP 409: the session was already ended (also
  *                                when the recovery fetch above failed)
  *   COORD_ERR_NOT_FOUND          no such location or session
- *   COORD_ERR_UNAUTHORIZED       access key (403) or token (401) refused
+ *   COORD_ERR_UNAUTHORIZED       access key (403) or token (401) refused, or no
+ *                                token set (refused before sending)
  *   COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
  *   COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT, COORD_ERR_TLS
  *   COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE, COORD_ERR_OUT_OF_MEMORY
@@ -864,7 +881,9 @@ COORD_API COORD_NODISCARD coord_status coord_session_decode(const char *json, si
 /* Sessions are user transactions: every call below except                  */
 /* coord_test_create_jwt() is made on behalf of the user whose bearer token  */
 /* is set on the client (coord_client_set_bearer_token()); without one the   */
-/* server answers 401, reported as COORD_ERR_UNAUTHORIZED.                   */
+/* call is refused before anything is sent, with COORD_ERR_UNAUTHORIZED      */
+/* (http_status 0, attempts 0, a detail saying so): the server's 401.        */
+/* coord_end_session() and coord_session_end() are refused the same way.     */
 
 /** Most sessions a client can be set to accept in a list (coord_client_set_max_sessions()). */
 #define COORD_SESSION_LIST_MAX 10000u
@@ -915,7 +934,8 @@ typedef enum coord_wait_for {
  *   COORD_ERR_INVALID_ARGUMENT   bad argument; nothing sent
  *   COORD_ERR_SESSION_ACTIVE     HTTP 409: the user already has an active session there
  *   COORD_ERR_NOT_FOUND          no such location
- *   COORD_ERR_UNAUTHORIZED       access key (403) or token (401) refused
+ *   COORD_ERR_UNAUTHORIZED       access key (403) or token (401) refused, or no
+ *                                token set (refused before sending)
  *   COORD_ERR_REFUSED, COORD_ERR_RATE_LIMITED, COORD_ERR_SERVER
  *   COORD_ERR_TIMEOUT, COORD_ERR_TRANSPORT, COORD_ERR_TLS
  *   COORD_ERR_BAD_RESPONSE, COORD_ERR_RESPONSE_TOO_LARGE, COORD_ERR_OUT_OF_MEMORY
@@ -1347,6 +1367,35 @@ COORD_API COORD_NODISCARD coord_status coord_money_format(const coord_money *mon
                                                          char *out_text, size_t size);
 
 /** @} */
+
+/* ------------------------------------------------------------------------ */
+/* Base URL check                                                            */
+
+/**
+ * Check a base URL as coord_client_new() does, and say what is wrong with
+ * it: coord_client_new() refuses a bad one with COORD_ERR_INVALID_ARGUMENT
+ * and no client to hold the reason.
+ *
+ * Pure: no client, no request; safe from any thread.
+ *
+ * @param base_url     the URL; NULL (the production URL) passes
+ * @param out_detail   optional (may be NULL): receives a NUL-terminated
+ *                     text, truncated to detail_size, that never quotes
+ *                     the URL (it may hold a password): on failure which
+ *                     part is wrong, e.g. "base URL: scheme \"htp\" is not
+ *                     http or https", "base URL: no host after \"://\"",
+ *                     "base URL: has a query ('?'): give the path only";
+ *                     on COORD_OK "" or the warning coord_client_new()
+ *                     logs for a path that does not end in
+ *                     /v1/access/parking
+ * @param detail_size  size of out_detail (COORD_MESSAGE_MAX suffices)
+ * @return COORD_OK (usable; out_detail may hold a warning),
+ *         COORD_ERR_INVALID_ARGUMENT (refused by coord_client_new()), or
+ *         COORD_ERR_OUT_OF_MEMORY (libcurl could not allocate its parse)
+ */
+COORD_API COORD_NODISCARD coord_status coord_base_url_check(const char *base_url,
+                                                           char *out_detail,
+                                                           size_t detail_size);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,8 @@ MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
 WRAPPER = shlex.split(os.environ.get("COORD_CLI_WRAPPER", ""))
 MINIMAL = os.environ.get("MINIMAL") == "1"   # the firmware build: no log text at all
 BASE = SIM + "/v1/access/parking"
-ERROR_LINE = re.compile(r"^coord: (COORD_[A-Z_]+) \(HTTP (\d+)\): (.+)\n$")
+# "(HTTP n)" only when an answer came: never "(HTTP 0)"
+ERROR_LINE = re.compile(r"^coord: (COORD_[A-Z_]+)(?: \(HTTP ([1-9]\d*)\))?: (.+)\n$")
 # the CLI's own verdict when every call succeeded: the message alone
 VERDICT_LINE = re.compile(r"^coord: ([^()]+)\n$")
 SESSION_FIELDS = {"id", "location_id", "user_id", "resource_id", "start_time", "start_time_ms",
@@ -101,7 +102,11 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.code, EXIT[status], (argv, r.err))
         m = ERROR_LINE.match(r.err)
         self.assertIsNotNone(m, r.err)
-        self.assertEqual((m.group(1), int(m.group(2))), ("COORD_ERR_" + status, http))
+        # the HTTP status once: "(HTTP n)", or in libcoord's detail ("HTTP 503 (...) ...")
+        said = re.match(r"HTTP (\d+)", m.group(3))
+        seen = int(m.group(2) or (said.group(1) if said else 0))
+        self.assertEqual((m.group(1), seen), ("COORD_ERR_" + status, http))
+        self.assertFalse(m.group(2) and said, r.err)
         return r, m.group(3)
 
     def verdict(self, status, *argv):
@@ -241,10 +246,28 @@ class CliTest(unittest.TestCase):
                                     "--mine")
             self.assertEqual(message, "no such route (the base URL must end in "
                                       "/v1/access/parking)", base)
-        # a 404 of the API itself carries no hint
+        # a 404 of the API itself carries no hint; it names what was not
+        # found: the API's "session not found" is also its unknown location's
         _, message = self.fails("NOT_FOUND", 404, "session", "get", "--location", "LOT-1",
                                 "--id", "99")
-        self.assertEqual(message, "session not found")
+        self.assertEqual(message, "no session 99 at location LOT-1, or no location LOT-1")
+        _, message = self.fails("NOT_FOUND", 404, "sessions", "list", "--location", "NOWHERE")
+        self.assertEqual(message, "no location NOWHERE")
+
+    def test_a_bad_base_url_is_named_by_its_part(self):
+        for base, why in (("htp://127.0.0.1:8080/v1/access/parking",
+                           'base URL: scheme "htp" is not http or https'),
+                          ("http:///v1/access/parking", 'base URL: no host after "://"'),
+                          ("127.0.0.1:8080/v1/access/parking", "base URL: no scheme: it starts "
+                           "with http:// or https://, then the host"),
+                          ("http://u:s3cret@h/v1/access/parking",
+                           "base URL: has a user name or password (user:pass@): not allowed")):
+            r, message = self.fails("INVALID_ARGUMENT", 0, "--base-url", base, "barcode")
+            self.assertEqual(message, why)
+            self.assertNotIn("s3cret", r.err)
+        env = dict(self.env, COORD_ACCESS_KEY="bad\tkey")
+        _, message = self.fails("INVALID_ARGUMENT", 0, "barcode", env=env)
+        self.assertIn("access key", message)
 
     def test_a_failed_write_of_the_output_fails(self):
         created = self.ok("session", "create", "--location", "LOT-1")
@@ -603,8 +626,10 @@ class CliTest(unittest.TestCase):
         # no token, a bad token, a bad key: never echoed
         env = dict(self.env)
         del env["COORD_TOKEN"]
-        _, message = self.fails("UNAUTHORIZED", 401, "barcode", env=env)
-        self.assertIn("bearer token", message)
+        _, message = self.fails("UNAUTHORIZED", 0, "barcode", env=env)  # refused before sending
+        self.assertEqual(message, "no bearer token set: this call is made as a user "
+                                  "(coord_client_set_bearer_token); nothing was sent (give "
+                                  "--token or COORD_TOKEN)")
         self.fails("UNAUTHORIZED", 401, "--token", "not.a.jwt", "barcode")
         self.fails("UNAUTHORIZED", 403, "--key", "sandbox-wrong", "barcode")
         # faults: malformed answer, server errors and throttling after retries,

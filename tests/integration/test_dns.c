@@ -47,6 +47,7 @@ static coord_client *stalled_client(const char *name)
 
     stalled_base(base, sizeof(base), name);
     assert_int_equal(coord_client_new(base, sim_key(), &c), COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(c, "kiosk-token"), COORD_OK); /* sent */
     assert_int_equal(coord_client_set_timeouts(c, TOTAL_MS, TOTAL_MS), COORD_OK);
     assert_int_equal(coord_client_set_retry(c, 1, 10, 50), COORD_OK);
     return c;

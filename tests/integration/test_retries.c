@@ -119,6 +119,7 @@ static void tls_failure_is_not_retried(void **state)
     /* https:// to the plain-HTTP simulator: the handshake fails */
     snprintf(base, sizeof(base), "https%s/v1/access/parking", sim_url() + 4);
     assert_int_equal(coord_client_new(base, sim_key(), &c), COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(c, "kiosk-token"), COORD_OK);
     sim_stats(&conn0, &req0);
     assert_int_equal(coord_end_session(c, LOT, 1, &s), COORD_ERR_TLS);
     sim_stats(&conn1, &req1);

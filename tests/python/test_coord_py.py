@@ -165,7 +165,8 @@ class Library(unittest.TestCase):
             dataclasses.replace(s, location_id="x" * 128)._to_c()
 
     def test_integers_out_of_range_raise_value_error(self):
-        client = coord.Client("http://127.0.0.1:9/v1/access/parking", "key")
+        client = coord.Client("http://127.0.0.1:9/v1/access/parking", "a-test-key")
+        client.set_bearer_token("a-user-token")
         try:
             for bad in (2**63, -2**63 - 1, 2**70):
                 for call in (lambda: client.session_get("L", bad),
@@ -212,6 +213,36 @@ class Library(unittest.TestCase):
                 coord.currency_exponent(bad)
         with self.assertRaises(ValueError):
             coord.Money(2**63, "USD").value
+
+    def test_a_bad_base_url_says_what_is_wrong(self):
+        for url, why in (("htp://127.0.0.1:8080/v1/access/parking",
+                          'base URL: scheme "htp" is not http or https'),
+                         ("http:///v1/access/parking", 'base URL: no host after "://"'),
+                         ("127.0.0.1:8080/v1/access/parking",
+                          "base URL: no scheme: it starts with http:// or https://, then the host"),
+                         ("http://u:s3cret@h/v1/access/parking",
+                          "base URL: has a user name or password (user:pass@): not allowed")):
+            with self.assertRaises(coord.InvalidArgumentError) as cm:
+                coord.Client(url, "a-test-key")
+            self.assertEqual(str(cm.exception), "COORD_ERR_INVALID_ARGUMENT: " + why)
+            with self.assertRaises(coord.InvalidArgumentError) as cm:
+                coord.base_url_check(url)
+            self.assertEqual(cm.exception.detail, why)
+        with self.assertRaises(coord.InvalidArgumentError) as cm:
+            coord.Client("http://127.0.0.1:9/v1/access/parking", "")
+        self.assertIn("access key", cm.exception.detail)
+        # accepted, with a warning (the client's log says it too)
+        self.assertEqual(coord.base_url_check("http://127.0.0.1:9/v1/access/parking"), "")
+        self.assertIn("does not end in /v1/access/parking",
+                      coord.base_url_check("http://127.0.0.1:9"))
+
+    def test_timeout_error_is_the_builtin_too(self):
+        self.assertTrue(issubclass(coord.TimeoutError, TimeoutError))
+        self.assertTrue(issubclass(coord.TimeoutError, coord.CoordError))
+        try:
+            coord.raise_for(coord.Status.TIMEOUT, detail="a wait's deadline")
+        except TimeoutError as e:  # the builtin catches it
+            self.assertEqual(str(e), "COORD_ERR_TIMEOUT: a wait's deadline")
 
     def test_decode(self):
         s = coord.decode_session('{"id": 5, "location_id": "L", "user_id": "u", '
@@ -328,11 +359,21 @@ class AgainstSimulator(unittest.TestCase):
             self.assertEqual((cm.exception.status_name, cm.exception.http_status),
                              ("COORD_ERR_INVALID_ARGUMENT", 0))
         with coord.Client(BASE, "wrong-key") as client:
+            # no token: refused before sending (a key is checked by the server)
+            with self.assertRaises(coord.UnauthorizedError) as cm:
+                client.end_session("PY-LOT", sid)
+            self.assertEqual((cm.exception.http_status, str(cm.exception)),
+                             (0, "COORD_ERR_UNAUTHORIZED: no bearer token set: this call is made "
+                                 "as a user (coord_client_set_bearer_token); nothing was sent"))
+            client.set_bearer_token(self.token)
             with self.assertRaises(coord.UnauthorizedError) as cm:
                 client.end_session("PY-LOT", sid)
             self.assertEqual((cm.exception.status_name, cm.exception.http_status),
                              ("COORD_ERR_UNAUTHORIZED", 403))
             self.assertNotIn("wrong-key", str(cm.exception))
+            # the HTTP status once, and the server's message
+            self.assertEqual(str(cm.exception), "COORD_ERR_UNAUTHORIZED (HTTP 403): access key "
+                                                "missing or invalid")
 
     def test_cancel_from_another_thread(self):
         sid = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 5})["id"]

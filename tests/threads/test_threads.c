@@ -85,6 +85,8 @@ static void *run_worker(void *arg)
     coord_status st;
 
     st = coord_client_new(env("COORD_NGINX_URL"), env("COORD_NGINX_KEY"), &c);
+    if (st == COORD_OK) /* sessions are a user's (nginx reads no token) */
+        st = coord_client_set_bearer_token(c, "a-user-token");
     if (st != COORD_OK) {
         w->first_bad = 1;
         snprintf(w->why, sizeof(w->why), "coord_client_new: %s", coord_status_name(st));
@@ -181,6 +183,7 @@ static void *run_loop_worker(void *arg)
     coord_loop *loop = NULL;
 
     if (coord_client_new(env("COORD_NGINX_URL"), env("COORD_NGINX_KEY"), &c) != COORD_OK ||
+        coord_client_set_bearer_token(c, "a-user-token") != COORD_OK ||
         coord_loop_new(&loop) != COORD_OK || coord_loop_set_limits(loop, 64, 64) != COORD_OK) {
         w->first_bad = -1;
         snprintf(w->why, sizeof(w->why), "no client or loop");
@@ -250,6 +253,7 @@ static void cancel_while_another_thread_calls(void **state)
     snprintf(w.user, sizeof(w.user), "LOT-C-user");
     assert_int_equal(coord_client_new(env("COORD_NGINX_URL"), env("COORD_NGINX_KEY"),
                                       &target.client), COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(target.client, "a-user-token"), COORD_OK);
     assert_int_equal(pthread_create(&canceller, NULL, keep_cancelling, &target), 0);
     for (int i = 1; i <= CALLS; i++) {
         coord_session s;

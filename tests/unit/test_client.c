@@ -28,6 +28,7 @@ static coord_client *new_client(void)
 
     assert_int_equal(coord_client_new("http://127.0.0.1:9/v1/access/parking", KEY, &c),
                      COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(c, "a-user-token"), COORD_OK);
     return c;
 }
 
@@ -178,7 +179,8 @@ static void no_location_id_moves_the_request(void **state)
         coord_target target;
         parsed_url base;
 
-        if (coord_client_new(bases[b], KEY, &c) != COORD_OK)
+        if (coord_client_new(bases[b], KEY, &c) != COORD_OK ||
+            coord_client_set_bearer_token(c, "a-user-token") != COORD_OK)
             fail_msg("base URL \"%s\" was refused", bases[b]);
         coord_client_target(c, &target);
         parse_url(target.base_url, &base);
@@ -329,6 +331,172 @@ static void sslkeylogfile_is_warned_about(void **state)
     memset(&heard, 0, sizeof(heard));
     assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_DEBUG), COORD_OK);
     assert_int_equal(heard.messages, 0);
+    coord_client_free(c);
+}
+
+/* Issue 19 point 3: a refused base URL said only "invalid argument".
+ * coord_base_url_check() names the part, never quoting the URL. */
+static void base_url_check_names_what_is_wrong(void **state)
+{
+    static const struct {
+        const char *url;
+        coord_status st;
+        const char *detail;
+    } cases[] = {
+        {"htp://127.0.0.1:8080/v1/access/parking", COORD_ERR_INVALID_ARGUMENT,
+         "base URL: scheme \"htp\" is not http or https"},
+        {"ftp://example.com/v1/access/parking", COORD_ERR_INVALID_ARGUMENT,
+         "base URL: scheme \"ftp\" is not http or https"},
+        {"127.0.0.1:8080/v1/access/parking", COORD_ERR_INVALID_ARGUMENT,
+         "base URL: no scheme: it starts with http:// or https://, then the host"},
+        {"http:///v1/access/parking", COORD_ERR_INVALID_ARGUMENT,
+         "base URL: no host after \"://\""},
+        {"http://", COORD_ERR_INVALID_ARGUMENT, "base URL: no host after \"://\""},
+        {"http://user:s3cret@h/v1/access/parking", COORD_ERR_INVALID_ARGUMENT,
+         "base URL: has a user name or password (user:pass@): not allowed"},
+        {"http://h/v1/access/parking?access_key=s3cret", COORD_ERR_INVALID_ARGUMENT,
+         "base URL: has a query ('?'): give the path only"},
+        {"http://h/v1#x", COORD_ERR_INVALID_ARGUMENT, "base URL: has a fragment ('#')"},
+        {"http://h/a b", COORD_ERR_INVALID_ARGUMENT, "base URL: has a space"},
+        {"http://h\\x/", COORD_ERR_INVALID_ARGUMENT, "base URL: has a backslash"},
+        {"", COORD_ERR_INVALID_ARGUMENT,
+         "base URL: empty, too long or with a control character"},
+        {"http://127.0.0.1:99999/v1/access/parking", COORD_ERR_INVALID_ARGUMENT,
+         "base URL: Port number was not a decimal number between 0 and 65535"},
+        {"http://127.0.0.1:8080/v1/access/parking", COORD_OK, ""},
+        {"https://gw.example/coord/v1/access/parking/", COORD_OK, ""},
+        {NULL, COORD_OK, ""},
+        {"http://127.0.0.1:8080", COORD_OK,
+         "base URL: its path does not end in /v1/access/parking: the API's routes are under "
+         "it (a 404 \"no such route\" otherwise)"},
+    };
+    char detail[COORD_MESSAGE_MAX];
+    coord_client *c = NULL;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(detail, 'x', sizeof(detail));
+        assert_int_equal(coord_base_url_check(cases[i].url, detail, sizeof(detail)),
+                         cases[i].st);
+        assert_string_equal(detail, cases[i].detail);
+        assert_null(strstr(detail, "s3cret"));
+        /* coord_client_new() agrees */
+        assert_int_equal(coord_client_new(cases[i].url, KEY, &c), cases[i].st);
+        coord_client_free(c);
+        c = NULL;
+    }
+    assert_int_equal(coord_base_url_check("htp://h/", NULL, 0), COORD_ERR_INVALID_ARGUMENT);
+    assert_int_equal(coord_base_url_check("htp://h/", detail, 12), COORD_ERR_INVALID_ARGUMENT);
+    assert_string_equal(detail, "base URL: s"); /* cut to its buffer */
+}
+
+/* Issue 19 point 7: without a bearer token every call but create_jwt was
+ * sent, for the server to answer 401; the key was checked locally, the
+ * token not. Now refused before anything is sent, with the server's status. */
+static void calls_without_a_token_are_refused_locally(void **state)
+{
+    coord_client *c = NULL;
+    coord_session s;
+    coord_session_list list;
+    coord_redemption_info b;
+    char token[64];
+    const coord_error *e;
+    (void)state;
+
+    assert_int_equal(coord_client_new("http://127.0.0.1:9/v1/access/parking", KEY, &c),
+                     COORD_OK);
+    e = coord_client_last_error(c);
+    assert_int_equal(coord_end_session(c, "LOT-1", 1, &s), COORD_ERR_UNAUTHORIZED);
+    assert_int_equal(e->attempts, 0);
+    assert_int_equal(e->http_status, 0);
+    assert_string_equal(e->detail, "no bearer token set: this call is made as a user "
+                                   "(coord_client_set_bearer_token); nothing was sent");
+    assert_int_equal(coord_session_get(c, "LOT-1", 1, &s), COORD_ERR_UNAUTHORIZED);
+    assert_int_equal(coord_session_create(c, "LOT-1", NULL, &s), COORD_ERR_UNAUTHORIZED);
+    assert_int_equal(coord_session_list_location(c, "LOT-1", &list), COORD_ERR_UNAUTHORIZED);
+    assert_int_equal(coord_session_list_user(c, &list), COORD_ERR_UNAUTHORIZED);
+    assert_int_equal(coord_barcode_create(c, &b), COORD_ERR_UNAUTHORIZED);
+    assert_int_equal(coord_test_simulate_redemption(c, "LOT-1", 1, 5, &s),
+                     COORD_ERR_UNAUTHORIZED);
+    assert_int_equal(e->attempts, 0);
+    /* a bad argument is still named as such first */
+    assert_int_equal(coord_session_get(c, "..", 1, &s), COORD_ERR_INVALID_ARGUMENT);
+    /* create_jwt needs no token: it is sent (to a closed port here) */
+    assert_int_equal(coord_client_set_retry(c, 1, 0, 0), COORD_OK);
+    assert_int_equal(coord_test_create_jwt(c, "a@b.c", NULL, token, sizeof(token)),
+                     COORD_ERR_TRANSPORT);
+    assert_int_equal(e->attempts, 1);
+    coord_client_free(c);
+}
+
+/* Heard a warning saying this? */
+static void assert_warned(coord_client *c, const char *says)
+{
+#ifdef COORD_MINIMAL
+    (void)c;
+    (void)says;
+    assert_int_equal(heard.messages, 0); /* the firmware build has no log text */
+#else
+    (void)c;
+    assert_int_equal(heard.messages, 1);
+    assert_int_equal(heard.level, COORD_LOG_WARN);
+    if (strstr(heard.text, says) == NULL)
+        fail_msg("heard \"%s\", not \"%s\"", heard.text, says);
+#endif
+}
+
+/* Issue 19 points 3 and 9: what is accepted but likely wrong is said in the
+ * log -- a base URL off the API's path, NULL (the offline production
+ * service), a key or token under 8 bytes (redaction then blanks ordinary
+ * words: COORD_TOKEN=Fail made "Failed to connect" "[redacted]ed to ...") --
+ * once, when a callback that hears warnings is set (or at once, when a
+ * short token is set under one). Redaction itself stays as strict. */
+static void likely_mistakes_are_warned_in_the_log(void **state)
+{
+    coord_client *c = NULL;
+    char text[64];
+    (void)state;
+
+    assert_int_equal(coord_client_new("http://127.0.0.1:9", KEY, &c), COORD_OK);
+    memset(&heard, 0, sizeof(heard));
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_WARN), COORD_OK);
+    assert_warned(c, "does not end in /v1/access/parking");
+    coord_client_free(c);
+
+    assert_int_equal(coord_client_new(NULL, KEY, &c), COORD_OK);
+    memset(&heard, 0, sizeof(heard));
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_DEBUG), COORD_OK);
+    assert_warned(c, "production service, https://api.coord.co/v1/access/parking, which is "
+                     "offline");
+    coord_client_free(c);
+
+    assert_int_equal(coord_client_new("http://127.0.0.1:9/v1/access/parking", "k-1234", &c),
+                     COORD_OK);
+    memset(&heard, 0, sizeof(heard));
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_INFO), COORD_OK);
+    assert_warned(c, "the access key is shorter than 8 bytes");
+    memset(&heard, 0, sizeof(heard));
+    assert_int_equal(coord_client_set_bearer_token(c, "Fail"), COORD_OK); /* said at once */
+    assert_warned(c, "the token is shorter than 8 bytes");
+    /* as strict as before: the short token is still redacted everywhere */
+    snprintf(text, sizeof(text), "Failed to connect");
+    coord_client_redact(c, text, sizeof(text));
+    assert_string_equal(text, "[redacted]ed to connect");
+    memset(&heard, 0, sizeof(heard));
+    assert_int_equal(coord_client_set_bearer_token(c, "a-long-enough-token"), COORD_OK);
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_DEBUG), COORD_OK);
+    assert_int_equal(heard.messages, 0); /* said once; nothing new to say */
+    coord_client_free(c);
+
+    /* no callback yet: kept until one is set; one for errors only hears nothing */
+    assert_int_equal(coord_client_new("http://127.0.0.1:9/v1/access/parking", KEY, &c),
+                     COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(c, "qq"), COORD_OK);
+    memset(&heard, 0, sizeof(heard));
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_ERROR), COORD_OK);
+    assert_int_equal(heard.messages, 0);
+    assert_int_equal(coord_client_set_log(c, on_log, NULL, COORD_LOG_WARN), COORD_OK);
+    assert_warned(c, "the token is shorter than 8 bytes");
     coord_client_free(c);
 }
 
@@ -530,6 +698,9 @@ int main(void)
         cmocka_unit_test(base_urls_that_let_the_host_move_are_refused),
         cmocka_unit_test(no_location_id_moves_the_request),
         cmocka_unit_test(sslkeylogfile_is_warned_about),
+        cmocka_unit_test(base_url_check_names_what_is_wrong),
+        cmocka_unit_test(likely_mistakes_are_warned_in_the_log),
+        cmocka_unit_test(calls_without_a_token_are_refused_locally),
         cmocka_unit_test(clients_that_start_alike_seed_apart),
         cmocka_unit_test(unterminated_location_is_refused),
         cmocka_unit_test(setters_survive_allocation_failures),

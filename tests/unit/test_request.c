@@ -16,7 +16,8 @@
 #define KEY "sandbox-s3cr3t/+&="
 #define BASE "http://127.0.0.1:8080/v1/access/parking"
 
-static const coord_target target = {BASE, KEY, NULL, NULL};
+static const coord_target target = {BASE, KEY, NULL, NULL}; /* no token: create_jwt's */
+static const coord_target user = {BASE, KEY, "user-token", NULL}; /* every other call's */
 static coord_error err; /* why a builder failed */
 
 static void end_session_request(void **state)
@@ -24,12 +25,13 @@ static void end_session_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &target, "LOT-9", 42, &err), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &user, "LOT-9", 42, &err), COORD_OK);
     assert_string_equal(req.method, "PUT");
     assert_string_equal(req.url, BASE "/LOT-9/session/42/end?access_key="
                                  "sandbox-s3cr3t%2F%2B%26%3D");
-    assert_int_equal(req.header_count, 1);
+    assert_int_equal(req.header_count, 2);
     assert_string_equal(req.headers[0], "Accept: application/json");
+    assert_string_equal(req.headers[1], "Authorization: Bearer user-token");
     assert_null(req.body);
     assert_int_equal(req.body_len, 0);
     coord_request_free(&req);
@@ -41,12 +43,12 @@ static void path_segments_are_escaped(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &target, "a/../b?x=1", 7, &err), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &user, "a/../b?x=1", 7, &err), COORD_OK);
     assert_string_equal(req.url, BASE "/a%2F..%2Fb%3Fx%3D1/session/7/end?access_key="
                                  "sandbox-s3cr3t%2F%2B%26%3D");
     coord_request_free(&req);
 
-    assert_int_equal(coord_request_end_session(&req, &target, "caf\xc3\xa9 #1 %", -3, &err),
+    assert_int_equal(coord_request_end_session(&req, &user, "caf\xc3\xa9 #1 %", -3, &err),
                      COORD_OK);
     assert_string_equal(req.url, BASE "/caf%C3%A9%20%231%20%25/session/-3/end?access_key="
                                  "sandbox-s3cr3t%2F%2B%26%3D");
@@ -58,10 +60,10 @@ static void int64_ids_in_full(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &target, "L", INT64_MAX, &err), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &user, "L", INT64_MAX, &err), COORD_OK);
     assert_non_null(strstr(req.url, "/L/session/9223372036854775807/end?"));
     coord_request_free(&req);
-    assert_int_equal(coord_request_end_session(&req, &target, "L", INT64_MIN, &err), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &user, "L", INT64_MIN, &err), COORD_OK);
     assert_non_null(strstr(req.url, "/L/session/-9223372036854775808/end?"));
     coord_request_free(&req);
 }
@@ -108,30 +110,30 @@ static void invalid_location_ids(void **state)
     (void)state;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(coord_request_end_session(&req, &target, bad[i], 1, &err),
+        assert_int_equal(coord_request_end_session(&req, &user, bad[i], 1, &err),
                          COORD_ERR_INVALID_ARGUMENT);
         assert_null(req.url);
         assert_non_null(strstr(err.detail, "location_id"));
     }
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        assert_int_equal(coord_request_end_session(&req, &target, good[i], 1, &err), COORD_OK);
+        assert_int_equal(coord_request_end_session(&req, &user, good[i], 1, &err), COORD_OK);
         coord_request_free(&req);
     }
-    assert_int_equal(coord_request_end_session(&req, &target, NULL, 1, &err),
+    assert_int_equal(coord_request_end_session(&req, &user, NULL, 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
     memset(too_long, 'a', sizeof(too_long));
     too_long[COORD_ID_MAX] = '\0';
-    assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, &err),
+    assert_int_equal(coord_request_end_session(&req, &user, too_long, 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
     too_long[COORD_ID_MAX - 1] = '\0';
-    assert_int_equal(coord_request_end_session(&req, &target, too_long, 1, &err), COORD_OK);
+    assert_int_equal(coord_request_end_session(&req, &user, too_long, 1, &err), COORD_OK);
     coord_request_free(&req);
 }
 
 static void overlong_url_error_hides_the_key(void **state)
 {
     static char key[COORD_URL_MAX];
-    coord_target t = {BASE, key, NULL, NULL};
+    coord_target t = {BASE, key, "user-token", NULL};
     coord_request req;
     (void)state;
 
@@ -151,7 +153,7 @@ static void get_session_request_and_its_loggable_path(void **state)
     char path[64];
     (void)state;
 
-    assert_int_equal(coord_request_get_session(&req, &target, "a/b?c", -7, &err), COORD_OK);
+    assert_int_equal(coord_request_get_session(&req, &user, "a/b?c", -7, &err), COORD_OK);
     assert_string_equal(req.method, "GET");
     assert_int_equal(req.idempotent, 1);
     assert_string_equal(req.url, BASE "/a%2Fb%3Fc/session/-7?access_key="
@@ -162,14 +164,14 @@ static void get_session_request_and_its_loggable_path(void **state)
     coord_request_path(&req, path, 12);
     assert_string_equal(path, "/v1/access/");
     coord_request_free(&req);
-    assert_int_equal(coord_request_get_session(&req, &target, "", 1, &err),
+    assert_int_equal(coord_request_get_session(&req, &user, "", 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
 
     /* idempotence follows the method: only POST is not */
     assert_int_equal(coord_request_build(&req, &target, "POST", NULL, 0, "{}", 2, &err), COORD_OK);
     assert_int_equal(req.idempotent, 0);
     coord_request_free(&req);
-    assert_int_equal(coord_request_end_session(&req, &target, "L", 1, &err),
+    assert_int_equal(coord_request_end_session(&req, &user, "L", 1, &err),
                      COORD_OK);
     assert_int_equal(req.idempotent, 1);
     coord_request_free(&req);
@@ -184,7 +186,7 @@ static void create_session_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_create_session(&req, &target, "LOT-9", NULL, &err), COORD_OK);
+    assert_int_equal(coord_request_create_session(&req, &user, "LOT-9", NULL, &err), COORD_OK);
     assert_string_equal(req.method, "POST");
     assert_string_equal(req.url, BASE "/LOT-9/session" Q);
     assert_string_equal(req.body, "{}");
@@ -195,18 +197,18 @@ static void create_session_request(void **state)
     assert_null(req.owned_body);
 
     /* cJSON escapes the resource id; the location is one escaped segment */
-    assert_int_equal(coord_request_create_session(&req, &target, "a/b", "stall \"7\"\\x",
+    assert_int_equal(coord_request_create_session(&req, &user, "a/b", "stall \"7\"\\x",
                                                   &err), COORD_OK);
     assert_string_equal(req.url, BASE "/a%2Fb/session" Q);
     assert_string_equal(req.body, "{\"resource_id\":\"stall \\\"7\\\"\\\\x\"}");
     assert_int_equal(req.body_len, strlen(req.body));
     coord_request_free(&req);
 
-    assert_int_equal(coord_request_create_session(&req, &target, "L", "bad\nid", &err),
+    assert_int_equal(coord_request_create_session(&req, &user, "L", "bad\nid", &err),
                      COORD_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.detail, "resource_id"));
     assert_null(req.url);
-    assert_int_equal(coord_request_create_session(&req, &target, "", NULL, &err),
+    assert_int_equal(coord_request_create_session(&req, &user, "", NULL, &err),
                      COORD_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.detail, "location_id"));
 }
@@ -216,13 +218,13 @@ static void get_session_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_get_session(&req, &target, "L 1", INT64_MAX, &err), COORD_OK);
+    assert_int_equal(coord_request_get_session(&req, &user, "L 1", INT64_MAX, &err), COORD_OK);
     assert_string_equal(req.method, "GET");
     assert_string_equal(req.url, BASE "/L%201/session/9223372036854775807" Q);
     assert_null(req.body);
-    assert_int_equal(req.header_count, 1);
+    assert_int_equal(req.header_count, 2);
     coord_request_free(&req);
-    assert_int_equal(coord_request_get_session(&req, &target, NULL, 1, &err),
+    assert_int_equal(coord_request_get_session(&req, &user, NULL, 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
 }
 
@@ -252,7 +254,7 @@ static void barcode_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_create_barcode(&req, &target, &err),
+    assert_int_equal(coord_request_create_barcode(&req, &user, &err),
                      COORD_OK);
     assert_string_equal(req.method, "POST");
     assert_string_equal(req.url, BASE "/barcode" Q);
@@ -266,19 +268,19 @@ static void simulate_redemption_request(void **state)
     coord_request req;
     (void)state;
 
-    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G/1", -5, 95, &err),
+    assert_int_equal(coord_request_simulate_redemption(&req, &user, "G/1", -5, 95, &err),
                      COORD_OK);
     assert_string_equal(req.method, "POST");
     assert_string_equal(req.url, BASE "/testing/G%2F1/-5/simulate_redemption" Q);
     assert_string_equal(req.body, "{\"duration_m\":95}");
     assert_int_equal(req.body_len, 17);
     coord_request_free(&req);
-    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G", 1,
+    assert_int_equal(coord_request_simulate_redemption(&req, &user, "G", 1,
                                                        COORD_REDEMPTION_MAX_MINUTES, &err),
                      COORD_OK);
     assert_string_equal(req.body, "{\"duration_m\":527040}");
     coord_request_free(&req);
-    assert_int_equal(coord_request_simulate_redemption(&req, &target, "G", 1,
+    assert_int_equal(coord_request_simulate_redemption(&req, &user, "G", 1,
                                                        COORD_REDEMPTION_MAX_MINUTES + 1, &err),
                      COORD_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.detail, "duration_m"));
@@ -384,7 +386,7 @@ static void unescaped_segments_match_curl(void **state)
         snprintf(expected, sizeof(expected),
                  "%s/%s/session/5/end?access_key=sandbox-s3cr3t%%2F%%2B%%26%%3D", BASE, esc);
         curl_free(esc);
-        assert_int_equal(coord_request_end_session(&req, &target, ids[i], 5, &err), COORD_OK);
+        assert_int_equal(coord_request_end_session(&req, &user, ids[i], 5, &err), COORD_OK);
         assert_string_equal(req.url, expected);
         coord_request_free(&req);
     }
@@ -414,7 +416,7 @@ static void free_wipes_the_url(void **state)
     size_t i;
     (void)state;
 
-    assert_int_equal(coord_request_end_session(&req, &target, "L", 1, &err),
+    assert_int_equal(coord_request_end_session(&req, &user, "L", 1, &err),
                      COORD_OK);
     assert_ptr_equal(req.url, req.url_buf);
     coord_request_free(&req);
@@ -429,32 +431,32 @@ typedef coord_status (*builder)(coord_request *req);
 
 static coord_status b_end(coord_request *req)
 {
-    return coord_request_end_session(req, &target, "LOT 9/\xc3\xa4", 42, &err);
+    return coord_request_end_session(req, &user, "LOT 9/\xc3\xa4", 42, &err);
 }
 
 static coord_status b_get(coord_request *req)
 {
-    return coord_request_get_session(req, &target, "LOT 9", 42, &err);
+    return coord_request_get_session(req, &user, "LOT 9", 42, &err);
 }
 
 static coord_status b_create(coord_request *req)
 {
-    return coord_request_create_session(req, &target, "LOT 9", "stall \"4\"", &err);
+    return coord_request_create_session(req, &user, "LOT 9", "stall \"4\"", &err);
 }
 
 static coord_status b_list(coord_request *req)
 {
-    return coord_request_list_sessions(req, &target, "LOT 9", &err);
+    return coord_request_list_sessions(req, &user, "LOT 9", &err);
 }
 
 static coord_status b_barcode(coord_request *req)
 {
-    return coord_request_create_barcode(req, &target, &err);
+    return coord_request_create_barcode(req, &user, &err);
 }
 
 static coord_status b_redeem(coord_request *req)
 {
-    return coord_request_simulate_redemption(req, &target, "G/1", 7, 95, &err);
+    return coord_request_simulate_redemption(req, &user, "G/1", 7, 95, &err);
 }
 
 static coord_status b_jwt(coord_request *req)
