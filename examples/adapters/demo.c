@@ -38,41 +38,46 @@ static void ended(coord_call *call, coord_status status, const coord_error *erro
 
 static int usage(const char *program)
 {
-    fprintf(stderr, "usage: %s BASE_URL KEY TOKEN LOCATION SESSION_ID... (whole numbers)\n",
-            program);
+    fprintf(stderr, "usage: COORD_BASE_URL=... COORD_ACCESS_KEY=... COORD_TOKEN=... "
+                    "%s LOCATION SESSION_ID... (whole numbers)\n", program);
     return 2;
 }
 
 int demo_start(coord_loop *loop, int argc, char **argv)
 {
-    if (argc < 6)
+    /* secrets from the environment: arguments show in process lists */
+    const char *url = getenv("COORD_BASE_URL"), *key = getenv("COORD_ACCESS_KEY");
+    const char *token = getenv("COORD_TOKEN");
+
+    if (argc < 3 || url == NULL || key == NULL || token == NULL)
         return usage(argv[0]);
-    ids = calloc((size_t)(argc - 5), sizeof(*ids));
+    ids = calloc((size_t)(argc - 2), sizeof(*ids));
     if (ids == NULL) {
         fprintf(stderr, "%s: out of memory\n", argv[0]);
         return 1;
     }
-    for (int i = 5; i < argc; i++) {
+    for (int i = 2; i < argc; i++) {
         char *end;
 
         errno = 0;
-        ids[i - 5] = strtoll(argv[i], &end, 10);
+        ids[i - 2] = strtoll(argv[i], &end, 10);
         if (errno != 0 || end == argv[i] || *end != '\0')
             return usage(argv[0]);
     }
     initialised = coord_global_init() == COORD_OK;
-    if (!initialised || coord_client_new(argv[1], argv[2], &client) != COORD_OK ||
-        coord_client_set_bearer_token(client, argv[3]) != COORD_OK) {
-        fprintf(stderr, "%s: cannot make a client\n", argv[0]);
+    if (!initialised || coord_client_new(url, key, &client) != COORD_OK ||
+        coord_client_set_bearer_token(client, token) != COORD_OK) {
+        fprintf(stderr, "%s: cannot make a client (check COORD_BASE_URL, COORD_ACCESS_KEY "
+                "and COORD_TOKEN)\n", argv[0]);
         return 1;
     }
-    for (int i = 5; i < argc; i++) {
-        coord_status st = coord_end_session_async(loop, client, argv[4], ids[i - 5], ended,
-                                                  &ids[i - 5], NULL);
+    for (int i = 2; i < argc; i++) {
+        coord_status st = coord_end_session_async(loop, client, argv[1], ids[i - 2], ended,
+                                                  &ids[i - 2], NULL);
 
         if (st != COORD_OK) {
-            fprintf(stderr, "%s: %s: %s\n", argv[0], coord_status_name(st),
-                    coord_client_last_error(client)->detail);
+            fprintf(stderr, "session %" PRId64 ": not started: %s: %s\n", ids[i - 2],
+                    coord_status_name(st), coord_client_last_error(client)->detail);
             return 1;
         }
     }

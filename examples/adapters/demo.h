@@ -6,7 +6,9 @@
 
 #include <coord/coord.h>
 
-/* From "BASE_URL KEY TOKEN LOCATION SESSION_ID...": a client, and one
+/* From "LOCATION SESSION_ID..." and the environment's COORD_BASE_URL,
+ * COORD_ACCESS_KEY and COORD_TOKEN (never argv: it shows in process
+ * lists): a client, and one
  * coord_end_session_async() per session id on loop; each result is printed
  * as a JSON line when it arrives (a failure's detail on stderr). Returns 0,
  * or 2 (usage, a session id that is not a whole number) / 1 (failure) after

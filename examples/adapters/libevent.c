@@ -1,7 +1,8 @@
 /* libcoord's loop in libevent: the glue is the first half of this file
  * (copy it); main() ends sessions with it (demo.c).
  *
- *   libevent BASE_URL KEY TOKEN LOCATION SESSION_ID...                    */
+ *   COORD_BASE_URL=... COORD_ACCESS_KEY=... COORD_TOKEN=... libevent LOCATION SESSION_ID...
+ */
 #include <event2/event.h>
 
 #include <coord/coord.h>

@@ -1,7 +1,8 @@
 /* libcoord's loop in libuv: the glue is the first half of this file (copy
  * it); main() ends sessions with it (demo.c).
  *
- *   libuv BASE_URL KEY TOKEN LOCATION SESSION_ID...                       */
+ *   COORD_BASE_URL=... COORD_ACCESS_KEY=... COORD_TOKEN=... libuv LOCATION SESSION_ID...
+ */
 #define _POSIX_C_SOURCE 200809L /* uv.h needs POSIX types */
 #include <stdlib.h>
 

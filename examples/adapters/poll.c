@@ -1,7 +1,8 @@
 /* libcoord's loop in a plain poll() loop: the glue is the first half of
  * this file (copy it); main() ends sessions with it (demo.c).
  *
- *   poll BASE_URL KEY TOKEN LOCATION SESSION_ID...                        */
+ *   COORD_BASE_URL=... COORD_ACCESS_KEY=... COORD_TOKEN=... poll LOCATION SESSION_ID...
+ */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <errno.h>
 #include <limits.h>

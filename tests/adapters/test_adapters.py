@@ -26,9 +26,14 @@ def sim(path, body):
         return json.loads(answer.read() or b"{}")
 
 
+def secrets(token):
+    """The adapters read the base URL, key and token from the environment."""
+    return dict(os.environ, COORD_BASE_URL=BASE, COORD_ACCESS_KEY=KEY, COORD_TOKEN=token)
+
+
 def run(wrapper, adapter, ids, token):
     started = time.monotonic()
-    proc = subprocess.run(wrapper + [adapter, BASE, KEY, token, LOT] + [str(i) for i in ids],
+    proc = subprocess.run(wrapper + [adapter, LOT] + [str(i) for i in ids], env=secrets(token),
                           capture_output=True, text=True, timeout=120)
     took = time.monotonic() - started
     if proc.returncode != 0:
@@ -68,13 +73,18 @@ def check(wrapper, adapter):
 
 def check_refusals(wrapper, adapter, token):
     def attempt(*ids):
-        return subprocess.run(wrapper + [adapter, BASE, KEY, token, LOT, *ids],
+        return subprocess.run(wrapper + [adapter, LOT, *ids], env=secrets(token),
                               capture_output=True, text=True, timeout=120)
     # a session id that is not a whole number: a usage error, nothing sent
     for bad in ("12x", "abc", ""):
         proc = attempt("1", bad)
         if (proc.returncode, proc.stdout) != (2, ""):
             raise SystemExit(f"{adapter}: id {bad!r}: exit {proc.returncode}\n{proc.stdout}")
+    # secrets only from the environment
+    proc = subprocess.run(wrapper + [adapter, LOT, "1"], capture_output=True, text=True,
+                          timeout=120, env={"PATH": os.environ.get("PATH", "")})
+    if proc.returncode != 2 or "COORD_TOKEN=" not in proc.stderr:
+        raise SystemExit(f"{adapter}: without its environment: exit {proc.returncode}")
     # a failure: its line stays JSON when the server's message has quotes
     # (the message goes to stderr), and names the id whole (beyond 32 bits:
     # no pointer holds it on armhf)

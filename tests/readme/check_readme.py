@@ -87,14 +87,48 @@ def run_first_program(exe):
         run = shlex.split(os.environ.get("README_RUN", "")) + [exe, "LOT-9", "1"]
         first = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
         again = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+        not_an_id = subprocess.run(run[:-1] + ["1abc"], env=env, capture_output=True, text=True,
+                                   timeout=60)
+        typo = dict(env, COORD_BASE_URL="htp" + env["COORD_BASE_URL"][len("http"):])
+        mistyped = subprocess.run(run, env=typo, capture_output=True, text=True, timeout=60)
     finally:
         sim.terminate()
         sim.wait(timeout=10)
         sim.stdout.close()
     if (first.returncode, first.stdout) != (0, "ended session 1 at LOT-9: 3.00 USD\n"):
         sys.exit(f"README's first program: {first.returncode} {first.stdout!r} {first.stderr!r}")
-    if again.returncode != 1 or not again.stderr.startswith("COORD_ERR_ALREADY_ENDED (HTTP 409): "):
+    if (again.returncode, again.stderr) != (1, "COORD_ERR_ALREADY_ENDED: HTTP 409: session "
+                                              "already ended (code 4091)\n"):
         sys.exit(f"README's first program, twice: {again.returncode} {again.stderr!r}")
+    if not_an_id.returncode != 2 or "usage:" not in not_an_id.stderr:
+        sys.exit(f"README's first program, id 1abc: {not_an_id.returncode} {not_an_id.stderr!r}")
+    if (mistyped.returncode, mistyped.stderr) != (1, "COORD_ERR_INVALID_ARGUMENT: base URL: "
+                                                     "scheme \"htp\" is not http or https\n"):
+        sys.exit(f"README's first program, htp://: {mistyped.returncode} {mistyped.stderr!r}")
+
+
+def run_end_many(exe):
+    """The non-blocking example (end_many): a failure names its session and
+    fails the run; an id that is not a number is refused before anything."""
+    sim, lines = start_sim(os.path.join(ROOT, "examples", "seed.json"))
+    try:
+        env = dict(os.environ, COORD_BASE_URL=lines["COORD_SIM_URL"],
+                   COORD_ACCESS_KEY=lines["COORD_SIM_KEY"], COORD_TOKEN="kiosk-token")
+        prefix = shlex.split(os.environ.get("README_RUN", "")) + [exe, "LOT-9"]
+        bad_id = subprocess.run(prefix + ["1", "2x"], env=env, capture_output=True, text=True,
+                                timeout=60)
+        mixed = subprocess.run(prefix + ["1", "99"], env=env, capture_output=True, text=True,
+                               timeout=60)
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+        sim.stdout.close()
+    if bad_id.returncode != 2 or bad_id.stdout or "usage:" not in bad_id.stderr:
+        sys.exit(f"README's end_many, id 2x: {bad_id.returncode} {bad_id.stderr!r}")
+    if (mixed.returncode, mixed.stdout) != (1, "session 1 ended: 3.00 USD\n") or \
+            not mixed.stderr.startswith("session 99: COORD_ERR_NOT_FOUND: HTTP 404: "):
+        sys.exit(f"README's end_many, 1 and 99: {mixed.returncode} {mixed.stdout!r} "
+                 f"{mixed.stderr!r}")
 
 
 def main():
@@ -117,9 +151,13 @@ def main():
             sys.exit("check-readme: a fragment that ignores a COORD_NODISCARD result compiled")
         programs = [compile_block(cc, cflags, libs, line, code, tmp) for line, code in blocks]
         run_first_program(programs[0])
+        end_many = [p for p, (_, code) in zip(programs, blocks) if "/* end_many " in code]
+        if len(end_many) != 1:
+            sys.exit("README.md: the non-blocking example (/* end_many ...) is not there")
+        run_end_many(end_many[0])
     print(f"check-readme: {len(blocks)} C blocks of README.md compile with -Werror "
-          f"({sum(p is not None for p in programs)} programs linked); the first ran against "
-          "the simulator")
+          f"({sum(p is not None for p in programs)} programs linked); the first and end_many "
+          "ran against the simulator")
 
 
 if __name__ == "__main__":
