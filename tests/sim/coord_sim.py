@@ -252,6 +252,7 @@ A malformed control body (not a JSON object, unknown field, wrong type) gets
 from __future__ import annotations
 
 import argparse
+import errno
 import gzip
 import base64
 import hashlib
@@ -1845,8 +1846,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     if reason is not None:
         print(f"coord-sim: --seed {args.seed}: {reason}", file=sys.stderr)
         return 2
-    server = SimServer((args.host, args.port), state, args.verbose,
-                       make_tls_context(args.tls_cert, args.tls_key))
+    try:
+        server = SimServer((args.host, args.port), state, args.verbose,
+                           make_tls_context(args.tls_cert, args.tls_key))
+    except OSError as exc:  # a busy port, a host not on this machine, no permission
+        hint = (" (another coord-sim? --port 0 picks a free one)"
+                if exc.errno == errno.EADDRINUSE else "")
+        print(f"coord-sim: cannot listen on {args.host}:{args.port}: {exc.strerror}{hint}",
+              file=sys.stderr)
+        return 1
     port = server.server_address[1]
 
     def stop(signum: int, frame: Any) -> None:

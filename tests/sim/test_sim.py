@@ -862,6 +862,17 @@ class ProductTest(unittest.TestCase):
                                 result.stderr)
             self.assertIn("sessions[0]: missing field: location_id", result.stderr)
 
+    def test_a_busy_port_is_one_line_not_a_traceback(self):
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            result = run_sim("--port", str(port))
+        self.assertEqual((result.returncode, result.stdout), (1, ""))
+        self.assertEqual(result.stderr, f"coord-sim: cannot listen on 127.0.0.1:{port}: Address "
+                                        "already in use (another coord-sim? --port 0 picks a "
+                                        "free one)\n")
+
 
 if __name__ == "__main__":
     unittest.main()
