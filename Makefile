@@ -167,8 +167,14 @@ CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
 
 all: lib outbox examples
 
-check: $(CHECK_PARTS)
-	@echo "make check: all tests passed"
+# One line per part and a summary; a part's whole output is in
+# $(BUILD)/check/<part>.log, and shown (its end) only when it fails.
+# Everything the parts build is built first (CHECK_PREPARE), then the parts
+# run side by side, as many as -j allows. make check-<part> shows it all.
+CHECK_PREPARE := deps tests examples $(ADAPTERS) $(CPP_TEST)
+
+check:
+	@$(PYTHON) tests/check_parts.py $(BUILD)/check '$(MAKE)' $(CHECK_PREPARE) -- $(CHECK_PARTS)
 
 # ---- Build dependencies (.ci/install-deps) --------------------------------
 # Building or installing the library (make, make lib, make install) only

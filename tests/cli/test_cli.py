@@ -582,7 +582,11 @@ class CliTest(unittest.TestCase):
             try:
                 port = proxy.stdout.readline().strip().split("=", 1)[1]
                 url = f"http://127.0.0.1:{port}"
-                requests = lambda: open(log).read().splitlines() if os.path.exists(log) else []
+                def requests():
+                    if not os.path.exists(log):
+                        return []
+                    with open(log) as f:
+                        return f.read().splitlines()
                 # the environment's proxy is ignored by default ...
                 env = dict(self.env, http_proxy=url, ALL_PROXY=url)
                 r = self.coord("barcode", env=env)
@@ -601,6 +605,7 @@ class CliTest(unittest.TestCase):
             finally:
                 proxy.terminate()
                 proxy.wait()
+                proxy.stdout.close()
 
     def test_barcode_and_token(self):
         barcode = self.ok("barcode")
