@@ -22,7 +22,8 @@ echo "coord-sim at $COORD_BASE_URL"
 echo "seeded: GARAGE (gate-controlled, 3.50 USD/h), STREET (2.00 USD/h)"
 
 step "1. a test user's token (the kiosk acts as this user; a secret, not shown)"
-echo '$ export COORD_TOKEN=$(coord test token --email kiosk@example.com | jq -r .jwt_token)'
+echo '$ export COORD_TOKEN=$(coord test token --email kiosk@example.com | python3 -c \'
+echo '      "import json, sys; print(json.load(sys.stdin)[\"jwt_token\"])")'
 COORD_TOKEN=$("$coord" test token --email kiosk@example.com | field jwt_token)
 export COORD_TOKEN
 

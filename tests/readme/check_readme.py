@@ -131,9 +131,46 @@ def run_end_many(exe):
                  f"{mixed.stderr!r}")
 
 
+# What build-essential brings that .ci/install-deps asks for by name.
+BUILD_ESSENTIAL = {"gcc", "g++", "make"}
+
+
+def install_deps_packages():
+    """The Debian packages .ci/install-deps may install on this machine (its
+    `need NAME` lines; the cross-compiling ones are quoted NAME:$arch)."""
+    with open(os.path.join(ROOT, ".ci", "install-deps"), encoding="utf-8") as f:
+        return set(re.findall(r"\bneed ([a-z0-9][a-z0-9.+-]*)(?=[\s;]|$)", f.read(), re.M))
+
+
+def readme_install_line(text):
+    """The packages of the README's apt-get install line, and whether it runs
+    apt-get update first and works as root without sudo ($sudo empty)."""
+    m = re.search(r"^sudo=\$\(command -v sudo\).*\n"
+                  r"\$sudo apt-get update && \$sudo apt-get install -y ((?:.*\\\n)*.*)$",
+                  text, re.M)
+    if m is None:
+        sys.exit("README.md: no install line of the form `sudo=$(command -v sudo)` then "
+                 "`$sudo apt-get update && $sudo apt-get install -y ...`")
+    return set(m.group(1).replace("\\\n", " ").split())
+
+
+def check_install_line(text):
+    """README's install line and .ci/install-deps name the same packages:
+    what make check needs on a fresh Debian 12."""
+    readme, deps = readme_install_line(text), install_deps_packages()
+    missing = deps - readme - (BUILD_ESSENTIAL if "build-essential" in readme else set())
+    extra = readme - deps - {"build-essential"}
+    if missing or extra:
+        sys.exit("README.md's install line and .ci/install-deps disagree: "
+                 f"missing from the README {sorted(missing)}, not in install-deps {sorted(extra)}")
+    return len(readme)
+
+
 def main():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        blocks = c_blocks(f.read())
+        text = f.read()
+    packages = check_install_line(text)
+    blocks = c_blocks(text)
     with open(os.path.join(ROOT, "examples", "end_session.c"), encoding="utf-8") as f:
         example = f.read()
     if not blocks or blocks[0][1] != example:
@@ -157,7 +194,8 @@ def main():
         run_end_many(end_many[0])
     print(f"check-readme: {len(blocks)} C blocks of README.md compile with -Werror "
           f"({sum(p is not None for p in programs)} programs linked); the first and end_many "
-          "ran against the simulator")
+          f"ran against the simulator; its install line's {packages} packages are "
+          ".ci/install-deps's")
 
 
 if __name__ == "__main__":
