@@ -45,7 +45,7 @@ BUILD  ?= build
 # No asynchronous unwind tables: docs/PERFORMANCE.md "Build options" says why.
 CFLAGS ?= -O2 -g -fno-asynchronous-unwind-tables
 
-# Cross-compiling (README "Cross-compiling for a kiosk"): CC and PKG_CONFIG
+# Cross-compiling (docs/BUILDING.md "Cross-compiling for a kiosk"): CC and PKG_CONFIG
 # for the target, e.g. make CC=arm-linux-gnueabihf-gcc
 # PKG_CONFIG=arm-linux-gnueabihf-pkg-config BUILD=build/armhf.  STRIP and
 # SIZE default to the binutils of the compiler's target when installed.
@@ -121,7 +121,7 @@ TEST_SUPPORT  := tests/support/counting_alloc.c
 INTEG_HELPERS := tests/integration/sim_client.c $(TEST_SUPPORT)
 THREAD_TEST   := $(BUILD)/tests/test_threads
 CPP_TEST      := $(BUILD)/tests/test_cpp
-EXAMPLES      := $(BUILD)/examples/end_session $(BUILD)/examples/coord \
+EXAMPLES      := $(BUILD)/examples/end_session $(BUILD)/examples/end_many $(BUILD)/examples/coord \
                  $(BUILD)/examples/outbox_kiosk
 # The event-loop adapters of the non-blocking API: one page of glue each.
 ADAPTERS      := $(BUILD)/examples/adapters/poll $(BUILD)/examples/adapters/libuv \

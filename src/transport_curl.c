@@ -209,7 +209,7 @@ static CURLcode set_protocol(coord_transport *t)
      * by default libcurl joins it, which blocks the caller -- and every
      * other call of a loop -- until getaddrinfo() gives up (10 s with
      * glibc's defaults and a silent DNS server). The thread frees its own
-     * memory when getaddrinfo() returns. README "Name lookups". */
+     * memory when getaddrinfo() returns. docs/GUIDE.md "Name lookups". */
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
 #endif

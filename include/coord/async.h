@@ -54,7 +54,7 @@
  * lookup of the base URL's host name: a call ends by its deadline and a
  * cancel returns at once even while a DNS server does not answer (the
  * lookup goes on in a thread of libcurl's, which ends by itself when the
- * resolver gives up; README "Name lookups").
+ * resolver gives up; docs/GUIDE.md "Name lookups").
  *
  * Memory: the loop keeps the objects of ended calls (about 7.5 KiB each)
  * for its next calls, and each client keeps the libcurl handles its

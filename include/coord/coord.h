@@ -342,7 +342,7 @@ COORD_API const char *coord_status_name(coord_status status);
  *                    from memory when the client is freed (explicit_bzero
  *                    where libc has it). libcurl keeps copies of each
  *                    request's URL, and so of the key, which it frees
- *                    without wiping: see "Security" in README.md.
+ *                    without wiping: see docs/SECURITY.md.
  * @param out_client  receives the new client on COORD_OK; set to NULL otherwise.
  *                    Free it with coord_client_free().
  * @return COORD_OK, COORD_ERR_INVALID_ARGUMENT (NULL out_client or key, bad

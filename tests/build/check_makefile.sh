@@ -97,7 +97,7 @@ make --no-print-directory -n -B BUILD="$build" SHARED=0 lib >"$top/lines"
 grep -q 'libcoord\.a' "$top/lines" || fail "SHARED=0 does not build libcoord.a"
 ! grep -q -- '-shared' "$top/lines" || fail "SHARED=0 links a shared library: $(grep -m1 -- -shared "$top/lines")"
 echo "  SHARED=0: libcoord.a only"
-# ---- cross-compiling (README "Cross-compiling for a kiosk")
+# ---- cross-compiling (docs/BUILDING.md "Cross-compiling for a kiosk")
 echo "cross-compiling:"
 make --no-print-directory -n -B BUILD="$build" STRIP=probe-strip SIZE=probe-size size >"$top/lines"
 grep -q '^probe-size ' "$top/lines" && [ "$(grep -c 'probe-strip --strip' "$top/lines")" = 3 ] \

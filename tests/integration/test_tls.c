@@ -122,7 +122,7 @@ static void default_trust_store_refuses_unknown_ca(void **state)
     coord_client_free(c);
 }
 
-/* README "Security": OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR add nothing
+/* docs/SECURITY.md: OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR add nothing
  * to what a client trusts (libcurl gives OpenSSL its own trust store). */
 static void ssl_cert_variables_trust_nothing_more(void **state)
 {
