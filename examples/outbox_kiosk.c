@@ -11,6 +11,7 @@
  * loop's glue, examples/adapters/, drives it the same way: call
  * coord_outbox_drain_step() after each loop function returns). */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,16 @@ static int failed(const char *what, coord_status st, const coord_outbox *ob)
 
 static int record(coord_outbox *ob, const char *location, int argc, char **argv)
 {
+    for (int i = 0; i < argc; i++) { /* every id a whole number, or none is recorded */
+        char *end;
+
+        errno = 0;
+        (void)strtoll(argv[i], &end, 10);
+        if (errno != 0 || end == argv[i] || *end != '\0') {
+            fprintf(stderr, "kiosk: session id \"%s\" is not a whole number\n", argv[i]);
+            return 2;
+        }
+    }
     for (int i = 0; i < argc; i++) {
         int64_t id = 0;
         coord_status st = coord_outbox_end(ob, location, strtoll(argv[i], NULL, 10), 0, &id);
@@ -50,15 +61,17 @@ static int record(coord_outbox *ob, const char *location, int argc, char **argv)
 static int deliver(coord_outbox *ob, unsigned *delivered)
 {
     coord_outbox_item item;
+    char bill[COORD_MONEY_TEXT_MAX];
     size_t n = 0;
     coord_status st;
 
     while ((st = coord_outbox_results(ob, 0, &item, 1, &n)) == COORD_OK && n == 1) {
+        if (item.state == COORD_OUTBOX_ENDED && (!item.session.billing_info.has_cost ||
+            coord_money_format(&item.session.billing_info.cost, bill, sizeof(bill)) != COORD_OK))
+            snprintf(bill, sizeof(bill), "bill not yet calculated"); /* amount: in cents for USD */
         if (item.state == COORD_OUTBOX_ENDED)
-            printf("bill: intent %lld, session %s/%lld, %lld %s%s, waited %.1f s in the outbox\n",
-                   (long long)item.id, item.location_id, (long long)item.session_id,
-                   (long long)item.session.billing_info.cost.amount,
-                   item.session.billing_info.cost.currency,
+            printf("bill: intent %lld, session %s/%lld, %s%s, waited %.1f s in the outbox\n",
+                   (long long)item.id, item.location_id, (long long)item.session_id, bill,
                    item.session.recovered ? " (recovered after a lost answer)" : "",
                    (double)item.drift_ms / 1000.0);
         else
