@@ -1,7 +1,7 @@
-/* What decoding an answer may take, over real HTTP against the simulator
- * (issue 12, points 8 and 9): cJSON's tree is bounded by
- * COORD_DECODE_MEMORY_FACTOR times the client's maximum response size, a
- * list's array by the client's maximum sessions and that memory, and the
+/* What decoding an answer may take, over real HTTP against the simulator:
+ * cJSON's tree is bounded by COORD_DECODE_MEMORY_FACTOR times the client's
+ * maximum response size, a list's array by the client's maximum sessions
+ * and that memory, and the
  * *_each list calls take any number of sessions in one struct. The peak is
  * measured with a counting allocator (installed after coord_global_init(),
  * so that it sees libcoord's allocations, not libcurl's). */
@@ -60,7 +60,7 @@ static void answer_zeros(size_t zeros)
     free(body);
 }
 
-/* The issue's list: n entries {"id":N}, 119 KB for 10,000. */
+/* A list as a hostile server might send: n entries {"id":N}, 119 KB for 10,000. */
 static void answer_ids(size_t n)
 {
     size_t size = n * 16 + 3, at = 0;
@@ -161,7 +161,7 @@ static void real_answers_fit(void **state)
     coord_client_free(c);
 }
 
-/* ---- point 9: the list's array, and the list without one ---- */
+/* ---- the list's array, and the list without one ---- */
 
 /* 119 KB of 10,000 {"id":N} allocated 10,000 sessions (41 MB) before; now
  * the array is refused by the client's maximum sessions (256), and raised

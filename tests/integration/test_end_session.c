@@ -320,7 +320,7 @@ static void closed_port_is_transport_error(void **state)
 }
 
 /* A base URL libcurl cannot parse, or one without a host, is refused when
- * the client is made (issue 12 point 1), not at the first call: with
+ * the client is made, not at the first call: with
  * "http://" the location id "127.0.0.1" used to become the host. */
 static void unparsable_base_url_is_refused_at_creation(void **state)
 {

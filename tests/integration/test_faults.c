@@ -250,7 +250,7 @@ static void truncated_json(void **state)
     sim_fault("{\"mode\":\"truncate\",\"keep\":16}");
     coord_status st = end_bounded(c, seed(), &s);
     /* the answer was lost on the way: a transport failure, retryable */
-    /* the status line came: it is kept (issue 12 point 10) */
+    /* the status line came: it is kept */
     assert_failed(c, st, COORD_ERR_TRANSPORT, 200, 1, "transfer closed with");
     done(c);
 }

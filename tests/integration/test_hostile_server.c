@@ -1,4 +1,4 @@
-/* Issue 12: a hostile or broken server against the SDK, over real loopback
+/* A hostile or broken server against the SDK, over real loopback
  * HTTP (the simulator's fault modes). Secrets echoed in any spelling never
  * reach the error record or the log; header blocks past the limits are bad
  * answers, not out of memory; the size cap is on the decoded body; a status
@@ -125,7 +125,7 @@ static void a_key_with_reserved_characters_travels(void **state)
     coord_client_free(c);
 }
 
-/* Point 3: a Retry-After that echoes the key (a key of digits is a valid
+/* A Retry-After that echoes the key (a key of digits is a valid
  * delay, beyond the cap) was appended to the detail after redaction. */
 static void a_retry_after_echoing_the_key_is_redacted(void **state)
 {
@@ -150,7 +150,7 @@ static void a_retry_after_echoing_the_key_is_redacted(void **state)
     coord_client_free(c);
 }
 
-/* Point 4: the key echoed the way servers and their frameworks re-encode
+/* The key echoed the way servers and their frameworks re-encode
  * it. The same for the bearer token. */
 static void every_spelling_of_the_key_is_redacted(void **state)
 {
@@ -292,7 +292,7 @@ static void assert_record(const coord_client *c, coord_status want, int http, in
         fail_msg("detail \"%s\" lacks \"%s\"", e->detail, detail);
 }
 
-/* Point 5: libcurl 7.88 reports a header line over its 100 KiB limit as out
+/* libcurl 7.88 reports a header line over its 100 KiB limit as out
  * of memory; a server could fake a shortage with one. A bad answer, not
  * retried. */
 static void a_huge_header_line_is_a_bad_answer(void **state)
@@ -313,7 +313,7 @@ static void a_huge_header_line_is_a_bad_answer(void **state)
     coord_client_free(c);
 }
 
-/* Point 5: 100,000 small headers were a transport error, retried three
+/* 100,000 small headers were a transport error, retried three
  * times. */
 static void a_hundred_thousand_headers_are_a_bad_answer(void **state)
 {
@@ -333,7 +333,7 @@ static void a_hundred_thousand_headers_are_a_bad_answer(void **state)
     coord_client_free(c);
 }
 
-/* Point 7: the cap is on the decoded body. A stored gzip body of 4,113
+/* The cap is on the decoded body. A stored gzip body of 4,113
  * bytes decoding to 4,090 fits a 4,096-byte cap; 4,097 decoded bytes do not. */
 static void the_cap_is_on_the_decoded_body(void **state)
 {
@@ -354,7 +354,7 @@ static void the_cap_is_on_the_decoded_body(void **state)
     coord_client_free(c);
 }
 
-/* Point 7: a length no answer within the cap could have, encoded or not,
+/* A length no answer within the cap could have, encoded or not,
  * is refused at once, before any of the body; the server would hold the
  * connection for 5 s. For a 4,096-byte cap that is over 4,096 + 4,096 / 8
  * + 1,024 = 5,632 bytes (gzip may be longer than what it decodes to). */
@@ -382,7 +382,7 @@ static void a_length_beyond_any_allowed_answer_is_refused_at_once(void **state)
     coord_client_free(c);
 }
 
-/* Point 10: a status line that came stays in the record when the answer
+/* A status line that came stays in the record when the answer
  * then fails; a cut-off answer is still retried, and a cut-off end still
  * recovered. */
 static void the_status_line_that_came_is_kept(void **state)
@@ -408,7 +408,7 @@ static void the_status_line_that_came_is_kept(void **state)
     coord_client_free(c);
 }
 
-/* Point 10: an answer about another session (another id, another
+/* An answer about another session (another id, another
  * location) was taken as the one asked about. The lists are excepted. */
 static void an_answer_about_another_session_is_refused(void **state)
 {

@@ -1,4 +1,4 @@
-/* The session lifecycle (issue 3) over real loopback HTTP against the
+/* The session lifecycle over real loopback HTTP against the
  * simulator: test tokens, create, get, lists, barcode, redemption, wait. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <setjmp.h>

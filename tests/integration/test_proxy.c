@@ -1,4 +1,4 @@
-/* Issue 12 point 2: proxies are explicit. The environment's proxy variables
+/* Proxies are explicit. The environment's proxy variables
  * used to send the key and the token to whatever proxy they named; now a
  * client ignores them unless told otherwise. A forwarding proxy started by
  * this test (tests/integration/forward_proxy.py) logs every request it sees. */

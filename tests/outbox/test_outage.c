@@ -1,4 +1,4 @@
-/* The outage of issue 18: 500 ends queued while the server is down, a
+/* An outage: 500 ends queued while the server is down, a
  * tenth of the answers dropped after the server applied the end, the
  * server restarted mid-drain and the kiosk restarted mid-drain: every
  * session ended once, every bill delivered and acknowledged, the drift

@@ -85,7 +85,7 @@ static void base_urls_are_checked_and_trailing_slashes_dropped(void **state)
     coord_client_free(c);
 }
 
-/* Issue 12 point 1: base URLs without a host, with userinfo, a backslash,
+/* Base URLs without a host, with userinfo, a backslash,
  * an empty query or fragment, or a scheme libcurl reads leniently, were
  * accepted; then a location id could pick the host ("http://" + "127.0.0.1"),
  * or the request went to the host behind the '@'. */
@@ -236,7 +236,7 @@ static void no_location_id_moves_the_request(void **state)
     curl_free(key_query);
 }
 
-/* Issue 12 point 10: each client's jitter generator is seeded from the
+/* Each client's jitter generator is seeded from the
  * kernel (getrandom). Kiosks that boot together -- same second, same heap
  * addresses, next to no CPU time -- seeded alike from the clock and an
  * address. Forked children are such kiosks: their seeds must differ as
@@ -301,7 +301,7 @@ static void on_log(coord_log_level level, const char *message, void *user_data)
     snprintf(heard.text, sizeof(heard.text), "%s", message);
 }
 
-/* Issue 12 point 2: SSLKEYLOGFILE makes libcurl write every TLS session key
+/* SSLKEYLOGFILE makes libcurl write every TLS session key
  * to a file. A client created while it is set says so in its log, once. */
 static void sslkeylogfile_is_warned_about(void **state)
 {
@@ -334,7 +334,7 @@ static void sslkeylogfile_is_warned_about(void **state)
     coord_client_free(c);
 }
 
-/* Issue 19 point 3: a refused base URL said only "invalid argument".
+/* A refused base URL said only "invalid argument".
  * coord_base_url_check() names the part, never quoting the URL. */
 static void base_url_check_names_what_is_wrong(void **state)
 {
@@ -390,7 +390,7 @@ static void base_url_check_names_what_is_wrong(void **state)
     assert_string_equal(detail, "base URL: s"); /* cut to its buffer */
 }
 
-/* Issue 19 point 7: without a bearer token every call but create_jwt was
+/* Without a bearer token every call but create_jwt was
  * sent, for the server to answer 401; the key was checked locally, the
  * token not. Now refused before anything is sent, with the server's status. */
 static void calls_without_a_token_are_refused_locally(void **state)
@@ -443,7 +443,7 @@ static void assert_warned(const char *says)
 #endif
 }
 
-/* Issue 19 points 3 and 9: what is accepted but likely wrong is said in the
+/* What is accepted but likely wrong is said in the
  * log -- a base URL off the API's path, NULL (the offline production
  * service), a key or token under 8 bytes (redaction then blanks ordinary
  * words: COORD_TOKEN=Fail made "Failed to connect" "[redacted]ed to ...") --

@@ -451,7 +451,7 @@ static void reserved_bytes_are_zero(void **state)
     assert_int_equal(offsetof(coord_session, reserved) + sizeof(s.reserved), sizeof(s));
 }
 
-/* ---- session lists, barcodes, tokens, request bodies (issue 3) ---- */
+/* ---- session lists, barcodes, tokens, request bodies ---- */
 
 static coord_status decode_list(const char *json, coord_session_list *list)
 {
@@ -882,7 +882,7 @@ static void public_detail_is_truncated(void **state)
     assert_string_equal(d, "");
 }
 
-/* ---- decode memory (issue 12, point 8) ---- */
+/* ---- decode memory ---- */
 
 /* "[0,0,...]" with n zeros: the densest JSON for cJSON (a 64-byte item per
  * 2 bytes of text). The caller frees it. */
@@ -993,7 +993,7 @@ static void error_body_memory_is_bounded(void **state)
     assert_int_equal(code, 0);
 }
 
-/* ---- list bounds and the list without an array (issue 12, point 9) ---- */
+/* ---- list bounds and the list without an array ---- */
 
 /* "[{"id":1},{"id":2},...]" with n entries; the caller frees it. */
 static char *ids(size_t n, size_t *len)
@@ -1050,8 +1050,8 @@ static void list_array_is_bounded_by_the_limits(void **state)
     free(json);
 }
 
-/* The issue's answer: 119 KB of 10,000 {"id":N} made the public decoder
- * allocate 10,000 sessions, 41 MB. Now it is refused before any array is
+/* 119 KB of 10,000 {"id":N} made the public decoder allocate 10,000
+ * sessions, 41 MB. Now it is refused before any array is
  * allocated (the largest block is one of cJSON's). */
 static void ten_thousand_ids_are_refused_without_41_mb(void **state)
 {

@@ -177,7 +177,7 @@ static void get_session_request_and_its_loggable_path(void **state)
     coord_request_free(&req);
 }
 
-/* ---- session lifecycle requests (issue 3) ---- */
+/* ---- session lifecycle requests ---- */
 
 #define Q "?access_key=sandbox-s3cr3t%2F%2B%26%3D"
 

@@ -33,7 +33,7 @@ static void retryable_failures(void **state)
     assert_false(coord_retry_is_retryable(COORD_ERR_RESPONSE_TOO_LARGE, 0));
     assert_false(coord_retry_is_retryable(COORD_ERR_OUT_OF_MEMORY, 0));
     assert_false(coord_retry_is_retryable(COORD_ERR_INVALID_ARGUMENT, 0));
-    /* a failure after the status line keeps it (issue 12 point 10) and is
+    /* a failure after the status line keeps it and is
      * judged by what failed: cut off is retried, bad or oversized is not */
     assert_true(coord_retry_is_retryable(COORD_ERR_TRANSPORT, 200));
     assert_true(coord_retry_is_retryable(COORD_ERR_TIMEOUT, 200));

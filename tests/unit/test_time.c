@@ -103,7 +103,7 @@ static void fractions_offsets_and_leap_seconds(void **state)
     assert_int_equal(parsed("9999-12-31T23:59:59-23:59"), INT64_C(253402387139000));
 }
 
-/* Issue 13's table, through the public decoder: on armhf (32-bit time_t)
+/* A fixed table of dates, through the public decoder: on armhf (32-bit time_t)
  * these were -1000, 43199000 and 43199000 with COORD_OK, and the impossible
  * dates were accepted. */
 static void session_times_read_right_on_every_target(void **state)

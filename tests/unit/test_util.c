@@ -92,7 +92,7 @@ static const char *redacted(const char *text, const char *secret)
     return buf;
 }
 
-/* Issue 12 point 4: a server echoes the key the way it travelled or the way
+/* A server echoes the key the way it travelled or the way
  * its framework re-encodes it. Every spelling is redacted. */
 static void redact_every_spelling(void **state)
 {
@@ -150,7 +150,7 @@ static void wipe_and_free(void **state)
     assert_null(coord_strdup(NULL));
 }
 
-/* Issue 12 point 10: the wipe is libc's explicit_bzero where libc has it
+/* The wipe is libc's explicit_bzero where libc has it
  * (glibc 2.25), whose stores no optimiser may drop. This program's own
  * explicit_bzero takes the place of libc's for libcoord.a (the executable's
  * symbol comes first) and counts the calls before doing the same wipe. */
