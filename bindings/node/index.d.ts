@@ -158,6 +158,6 @@ export class AbortError extends CancelledError {
 }
 
 export const ERRORS: { readonly [status: number]: typeof CoordError };
-export function formatMoney(amount: number, currency: string): string;
+export function formatMoney(amount: number | bigint, currency: string): string;
 export function version(): string;
 export function nativeHandles(): { clients: number; loops: number };

@@ -106,6 +106,14 @@ describe('layout and library', () => {
     assert.equal(coord.formatMoney(1234, 'JPY'), '1234 JPY');
     assert.equal(coord.formatMoney(1234, 'KWD'), '1.234 KWD');
     assert.equal(coord.formatMoney(2 ** 53 - 1, 'USD'), '90071992547409.91 USD');
+    // libcoord's ISO 4217 table: CLF has 4 decimals, XAU (gold) none; an
+    // unlisted code gets 2; INT64_MIN as a BigInt
+    assert.equal(coord.formatMoney(12345, 'CLF'), '1.2345 CLF');
+    assert.equal(coord.formatMoney(7, 'XAU'), '7 XAU');
+    assert.equal(coord.formatMoney(7, 'QQQ'), '0.07 QQQ');
+    assert.equal(coord.formatMoney(-(2n ** 63n), 'USD'), '-92233720368547758.08 USD');
+    assert.throws(() => coord.formatMoney(1, 'usd'), TypeError);
+    assert.throws(() => coord.formatMoney(1.5, 'USD'), TypeError);
   });
 });
 

@@ -1,26 +1,24 @@
 'use strict';
-// A minor-unit amount as text: 1234 USD -> "12.34 USD". The one place that
-// formats money: when the library offers coord_money_format(), this calls it.
-
-// ISO 4217 currencies whose minor unit is not 2 digits (the rest have 2).
-const MINOR_DIGITS = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0,
-  UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
-};
+// A minor-unit amount as text, by libcoord's coord_money_format(): 1234 USD ->
+// "12.34 USD", 1234 JPY -> "1234 JPY", 1234 KWD -> "1.234 KWD" -- every ISO
+// 4217 currency's decimals, one table for C, Python and Node.
+const { c, MONEY_TEXT_MAX } = require('./native');
 
 /**
- * amount (a safe integer, in the currency's smallest unit) with its decimal
- * point, then the currency code; unknown codes get 2 digits.
+ * amount (an integer in the currency's smallest unit: a Number or a BigInt)
+ * with its decimal point, then the currency code; a code ISO 4217 does not
+ * list gets 2 decimals. Throws a TypeError for a currency that is not three
+ * upper-case letters or an amount that is not an integer.
  */
 function formatMoney(amount, currency) {
-  const digits = MINOR_DIGITS[currency] ?? 2;
-  const negative = amount < 0;
-  const text = String(Math.abs(amount)).padStart(digits + 1, '0');
-  const whole = text.slice(0, text.length - digits);
-  const fraction = digits ? '.' + text.slice(text.length - digits) : '';
-  return `${negative ? '-' : ''}${whole}${fraction} ${currency}`;
+  const out = Buffer.alloc(MONEY_TEXT_MAX);
+  if (typeof amount === 'number' && !Number.isSafeInteger(amount))
+    throw new TypeError(`amount must be a safe integer or a BigInt, not ${amount}`);
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))
+    throw new TypeError(`currency must be three upper-case letters, not ${currency}`);
+  if (c.coord_money_format({ amount, currency }, out, out.length) !== 0)
+    throw new TypeError(`${amount} ${currency} cannot be formatted`);
+  return out.toString('latin1', 0, out.indexOf(0));
 }
 
 module.exports = { formatMoney };

@@ -43,6 +43,7 @@ const BARCODE_FORMAT_MAX = 32;
 const MESSAGE_MAX = 256;
 const EMAIL_MAX = 255;
 const TOKEN_MAX = 8192;
+const MONEY_TEXT_MAX = 32; // COORD_MONEY_TEXT_MAX
 
 // ---- the C structs, field for field as in coord.h ---------------------------
 const Money = koffi.struct('coord_money', {
@@ -151,6 +152,7 @@ const PROTOTYPES = [
     'uint32_t base_delay_ms, uint32_t max_delay_ms)',
   'const coord_error *coord_client_last_error(const coord_client *client)',
   'int coord_client_cancel(coord_client *client)',
+  'int coord_money_format(const coord_money *money, _Out_ uint8_t *out_text, size_t size)',
   'int coord_session_decode(const char *json, size_t len, _Out_ coord_session *out, ' +
     '_Out_ char *detail, size_t detail_size)',
   'int coord_session_list_decode(const char *json, size_t len, _Out_ coord_session_list *out, ' +
@@ -221,5 +223,5 @@ module.exports = {
   koffi, c, sys, LAYOUTS, Session, SessionHead, CError, SessionList, RedemptionInfo, Money,
   BillingInfo, SessionFn, ListFn, BarcodeFn, TokenFn, SocketFn, TimerFn, EachFn,
   SESSION_BILLING, SESSION_REDEMPTION, SESSION_RECOVERED,
-  ID_MAX, TIME_MAX, MESSAGE_MAX, EMAIL_MAX, TOKEN_MAX,
+  ID_MAX, TIME_MAX, MESSAGE_MAX, EMAIL_MAX, TOKEN_MAX, MONEY_TEXT_MAX,
 };
