@@ -323,7 +323,8 @@ static void make_record(coord_exchange *ex, coord_status st, coord_call_record *
     r->size = (uint32_t)sizeof(*r);
     r->operation = (int32_t)ex->operation;
     r->session_id = ex->session_id;
-    memcpy(r->location_id, ex->location_id, sizeof(r->location_id));
+    /* the text, not the buffer: the bytes past its end are not the record's */
+    coord_copy_text(r->location_id, sizeof(r->location_id), ex->location_id);
     r->call_id = ex->call_id;
     r->status = (int32_t)st;
     r->http_status = ex->error.http_status;
