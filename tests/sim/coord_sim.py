@@ -34,6 +34,9 @@ keys), --seed FILE.json, --verbose (log every request to stderr),
 --tls-cert PEM --tls-key PEM (serve HTTPS with that certificate chain and
 key instead of HTTP; each connection's handshake runs in its own thread, so
 a client that rejects the certificate only ends its own connection),
+--date-offset SECONDS (every answer's Date header runs that far ahead of
+this machine's clock, behind when negative: a server whose clock differs
+from the client's; see /_sim/clock),
 --reference (print this text), --help.
 
 API routes (base path /v1/access/parking)
@@ -165,6 +168,13 @@ GET    /_sim/last_request  the last API request: {"method", "target", "path",
                            "request_id" (its answer's X-Request-Id),
                            "query": {name: [values]}, "headers": {lower-case
                            name: value}, "body"}; 404 if none since reset
+GET    /_sim/clock         {"date_offset": S, "age": A or null}: how far the
+                           Date header of every answer runs ahead of this
+                           machine's clock (seconds; --date-offset), and the
+                           Age header API answers carry (null: none)
+POST   /_sim/clock         {"date_offset": S, "age": A or null}, each
+                           optional (only the fields given change); 200 with
+                           the clock. A reset restores --date-offset, no Age
 GET    /_sim/fault         the armed fault, or {} when none
 POST   /_sim/fault         {"mode": M, "count": 1, ...}: the next `count` API
                            requests (never control requests) get fault M:
@@ -819,6 +829,7 @@ class SimState:
         self.stopping = threading.Event()   # set on server shutdown
         self.outage_requested = threading.Event()  # POST /_sim/outage
         self.generation = 0                 # bumped by every reset
+        self.start_date_offset = 0.0        # --date-offset: what a reset restores
         self._clear()
 
     def _clear(self) -> None:
@@ -826,6 +837,8 @@ class SimState:
         self.session_seq = itertools.count(1)
         self.fault: Optional[ArmedFault] = None
         self.request_ids = 0
+        self.date_offset = getattr(self, "start_date_offset", 0.0)
+        self.age: Optional[int] = None
         self.last_request: Optional[Dict[str, Any]] = None
         self.counters = dict.fromkeys(("connections", "requests", "api_requests",
                                        "control_requests", "api_connections"), 0)
@@ -869,6 +882,20 @@ class SimState:
     def stats(self) -> Dict[str, int]:
         with self.lock:
             return dict(self.counters)
+
+    # the clock the answers tell -------------------------------------------
+
+    def set_clock(self, fields: Dict[str, Any]) -> Dict[str, Any]:
+        with self.lock:
+            if "date_offset" in fields:
+                self.date_offset = fields["date_offset"]
+            if "age" in fields:
+                self.age = fields["age"]
+            return {"date_offset": self.date_offset, "age": self.age}
+
+    def clock(self) -> Tuple[float, Optional[int]]:
+        with self.lock:
+            return self.date_offset, self.age
 
     # requests and faults --------------------------------------------------
 
@@ -1396,6 +1423,26 @@ def ctl_last_request(state: SimState, request: Request) -> Reply:
     return json_reply(last)
 
 
+def v_age(name: str, value: Any) -> Optional[int]:
+    if value is None:
+        return None
+    return v_int(minimum=0)(name, value)
+
+
+CLOCK_FIELDS: Dict[str, Validator] = {
+    "date_offset": v_number(minimum=-1e10), "age": v_age,
+}
+
+
+def ctl_get_clock(state: SimState, request: Request) -> Reply:
+    return json_reply(state.set_clock({}))
+
+
+def ctl_set_clock(state: SimState, request: Request) -> Reply:
+    return json_reply(state.set_clock(check_fields(parse_json_object(request.body),
+                                                   CLOCK_FIELDS)))
+
+
 def ctl_get_fault(state: SimState, request: Request) -> Reply:
     fault = state.get_fault()
     return json_reply(fault.to_json() if fault else {})
@@ -1509,6 +1556,8 @@ CONTROL_ROUTER = Router([
     route("POST", CONTROL_PREFIX + "/tokens", ctl_issue_token),
     route("GET", CONTROL_PREFIX + "/stats", ctl_stats),
     route("GET", CONTROL_PREFIX + "/last_request", ctl_last_request),
+    route("GET", CONTROL_PREFIX + "/clock", ctl_get_clock),
+    route("POST", CONTROL_PREFIX + "/clock", ctl_set_clock),
     route("GET", CONTROL_PREFIX + "/fault", ctl_get_fault),
     route("POST", CONTROL_PREFIX + "/fault", ctl_arm_fault),
     route("DELETE", CONTROL_PREFIX + "/fault", ctl_disarm_fault),
@@ -1553,12 +1602,19 @@ class SimHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def date_time_string(self, timestamp: Optional[float] = None) -> str:
+        """The Date header: this machine's clock moved by the date offset."""
+        if timestamp is None:
+            timestamp = time.time() + self.server.state.clock()[0]
+        return super().date_time_string(timestamp)
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
     def _handle(self) -> None:
         state = self.server.state
+        self.api_request = None         # set below for an API request (Age goes on its answer)
         target = self._raw_target()
         split = urlsplit(target)
         control = split.path.split("/")[1:2] == [CONTROL_PREFIX[1:]]
@@ -1648,6 +1704,9 @@ class SimHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(reply.body)))
         for name, value in self.request_id_header(reply.headers) + reply.headers:
             self.send_header(name, value)
+        age = self.server.state.clock()[1]
+        if age is not None and self.api_request is not None:
+            self.send_header("Age", str(age))
         if close or self.close_connection:
             self.send_header("Connection", "close")     # also sets close_connection
         self.end_headers()
@@ -1793,6 +1852,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--tls-cert", metavar="PEM",
                         help="serve HTTPS with this PEM certificate (chain)")
     parser.add_argument("--tls-key", metavar="PEM", help="the PEM private key of --tls-cert")
+    parser.add_argument("--date-offset", type=float, default=0.0, metavar="SECONDS",
+                        help="the Date header runs this far ahead of the clock (negative: behind)")
     parser.add_argument("--reference", action="store_true",
                         help="print the reference of every route and fault mode, and exit")
     args = parser.parse_args(argv)
@@ -1842,6 +1903,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(__doc__)
         return 0
     state = SimState(args.access_keys or [DEFAULT_ACCESS_KEY])
+    state.start_date_offset = state.date_offset = args.date_offset
     reason = seed_from_file(state, args.seed) if args.seed is not None else None
     if reason is not None:
         print(f"coord-sim: --seed {args.seed}: {reason}", file=sys.stderr)

@@ -387,6 +387,38 @@ class ControlTest(SimTestCase):
             self.assertEqual(resp.getheader("Retry-After"), "1")
         self.assertEqual(self.end("x", 1, conn=conn)[0], 404)     # disarmed after count
 
+    def date_of_answer(self, conn=None):
+        conn = conn or self.connect()
+        conn.request("PUT", f"{BASE}/x/session/1/end?access_key={KEY}")
+        resp = conn.getresponse()
+        resp.read()
+        when = email.utils.parsedate_to_datetime(resp.getheader("Date")).timestamp()
+        return when - time.time(), resp.getheader("Age")
+
+    def test_clock(self):
+        self.assertEqual(self.control("GET", "/_sim/clock"), (200, {"date_offset": 0, "age": None}))
+        offset, age = self.date_of_answer()
+        self.assertLess(abs(offset), 2)
+        self.assertIsNone(age)
+        self.assertEqual(self.control("POST", "/_sim/clock", {"date_offset": 86400}),
+                         (200, {"date_offset": 86400, "age": None}))
+        offset, age = self.date_of_answer()
+        self.assertLess(abs(offset - 86400), 2)
+        self.assertEqual(self.control("POST", "/_sim/clock", {"date_offset": -3600, "age": 30}),
+                         (200, {"date_offset": -3600, "age": 30}))
+        conn = self.connect()
+        offset, age = self.date_of_answer(conn)
+        self.assertLess(abs(offset + 3600), 2)
+        self.assertEqual(age, "30")
+        conn.request("GET", "/_sim/clock")         # control answers: Date moved, no Age
+        resp = conn.getresponse()
+        resp.read()
+        self.assertIsNone(resp.getheader("Age"))
+        for body in ({"date_offset": "1"}, {"age": -1}, {"age": 1.5}, {"when": 1}):
+            self.assertEqual(self.control("POST", "/_sim/clock", body)[0], 400, body)
+        self.control("POST", "/_sim/reset")
+        self.assertEqual(self.control("GET", "/_sim/clock"), (200, {"date_offset": 0, "age": None}))
+
     def test_fault_disarm(self):
         self.control("POST", "/_sim/fault", {"mode": "status"})
         self.assertEqual(self.control("GET", "/_sim/fault")[1]["mode"], "status")
@@ -723,6 +755,24 @@ SEED = {
 def run_sim(*args):
     return subprocess.run([sys.executable, SIM, *args], capture_output=True, text=True,
                           timeout=10)
+
+
+class DateOffsetTest(unittest.TestCase):
+    def test_date_offset_flag_moves_the_date_and_survives_resets(self):
+        proc, port = start_sim("--date-offset", "-86400")
+        try:
+            def offset():
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("POST", "/_sim/reset", body=b"{}")
+                resp = conn.getresponse()
+                resp.read()
+                when = email.utils.parsedate_to_datetime(resp.getheader("Date")).timestamp()
+                conn.close()
+                return when - time.time()
+            self.assertLess(abs(offset() + 86400), 2)
+            self.assertLess(abs(offset() + 86400), 2)      # after a reset too
+        finally:
+            self.assertEqual(stop_sim(proc), 0)
 
 
 class SeedTest(SimTestCase):
