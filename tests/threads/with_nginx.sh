@@ -8,7 +8,13 @@
 # exports
 #   COORD_NGINX_URL=http://127.0.0.1:PORT/v1/access/parking
 #   COORD_NGINX_KEY=<the access key it accepts>
+#   COORD_NGINX_ACCESS_LOG=<its access log: "CONNECTION PROTOCOL STATUS" a line>
 # runs CMD, stops nginx and exits with CMD's status.
+#
+# COORD_NGINX_TLS=h2 or COORD_NGINX_TLS=http1.1 serves HTTPS instead, with a
+# throwaway PKI (tests/sim/make_test_pki.sh), offering HTTP/2 by ALPN or
+# not; COORD_NGINX_URL is then https://..., and COORD_NGINX_CA names the
+# test CA's PEM file.
 #
 # PUT {base}/{location}/session/{id}/end?access_key=KEY answers 200 with a
 # session built from the path -- id and billing amount = {id}, location_id =
@@ -27,6 +33,14 @@ if [ ! -x "$nginx" ]; then
     exit 1
 fi
 key="thread-test-key"
+tls="${COORD_NGINX_TLS:-}"
+case "$tls" in
+"" | h2 | http1.1) ;;
+*)
+    echo "with_nginx.sh: COORD_NGINX_TLS is h2, http1.1 or empty, not '$tls'" >&2
+    exit 2
+    ;;
+esac
 prefix="$(mktemp -d "${TMPDIR:-/tmp}/coord_nginx.XXXXXX")" || exit 1
 nginx_pid=""
 
@@ -55,6 +69,19 @@ port_open() {
         "$1" 2>/dev/null
 }
 
+listen_options() {
+    case "$tls" in
+    h2) echo "ssl http2" ;;
+    http1.1) echo "ssl" ;;
+    esac
+}
+
+tls_conf() {
+    [ -n "$tls" ] || return 0
+    printf '        ssl_certificate %s;\n        ssl_certificate_key %s;\n' \
+        "$prefix/pki/server.pem" "$prefix/pki/server.key"
+}
+
 write_conf() {
     cat >"$prefix/nginx.conf" <<CONF
 worker_processes 2;
@@ -63,7 +90,8 @@ pid $prefix/nginx.pid;
 error_log $prefix/error.log warn;
 events { worker_connections 256; }
 http {
-    access_log off;
+    log_format conn '\$connection \$server_protocol \$status';
+    access_log $prefix/access.log conn;
     client_body_temp_path $prefix/body;
     proxy_temp_path $prefix/proxy;
     fastcgi_temp_path $prefix/fastcgi;
@@ -72,7 +100,8 @@ http {
     keepalive_requests 1000000;
     default_type application/json;
     server {
-        listen 127.0.0.1:$1;
+        listen 127.0.0.1:$1 $(listen_options);
+$(tls_conf)
         location ~ "^/v1/access/parking/([A-Za-z0-9_-]+)/session/([0-9]+)/end\$" {
             if (\$request_method != PUT) {
                 return 405 '{"code":405,"message":"method not allowed"}';
@@ -89,6 +118,11 @@ http {
 }
 CONF
 }
+
+if [ -n "$tls" ]; then
+    mkdir "$prefix/pki" && "$(dirname "${BASH_SOURCE[0]}")/../sim/make_test_pki.sh" "$prefix/pki" ||
+        exit 1
+fi
 
 # Another process may take the port between choosing and binding: retry.
 for attempt in 1 2 3 4 5; do
@@ -110,7 +144,13 @@ if [ -z "$nginx_pid" ]; then
     exit 1
 fi
 
-export COORD_NGINX_URL="http://127.0.0.1:$port/v1/access/parking"
+scheme=http
+if [ -n "$tls" ]; then
+    scheme=https
+    export COORD_NGINX_CA="$prefix/pki/ca.pem"
+fi
+export COORD_NGINX_URL="$scheme://127.0.0.1:$port/v1/access/parking"
+export COORD_NGINX_ACCESS_LOG="$prefix/access.log"
 export COORD_NGINX_KEY="$key"
 "$@"
 exit $?
