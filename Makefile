@@ -81,6 +81,14 @@ SIZE_CFLAGS  := -fno-plt $(foreach f,-falign-functions=1 -falign-jumps=1 -falign
 SIZE_LDFLAGS := $(call ld_option,-z$(comma)noseparate-code) \
                 $(call ld_option,-z$(comma)pack-relative-relocs)
 
+# The library's build date, which a failed certificate check compares the
+# system clock with (src/clock.c): SOURCE_DATE_EPOCH, else the last
+# commit's date, so that the same source builds the same library; outside a
+# git tree, the fallback in src/clock.c.
+EPOCH_SOURCE := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null))
+BUILD_EPOCH  := $(shell printf '%s\n' '$(EPOCH_SOURCE)' | grep -x '[0-9][0-9]*')
+EPOCH_CFLAGS := $(if $(BUILD_EPOCH),-DCOORD_BUILD_EPOCH=$(BUILD_EPOCH))
+
 WERROR_FLAG  := $(if $(filter 1,$(WERROR)),-Werror)
 WARNINGS     := -std=c99 -Wall -Wextra -pedantic $(WERROR_FLAG)
 CXX_WARNINGS := -Wall -Wextra -pedantic $(WERROR_FLAG)
@@ -114,7 +122,9 @@ UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/uni
 TLS_TESTS     := $(BUILD)/tests/test_tls
 # Integration tests whose name lookups go to a DNS server that never answers.
 DNS_TESTS     := $(BUILD)/tests/test_dns
-INTEG_TESTS   := $(filter-out $(TLS_TESTS) $(DNS_TESTS), \
+# Integration tests run with the system clock faked to 1970 (libfaketime).
+FAKETIME_TESTS := $(BUILD)/tests/test_clock_1970
+INTEG_TESTS   := $(filter-out $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS), \
                    $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c)))
 # Shared by unit and integration tests: the counting, failing allocator.
 TEST_SUPPORT  := tests/support/counting_alloc.c
@@ -200,6 +210,15 @@ FORCE:
 $(BUILD)/obj/%.o: src/%.c src/internal.h $(PUBLIC_HEADERS) $(FLAGS_STAMP) | deps
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+# The build date (BUILD_EPOCH) reaches src/clock.c alone, with a stamp of its
+# own: a new commit rebuilds that one object, not the library.
+EPOCH_STAMP := $(BUILD)/obj/.epoch
+$(EPOCH_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(EPOCH_CFLAGS)' | cmp -s - $@ || echo '$(EPOCH_CFLAGS)' > $@
+$(BUILD)/obj/clock.o: LIB_CFLAGS += $(EPOCH_CFLAGS)
+$(BUILD)/obj/clock.o: $(EPOCH_STAMP)
 
 $(STATIC): $(OBJS)
 	@mkdir -p $(@D)
@@ -317,7 +336,7 @@ $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
 	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
-tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(THREAD_TEST) $(OUTBOX_TESTS) $(OUTBOX_TOOLS)
+tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS) $(THREAD_TEST) $(OUTBOX_TESTS) $(OUTBOX_TOOLS)
 
 demo: examples
 	@PYTHON=$(PYTHON) COORD_SIM_ARGS="--seed examples/demo-seed.json" \
@@ -343,13 +362,16 @@ check-sim: deps
 check-unit: lib $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
 
-check-integration: lib $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS)
+check-integration: lib $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS)
 	@set -e; for t in $(INTEG_TESTS); do echo "== $$t (simulator)"; \
 	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
 	@set -e; for t in $(TLS_TESTS); do echo "== $$t (HTTPS simulator)"; \
 	  PYTHON=$(PYTHON) $(WITH_TLS_SIM) $(RUN) $$t; done
 	@set -e; for t in $(DNS_TESTS); do echo "== $$t (simulator, a DNS server that never answers)"; \
 	  PYTHON=$(PYTHON) $(if $(RUN),COORD_TEST_SLOW=1) $(WITH_SIM) $(WITH_DNS_BLACKHOLE) $(RUN) $$t; done
+	@set -e; for t in $(FAKETIME_TESTS); do echo "== $$t (HTTPS simulator, the clock at 1970)"; \
+	  PYTHON=$(PYTHON) $(WITH_TLS_SIM) env FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    faketime '1970-01-01 00:00:00' $(RUN) $$t; done
 
 # The coord CLI: JSON and exit codes against the simulator.
 check-cli: examples

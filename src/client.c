@@ -56,6 +56,7 @@ struct coord_client {
      * environment's proxy variables */
     int proxy_lost;
     unsigned warnings;      /* WARN_*: said to the first log callback that hears warnings */
+    coord_clock clock;      /* the server's clock, from its answers' Date headers */
 };
 
 /* What a client warns of in its log (COORD_LOG_WARN): found at its creation
@@ -894,6 +895,34 @@ coord_status coord_client_cancel(coord_client *client)
     }
     pthread_mutex_unlock(&client->lock);
     return st;
+}
+
+void coord_client_clock_sample(coord_client *client, const coord_response *r,
+                               int64_t sent_wall_ms)
+{
+    coord_clock_sample_in in;
+
+    if (r->has_age)
+        return; /* a cache's answer: dated when the server made it, earlier */
+    in.date_ms = r->date_ms;
+    in.sent_wall_ms = sent_wall_ms;
+    in.received_wall_ms = coord_wall_ms();
+    in.received_mono_ms = coord_now_ms();
+    coord_clock_sample(&client->clock, &in);
+}
+
+int coord_client_clock_note(coord_client *client, char *out, size_t size)
+{
+    return coord_clock_note(&client->clock, coord_wall_ms(), coord_now_ms(), out, size);
+}
+
+coord_status coord_client_clock_offset_ms(coord_client *client, int64_t *out_ms)
+{
+    if (client == NULL || out_ms == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    if (!coord_clock_offset(&client->clock, coord_wall_ms(), coord_now_ms(), out_ms))
+        return COORD_ERR_NOT_FOUND;
+    return COORD_OK;
 }
 
 coord_status coord_client_usable(coord_client *client, coord_error *err)

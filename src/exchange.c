@@ -101,6 +101,7 @@ coord_status coord_exchange_prepare(coord_exchange *ex, coord_transport *t)
     memset(&ex->response, 0, sizeof(ex->response));
     ex->transport = t;
     ex->progress.attempt_started_ms = coord_now_ms();
+    ex->progress.attempt_wall_ms = coord_wall_ms();
     /* each attempt gets what is left of the call's time */
     if (left < (int64_t)cfg.timeout_ms)
         cfg.timeout_ms = left > 0 ? (uint32_t)left : 1;
@@ -160,6 +161,19 @@ static void append_detail(coord_error *e, const char *retry_after, const char *b
 
     coord_set_text(e->detail + n, sizeof(e->detail) - n, "; Retry-After %s s is beyond %s",
                    retry_after, beyond);
+}
+
+/* A certificate that failed its check because the local clock is wrong
+ * looks like any other failed check: say what the clock reads when that
+ * may be why. */
+static void note_clock(coord_exchange *ex)
+{
+    coord_error *e = &ex->error;
+    char note[COORD_MESSAGE_MAX];
+    size_t n = strlen(e->detail);
+
+    if (coord_client_clock_note(ex->client, note, sizeof(note)))
+        coord_set_text(e->detail + n, sizeof(e->detail) - n, "; %s", note);
 }
 
 /* libcurl's own resend of a request counts as an attempt of its own. */
@@ -243,6 +257,10 @@ coord_next coord_exchange_answered(coord_exchange *ex, coord_status performed)
     count_attempt(e, r->sent);
     if (coord_client_observes(ex->client) && ex->transport != NULL)
         ex->progress.connections += coord_transport_connects(ex->transport);
+    if (r->has_date)
+        coord_client_clock_sample(ex->client, r, ex->progress.attempt_wall_ms);
+    if (r->cert_failed)
+        note_clock(ex);
     if (st == COORD_OK)
         st = map_answer(ex);
     else /* a status line that came before the failure (cut off, too large) */

@@ -261,6 +261,10 @@ typedef struct coord_response {
     uint32_t sent;          /* times the request went out (0: never connected) */
     char content_type[64];  /* "" when absent or longer */
     char retry_after[64];   /* the Retry-After header's value, "" when absent */
+    int has_date;           /* a Date header was read into date_ms... */
+    int64_t date_ms;
+    int has_age;            /* ... and an Age header came with it (a cache's answer) */
+    int cert_failed;        /* the server's certificate failed verification */
 } coord_response;
 
 COORD_HIDDEN coord_status coord_transport_new(coord_transport **out);
@@ -371,12 +375,57 @@ COORD_HIDDEN int64_t coord_now_us(void);
  * do the dates curl_getdate() can return there: such a Retry-After then
  * counts as absent. */
 COORD_HIDDEN int64_t coord_wall_s(void);
+/* Milliseconds since the epoch by the wall clock (CLOCK_REALTIME), which the
+ * clock-offset estimate compares with the server's Date header. Where time_t
+ * is 32 bits it reads as 1901 after 2038-01-19 (the seconds wrap). */
+COORD_HIDDEN int64_t coord_wall_ms(void);
+/* An HTTP-date (the Date header; RFC 9110's three forms, by curl_getdate)
+ * as milliseconds since the epoch. Returns 0, or -1 when value is not one,
+ * or names an instant beyond a 32-bit time_t (out_ms untouched). */
+COORD_HIDDEN int coord_http_date_parse(const char *value, int64_t *out_ms);
+/* ms since the epoch as "YYYY-MM-DD hh:mm:ss UTC", cut to size. */
+COORD_HIDDEN void coord_format_utc(int64_t ms, char *out, size_t size);
 /* A Retry-After value as a delay from now_s (seconds since the epoch):
  * delay-seconds, or an HTTP-date in any of RFC 9110's three forms (read by
  * curl_getdate; a past date is 0). A delay too large to count in
  * milliseconds saturates at UINT64_MAX: it is still a delay beyond any cap.
  * Returns 0, or -1 when the value is neither (out_ms untouched). */
 COORD_HIDDEN int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms);
+
+/* ---- clock.c: the server's clock, from its Date headers -------------------- */
+
+/* The estimate of how far the server's clock runs ahead of the local wall
+ * clock (negative: behind), kept by each client. */
+typedef struct coord_clock {
+    int has_offset;
+    int64_t offset_ms;   /* server minus local */
+    int64_t wall_at_ms;  /* the local wall clock when last estimated */
+    int64_t mono_at_ms;  /* the monotonic clock then */
+} coord_clock;
+
+/* One answer's Date (an answer without an Age header: a cache's answer was
+ * dated by the origin, earlier) and the local clocks around it. */
+typedef struct coord_clock_sample_in {
+    int64_t date_ms;          /* the answer's Date */
+    int64_t sent_wall_ms;     /* the wall clock when the request went to libcurl */
+    int64_t received_wall_ms; /* ... and when its answer was back */
+    int64_t received_mono_ms; /* the monotonic clock then */
+} coord_clock_sample_in;
+
+/* Take one answer into the estimate: the offset of Date from the middle of
+ * the exchange. The first estimate, one after the wall clock was set, or
+ * one more than 2 s from the last replaces it; nearer ones are averaged in.
+ * An exchange that took over 10 s (or a negative time) is ignored. */
+COORD_HIDDEN void coord_clock_sample(coord_clock *c, const coord_clock_sample_in *in);
+/* 1 and *out_ms when there is an estimate; 0 when none, or when the wall
+ * clock was set since it was made (it is then forgotten). */
+COORD_HIDDEN int coord_clock_offset(coord_clock *c, int64_t wall_ms, int64_t mono_ms,
+                                    int64_t *out_ms);
+/* After a failed certificate check: 1 and a sentence about the clock in out
+ * when the wall clock reads a time before the library was built, or more
+ * than 5 minutes from the server's by the estimate; 0 otherwise. */
+COORD_HIDDEN int coord_clock_note(coord_clock *c, int64_t wall_ms, int64_t mono_ms, char *out,
+                                  size_t size);
 
 /* ---- retry.c: the pure retry step ------------------------------------------ */
 
@@ -449,6 +498,7 @@ typedef struct coord_exchange_progress {
     int64_t started_us;         /* monotonic: for the record's elapsed_us */
     int64_t deadline_ms;        /* monotonic: the start + the total timeout */
     int64_t attempt_started_ms; /* monotonic, for the log's duration */
+    int64_t attempt_wall_ms;    /* the wall clock then, for the Date header's offset */
     uint32_t timeout_ms;        /* the total timeout (for the detail of a timeout) */
     uint32_t retries;           /* retries so far, for the backoff */
     int answer_lost;            /* an attempt the server may have carried out got no answer */
@@ -806,6 +856,13 @@ COORD_HIDDEN void coord_client_publish(coord_client *client, const coord_error *
 COORD_HIDDEN coord_status coord_client_fail(coord_client *client, coord_status status,
                                             const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* An answer's Date header into the client's clock estimate (the exchange
+ * went to libcurl at sent_wall_ms, wall clock). */
+COORD_HIDDEN void coord_client_clock_sample(coord_client *client, const coord_response *r,
+                                            int64_t sent_wall_ms);
+/* After a failed certificate check: a sentence about the clock (see
+ * coord_clock_note()) into out, or 0 when there is none to say. */
+COORD_HIDDEN int coord_client_clock_note(coord_client *client, char *out, size_t size);
 /* Empty the client's last-error record: the first thing every public call does. */
 COORD_HIDDEN void coord_client_clear_error(coord_client *client);
 /* 1 when the client has an observer: call records are made only then. */

@@ -1,5 +1,6 @@
 /* Time: RFC 3339 date-times as milliseconds since the epoch, Retry-After
- * values as delays, and the monotonic clock the library waits by.
+ * values as delays, HTTP-dates (the Date header), the wall clock as a
+ * date, and the monotonic clock the library waits by.
  *
  * The calendar is ours, in int64_t: libc's strptime/timegm work in time_t,
  * which is 32 bits on some 32-bit ARM systems, and there they silently
@@ -194,6 +195,58 @@ int coord_retry_after_parse(const char *value, int64_t now_s, uint64_t *out_ms)
 int64_t coord_wall_s(void)
 {
     return (int64_t)time(NULL);
+}
+
+int64_t coord_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int coord_http_date_parse(const char *value, int64_t *out_ms)
+{
+    time_t when;
+
+    while (is_space(*value))
+        value++;
+    if (!is_letter(*value))
+        return -1; /* a date starts with its day's name; curl_getdate takes much else */
+    when = curl_getdate(value, NULL);
+    if (when == (time_t)-1) /* not a date, or beyond a 32-bit time_t */
+        return -1;
+    *out_ms = (int64_t)when * 1000;
+    return 0;
+}
+
+/* The date of a day counted from 1970-01-01: the inverse of days_from_civil
+ * (H. Hinnant's civil-from-days), shifted by 400-year eras so that every
+ * quantity is non-negative for days from year 0 on. */
+static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
+{
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);                       /* 0..146096 */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);            /* 0..365 */
+    unsigned mp = (5 * doy + 2) / 153;                                 /* March = 0 */
+
+    *day = doy - (153 * mp + 2) / 5 + 1;
+    *month = mp < 10 ? mp + 3 : mp - 9;
+    *year = (int64_t)yoe + era * 400 + (*month <= 2);
+}
+
+void coord_format_utc(int64_t ms, char *out, size_t size)
+{
+    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); /* floor */
+    int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400), year;
+    int64_t in_day = s - days * 86400;
+    unsigned month, day;
+
+    civil_from_days(days, &year, &month, &day);
+    coord_set_text(out, size, "%04lld-%02u-%02u %02u:%02u:%02u UTC", (long long)year, month, day,
+                   (unsigned)(in_day / 3600), (unsigned)(in_day / 60 % 60),
+                   (unsigned)(in_day % 60));
 }
 
 int64_t coord_now_ms(void)

@@ -584,6 +584,18 @@ static CURLcode set_request(coord_transport *t, const coord_transport_config *cf
     return rc;
 }
 
+/* The answer's Date, and whether an Age header says a cache kept it: for
+ * the client's estimate of the server's clock. */
+static void read_date(CURL *c, coord_response *out)
+{
+    struct curl_header *h = NULL;
+
+    if (curl_easy_header(c, "Date", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+        coord_http_date_parse(h->value, &out->date_ms) == 0)
+        out->has_date = 1;
+    out->has_age = curl_easy_header(c, "Age", 0, CURLH_HEADER, -1, &h) == CURLHE_OK;
+}
+
 /* Content-Type and Retry-After of the answer, when present and short;
  * cleaned, since they reach error text and logs. */
 static void read_headers(CURL *c, coord_response *out)
@@ -597,6 +609,7 @@ static void read_headers(CURL *c, coord_response *out)
     if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
         coord_copy_text(out->retry_after, sizeof(out->retry_after), h->value))
         coord_text_clean(out->retry_after);
+    read_date(c, out);
 }
 
 /* The record of a failed exchange: libcurl's own words where it has them,
@@ -664,6 +677,7 @@ coord_status coord_transport_result(coord_transport *t, CURLcode rc, coord_respo
      * large): the caller reads it, with the status, as the server's word */
     if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &out->http_status) != CURLE_OK)
         out->http_status = 0;
+    out->cert_failed = rc == CURLE_PEER_FAILED_VERIFICATION;
     if (st != COORD_OK)
         return exchange_failed(t, rc, st, err);
     if (out->http_status == 0)

@@ -216,6 +216,7 @@ _PROTOTYPES = {
     "coord_client_set_observer": (_status, [_client_p, _OBSERVER_FN, ctypes.c_void_p]),
     "coord_operation_name": (ctypes.c_char_p, [ctypes.c_int32]),
     "coord_client_cancel": (_status, [_client_p]),
+    "coord_client_clock_offset_ms": (_status, [_client_p, ctypes.POINTER(ctypes.c_int64)]),
     "coord_end_session": (_status, [_client_p, ctypes.c_char_p, ctypes.c_int64,
                                     ctypes.POINTER(_Session)]),
     "coord_session_end": (_status, [_client_p, ctypes.POINTER(_Session),
@@ -798,6 +799,17 @@ class Client:
         if not self._handle:
             raise ValueError("client is closed")
         return _lib.coord_client_cancel(self._handle) == OK
+
+    def clock_offset_ms(self) -> Optional[int]:
+        """How far the server's clock runs ahead of this machine's (negative:
+        behind), in milliseconds, estimated from its answers' Date headers;
+        None before an answer gave one (coord_client_clock_offset_ms)."""
+        if not self._handle:
+            raise ValueError("client is closed")
+        out = ctypes.c_int64(0)
+        if _lib.coord_client_clock_offset_ms(self._handle, ctypes.byref(out)) != OK:
+            return None
+        return out.value
 
     # options
     def set_bearer_token(self, token: Optional[str]) -> None:

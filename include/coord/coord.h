@@ -1397,6 +1397,50 @@ COORD_API COORD_NODISCARD coord_status coord_base_url_check(const char *base_url
                                                            char *out_detail,
                                                            size_t detail_size);
 
+/* ------------------------------------------------------------------------ */
+/* Clock health                                                              */
+
+/**
+ * How far the server's clock runs ahead of this machine's wall clock
+ * (negative: behind), as the client estimates it from the Date header of
+ * the server's answers.
+ *
+ * Each answer (of any HTTP status, by a blocking or a non-blocking call)
+ * that carries a Date header and no Age header (an answer a cache kept was
+ * dated earlier) gives one estimate: its Date, which counts whole seconds,
+ * against the middle of the time between the request's start and its
+ * answer. Estimates within 2 s of the last are averaged in; one further
+ * off replaces it. When the wall clock is set (it and the monotonic clock
+ * disagree by over 2 s since the last answer: NTP at boot, an operator) the
+ * estimate is forgotten until the next answer. Exchanges that took over
+ * 10 s are ignored. The estimate is good to about a second: enough to tell a
+ * kiosk whose clock is a day off, or in 1970, from one that is right.
+ *
+ * The same estimate explains certificate failures: when a server's
+ * certificate fails verification (COORD_ERR_TLS) while this machine's clock
+ * reads a time before the library was built, or more than 5 minutes from
+ * the server's by the estimate, the error's detail says so: "...; the
+ * system clock reads 1970-01-01 00:00:12 UTC, before this library was built
+ * (2025-06-01); certificate checks need the right time", or "...; the
+ * system clock reads 2025-06-02 10:00:00 UTC, 1 d 0 h behind the server's
+ * (its Date header); certificate checks need the right time".
+ *
+ * Where time_t is 32 bits (armhf without 64-bit time) dates after
+ * 2038-01-19 03:14:07 UTC cannot be read: from then on answers give no
+ * estimate, and this machine's clock reads as 1901, which a failed
+ * certificate check then names.
+ *
+ * Same thread rules as the client's calls.
+ *
+ * @param client  a client from coord_client_new()
+ * @param out_ms  receives the offset in milliseconds on COORD_OK
+ * @return COORD_OK, COORD_ERR_NOT_FOUND (no answer with a usable Date yet,
+ *         or the wall clock was set since), COORD_ERR_INVALID_ARGUMENT (a
+ *         NULL argument).
+ */
+COORD_API COORD_NODISCARD coord_status coord_client_clock_offset_ms(coord_client *client,
+                                                                   int64_t *out_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -146,9 +146,36 @@ static void unknown_ca_fails(void **state)
 
     assert_int_equal(coord_client_set_ca_file(c, env("COORD_TLS_OTHER_CA_FILE")), COORD_OK);
     assert_tls_refused(c, id, "certificate verification failed");
+    /* the clock is right: the detail does not blame it */
+    assert_null(strstr(coord_client_last_error(c)->detail, "clock"));
     /* nothing reached the server: the session is still there to end, once */
     assert_int_equal(coord_client_set_ca_file(c, env("COORD_TLS_CA_FILE")), COORD_OK);
     assert_ended(c, id);
+    coord_client_free(c);
+}
+
+/* A kiosk whose clock is a day behind the server's: a failed certificate
+ * check says so, from the offset the client estimated from the server's
+ * Date headers (the simulator's clock runs a day ahead here). */
+static void a_failed_check_names_a_clock_a_day_off(void **state)
+{
+    coord_client *c = new_client();
+    int64_t id = seed(), offset = 0;
+    char reply[256];
+    (void)state;
+
+    assert_int_equal(coord_client_clock_offset_ms(c, &offset), COORD_ERR_NOT_FOUND);
+    assert_int_equal(sim_call("POST", "/_sim/clock", "{\"date_offset\": 86400}", reply,
+                              sizeof(reply)), 200);
+    assert_int_equal(coord_client_set_ca_file(c, env("COORD_TLS_CA_FILE")), COORD_OK);
+    assert_ended(c, id);
+    assert_int_equal(coord_client_clock_offset_ms(c, &offset), COORD_OK);
+    assert_in_range(offset, 86400000 - 2000, 86400000 + 2000);
+    assert_int_equal(coord_client_set_ca_file(c, env("COORD_TLS_OTHER_CA_FILE")), COORD_OK);
+    assert_tls_refused(c, seed(), "certificate verification failed");
+    assert_tls_refused(c, seed(), ", 1 d 0 h behind the server's (its Date header); "
+                                  "certificate checks need the right time");
+    assert_non_null(strstr(coord_client_last_error(c)->detail, "the system clock reads "));
     coord_client_free(c);
 }
 
@@ -333,6 +360,7 @@ int main(void)
         cmocka_unit_test_setup(default_trust_store_refuses_unknown_ca, setup),
         cmocka_unit_test_setup(ssl_cert_variables_trust_nothing_more, setup),
         cmocka_unit_test_setup(unknown_ca_fails, setup),
+        cmocka_unit_test_setup(a_failed_check_names_a_clock_a_day_off, setup),
         cmocka_unit_test_setup(right_pin_passes, setup),
         cmocka_unit_test_setup(wrong_pin_fails, setup),
         cmocka_unit_test_setup(one_matching_pin_of_several_passes, setup),

@@ -338,6 +338,16 @@ class AgainstSimulator(unittest.TestCase):
             client.set_observer(None)
             with self.assertRaises(coord.AlreadyEndedError):
                 client.end_session("PY-LOT", sid)
+    def test_clock_offset_from_the_date_header(self):
+        with self.user_client() as client:
+            self.assertIsNone(client.clock_offset_ms())
+            sim("/_sim/clock", {"date_offset": -86400})
+            try:
+                with self.assertRaises(coord.NotFoundError):
+                    client.session_get("NO-LOT", 1)
+            finally:
+                sim("/_sim/clock", {"date_offset": 0})
+            self.assertAlmostEqual(client.clock_offset_ms(), -86400000, delta=2000)
 
     def test_each_failure_raises_its_class_with_status_http_and_message(self):
         sid = sim("/_sim/sessions", {"location_id": "PY-LOT", "start_minutes_ago": 5})["id"]
