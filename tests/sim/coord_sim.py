@@ -1423,14 +1423,8 @@ def ctl_last_request(state: SimState, request: Request) -> Reply:
     return json_reply(last)
 
 
-def v_age(name: str, value: Any) -> Optional[int]:
-    if value is None:
-        return None
-    return v_int(minimum=0)(name, value)
-
-
 CLOCK_FIELDS: Dict[str, Validator] = {
-    "date_offset": v_number(minimum=-1e10), "age": v_age,
+    "date_offset": v_number(minimum=-1e10), "age": v_int(minimum=0),
 }
 
 
@@ -1439,8 +1433,11 @@ def ctl_get_clock(state: SimState, request: Request) -> Reply:
 
 
 def ctl_set_clock(state: SimState, request: Request) -> Reply:
-    return json_reply(state.set_clock(check_fields(parse_json_object(request.body),
-                                                   CLOCK_FIELDS)))
+    body = parse_json_object(request.body)
+    fields = check_fields(body, CLOCK_FIELDS)
+    if "age" in body and body["age"] is None:
+        fields["age"] = None            # here null is a value: no Age header
+    return json_reply(state.set_clock(fields))
 
 
 def ctl_get_fault(state: SimState, request: Request) -> Reply:

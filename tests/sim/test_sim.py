@@ -414,6 +414,9 @@ class ControlTest(SimTestCase):
         resp = conn.getresponse()
         resp.read()
         self.assertIsNone(resp.getheader("Age"))
+        self.assertEqual(self.control("POST", "/_sim/clock", {"age": None}),
+                         (200, {"date_offset": -3600, "age": None}))
+        self.assertIsNone(self.date_of_answer()[1])
         for body in ({"date_offset": "1"}, {"age": -1}, {"age": 1.5}, {"when": 1}):
             self.assertEqual(self.control("POST", "/_sim/clock", body)[0], 400, body)
         self.control("POST", "/_sim/reset")
