@@ -124,7 +124,9 @@ TLS_TESTS     := $(BUILD)/tests/test_tls
 DNS_TESTS     := $(BUILD)/tests/test_dns
 # Integration tests run with the system clock faked to 1970 (libfaketime).
 FAKETIME_TESTS := $(BUILD)/tests/test_clock_1970
-INTEG_TESTS   := $(filter-out $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS), \
+# Integration tests against a private nginx over TLS, with and without HTTP/2.
+NGINX_TESTS   := $(BUILD)/tests/test_connections
+INTEG_TESTS   := $(filter-out $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS) $(NGINX_TESTS), \
                    $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c)))
 # Shared by unit and integration tests: the counting, failing allocator.
 TEST_SUPPORT  := tests/support/counting_alloc.c
@@ -336,7 +338,8 @@ $(CPP_TEST): tests/cpp/test_cpp.cpp tests/integration/sim_client.c \
 	$(CXX) -std=c++11 $(CXX_WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	  $(BUILD)/tests/sim_client_for_cpp.o $(STATIC) $(DEPS_LIBS) $(TEST_LIBS)
 
-tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS) $(THREAD_TEST) $(OUTBOX_TESTS) $(OUTBOX_TOOLS)
+tests: lib $(UNIT_TESTS) $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS) $(NGINX_TESTS) \
+       $(THREAD_TEST) $(OUTBOX_TESTS) $(OUTBOX_TOOLS)
 
 demo: examples
 	@PYTHON=$(PYTHON) COORD_SIM_ARGS="--seed examples/demo-seed.json" \
@@ -362,7 +365,7 @@ check-sim: deps
 check-unit: lib $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
 
-check-integration: lib $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS)
+check-integration: lib $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS) $(NGINX_TESTS)
 	@set -e; for t in $(INTEG_TESTS); do echo "== $$t (simulator)"; \
 	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
 	@set -e; for t in $(TLS_TESTS); do echo "== $$t (HTTPS simulator)"; \
@@ -372,6 +375,8 @@ check-integration: lib $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS
 	@set -e; for t in $(FAKETIME_TESTS); do echo "== $$t (HTTPS simulator, the clock at 1970)"; \
 	  PYTHON=$(PYTHON) $(WITH_TLS_SIM) env FAKETIME_DONT_FAKE_MONOTONIC=1 \
 	    faketime '1970-01-01 00:00:00' $(RUN) $$t; done
+	@set -e; for t in $(NGINX_TESTS); do for tls in h2 http1.1; do \
+	  echo "== $$t (nginx, HTTPS, $$tls)"; COORD_NGINX_TLS=$$tls $(WITH_NGINX) $(RUN) $$t; done; done
 
 # The coord CLI: JSON and exit codes against the simulator.
 check-cli: examples

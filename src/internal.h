@@ -609,6 +609,7 @@ typedef enum coord_call_phase {
     COORD_PHASE_QUEUED,  /* the loop is full: waits for a call to end */
     COORD_PHASE_WAITING, /* waits for its timer (before a retry, a wait's next poll) */
     COORD_PHASE_RUNNING, /* its request is in libcurl */
+    COORD_PHASE_HELD,    /* waits for its host's first TLS handshake to tell its protocol */
     COORD_PHASE_DONE     /* its callback runs, or ran */
 } coord_call_phase;
 
@@ -636,6 +637,9 @@ typedef struct coord_call_state {
     coord_call *prev, *next;         /* the loop's calls, in the order they started */
     coord_call *queue_next;          /* QUEUED: the next in the queue */
     int64_t queued_at_us;            /* QUEUED: when it entered the queue, for its record */
+    coord_call *held_next;           /* HELD: the next held call */
+    uint64_t origin;                 /* its URL's scheme, host and port, hashed (loop.c) */
+    int skip_hold;                   /* its host's probe failed: sent as without the hold */
     coord_call_phase phase;
     uint64_t id;                     /* coord_call_id(): the loop's count, never reused */
     /* the whole call's bound, the time in the queue included: its total

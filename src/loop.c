@@ -12,6 +12,22 @@
 #include "internal.h"
 #include "transport_curl.h"
 
+/* TLS hosts whose protocol the loop tracks at once; a further host takes
+ * the slot of one without a handshake under way (it is probed again when
+ * it comes back). */
+#define HOST_SLOTS 8
+
+/* What the loop knows of a TLS host (scheme, host and port): whether it
+ * multiplexes calls on a connection (HTTP/2), and the call whose transfer
+ * will tell when that is not known yet. */
+typedef enum host_protocol { HOST_UNKNOWN, HOST_SERIAL, HOST_MULTIPLEXED } host_protocol;
+
+typedef struct loop_host {
+    uint64_t origin;     /* 0: a free slot */
+    host_protocol protocol;
+    coord_call *probe;   /* RUNNING, the first call to the host; NULL: none */
+} loop_host;
+
 struct coord_loop {
     CURLM *multi;
     coord_loop_socket_fn on_socket; /* NULL: driven by coord_loop_run*() */
@@ -28,6 +44,19 @@ struct coord_loop {
     coord_call *last;
     coord_call *queue_head; /* QUEUED calls, first started first */
     coord_call *queue_tail;
+    coord_call *held_head;  /* HELD calls: their host's first handshake is under way */
+    coord_call *held_tail;
+    loop_host hosts[HOST_SLOTS];
+    size_t next_slot;       /* the slot a new host takes when every one is used */
+    /* Connections per host: max_host_connections while any host of the
+     * loop answered over HTTP/1.x (each call needs a connection of its
+     * own), max_multiplexed_connections once hosts answered over HTTP/2
+     * and none over HTTP/1.x. libcurl has one limit for all hosts. */
+    uint32_t max_host_connections;
+    uint32_t max_multiplexed_connections;
+    long applied_connections; /* the limit libcurl has now */
+    int seen_serial;        /* an answer came over HTTP/1.x */
+    int seen_multiplexed;   /* an answer came over HTTP/2 */
     coord_timers timers;    /* WAITING, QUEUED and RUNNING calls; room for every call made */
     size_t allocated;       /* call objects made (in the loop or in the pool) */
     coord_call *pool;       /* ended calls, for the next ones (linked by next) */
@@ -84,6 +113,174 @@ static int on_libcurl_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
+/* ---- connection economy: one connection's worth of handshake first ---- */
+
+/* The scheme, host and port of url (up to the path), hashed (FNV-1a): the
+ * libcurl connection pool's key, without keeping the text. Never 0. */
+static uint64_t origin_of(const char *url)
+{
+    const char *p = strstr(url, "://");
+    uint64_t h = 14695981039346656037u;
+
+    p = p != NULL ? p + 3 : url;
+    p += strcspn(p, "/?#");
+    for (const char *c = url; c < p; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211u;
+    return h != 0 ? h : 1;
+}
+
+static loop_host *find_host(coord_loop *loop, uint64_t origin)
+{
+    for (size_t i = 0; i < HOST_SLOTS; i++)
+        if (loop->hosts[i].origin == origin)
+            return &loop->hosts[i];
+    return NULL;
+}
+
+/* The host's slot, a new one when the loop does not know it; NULL when
+ * every slot has a handshake under way (the call is then sent as before). */
+static loop_host *take_host(coord_loop *loop, uint64_t origin)
+{
+    loop_host *h = find_host(loop, origin);
+
+    for (size_t tries = 0; h == NULL && tries < HOST_SLOTS; tries++) {
+        loop_host *slot = &loop->hosts[loop->next_slot];
+
+        loop->next_slot = (loop->next_slot + 1) % HOST_SLOTS;
+        if (slot->probe == NULL) {
+            slot->origin = origin;
+            slot->protocol = HOST_UNKNOWN;
+            h = slot;
+        }
+    }
+    return h;
+}
+
+/* libcurl's connection limit from what the loop has seen (see the struct). */
+static void apply_connection_limit(coord_loop *loop)
+{
+    long limit = (long)loop->max_host_connections;
+
+    if (loop->seen_multiplexed && !loop->seen_serial &&
+        loop->max_multiplexed_connections < loop->max_host_connections)
+        limit = (long)loop->max_multiplexed_connections;
+    if (limit != loop->applied_connections &&
+        curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS, limit) == CURLM_OK)
+        loop->applied_connections = limit;
+}
+
+/* A held call times out where it waits. */
+static void held_expired(coord_call *call)
+{
+    coord_exchange_fail(&call->exchange, COORD_ERR_TIMEOUT, "total timeout of %lu ms passed "
+                        "while the call waited for the first connection to its host (its TLS "
+                        "handshake tells whether calls can share a connection)",
+                        (unsigned long)call->exchange.progress.timeout_ms);
+    call->state.complete(call, COORD_ERR_TIMEOUT);
+}
+
+static void held_remove(coord_loop *loop, coord_call *call)
+{
+    coord_call **link = &loop->held_head, *before = NULL;
+
+    while (*link != call) {
+        before = *link;
+        link = &(*link)->state.held_next;
+    }
+    *link = call->state.held_next;
+    if (loop->held_tail == call)
+        loop->held_tail = before;
+    call->state.held_next = NULL;
+}
+
+/* Over TLS, a host's first connection tells by its handshake (ALPN) whether
+ * the host speaks HTTP/2, and so whether calls share connections. Until its
+ * first call's transfer ends, the host's other calls wait here rather than
+ * in libcurl: with libcurl 7.88, transfers added while that is unknown, or
+ * beyond what the connections made so far can carry, each open a
+ * connection of their own (a burst of 1,000 opened 51, up to the limit),
+ * and the connection limit the answer calls for (apply_connection_limit)
+ * must be in place before they reach libcurl. Plain HTTP is told only by
+ * the first answer, always HTTP/1.1: nothing is held. 1 when the call is
+ * held (and is sent again by release_held()). */
+static int hold_for_handshake(coord_call *call)
+{
+    coord_loop *loop = call->state.loop;
+    const char *url = call->exchange.request.url;
+    const loop_host *h;
+
+    call->state.origin = 0;
+    if (url == NULL || strncmp(url, "https:", 6) != 0)
+        return 0;
+    call->state.origin = origin_of(url);
+    h = find_host(loop, call->state.origin);
+    if (call->state.skip_hold || h == NULL || h->protocol != HOST_UNKNOWN || h->probe == NULL)
+        return 0;
+    call->state.phase = COORD_PHASE_HELD;
+    if (loop->held_tail != NULL)
+        loop->held_tail->state.held_next = call;
+    else
+        loop->held_head = call;
+    loop->held_tail = call;
+    call->state.due_ms = call->exchange.progress.deadline_ms;
+    call->state.on_due = held_expired;
+    coord_timers_add(&loop->timers, call);
+    return 1;
+}
+
+/* A call's transfer is in libcurl: the first to a TLS host whose protocol
+ * is not known is its probe. */
+static void transfer_added(coord_call *call)
+{
+    loop_host *h;
+
+    if (call->state.origin == 0)
+        return;
+    h = take_host(call->state.loop, call->state.origin);
+    if (h != NULL && h->protocol == HOST_UNKNOWN && h->probe == NULL)
+        h->probe = call;
+}
+
+/* The held calls of a host go on, each sent from the loop's next turn.
+ * After a probe that learned nothing (no answer: refused, timed out,
+ * cancelled) they are sent as they would have been without the hold, so
+ * that a host that is down fails them as fast as before. */
+static void release_held(coord_loop *loop, uint64_t origin, int learned)
+{
+    coord_call *call = loop->held_head, *next;
+
+    for (; call != NULL; call = next) {
+        next = call->state.held_next;
+        if (call->state.origin != origin)
+            continue;
+        held_remove(loop, call);
+        coord_timers_remove(&loop->timers, call);
+        call->state.skip_hold = !learned;
+        coord_loop_call_after(call, 0, coord_loop_call_send);
+    }
+}
+
+/* A call's transfer left libcurl; version is libcurl's CURLINFO_HTTP_VERSION
+ * of its answer (0: none). What it tells goes to the loop's connection
+ * limit and, for a probe, to its host and the calls held for it. */
+static void transfer_ended(coord_call *call, long version)
+{
+    coord_loop *loop = call->state.loop;
+    loop_host *h = call->state.origin != 0 ? find_host(loop, call->state.origin) : NULL;
+
+    if (version == CURL_HTTP_VERSION_2_0)
+        loop->seen_multiplexed = 1;
+    else if (version != 0)
+        loop->seen_serial = 1;
+    apply_connection_limit(loop);
+    if (h == NULL || h->probe != call)
+        return;
+    h->probe = NULL;
+    if (version != 0)
+        h->protocol = version == CURL_HTTP_VERSION_2_0 ? HOST_MULTIPLEXED : HOST_SERIAL;
+    release_held(loop, h->origin, version != 0);
+}
+
 /* ---- a call's way through the loop ---- */
 
 /* What a libcurl multi failure means for the caller. */
@@ -118,6 +315,7 @@ static void remove_transfer(coord_loop *loop, coord_transport *t)
 static void stop_transfer(coord_call *call)
 {
     remove_transfer(call->state.loop, call->state.transport);
+    transfer_ended(call, 0);
     coord_exchange_abandon_attempt(&call->exchange, coord_transport_sent(call->state.transport));
     call->state.phase = COORD_PHASE_WAITING;
 }
@@ -178,6 +376,8 @@ void coord_loop_call_send(coord_call *call)
         call->state.complete(call, COORD_ERR_TIMEOUT);
         return;
     }
+    if (hold_for_handshake(call))
+        return;
     if (call->state.transport == NULL)
         st = coord_client_take_transport(ex->client, &call->state.transport,
                                          &call->state.transport_version, &ex->error);
@@ -208,6 +408,7 @@ void coord_loop_call_send(coord_call *call)
                                        curl_multi_strerror(mc)));
         return;
     }
+    transfer_added(call);
     call->state.phase = COORD_PHASE_RUNNING;
     call->state.due_ms = ex->progress.deadline_ms + RUNNING_GRACE_MS;
     call->state.on_due = running_expired;
@@ -224,6 +425,7 @@ static void take_answers(coord_loop *loop)
         CURL *easy = msg->easy_handle;
         CURLcode rc = msg->data.result; /* msg is gone once the handle is removed */
         char *owner = NULL;
+        long version = 0;
         coord_call *call;
         coord_status st;
 
@@ -231,7 +433,10 @@ static void take_answers(coord_loop *loop)
             continue;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner); /* set by coord_loop_call_send */
         call = (coord_call *)(void *)owner;
+        if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) != CURLE_OK)
+            version = 0;
         remove_transfer(loop, call->state.transport);
+        transfer_ended(call, version);
         if (call->state.timer != COORD_NO_TIMER)
             coord_timers_remove(&loop->timers, call); /* the timer of its deadline */
         call->state.phase = COORD_PHASE_WAITING; /* until the engine decides */
@@ -338,6 +543,8 @@ static void detach(coord_call *call)
         remove_transfer(loop, call->state.transport);
     if (call->state.timer != COORD_NO_TIMER)
         coord_timers_remove(&loop->timers, call);
+    if (call->state.phase == COORD_PHASE_HELD)
+        held_remove(loop, call);
     if (call->state.phase == COORD_PHASE_QUEUED)
         queue_remove(loop, call);
     else
@@ -537,9 +744,11 @@ coord_status coord_loop_new(coord_loop **out_loop)
     if (loop == NULL)
         return COORD_ERR_OUT_OF_MEMORY;
     loop->multi = curl_multi_init();
-    if (loop->multi == NULL ||
-        curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                          (long)COORD_DEFAULT_LOOP_MAX_HOST_CONNECTIONS) != CURLM_OK) {
+    loop->max_host_connections = COORD_DEFAULT_LOOP_MAX_HOST_CONNECTIONS;
+    loop->max_multiplexed_connections = COORD_DEFAULT_LOOP_MAX_MULTIPLEXED_CONNECTIONS;
+    if (loop->multi != NULL)
+        apply_connection_limit(loop);
+    if (loop->multi == NULL || loop->applied_connections == 0) {
         coord_loop_free(loop);
         return COORD_ERR_OUT_OF_MEMORY;
     }
@@ -575,10 +784,18 @@ coord_status coord_loop_set_limits(coord_loop *loop, uint32_t max_calls,
     if (loop == NULL || max_calls < 1 || max_calls > 100000 || max_host_connections < 1 ||
         max_host_connections > 10000)
         return COORD_ERR_INVALID_ARGUMENT;
-    if (curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                          (long)max_host_connections) != CURLM_OK)
-        return COORD_ERR_INVALID_ARGUMENT;
+    loop->max_host_connections = max_host_connections;
+    apply_connection_limit(loop);
     loop->max_calls = max_calls;
+    return COORD_OK;
+}
+
+coord_status coord_loop_set_multiplexed_connections(coord_loop *loop, uint32_t max_connections)
+{
+    if (loop == NULL || max_connections < 1 || max_connections > 10000)
+        return COORD_ERR_INVALID_ARGUMENT;
+    loop->max_multiplexed_connections = max_connections;
+    apply_connection_limit(loop);
     return COORD_OK;
 }
 

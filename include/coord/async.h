@@ -62,6 +62,21 @@
  * the client is freed: after a burst of N calls in flight, up to N of each.
  * The queue itself has no bound: each call in it holds its object, so an
  * application that may start more calls than it can hold counts them.
+ *
+ * Connections: over HTTP/1.1 each call in flight needs a connection of its
+ * own, up to max_host_connections per host (coord_loop_set_limits()). Over
+ * TLS, a server that speaks HTTP/2 carries many calls on one connection:
+ * the first call to a host goes alone, and the host's other calls wait in
+ * the loop until its answer tells the protocol (they are bounded by their
+ * total timeouts there too); once hosts of the loop answered over HTTP/2
+ * (and none over HTTP/1.x), a host gets at most
+ * coord_loop_set_multiplexed_connections() connections (default 4), and
+ * calls beyond what they carry wait inside libcurl. A burst of 1,000 calls
+ * to an HTTP/2 server then opens at most 4 connections instead of up to
+ * 64 (and runs faster: fewer handshakes). A loop whose hosts speak both
+ * keeps max_host_connections for all of them (libcurl has one limit).
+ * When a host's first call gets no answer (refused, timed out), the calls
+ * held for it are sent at once, as without the wait.
  */
 #ifndef COORD_ASYNC_H
 #define COORD_ASYNC_H
@@ -78,6 +93,8 @@ extern "C" {
 #define COORD_DEFAULT_LOOP_MAX_CALLS 256u
 /** Default of coord_loop_set_limits()'s max_host_connections. */
 #define COORD_DEFAULT_LOOP_MAX_HOST_CONNECTIONS 64u
+/** Default of coord_loop_set_multiplexed_connections(). */
+#define COORD_DEFAULT_LOOP_MAX_MULTIPLEXED_CONNECTIONS 4u
 
 /** Events on a socket, for coord_loop_socket_fn and coord_loop_socket_ready(). */
 #define COORD_WATCH_IN 1    /**< readable */
@@ -140,12 +157,27 @@ COORD_API void coord_loop_free(coord_loop *loop);
  *                              in a queue (first started, first run)
  * @param max_host_connections  connections to one host, 1..10000; transfers
  *                              beyond them wait inside libcurl for a
- *                              connection (CURLMOPT_MAX_HOST_CONNECTIONS)
+ *                              connection (CURLMOPT_MAX_HOST_CONNECTIONS).
+ *                              Over HTTP/2 the smaller of this and
+ *                              coord_loop_set_multiplexed_connections()
+ *                              applies (see "Connections" above)
  * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL loop, out of range).
  */
 COORD_API COORD_NODISCARD coord_status coord_loop_set_limits(coord_loop *loop,
                                                             uint32_t max_calls,
                                                             uint32_t max_host_connections);
+
+/**
+ * Bound the connections to a host that speaks HTTP/2, where each carries
+ * many calls (streams): applies once the loop's hosts answered over HTTP/2
+ * and none over HTTP/1.x, when smaller than max_host_connections (see
+ * "Connections" above). Default COORD_DEFAULT_LOOP_MAX_MULTIPLEXED_CONNECTIONS.
+ * @param loop             the loop
+ * @param max_connections  1..10000
+ * @return COORD_OK, or COORD_ERR_INVALID_ARGUMENT (NULL loop, out of range).
+ */
+COORD_API COORD_NODISCARD coord_status coord_loop_set_multiplexed_connections(
+    coord_loop *loop, uint32_t max_connections);
 
 /**
  * Drive the loop from the application's event loop (see above). Set both
