@@ -175,7 +175,7 @@ CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
 
 .PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench bench-observer \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
-        check-threads check-tsan coverage fuzz fuzz-build outbox check-outbox-long bench-outbox
+        check-threads check-tsan coverage fuzz fuzz-build outbox check-outbox-long bench-outbox bench-tls
 
 all: lib outbox examples
 
@@ -638,6 +638,10 @@ bench-outbox: lib $(BENCH_PROGS)
 # against none (callgrind).
 bench-observer: lib $(BENCH_PROGS)
 	BENCH_ONLY=observer $(PYTHON) tests/bench/bench.py $(BUILD)
+
+# Only the bursts over TLS (HTTP/2 and HTTP/1.1) of make bench.
+bench-tls: lib $(BENCH_PROGS)
+	BENCH_ONLY=tls $(PYTHON) tests/bench/bench.py $(BUILD) $(BUILD)/bench/RESULTS-tls.md
 
 # ---- API reference ---------------------------------------------------------
 # Doxygen on the public headers (docs/Doxyfile), into $(BUILD)/docs/html; any

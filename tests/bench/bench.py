@@ -39,11 +39,18 @@ peak RSS of draining 1,000 and BENCH_OUTBOX_BIG (100,000) stored ends.
 BENCH_ONLY=outbox runs only that part (make bench-outbox); BENCH_ONLY=observer
 only the call record's cost (make bench-observer).
 
+Then bursts over TLS (tls_bursts.py, burst_coord): 200 and 1,000 ends started
+at once on a new loop with its default limits, against a private TLS nginx
+(tests/threads/with_nginx.sh, throwaway CA) with HTTP/2 and with HTTP/1.1
+only: TLS connections opened (nginx's $connection), calls/s and CPU.
+BENCH_ONLY=tls runs only that part (make bench-tls).
+
 Environment: BENCH_N (calls per round, default 5000), BENCH_ROUNDS (5),
 BENCH_CLI_N (curl processes per round, default 300), BENCH_ALLOC_N (200),
-BENCH_ASYNC_N (non-blocking calls per round, default 20000).
+BENCH_ASYNC_N (non-blocking calls per round, default 20000), BENCH_TLS_ROUNDS (5).
 Usage: bench.py BUILD_DIR [RESULTS_MARKDOWN]
 """
+import json
 import os
 import platform
 import re
@@ -540,6 +547,37 @@ def outbox_figures(build, nginx, tmp):
             "loop": statistics.median(loops), "rss": rss}
 
 
+def tls_bursts(build):
+    """tls_bursts.py under a TLS nginx with HTTP/2, then with HTTP/1.1 only."""
+    rows = []
+    for tls in ("h2", "http1.1"):
+        env = dict(os.environ, COORD_NGINX_TLS=tls)
+        out = subprocess.run([os.path.join(HERE, "..", "threads", "with_nginx.sh"), sys.executable,
+                              os.path.join(HERE, "tls_bursts.py"), build],
+                             capture_output=True, text=True, env=env, timeout=1200)
+        if out.returncode != 0:
+            raise SystemExit(f"bench: tls_bursts.py ({tls}) failed:\n{out.stderr}")
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def tls_report(rows):
+    lines = ["## Bursts over TLS: connections, calls/s, CPU", "",
+             "N ends started at once on a new loop with its default limits "
+             "(coord_loop_new: max_host_connections 64, multiplexed 4), cold (new client, "
+             "new handshakes), against a private TLS nginx (2 workers, throwaway CA); "
+             "medians of the rounds (tls_bursts.py, burst_coord).", "",
+             "| server | burst | TLS connections (median, max) | calls/s | CPU s |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for row in rows:
+        for n in ("200", "1000"):
+            r = row[n]
+            lines.append(f"| {'HTTP/2' if row['tls'] == 'h2' else 'HTTP/1.1'} | {int(n):,} | "
+                         f"{r['connections']:g}, {r['connections_max']} | "
+                         f"{r['calls_s']:,.0f} | {r['cpu_s']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def outbox_report(o):
     e, ratio = o["enqueue"], o["drain"] / o["loop"]
     lines = ["## The outbox (libcoord-outbox)", "",
@@ -828,6 +866,13 @@ def main():
                 text = observer_report(observer_instructions(build, nginx, tmp))
                 print(text)
                 return
+            if os.environ.get("BENCH_ONLY") == "tls":
+                text = tls_report(tls_bursts(build))
+                print(text)
+                if len(sys.argv) == 3:
+                    with open(sys.argv[2], "w") as f:
+                        f.write(text)
+                return
             if os.environ.get("BENCH_ONLY") == "outbox":
                 text = outbox_report(outbox_figures(build, nginx, tmp))
                 print(text)
@@ -861,6 +906,8 @@ def main():
             instr_async = call_instructions(build, nginx, tmp, ASYNC_LOOPS)
             say(f"bench: the outbox: enqueue, drain of {OUTBOX_N} vs the loop, RSS")
             outbox = outbox_figures(build, nginx, tmp)
+            say("bench: bursts over TLS, HTTP/2 and HTTP/1.1")
+            tls = tls_bursts(build)
         finally:
             nginx.stop()
         size = sizes(build, tmp)
@@ -869,6 +916,7 @@ def main():
     text += "\n" + async_report(async_summary, latency, memory, allocs_async, instr_async,
                                  node_extras)
     text += "\n" + outbox_report(outbox)
+    text += "\n" + tls_report(tls)
     print()
     print(text)
     if len(sys.argv) == 3:
