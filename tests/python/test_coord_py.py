@@ -338,6 +338,7 @@ class AgainstSimulator(unittest.TestCase):
             client.set_observer(None)
             with self.assertRaises(coord.AlreadyEndedError):
                 client.end_session("PY-LOT", sid)
+
     def test_clock_offset_from_the_date_header(self):
         with self.user_client() as client:
             self.assertIsNone(client.clock_offset_ms())
