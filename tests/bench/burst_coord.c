@@ -37,6 +37,7 @@ int main(int argc, char **argv)
     if (coord_global_init() != COORD_OK ||
         coord_client_new(argv[1], argv[2], &client) != COORD_OK ||
         coord_client_set_ca_file(client, argv[3]) != COORD_OK ||
+        coord_client_set_bearer_token(client, "nginx-takes-any-token") != COORD_OK ||
         coord_loop_new(&loop) != COORD_OK) {
         fprintf(stderr, "setup failed\n");
         return 1;

@@ -35,6 +35,8 @@ static void a_clock_at_1970_is_named(void **state)
     }
     assert_int_equal(coord_client_new(sim_api_base(), sim_key(), &c), COORD_OK);
     assert_int_equal(coord_client_set_ca_file(c, ca), COORD_OK);
+    /* any token: the handshake fails before it is sent */
+    assert_int_equal(coord_client_set_bearer_token(c, "kiosk-token-1970"), COORD_OK);
     assert_int_equal(coord_end_session(c, "LOT-1", 1, &s), COORD_ERR_TLS);
     e = coord_client_last_error(c);
     printf("detail: %s\n", e->detail);

@@ -77,6 +77,7 @@ static coord_client *nginx_client(void)
     assert_int_equal(coord_client_new(env("COORD_NGINX_URL"), env("COORD_NGINX_KEY"), &c),
                      COORD_OK);
     assert_int_equal(coord_client_set_ca_file(c, env("COORD_NGINX_CA")), COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(c, "nginx-takes-any-token"), COORD_OK);
     return c;
 }
 
@@ -232,7 +233,8 @@ static void calls_held_behind_a_refused_first_call_fail_at_once(void **state)
     (void)state;
 
     refused_https_base(base, sizeof(base));
-    assert_int_equal(coord_client_new(base, "key", &c), COORD_OK);
+    assert_int_equal(coord_client_new(base, "refused-key", &c), COORD_OK);
+    assert_int_equal(coord_client_set_bearer_token(c, "refused-token"), COORD_OK);
     assert_int_equal(coord_client_set_retry(c, 1, 0, 0), COORD_OK);
     assert_int_equal(coord_loop_new(&loop), COORD_OK);
     memset(&b, 0, sizeof(b));
