@@ -63,19 +63,26 @@ int coord_clock_offset(coord_clock *c, int64_t wall_ms, int64_t mono_ms, int64_t
     return 1;
 }
 
-/* "1 d 2 h", "3 h 4 min", "5 min 6 s" */
+/* "1 d 2 h", "3 h 4 min", "5 min 6 s", rounded to the last unit shown:
+ * an estimate a second short of a day is "1 d 0 h", not "23 h 59 min" (the
+ * Date header counts whole seconds). */
 static void format_span(int64_t ms, char *out, size_t size)
 {
-    int64_t s = ms / 1000;
+    int64_t s = (ms + 500) / 1000;
 
-    if (s >= 86400)
-        coord_set_text(out, size, "%lld d %lld h", (long long)(s / 86400),
-                       (long long)(s % 86400 / 3600));
-    else if (s >= 3600)
-        coord_set_text(out, size, "%lld h %lld min", (long long)(s / 3600),
-                       (long long)(s % 3600 / 60));
-    else
+    if (s >= 86400 - 1800) {
+        int64_t hours = (s + 1800) / 3600;
+
+        coord_set_text(out, size, "%lld d %lld h", (long long)(hours / 24),
+                       (long long)(hours % 24));
+    } else if (s >= 3600 - 30) {
+        int64_t minutes = (s + 30) / 60;
+
+        coord_set_text(out, size, "%lld h %lld min", (long long)(minutes / 60),
+                       (long long)(minutes % 60));
+    } else {
         coord_set_text(out, size, "%lld min %lld s", (long long)(s / 60), (long long)(s % 60));
+    }
 }
 
 int coord_clock_note(coord_clock *c, int64_t wall_ms, int64_t mono_ms, char *out, size_t size)

@@ -136,6 +136,15 @@ static void the_note_names_an_offset_beyond_five_minutes(void **state)
     sample(&c, now - 301000 - 500, now, 0);
     assert_int_equal(coord_clock_note(&c, now, now, note, sizeof(note)), 1);
     assert_non_null(strstr(note, ", 5 min 1 s ahead of the server's"));
+    /* a second short of a day, as the Date header's whole seconds make it */
+    memset(&c, 0, sizeof(c));
+    sample(&c, now + DAY - 1000 - 500, now, 0);
+    assert_int_equal(coord_clock_note(&c, now, now, note, sizeof(note)), 1);
+    assert_non_null(strstr(note, ", 1 d 0 h behind the server's"));
+    memset(&c, 0, sizeof(c));
+    sample(&c, now + 3600000 - 20000 - 500, now, 0);
+    assert_int_equal(coord_clock_note(&c, now, now, note, sizeof(note)), 1);
+    assert_non_null(strstr(note, ", 1 h 0 min behind the server's"));
     memset(&c, 0, sizeof(c));
     sample(&c, now + 299000 - 500, now, 0); /* within 5 minutes: not the clock's fault */
     assert_int_equal(coord_clock_note(&c, now, now, note, sizeof(note)), 0);
