@@ -558,8 +558,9 @@ class CliTest(unittest.TestCase):
         self.assertEqual((r.code, r.err), (EXIT["NOT_FOUND"], "coord: no active session at BIG\n"))
         # memory follows the answer, not the count: an array of 10,000
         # sessions alone would take 41 MB (4096 bytes each). The CLI's peak,
-        # measured in a child of its own (RUSAGE_CHILDREN keeps the largest)
-        if not WRAPPER:
+        # measured in a child of its own (RUSAGE_CHILDREN keeps the largest);
+        # not under valgrind or a sanitizer, whose own memory it would count
+        if not WRAPPER and not os.environ.get("COORD_CLI_SANITIZED"):
             measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], "
                        "stdout=subprocess.DEVNULL, check=True); "
                        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
