@@ -511,7 +511,7 @@ coord_status coord_outbox_drain_step(coord_outbox *outbox, int64_t *out_wait_ms,
     ob_drain *d;
     int64_t now;
     int claim, exhausted = 0;
-    coord_status st;
+    coord_status st = COORD_OK; /* also when no commit is due yet: nothing failed */
 
     if (outbox == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
