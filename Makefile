@@ -80,6 +80,12 @@ ld_option  = $(shell $(CC) -shared -Wl,--fatal-warnings -Wl,$(1) -o /dev/null -x
 SIZE_CFLAGS  := -fno-plt $(foreach f,-falign-functions=1 -falign-jumps=1 -falign-loops=1,$(call cc_option,$(f)))
 SIZE_LDFLAGS := $(call ld_option,-z$(comma)noseparate-code) \
                 $(call ld_option,-z$(comma)pack-relative-relocs)
+# Each function and object in a section of its own, so that a static program
+# linked with --gc-sections takes only what it calls: the blocking form of
+# an endpoint without the non-blocking one beside it, hence none of the loop
+# (docs/BUILDING.md "Static programs").  The tree's programs link so.
+SECTION_CFLAGS := $(foreach f,-ffunction-sections -fdata-sections,$(call cc_option,$(f)))
+GC_LDFLAGS     := $(call ld_option,--gc-sections)
 
 # The library's build date, which a failed certificate check compares the
 # system clock with (src/clock.c): SOURCE_DATE_EPOCH, else the last
@@ -100,7 +106,7 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 # The library's own objects; USE_ for everything that uses the library.
 # The tree's include/ comes before any -I of CPPFLAGS (an installed coord.h).
-LIB_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) -fPIC -fvisibility=hidden $(SIZE_CFLAGS) \
+LIB_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) -fPIC -fvisibility=hidden $(SIZE_CFLAGS) $(SECTION_CFLAGS) \
              $(MINIMAL_CFLAGS) $(TIME_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 USE_CFLAGS = $(WARNINGS) -Iinclude $(CPPFLAGS) $(MINIMAL_CFLAGS) $(TIME_CFLAGS) $(DEPS_CFLAGS) $(CFLAGS)
 
@@ -236,7 +242,7 @@ $(SHARED_LIB): $(OBJS) $(VERSION_SCRIPT)
 	$(if $(strip $(DEPS_LIBS)),,$(error '$(PKG_CONFIG) --libs libcurl libcjson' gives nothing: \
 	  libcoord.so would not be linked with them (cross-compiling? PKG_CONFIG=$(TARGET_TRIPLET)-pkg-config)))
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(VERSION_SCRIPT) $(CFLAGS) \
-	  $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(DEPS_LIBS)
+	  $(SIZE_LDFLAGS) $(GC_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(DEPS_LIBS)
 
 $(BUILD)/lib/$(SONAME): $(SHARED_LIB)
 	ln -sf $(notdir $<) $@
@@ -285,14 +291,14 @@ size: $(STATIC) $(SHARED_LIB) $(BUILD)/examples/end_session
 # Programs link the static library so they run from the tree without LD_LIBRARY_PATH.
 $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(USE_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
+	$(CC) $(USE_CFLAGS) $(GC_LDFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
 
 # The CLI (its outbox commands) and the outbox kiosk link libcoord-outbox
 # and SQLite; no other program does (end_session stays free of SQLite).
 $(BUILD)/examples/coord $(BUILD)/examples/outbox_kiosk: $(BUILD)/examples/%: examples/%.c \
                                                        $(OUTBOX_STATIC) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(USE_CFLAGS) $(SQLITE_CFLAGS) $(LDFLAGS) -o $@ $< $(OUTBOX_LINK)
+	$(CC) $(USE_CFLAGS) $(SQLITE_CFLAGS) $(GC_LDFLAGS) $(LDFLAGS) -o $@ $< $(OUTBOX_LINK)
 
 examples: lib $(EXAMPLES)
 

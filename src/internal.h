@@ -704,6 +704,24 @@ COORD_HIDDEN coord_call *coord_loop_call_new(coord_loop *loop, coord_client *cli
                                              const coord_call_callback *callback,
                                              coord_operation operation,
                                              const char *location_id, int64_t session_id);
+
+/* The checks every non-blocking start function makes (a loop, a client, a
+ * callback), then a call of the loop (coord_loop_call_new()) that runs
+ * complete when its exchange is done. NULL (and *out_status, recorded in
+ * the client's last error) when it cannot start. */
+COORD_HIDDEN coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
+                                           const coord_call_callback *callback,
+                                           coord_call_complete_fn complete,
+                                           coord_operation operation,
+                                           const char *location_id, int64_t session_id,
+                                           coord_status *out_status);
+/* The same for a call that answers one session to on_done. */
+COORD_HIDDEN coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
+                                                   coord_session_fn on_done, void *user_data,
+                                                   coord_call_complete_fn complete,
+                                                   coord_operation operation,
+                                                   const char *location_id,
+                                                   int64_t session_id, coord_status *out_status);
 /* Start a call whose request the endpoint built (built: the builder's
  * status). On COORD_OK the call runs and its callback will be called; on
  * any other status it is released without a callback, and its record is
@@ -752,7 +770,7 @@ COORD_HIDDEN coord_status coord_wait_finish(coord_wait_plan *w, coord_status st,
 COORD_HIDDEN coord_status coord_wait_timed_out(coord_wait_plan *w, coord_error *e,
                                                const char *location_id, int64_t session_id);
 
-/* ---- sessions.c, sessions_async.c, testing.c: the endpoints --------------- */
+/* ---- sessions.c, lists.c, testing.c: the endpoints ------------------------ */
 
 /* Begin an exchange that answers one session into *out, its total timeout
  * cut to max_ms (0: the client's). location_id is copied first: it may live
@@ -795,24 +813,6 @@ COORD_HIDDEN coord_status coord_simulate_result(coord_exchange *ex, coord_status
  * from the transport, whatever st. */
 COORD_HIDDEN coord_status coord_jwt_result(coord_exchange *ex, coord_status st, char *out,
                                            size_t size);
-
-/* The checks every non-blocking start function makes (a loop, a client, a
- * callback), then a call of the loop (coord_loop_call_new()) that runs
- * complete when its exchange is done. NULL (and *out_status, recorded in
- * the client's last error) when it cannot start. */
-COORD_HIDDEN coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
-                                           const coord_call_callback *callback,
-                                           coord_call_complete_fn complete,
-                                           coord_operation operation,
-                                           const char *location_id, int64_t session_id,
-                                           coord_status *out_status);
-/* The same for a call that answers one session to on_done. */
-COORD_HIDDEN coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
-                                                   coord_session_fn on_done, void *user_data,
-                                                   coord_call_complete_fn complete,
-                                                   coord_operation operation,
-                                                   const char *location_id,
-                                                   int64_t session_id, coord_status *out_status);
 
 /* ---- client.c: what calls use of a client ---------------------------------- */
 

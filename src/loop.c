@@ -681,6 +681,49 @@ coord_call *coord_loop_call_new(coord_loop *loop, coord_client *client,
     return call;
 }
 
+coord_call *coord_async_begin(coord_loop *loop, coord_client *client,
+                              const coord_call_callback *callback, coord_call_complete_fn complete,
+                              coord_operation operation, const char *location_id,
+                              int64_t session_id, coord_status *out_status)
+{
+    coord_call *call;
+
+    *out_status = COORD_ERR_INVALID_ARGUMENT;
+    if (client == NULL)
+        return NULL;
+    coord_client_clear_error(client);
+    if (loop == NULL) {
+        coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "loop is NULL");
+        return NULL;
+    }
+    if (callback->on_session == NULL && callback->on_list == NULL &&
+        callback->on_barcode == NULL && callback->on_token == NULL) {
+        coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "on_done is NULL");
+        return NULL;
+    }
+    call = coord_loop_call_new(loop, client, callback, operation, location_id, session_id);
+    if (call == NULL) {
+        *out_status = coord_client_fail(client, COORD_ERR_OUT_OF_MEMORY, "out of memory for a call");
+        return NULL;
+    }
+    call->state.complete = complete;
+    *out_status = COORD_OK;
+    return call;
+}
+
+coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
+                                      coord_session_fn on_done, void *user_data,
+                                      coord_call_complete_fn complete, coord_operation operation,
+                                      const char *location_id, int64_t session_id,
+                                      coord_status *out_status)
+{
+    coord_call_callback callback = {.on_session = on_done, .user_data = user_data};
+
+    return coord_async_begin(loop, client, &callback, complete, operation, location_id,
+                             session_id, out_status);
+}
+
+
 coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_call **out_call)
 {
     coord_loop *loop = call->state.loop;

@@ -1,6 +1,10 @@
-/* The session endpoints, blocking: each begins an exchange, builds its
- * request, runs it and makes the result with its X_result() function,
- * which the non-blocking form (sessions_async.c) shares. */
+/* The session endpoints, each in both forms: its X_result() function
+ * says what the exchange's outcome means, and the blocking form (begin,
+ * build, run, result) and the non-blocking one (begin, build, hand the call
+ * to its loop; X_complete: result, then coord_call_deliver) share it.
+ * The lists are in lists.c, the sandbox's calls in testing.c. A static
+ * program of blocking calls links none of the loop when it is linked with
+ * --gc-sections (docs/BUILDING.md "Static programs"). */
 #include <string.h>
 
 #include "internal.h"
@@ -163,6 +167,50 @@ coord_status coord_session_end(coord_client *client, const coord_session *sessio
     return coord_end_session(client, location_id, session->id, out_session);
 }
 
+
+static void end_complete(coord_call *call, coord_status st)
+{
+    coord_call_deliver(call, coord_end_result(&call->exchange, st, &call->session));
+}
+
+coord_status coord_end_session_async(coord_loop *loop, coord_client *client,
+                                     const char *location_id, int64_t session_id,
+                                     coord_session_fn on_done, void *user_data,
+                                     coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, end_complete,
+                                                 COORD_OP_END_SESSION, location_id, session_id,
+                                                 &st);
+
+    if (call == NULL)
+        return st;
+    st = coord_request_end_session(&call->exchange.request, &call->exchange.target,
+                                   call->exchange.location_id, session_id,
+                                   &call->exchange.error);
+    coord_exchange_allow_recovery(&call->exchange);
+    return coord_loop_call_start(call, st, out_call);
+}
+
+coord_status coord_session_end_async(coord_loop *loop, coord_client *client,
+                                     const coord_session *session, coord_session_fn on_done,
+                                     void *user_data, coord_call **out_call)
+{
+    char location_id[COORD_ID_MAX];
+    coord_status st;
+
+    if (client == NULL)
+        return COORD_ERR_INVALID_ARGUMENT;
+    coord_client_clear_error(client);
+    if (loop == NULL || session == NULL)
+        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT,
+                                 "loop and session must not be NULL");
+    st = coord_held_session_location(client, session, location_id);
+    if (st != COORD_OK)
+        return st;
+    return coord_end_session_async(loop, client, location_id, session->id, on_done, user_data,
+                                   out_call);
+}
 /* ---- create ---- */
 
 /* A new session (any id, at the location addressed), or "already active". */
@@ -193,6 +241,28 @@ coord_status coord_session_create(coord_client *client, const char *location_id,
     return coord_exchange_end(&ex, st);
 }
 
+
+static void create_complete(coord_call *call, coord_status st)
+{
+    coord_call_deliver(call, coord_create_result(&call->exchange, st, &call->session));
+}
+
+coord_status coord_session_create_async(coord_loop *loop, coord_client *client,
+                                        const char *location_id, const char *resource_id,
+                                        coord_session_fn on_done, void *user_data,
+                                        coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, create_complete,
+                                                 COORD_OP_CREATE_SESSION, location_id, 0, &st);
+
+    if (call == NULL)
+        return st;
+    st = coord_request_create_session(&call->exchange.request, &call->exchange.target,
+                                      call->exchange.location_id, resource_id,
+                                      &call->exchange.error);
+    return coord_loop_call_start(call, st, out_call);
+}
 /* ---- get ---- */
 
 coord_status coord_get_result(coord_exchange *ex, coord_status st, coord_session *out)
@@ -226,172 +296,29 @@ coord_status coord_session_get(coord_client *client, const char *location_id,
     return get_session(client, COORD_OP_GET_SESSION, location_id, session_id, 0, out_session);
 }
 
-/* ---- lists ---- */
 
-/* Entries without a location get the one the call addressed (when it
- * addressed one). */
-coord_status coord_list_result(coord_exchange *ex, coord_status st, coord_session_list *out)
+static void get_complete(coord_call *call, coord_status st)
 {
-    coord_decode_limits limits;
+    coord_call_deliver(call, coord_get_result(&call->exchange, st, &call->session));
+}
 
-    if (st != COORD_OK)
+coord_status coord_session_get_async(coord_loop *loop, coord_client *client,
+                                     const char *location_id, int64_t session_id,
+                                     coord_session_fn on_done, void *user_data,
+                                     coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data, get_complete,
+                                                 COORD_OP_GET_SESSION, location_id, session_id,
+                                                 &st);
+
+    if (call == NULL)
         return st;
-    coord_client_decode_limits(ex->client, &limits);
-    st = coord_decode_session_list(ex->response.body, ex->response.body_len, &limits, out,
-                                   &ex->error);
-
-    for (uint32_t i = 0; st == COORD_OK && ex->location_id[0] != '\0' && i < out->count; i++)
-        if (out->sessions[i].location_id[0] == '\0')
-            coord_copy_text(out->sessions[i].location_id, COORD_ID_MAX, ex->location_id);
-    return st;
+    st = coord_request_get_session(&call->exchange.request, &call->exchange.target,
+                                   call->exchange.location_id, session_id,
+                                   &call->exchange.error);
+    return coord_loop_call_start(call, st, out_call);
 }
-
-/* GET {base}/{location_id}/session, or the user's sessions everywhere
- * (GET {base}/session) when location_id is NULL. */
-static coord_status list_sessions(coord_client *client, const char *location_id,
-                                  coord_session_list *out)
-{
-    coord_exchange ex;
-    coord_status st;
-
-    coord_exchange_begin(&ex, client,
-                         location_id != NULL ? COORD_OP_LIST_LOCATION : COORD_OP_LIST_USER, 0,
-                         location_id, 0);
-    if (out == NULL)
-        st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT, "out_list is NULL");
-    else
-        st = coord_request_list_sessions(&ex.request, &ex.target, location_id, &ex.error);
-    if (st == COORD_OK)
-        st = coord_list_result(&ex, coord_exchange_run(&ex), out);
-    return coord_exchange_end(&ex, st);
-}
-
-coord_status coord_session_list_location(coord_client *client, const char *location_id,
-                                         coord_session_list *out_list)
-{
-    if (out_list != NULL)
-        memset(out_list, 0, sizeof(*out_list));
-    if (client == NULL)
-        return COORD_ERR_INVALID_ARGUMENT;
-    if (location_id == NULL) { /* NULL means "the user's" to list_sessions: refuse it here */
-        coord_client_clear_error(client);
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
-    }
-    return list_sessions(client, location_id, out_list);
-}
-
-coord_status coord_session_list_user(coord_client *client, coord_session_list *out_list)
-{
-    if (out_list != NULL)
-        memset(out_list, 0, sizeof(*out_list));
-    if (client == NULL)
-        return COORD_ERR_INVALID_ARGUMENT;
-    return list_sessions(client, NULL, out_list);
-}
-
-/* ---- lists, one session at a time ---- */
-
-/* The caller's callback, behind the call's own. */
-typedef struct each_call {
-    const char *location_id; /* the location the call addressed; "" for the user's list */
-    coord_session_each_fn fn;
-    void *user_data;
-} each_call;
-
-/* An entry without a location gets the one the call addressed, as in a list. */
-static int with_location(coord_session *session, void *data)
-{
-    const each_call *each = data;
-
-    if (session->location_id[0] == '\0')
-        coord_copy_text(session->location_id, sizeof(session->location_id), each->location_id);
-    return each->fn(session, each->user_data);
-}
-
-/* GET {base}/{location_id}/session, or GET {base}/session when location_id
- * is NULL, each session handed to fn in *session. */
-static coord_status list_sessions_each(coord_client *client, const char *location_id,
-                                       coord_session *session, coord_session_each_fn fn,
-                                       void *user_data)
-{
-    coord_exchange ex;
-    coord_decode_limits limits;
-    each_call each;
-    coord_status st;
-
-    coord_exchange_begin(&ex, client,
-                         location_id != NULL ? COORD_OP_LIST_LOCATION : COORD_OP_LIST_USER, 0,
-                         location_id, 0);
-    if (session == NULL || fn == NULL)
-        st = coord_exchange_fail(&ex, COORD_ERR_INVALID_ARGUMENT, "session and fn must not be NULL");
-    else
-        st = coord_request_list_sessions(&ex.request, &ex.target, location_id, &ex.error);
-    if (st == COORD_OK)
-        st = coord_exchange_run(&ex);
-    if (st == COORD_OK) {
-        each.location_id = ex.location_id;
-        each.fn = fn;
-        each.user_data = user_data;
-        coord_client_decode_limits(client, &limits);
-        st = coord_decode_session_list_each(ex.response.body, ex.response.body_len, &limits,
-                                            session, with_location, &each, &ex.error);
-    }
-    return coord_exchange_end(&ex, st);
-}
-
-coord_status coord_session_list_location_each(coord_client *client, const char *location_id,
-                                              coord_session *session, coord_session_each_fn fn,
-                                              void *user_data)
-{
-    if (session != NULL)
-        memset(session, 0, sizeof(*session));
-    if (client == NULL)
-        return COORD_ERR_INVALID_ARGUMENT;
-    if (location_id == NULL) { /* NULL means "the user's" to list_sessions_each: refuse it here */
-        coord_client_clear_error(client);
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
-    }
-    return list_sessions_each(client, location_id, session, fn, user_data);
-}
-
-coord_status coord_session_list_user_each(coord_client *client, coord_session *session,
-                                          coord_session_each_fn fn, void *user_data)
-{
-    if (session != NULL)
-        memset(session, 0, sizeof(*session));
-    if (client == NULL)
-        return COORD_ERR_INVALID_ARGUMENT;
-    return list_sessions_each(client, NULL, session, fn, user_data);
-}
-
-void coord_session_list_free(coord_session_list *list)
-{
-    if (list == NULL)
-        return;
-    coord_free(list->sessions);
-    memset(list, 0, sizeof(*list));
-}
-
-coord_status coord_session_list_find_active(const coord_session_list *list,
-                                            const char *location_id,
-                                            const coord_session **out_session)
-{
-    if (out_session != NULL)
-        *out_session = NULL;
-    if (list == NULL || out_session == NULL)
-        return COORD_ERR_INVALID_ARGUMENT;
-    for (uint32_t i = 0; i < list->count; i++) {
-        const coord_session *s = &list->sessions[i];
-
-        if (!s->has_end_time &&
-            (location_id == NULL || strcmp(s->location_id, location_id) == 0)) {
-            *out_session = s;
-            return COORD_OK;
-        }
-    }
-    return COORD_ERR_NOT_FOUND;
-}
-
 /* ---- barcode ---- */
 
 coord_status coord_barcode_result(coord_exchange *ex, coord_status st, coord_redemption_info *out)
@@ -424,6 +351,32 @@ coord_status coord_barcode_create(coord_client *client, coord_redemption_info *o
     return coord_exchange_end(&ex, st);
 }
 
+
+static void barcode_complete(coord_call *call, coord_status st)
+{
+    coord_call_deliver(call, coord_barcode_result(&call->exchange, st, call->state.barcode));
+}
+
+coord_status coord_barcode_create_async(coord_loop *loop, coord_client *client,
+                                        coord_barcode_fn on_done, void *user_data,
+                                        coord_call **out_call)
+{
+    coord_call_callback callback = {.on_barcode = on_done, .user_data = user_data};
+    coord_status st;
+    coord_call *call = coord_async_begin(loop, client, &callback, barcode_complete,
+                                         COORD_OP_CREATE_BARCODE, NULL, 0, &st);
+
+    if (call == NULL)
+        return st;
+    call->state.barcode = coord_malloc(sizeof(*call->state.barcode));
+    if (call->state.barcode == NULL)
+        st = coord_exchange_fail(&call->exchange, COORD_ERR_OUT_OF_MEMORY,
+                                 "out of memory for a barcode");
+    else
+        st = coord_request_create_barcode(&call->exchange.request, &call->exchange.target,
+                                          &call->exchange.error);
+    return coord_loop_call_start(call, st, out_call);
+}
 /* ---- waiting for a session (its plan: wait.c) ---- */
 
 /* Poll, pause, poll... until the plan says the wait is done. */
@@ -483,4 +436,96 @@ coord_status coord_session_wait(coord_client *client, const char *location_id,
     st = wait_polls(client, location_id, session_id, &w, out_session);
     coord_client_call_finished(client);
     return st;
+}
+
+/* ---- wait: each poll is a get on the call's exchange, begun again; the
+ * pauses between polls are the loop's timers (the plan: wait.c) ---- */
+
+static void wait_poll(coord_call *call);
+
+static void wait_done(coord_call *call, coord_status st)
+{
+    coord_exchange *ex = &call->exchange;
+
+    coord_call_deliver(call, coord_wait_finish(&call->state.wait, st, &ex->error,
+                                               ex->location_id, ex->session_id));
+}
+
+static void wait_after_pause(coord_call *call)
+{
+    coord_next next = coord_wait_after_pause(&call->state.wait, coord_now_ms());
+
+    if (next.kind == COORD_NEXT_SEND)
+        wait_poll(call);
+    else
+        wait_done(call, next.status);
+}
+
+static void wait_poll_complete(coord_call *call, coord_status st)
+{
+    coord_session seen;
+    coord_next next;
+
+    st = coord_get_result(&call->exchange, st, &seen);
+    coord_exchange_observe(&call->exchange, st); /* each poll its record, as when blocking */
+    if (st == COORD_OK) { /* the last seen stays until a new one */
+        call->session = seen;
+        call->state.has_session = 1;
+    }
+    if (st == COORD_ERR_CANCELLED) {
+        coord_call_deliver(call, st);
+        return;
+    }
+    next = coord_wait_after_poll(&call->state.wait, st, &seen, coord_now_ms());
+    if (next.kind == COORD_NEXT_SEND)
+        coord_loop_call_after(call, next.delay_ms, wait_after_pause);
+    else
+        wait_done(call, next.status);
+}
+
+/* A poll, with what is left of the wait: also the first, begun when the
+ * call has its place in the loop, so that time in the queue takes nothing
+ * from its budget. */
+static void wait_poll(coord_call *call)
+{
+    coord_exchange *ex = &call->exchange;
+    coord_status st;
+
+    coord_exchange_again(ex, coord_wait_poll_budget(&call->state.wait, coord_now_ms()));
+    st = coord_request_get_session(&ex->request, &ex->target, ex->location_id, ex->session_id,
+                                   &ex->error);
+    if (st != COORD_OK)
+        coord_call_deliver(call, st);
+    else
+        coord_loop_call_send(call);
+}
+
+coord_status coord_session_wait_async(coord_loop *loop, coord_client *client,
+                                      const char *location_id, int64_t session_id,
+                                      coord_wait_for until, uint32_t timeout_ms,
+                                      uint32_t interval_ms, coord_session_fn on_done,
+                                      void *user_data, coord_call **out_call)
+{
+    coord_status st;
+    coord_call *call = coord_session_async_begin(loop, client, on_done, user_data,
+                                                 wait_poll_complete, COORD_OP_WAIT_POLL,
+                                                 location_id, session_id, &st);
+    coord_exchange *ex;
+
+    if (call == NULL)
+        return st;
+    ex = &call->exchange;
+    call->state.start = wait_poll;
+    coord_wait_plan_init(&call->state.wait, until, timeout_ms, interval_ms);
+    /* bounded by its own timeout, in the queue too (a wait of 0 ms: by the
+     * total timeout of its one poll) */
+    if (timeout_ms > 0) {
+        call->state.timeout_ms = timeout_ms;
+        call->state.deadline_ms = call->state.wait.deadline_ms;
+    }
+    st = coord_wait_arguments_ok(until, interval_ms, &ex->error);
+    if (st == COORD_OK) /* built now to check the arguments; built again for each poll */
+        st = coord_request_get_session(&ex->request, &ex->target, ex->location_id, session_id,
+                                       &ex->error);
+    return coord_loop_call_start(call, st, out_call);
 }

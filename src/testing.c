@@ -1,6 +1,5 @@
 /* The sandbox-only endpoints: simulated redemption and test user tokens,
- * blocking and non-blocking (see sessions.c and sessions_async.c for the
- * shape). */
+ * blocking and non-blocking (the shape: sessions.c). */
 #include <string.h>
 
 #include "internal.h"
