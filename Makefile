@@ -181,7 +181,7 @@ CHECK_PARTS := check-build check-sim check-unit check-integration check-cli \
                check-cpp check-python check-node check-install check-makefile check-readme \
                check-adapters check-docs check-outbox
 
-.PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench bench-observer \
+.PHONY: all lib examples adapters tests deps demo docs install uninstall clean size bench bench-observer bench-instructions \
         check $(CHECK_PARTS) check-abi abi-baseline check-minimal check-valgrind check-asan \
         check-threads check-tsan coverage fuzz fuzz-build outbox check-outbox-long bench-outbox bench-tls
 
@@ -648,6 +648,11 @@ bench-outbox: lib $(BENCH_PROGS)
 # against none (callgrind).
 bench-observer: lib $(BENCH_PROGS)
 	BENCH_ONLY=observer $(PYTHON) tests/bench/bench.py $(BUILD)
+
+# Only the instructions per call (callgrind) of every loop of make bench:
+# deterministic, where time on a shared machine is not.
+bench-instructions: lib $(BENCH_PROGS)
+	BENCH_ONLY=instructions $(PYTHON) tests/bench/bench.py $(BUILD)
 
 # Only the bursts over TLS (HTTP/2 and HTTP/1.1) of make bench.
 bench-tls: lib $(BENCH_PROGS)

@@ -43,7 +43,9 @@ Then bursts over TLS (tls_bursts.py, burst_coord): 200 and 1,000 ends started
 at once on a new loop with its default limits, against a private TLS nginx
 (tests/threads/with_nginx.sh, throwaway CA) with HTTP/2 and with HTTP/1.1
 only: TLS connections opened (nginx's $connection), calls/s and CPU.
-BENCH_ONLY=tls runs only that part (make bench-tls).
+BENCH_ONLY=tls runs only that part (make bench-tls). BENCH_ONLY=instructions
+runs only the instructions per call (callgrind) of every loop, blocking and
+non-blocking (make bench-instructions): the engine's budget.
 
 Environment: BENCH_N (calls per round, default 5000), BENCH_ROUNDS (5),
 BENCH_CLI_N (curl processes per round, default 300), BENCH_ALLOC_N (200),
@@ -872,6 +874,11 @@ def main():
                 if len(sys.argv) == 3:
                     with open(sys.argv[2], "w") as f:
                         f.write(text)
+                return
+            if os.environ.get("BENCH_ONLY") == "instructions":
+                instr = call_instructions(build, nginx, tmp, BLOCKING_LOOPS + ASYNC_LOOPS)
+                for name, per_call in instr.items():
+                    print(f"instructions per call (callgrind), {name}: {per_call:,.0f}")
                 return
             if os.environ.get("BENCH_ONLY") == "outbox":
                 text = outbox_report(outbox_figures(build, nginx, tmp))
