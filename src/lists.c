@@ -4,7 +4,6 @@
 
 #include "internal.h"
 
-
 /* ---- lists ---- */
 
 /* Entries without a location get the one the call addressed (when it
@@ -67,7 +66,6 @@ coord_status coord_session_list_user(coord_client *client, coord_session_list *o
         return COORD_ERR_INVALID_ARGUMENT;
     return list_sessions(client, NULL, out_list);
 }
-
 
 static void list_complete(coord_call *call, coord_status st)
 {

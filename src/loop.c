@@ -723,7 +723,6 @@ coord_call *coord_session_async_begin(coord_loop *loop, coord_client *client,
                              session_id, out_status);
 }
 
-
 coord_status coord_loop_call_start(coord_call *call, coord_status built, coord_call **out_call)
 {
     coord_loop *loop = call->state.loop;

@@ -167,7 +167,6 @@ coord_status coord_session_end(coord_client *client, const coord_session *sessio
     return coord_end_session(client, location_id, session->id, out_session);
 }
 
-
 static void end_complete(coord_call *call, coord_status st)
 {
     coord_call_deliver(call, coord_end_result(&call->exchange, st, &call->session));
@@ -241,7 +240,6 @@ coord_status coord_session_create(coord_client *client, const char *location_id,
     return coord_exchange_end(&ex, st);
 }
 
-
 static void create_complete(coord_call *call, coord_status st)
 {
     coord_call_deliver(call, coord_create_result(&call->exchange, st, &call->session));
@@ -296,7 +294,6 @@ coord_status coord_session_get(coord_client *client, const char *location_id,
     return get_session(client, COORD_OP_GET_SESSION, location_id, session_id, 0, out_session);
 }
 
-
 static void get_complete(coord_call *call, coord_status st)
 {
     coord_call_deliver(call, coord_get_result(&call->exchange, st, &call->session));
@@ -350,7 +347,6 @@ coord_status coord_barcode_create(coord_client *client, coord_redemption_info *o
         st = coord_barcode_result(&ex, coord_exchange_run(&ex), out_barcode);
     return coord_exchange_end(&ex, st);
 }
-
 
 static void barcode_complete(coord_call *call, coord_status st)
 {
