@@ -6,6 +6,16 @@
 
 /* ---- lists ---- */
 
+/* The calls of one location's list refuse a NULL location_id, which means
+ * "the user's" to the functions that serve both lists. */
+static coord_status location_given(coord_client *client, const char *location_id)
+{
+    if (location_id != NULL)
+        return COORD_OK;
+    coord_client_clear_error(client);
+    return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
+}
+
 /* Entries without a location get the one the call addressed (when it
  * addressed one). */
 coord_status coord_list_result(coord_exchange *ex, coord_status st, coord_session_list *out)
@@ -51,10 +61,8 @@ coord_status coord_session_list_location(coord_client *client, const char *locat
         memset(out_list, 0, sizeof(*out_list));
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    if (location_id == NULL) { /* NULL means "the user's" to list_sessions: refuse it here */
-        coord_client_clear_error(client);
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
-    }
+    if (location_given(client, location_id) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
     return list_sessions(client, location_id, out_list);
 }
 
@@ -96,10 +104,8 @@ coord_status coord_session_list_location_async(coord_loop *loop, coord_client *c
                                                coord_session_list_fn on_done, void *user_data,
                                                coord_call **out_call)
 {
-    if (client != NULL && location_id == NULL) {
-        coord_client_clear_error(client);
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
-    }
+    if (client != NULL && location_given(client, location_id) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
     return list_sessions_async(loop, client, location_id, on_done, user_data, out_call);
 }
 
@@ -109,6 +115,7 @@ coord_status coord_session_list_user_async(coord_loop *loop, coord_client *clien
 {
     return list_sessions_async(loop, client, NULL, on_done, user_data, out_call);
 }
+
 /* ---- lists, one session at a time ---- */
 
 /* The caller's callback, behind the call's own. */
@@ -167,10 +174,8 @@ coord_status coord_session_list_location_each(coord_client *client, const char *
         memset(session, 0, sizeof(*session));
     if (client == NULL)
         return COORD_ERR_INVALID_ARGUMENT;
-    if (location_id == NULL) { /* NULL means "the user's" to list_sessions_each: refuse it here */
-        coord_client_clear_error(client);
-        return coord_client_fail(client, COORD_ERR_INVALID_ARGUMENT, "location_id is NULL");
-    }
+    if (location_given(client, location_id) != COORD_OK)
+        return COORD_ERR_INVALID_ARGUMENT;
     return list_sessions_each(client, location_id, session, fn, user_data);
 }
 
