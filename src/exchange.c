@@ -27,7 +27,7 @@ static void start(coord_exchange *ex, uint32_t max_ms)
 
     if (max_ms != 0 && max_ms < total)
         total = max_ms; /* coord_session_wait(): no poll outlives the wait */
-    coord_request_init(&ex->request);
+    coord_request_init(&ex->request, ex->url_buf);
     ex->transport = NULL;
     memset(&ex->response, 0, sizeof(ex->response));
     memset(&ex->error, 0, sizeof(ex->error));

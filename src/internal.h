@@ -166,9 +166,14 @@ typedef struct coord_target {
 } coord_target;
 
 /* A built request; free it with coord_request_free(), which wipes what holds
- * secrets. The URL lives in url_buf (no allocation per call); headers point at
- * literals, the target's authorization line, or owned_header. body is borrowed. */
+ * secrets. The URL is written into url_buf, storage its owner gives to
+ * coord_request_init() (an exchange's: no allocation per call). Each build
+ * and free clears every other field in one statement, so that none is left
+ * stale; not the storage, whose 2 KiB are written before they are read.
+ * headers point at literals, the target's authorization line, or
+ * owned_header. body is borrowed. */
 typedef struct coord_request {
+    char *url_buf; /* COORD_URL_MAX bytes, the owner's; kept by every reset */
     const char *method;
     char *url; /* url_buf once built, NULL otherwise; holds the access key */
     const char *headers[COORD_REQUEST_MAX_HEADERS];
@@ -178,11 +183,11 @@ typedef struct coord_request {
     int idempotent; /* may be sent again after a lost answer; from the method, POST: 0 */
     char *owned_body; /* the body when the builder made it; freed with the request */
     char *owned_header; /* an Authorization line formatted here, or NULL */
-    char url_buf[COORD_URL_MAX];
 } coord_request;
 
-/* Every builder below leaves out empty (safe to free) when it fails, and
- * writes why into err (coord_error_fail), never quoting the key. */
+/* Every builder below takes an empty out (coord_request_init(), or
+ * coord_request_free() after a build), leaves it empty (safe to free) when
+ * it fails, and writes why into err (coord_error_fail), never quoting the key. */
 
 /* Build method + URL base/seg1/seg2/...?access_key=KEY, every segment and
  * the key escaped by libcurl, plus the headers. */
@@ -232,8 +237,9 @@ COORD_HIDDEN coord_status coord_request_create_jwt(coord_request *out,
 /* The token of the Authorization line the request formatted itself (a
  * non-blocking call's), or NULL: for redaction. */
 COORD_HIDDEN const char *coord_request_bearer_token(const coord_request *req);
-/* An empty request, safe to free. */
-COORD_HIDDEN void coord_request_init(coord_request *req);
+/* An empty request, safe to free, that builds its URL in url_buf (the
+ * caller's, as long as the request lives). */
+COORD_HIDDEN void coord_request_init(coord_request *req, char url_buf[COORD_URL_MAX]);
 COORD_HIDDEN void coord_request_free(coord_request *req);
 /* The request's path, as sent but without the query (which holds the key):
  * what logs may show. Truncated to size. */
@@ -520,6 +526,7 @@ typedef struct coord_exchange {
     coord_client *client;
     coord_target target;       /* the client's URL and credentials, as of the start */
     coord_request request;     /* built by the endpoint; the recovery fetch replaces it */
+    char url_buf[COORD_URL_MAX]; /* the request's URL: holds the access key */
     coord_transport *transport; /* of the last attempt: the answer's body lives there */
     coord_response response;   /* the last answer */
     coord_error error;         /* the record being built: published by coord_exchange_end() */

@@ -63,18 +63,12 @@ static coord_status append_escaped(char *url, size_t size, size_t *len,
     return st;
 }
 
-/* What coord_request_free() can always take. url_buf is not cleared: 2 KiB
- * per request for bytes that are overwritten before they are read. */
+/* What coord_request_free() can always take: every field clean in one
+ * statement, so that none added later can be forgotten, but the owner's URL
+ * storage, kept and not cleared (see coord_request). */
 static void request_reset(coord_request *req)
 {
-    req->method = NULL;
-    req->url = NULL;
-    req->header_count = 0;
-    req->body = NULL;
-    req->body_len = 0;
-    req->idempotent = 0;
-    req->owned_header = NULL;
-    req->owned_body = NULL;
+    *req = (coord_request){.url_buf = req->url_buf};
 }
 
 static coord_status add_authorization(coord_request *req, const coord_target *target)
@@ -362,8 +356,9 @@ const char *coord_request_bearer_token(const coord_request *req)
     return req->owned_header + sizeof(prefix) - 1;
 }
 
-void coord_request_init(coord_request *req)
+void coord_request_init(coord_request *req, char url_buf[COORD_URL_MAX])
 {
+    req->url_buf = url_buf;
     request_reset(req);
 }
 

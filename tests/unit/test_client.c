@@ -189,10 +189,12 @@ static void no_location_id_moves_the_request(void **state)
             const char *id = loc;
             coord_error err;
             coord_request req;
+            char url_buf[COORD_URL_MAX];
             parsed_url sent;
             char *esc, *back;
             size_t n;
 
+            coord_request_init(&req, url_buf);
             if (i < 0x7f) {
                 loc[0] = (char)i;
                 loc[1] = '\0';

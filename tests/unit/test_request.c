@@ -19,10 +19,36 @@
 static const coord_target target = {BASE, KEY, NULL, NULL}; /* no token: create_jwt's */
 static const coord_target user = {BASE, KEY, "user-token", NULL}; /* every other call's */
 static coord_error err; /* why a builder failed */
+static char url_buf[COORD_URL_MAX]; /* the URL storage an exchange gives its request */
+
+/* An empty request on url_buf, as an exchange starts one. */
+static coord_request new_request(void)
+{
+    coord_request req;
+
+    coord_request_init(&req, url_buf);
+    return req;
+}
+
+/* Empty: every field clean, the owner's storage kept. */
+static void assert_empty(const coord_request *req)
+{
+    assert_ptr_equal(req->url_buf, url_buf);
+    assert_null(req->method);
+    assert_null(req->url);
+    for (size_t i = 0; i < COORD_REQUEST_MAX_HEADERS; i++)
+        assert_null(req->headers[i]);
+    assert_int_equal(req->header_count, 0);
+    assert_null(req->body);
+    assert_int_equal(req->body_len, 0);
+    assert_int_equal(req->idempotent, 0);
+    assert_null(req->owned_body);
+    assert_null(req->owned_header);
+}
 
 static void end_session_request(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_end_session(&req, &user, "LOT-9", 42, &err), COORD_OK);
@@ -40,7 +66,7 @@ static void end_session_request(void **state)
 
 static void path_segments_are_escaped(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_end_session(&req, &user, "a/../b?x=1", 7, &err), COORD_OK);
@@ -57,7 +83,7 @@ static void path_segments_are_escaped(void **state)
 
 static void int64_ids_in_full(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_end_session(&req, &user, "L", INT64_MAX, &err), COORD_OK);
@@ -71,7 +97,7 @@ static void int64_ids_in_full(void **state)
 static void bearer_token_header(void **state)
 {
     coord_target t = {BASE, KEY, "eyJhbGciOi.payload.sig", NULL};
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_end_session(&req, &t, "L", 1, &err),
@@ -86,7 +112,7 @@ static void body_gets_content_type(void **state)
 {
     const char *segs[] = {"L", "session"};
     const char body[] = "{\"x\":1}";
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_build(&req, &target, "POST", segs, 2, body,
@@ -106,7 +132,7 @@ static void invalid_location_ids(void **state)
     static const char *const bad[] = {"", "a\nb", "tab\there", "nul\x7f", "\x1b[31m", ".", ".."};
     static const char *const good[] = {"...", "a..b", ".hidden", "..x"};
     char too_long[COORD_ID_MAX + 1];
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -134,7 +160,7 @@ static void overlong_url_error_hides_the_key(void **state)
 {
     static char key[COORD_URL_MAX];
     coord_target t = {BASE, key, "user-token", NULL};
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     memset(key, 'K', sizeof(key) - 1);
@@ -149,7 +175,7 @@ static void overlong_url_error_hides_the_key(void **state)
 
 static void get_session_request_and_its_loggable_path(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     char path[64];
     (void)state;
 
@@ -183,7 +209,7 @@ static void get_session_request_and_its_loggable_path(void **state)
 
 static void create_session_request(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_create_session(&req, &user, "LOT-9", NULL, &err), COORD_OK);
@@ -215,7 +241,7 @@ static void create_session_request(void **state)
 
 static void get_session_request(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_get_session(&req, &user, "L 1", INT64_MAX, &err), COORD_OK);
@@ -231,7 +257,7 @@ static void get_session_request(void **state)
 static void list_requests(void **state)
 {
     coord_target t = {BASE, KEY, "tok", NULL};
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_list_sessions(&req, &t, "L?1", &err),
@@ -251,7 +277,7 @@ static void list_requests(void **state)
 
 static void barcode_request(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_create_barcode(&req, &user, &err),
@@ -265,7 +291,7 @@ static void barcode_request(void **state)
 
 static void simulate_redemption_request(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_simulate_redemption(&req, &user, "G/1", -5, 95, &err),
@@ -300,7 +326,7 @@ static void create_jwt_request_uses_the_users_api_on_the_same_host(void **state)
          "https://gw.example:8443/v1/users/testing/create_jwt" Q},
         {"http://[::1]:9000/v1/access/parking", "http://[::1]:9000/v1/users/testing/create_jwt" Q},
     };
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -325,7 +351,7 @@ static void create_jwt_request_uses_the_users_api_on_the_same_host(void **state)
 static void create_jwt_validates_its_arguments(void **state)
 {
     char long_email[COORD_EMAIL_MAX + 1];
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_create_jwt(&req, &target, "no-at-sign", NULL, &err),
@@ -354,10 +380,9 @@ static void create_jwt_validates_its_arguments(void **state)
 static void path_of_bare_and_missing_urls(void **state)
 {
     char bare[] = "https://api.example", path[64];
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
-    memset(&req, 0, sizeof(req));
     coord_request_path(&req, path, sizeof(path));
     assert_string_equal(path, "/");
     req.url = bare;
@@ -376,7 +401,7 @@ static void unescaped_segments_match_curl(void **state)
         "LOT-9", "a.b_c~d", "AZaz09-._~", "a b", "a/b", "%41", "caf\xc3\xa9", "~", "x+y", "L!",
     };
     char expected[COORD_URL_MAX];
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
@@ -398,7 +423,7 @@ static void prepared_authorization_is_borrowed(void **state)
 {
     static const char line[] = "Authorization: Bearer tok.en";
     coord_target t = {BASE, KEY, "tok.en", line};
-    coord_request req;
+    coord_request req = new_request();
     (void)state;
 
     assert_int_equal(coord_request_end_session(&req, &t, "L", 1, &err),
@@ -409,20 +434,61 @@ static void prepared_authorization_is_borrowed(void **state)
     coord_request_free(&req);
 }
 
-/* The URL holds the key: freeing the request wipes its storage. */
+/* The URL holds the key: it is built in the owner's storage, without an
+ * allocation, and freeing the request wipes it there. */
 static void free_wipes_the_url(void **state)
 {
-    coord_request req;
+    coord_request req = new_request();
     size_t i;
     (void)state;
 
     assert_int_equal(coord_request_end_session(&req, &user, "L", 1, &err),
                      COORD_OK);
-    assert_ptr_equal(req.url, req.url_buf);
+    assert_ptr_equal(req.url, url_buf);
     coord_request_free(&req);
-    assert_null(req.url);
+    assert_empty(&req);
     for (i = 0; i < sizeof(BASE "/L/session/1/end?access_key=sandbox-s3cr3t%2F%2B%26%3D"); i++)
-        assert_int_equal(req.url_buf[i], 0);
+        assert_int_equal(url_buf[i], 0);
+}
+
+/* A request freed and built again, as an exchange's recovery fetch replaces
+ * its request, keeps nothing of the one before: a POST with a body and an
+ * Authorization line of its own, then a GET with the client's line, then a
+ * build that fails. */
+static void rebuild_leaves_no_stale_field(void **state)
+{
+    static const char line[] = "Authorization: Bearer tok.en";
+    coord_target prepared = {BASE, KEY, "tok.en", line};
+    coord_request req = new_request();
+    (void)state;
+
+    assert_int_equal(coord_request_simulate_redemption(&req, &user, "L", 1, 5, &err), COORD_OK);
+    assert_int_equal(req.header_count, 3);
+    assert_non_null(req.owned_body);
+    assert_non_null(req.owned_header);
+    coord_request_free(&req);
+    assert_empty(&req);
+
+    assert_int_equal(coord_request_get_session(&req, &prepared, "L", 2, &err), COORD_OK);
+    assert_ptr_equal(req.url_buf, url_buf);
+    assert_string_equal(req.method, "GET");
+    assert_ptr_equal(req.url, url_buf);
+    assert_string_equal(req.url, BASE "/L/session/2?access_key=sandbox-s3cr3t%2F%2B%26%3D");
+    assert_int_equal(req.header_count, 2);
+    assert_string_equal(req.headers[0], "Accept: application/json");
+    assert_ptr_equal(req.headers[1], line);
+    for (size_t i = 2; i < COORD_REQUEST_MAX_HEADERS; i++)
+        assert_null(req.headers[i]);
+    assert_null(req.body);
+    assert_int_equal(req.body_len, 0);
+    assert_int_equal(req.idempotent, 1);
+    assert_null(req.owned_body);
+    assert_null(req.owned_header);
+    coord_request_free(&req);
+
+    assert_int_equal(coord_request_end_session(&req, &user, "..", 3, &err),
+                     COORD_ERR_INVALID_ARGUMENT);
+    assert_empty(&req);
 }
 
 /* ---- every builder under allocation failure ---- */
@@ -477,7 +543,7 @@ static void builders_survive_allocation_failures(void **state)
     assert_int_equal(coord_set_allocator(counting_allocator()), COORD_OK);
     for (size_t i = 0; i < sizeof(builders) / sizeof(builders[0]); i++) {
         for (long k = 1;; k++) {
-            coord_request req;
+            coord_request req = new_request();
             coord_status st;
 
             assert_true(k < 100);
@@ -523,6 +589,7 @@ int main(void)
         cmocka_unit_test(unescaped_segments_match_curl),
         cmocka_unit_test(prepared_authorization_is_borrowed),
         cmocka_unit_test(free_wipes_the_url),
+        cmocka_unit_test(rebuild_leaves_no_stale_field),
         cmocka_unit_test(builders_survive_allocation_failures),
     };
     return cmocka_run_group_tests_name("request", tests, NULL, NULL);
