@@ -192,12 +192,15 @@ static coord_status build_with_body(coord_request *out, const coord_target *targ
     return COORD_OK;
 }
 
-coord_status coord_request_end_session(coord_request *out, const coord_target *target,
-                                       const char *location_id, int64_t session_id,
-                                       coord_error *err)
+/* A session's own path, {base}/{location_id}/session/{session_id}, and
+ * then the segment last (the end's "end") unless it is NULL; arguments
+ * validated. */
+static coord_status build_session_path(coord_request *out, const coord_target *target,
+                                       const char *method, const char *location_id,
+                                       int64_t session_id, const char *last, coord_error *err)
 {
     char id[24];
-    const char *segments[] = {location_id, "session", id, "end"};
+    const char *segments[] = {location_id, "session", id, last};
 
     request_reset(out);
     if (check_location(location_id, err) != COORD_OK)
@@ -205,23 +208,21 @@ coord_status coord_request_end_session(coord_request *out, const coord_target *t
     if (check_token(target, err) != COORD_OK)
         return COORD_ERR_UNAUTHORIZED;
     id_segment(id, session_id);
-    return coord_request_build(out, target, "PUT", segments, 4, NULL, 0, err);
+    return coord_request_build(out, target, method, segments, last != NULL ? 4 : 3, NULL, 0, err);
+}
+
+coord_status coord_request_end_session(coord_request *out, const coord_target *target,
+                                       const char *location_id, int64_t session_id,
+                                       coord_error *err)
+{
+    return build_session_path(out, target, "PUT", location_id, session_id, "end", err);
 }
 
 coord_status coord_request_get_session(coord_request *out, const coord_target *target,
                                        const char *location_id, int64_t session_id,
                                        coord_error *err)
 {
-    char id[24];
-    const char *segments[] = {location_id, "session", id};
-
-    request_reset(out);
-    if (check_location(location_id, err) != COORD_OK)
-        return COORD_ERR_INVALID_ARGUMENT;
-    if (check_token(target, err) != COORD_OK)
-        return COORD_ERR_UNAUTHORIZED;
-    id_segment(id, session_id);
-    return coord_request_build(out, target, "GET", segments, 3, NULL, 0, err);
+    return build_session_path(out, target, "GET", location_id, session_id, NULL, err);
 }
 
 coord_status coord_request_create_session(coord_request *out, const coord_target *target,
