@@ -2,14 +2,18 @@
  * answers (coord_client_clock_offset_ms), against the simulator with its
  * clock moved (/_sim/clock): blocking and non-blocking calls, an answer
  * of any status, an Age header ignored, a server clock set. */
+#define _GNU_SOURCE /* RTLD_NEXT */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "coord/coord.h"
 #include "sim_client.h"
@@ -42,10 +46,30 @@ static void call(coord_client *c)
     assert_int_equal(coord_session_get(c, "NO-LOT", 1, &s), COORD_ERR_NOT_FOUND);
 }
 
+/* The dates libcurl's parser was handed, in order: this program's
+ * curl_getdate comes before libcurl's (libcoord is linked in statically),
+ * notes the text and hands it on. */
+#define DATES_KEPT 64
+static char dates[DATES_KEPT][40];
+static int dates_parsed;
+
+time_t curl_getdate(const char *p, const time_t *unused)
+{
+    static time_t (*libcurls)(const char *, const time_t *);
+
+    if (libcurls == NULL)
+        *(void **)&libcurls = dlsym(RTLD_NEXT, "curl_getdate"); /* POSIX's way to a function */
+    if (dates_parsed < DATES_KEPT)
+        snprintf(dates[dates_parsed], sizeof(dates[0]), "%s", p);
+    dates_parsed++;
+    return libcurls(p, unused);
+}
+
 static int setup(void **state)
 {
     (void)state;
     sim_reset();
+    dates_parsed = 0;
     return 0;
 }
 
@@ -68,6 +92,24 @@ static void a_right_clock_is_near_zero(void **state)
     (void)state;
 
     call(c);
+    assert_offset_near(c, 0);
+    coord_client_free(c);
+}
+
+/* A Date changes once a second and parsing one costs a tenth of a call:
+ * the handle parses a Date only when it differs from the last it read. */
+static void a_date_seen_again_is_not_parsed_again(void **state)
+{
+    coord_client *c = sim_user_client();
+    int i;
+    (void)state;
+
+    for (i = 0; i < 20; i++)
+        call(c);
+    assert_in_range(dates_parsed, 1, 20);
+    for (i = 1; i < dates_parsed && i < DATES_KEPT; i++)
+        if (strcmp(dates[i - 1], dates[i]) == 0)
+            fail_msg("Date \"%s\" parsed twice in a row (parse %d)", dates[i], i + 1);
     assert_offset_near(c, 0);
     coord_client_free(c);
 }
@@ -141,6 +183,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(none_before_an_answer, setup),
         cmocka_unit_test_setup(a_right_clock_is_near_zero, setup),
+        cmocka_unit_test_setup(a_date_seen_again_is_not_parsed_again, setup),
         cmocka_unit_test_setup(a_server_a_day_ahead_then_an_hour_behind, setup),
         cmocka_unit_test_setup(answers_with_an_age_are_ignored, setup),
         cmocka_unit_test_setup(non_blocking_calls_tell_the_time_too, setup),
