@@ -73,11 +73,84 @@ export interface ClientOptions {
   maxInFlight?: number;
   /** Connections to one host (default 64). */
   maxHostConnections?: number;
+  /**
+   * Connections to a host that answers over HTTP/2, where each carries many
+   * calls: 1..10000, default 4 (coord_loop_set_multiplexed_connections).
+   */
+  maxMultiplexedConnections?: number;
+}
+
+/** Why an attempt was retried: how it ended. */
+export interface RetryReason {
+  /** A status name: "COORD_ERR_SERVER", "COORD_ERR_TRANSPORT", ... */
+  status: string;
+  /** 0 when no answer arrived. */
+  http_status: number;
+}
+
+/**
+ * What one call did (coord_call_record; coord.h documents each field), as
+ * setObserver's function gets it: plain data, no secret. Times are
+ * milliseconds (fractional: the library counts microseconds); the libcurl
+ * times (dns_ms .. total_ms) are of the last attempt, from its start, and
+ * 0 when has_timings is false.
+ */
+export interface CallRecord {
+  /** "end", "create", "get", "list_location", "list_user", "wait_poll", "barcode",
+   *  "simulate_redemption", "create_jwt" (coord_operation_name). */
+  operation: string;
+  /** "" when the call addressed none. */
+  location_id: string;
+  /** 0: none. A BigInt only for an id beyond 2^53 - 1 the call was given as one. */
+  session_id: number | bigint;
+  /** Unique within the client's loop; 0 for a streamed list (a blocking call). */
+  call_id: number;
+  /** The call's status name: "COORD_OK", "COORD_ERR_ALREADY_ENDED", ... (a wait: the poll's). */
+  status: string;
+  /** Of the last answer; 0 when none arrived. */
+  http_status: number;
+  /** HTTP requests sent or tried. */
+  attempts: number;
+  /** Attempts that were retried. */
+  retries: number;
+  /** Why, for the first min(retries, 4). */
+  retry_reasons: RetryReason[];
+  /** The replay-safe end's recovery ran. */
+  recovered: boolean;
+  /** The last attempt ran in libcurl: the times, reuse, version and bytes are its. */
+  has_timings: boolean;
+  connection_reused: boolean;
+  /** 10, 11, 20 or 30; 0 when no answer arrived. */
+  http_version: number;
+  connections_opened: number;
+  /** In the loop's queue, waiting for room (maxInFlight). */
+  queued_ms: number;
+  /** From the call's start to its result: every attempt, pause and the time queued. */
+  elapsed_ms: number;
+  dns_ms: number;
+  connect_ms: number;
+  /** 0 over plain HTTP. */
+  tls_ms: number;
+  /** First byte of the answer. */
+  ttfb_ms: number;
+  total_ms: number;
+  bytes_sent: number;
+  bytes_received: number;
+  /** The server's X-Request-Id; "" when none. */
+  request_id: string;
 }
 
 export class Client {
   constructor(options: ClientOptions);
   setBearerToken(token: string | null): void;
+  /**
+   * A record of each call (a wait: of each poll), before its promise
+   * settles; null stops. It must not call or close this client (those
+   * throw); what it throws rejects the call it observed.
+   */
+  setObserver(observer: ((record: CallRecord) => void) | null): void;
+  /** The server's clock minus this machine's, in ms (from Date headers); null before an answer. */
+  clockOffsetMs(): number | null;
   /** Free the native client; calls in flight reject with CancelledError. */
   close(): void;
   [Symbol.dispose](): void;

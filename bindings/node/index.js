@@ -24,11 +24,16 @@ const WAIT = { started: 1, ended: 2 };
 const pending = new Map();
 let nextKey = 1;
 
-function finish(key, status, errorPtr, value) {
+function finish(call, key, status, errorPtr, value) {
   const entry = pending.get(key);
   if (entry === undefined) return;
   pending.delete(key);
   entry.signal?.removeEventListener('abort', entry.onAbort);
+  const thrown = entry.held.observerErrors.size > 0 ? takeObserverError(entry.held, call) : undefined;
+  if (thrown !== undefined) { // the call's observer threw on its record: the call rejects with that
+    entry.reject(thrown.error);
+    return;
+  }
   if (status === STATUS.OK) {
     try {
       entry.resolve(value());
@@ -47,14 +52,55 @@ function finish(key, status, errorPtr, value) {
 }
 
 const onSession = koffi.register((call, status, error, session, key) =>
-  finish(key, status, error, () => results.sessionAt(session)), koffi.pointer(native.SessionFn));
+  finish(call, key, status, error, () => results.sessionAt(session)), koffi.pointer(native.SessionFn));
 const onList = koffi.register((call, status, error, list, key) =>
-  finish(key, status, error, () => results.sessionsOf(koffi.decode(list, native.SessionList))),
+  finish(call, key, status, error, () => results.sessionsOf(koffi.decode(list, native.SessionList))),
   koffi.pointer(native.ListFn));
 const onBarcode = koffi.register((call, status, error, barcode, key) =>
-  finish(key, status, error, () => results.barcodeAt(barcode)), koffi.pointer(native.BarcodeFn));
+  finish(call, key, status, error, () => results.barcodeAt(barcode)), koffi.pointer(native.BarcodeFn));
 const onToken = koffi.register((call, status, error, token, key) =>
-  finish(key, status, error, () => token), koffi.pointer(native.TokenFn));
+  finish(call, key, status, error, () => token), koffi.pointer(native.TokenFn));
+
+// ---- observers: user_data key -> whose observer gets a native client's records
+// A client's own native client is observed under its key (stream null); a
+// streaming list's client under a key of that run (stream: the run's state).
+// One trampoline for every client, as for the results above: a record whose
+// key is gone (its client closed, its observer removed) is dropped, so the
+// library can never call into a released callback, and no client holds one
+// of koffi's registration slots.
+const observed = new Map();
+let nextObservedKey = 1;
+
+const onRecord = koffi.register((record, key) => {
+  const target = observed.get(key);
+  const held = target?.held;
+  const observer = held?.observer;
+  if (!observer) return;
+  held.observing = true;
+  try {
+    observer(results.callRecordAt(record));
+  } catch (e) {
+    // Never thrown through libcoord's frames (the loop goes on): kept, and
+    // the call observed rejects with it -- as Python's binding raises it from
+    // the call. The first one a call's records raised.
+    if (target.stream) {
+      target.stream.observerError ??= { error: e };
+    } else {
+      const id = koffi.decode(record, native.RECORD_CALL_ID, 'uint64_t');
+      if (!held.observerErrors.has(id)) held.observerErrors.set(id, { error: e });
+    }
+  } finally {
+    held.observing = false;
+  }
+}, koffi.pointer(native.ObserverFn));
+
+/** What the observer threw on a record of this call (non-blocking: by call id), taken. */
+function takeObserverError(held, call) {
+  const id = c.coord_call_id(call);
+  const thrown = held.observerErrors.get(id);
+  held.observerErrors.delete(id);
+  return thrown;
+}
 
 // Freed by the garbage collector when close() was never called. A client
 // with calls in flight is reachable (pending holds it): never collected then.
@@ -76,7 +122,11 @@ function freeClient(client) {
 
 function freeNative(held) {
   if (held.driver && !held.driver.closed) live.loops--;
-  held.driver?.free();
+  held.driver?.free(); // the calls it cancels: their records, then their callbacks
+  // no record after this: a stream's (its client cancelled below) is dropped
+  observed.delete(held.key);
+  held.observer = null;
+  held.observerErrors.clear();
   for (const b of held.idle.splice(0)) freeClient(b);
   // a streaming call still running is cancelled, and frees its client when it returns
   for (const b of held.streaming) c.coord_client_cancel(b);
@@ -117,7 +167,8 @@ class Client {
    * @param {object} options  baseUrl, accessKey (required), token, userAgent,
    *   connectTimeoutMs, timeoutMs, retry {maxAttempts, baseDelayMs, maxDelayMs},
    *   caFile, caPath, pinnedPublicKey, proxy, proxyFromEnvironment,
-   *   maxResponseSize, maxSessions, maxInFlight, maxHostConnections
+   *   maxResponseSize, maxSessions, maxInFlight, maxHostConnections,
+   *   maxMultiplexedConnections
    */
   constructor(options = {}) {
     if (typeof options !== 'object' || options === null)
@@ -128,11 +179,22 @@ class Client {
     const out = [null];
     const st = newClient(this.#baseUrl, this.#accessKey, out);
     if (st !== 0) throw errorFor(st, { detail: 'the base URL or the access key was refused' });
-    const held = { client: out[0], driver: null, idle: [], streaming: new Set(), closed: false };
+    const held = {
+      client: out[0], driver: null, idle: [], streaming: new Set(), closed: false,
+      key: nextObservedKey++, // the observer's user_data
+      observer: null,         // setObserver's function
+      observing: false,       // the observer is running (inside libcoord's frames)
+      observerErrors: new Map(), // call id -> { error } the observer threw on its record
+    };
     this.#held = held;
     try {
       held.driver = new Driver(options.maxInFlight ?? 64, options.maxHostConnections ?? 64);
       live.loops++;
+      if (options.maxMultiplexedConnections !== undefined) {
+        const n = uint32('maxMultiplexedConnections', options.maxMultiplexedConnections);
+        const st = c.coord_loop_set_multiplexed_connections(held.driver.loop, n);
+        if (st !== 0) throw errorFor(st, { detail: `maxMultiplexedConnections must be 1..10000, not ${n}` });
+      }
       this.#configure(options);
     } catch (e) {
       freeNative(held);
@@ -184,6 +246,14 @@ class Client {
     return this.#held.client;
   }
 
+  /** Refuse what libcoord forbids from inside the observer: a call on its client, freeing it. */
+  #notObserving(what) {
+    if (this.#held.observing) {
+      throw new errors.InvalidArgumentError(STATUS.INVALID_ARGUMENT,
+        { detail: `${what} from inside the client's observer (it runs inside libcoord): act after it returns` });
+    }
+  }
+
   #lastError(client, status) {
     return errorFor(status, recordOf(koffi.decode(c.coord_client_last_error(client), native.CError)));
   }
@@ -194,11 +264,50 @@ class Client {
   }
 
   /**
+   * observer(record) gets a plain object for each call of this client, once
+   * the call is done and before its promise settles (a wait: one per poll;
+   * a streamed list: one); null stops. It runs on the main thread, inside
+   * libcoord: it must not start a call on this client or close it (those
+   * throw). What it throws does not reach libcoord: the call it observed
+   * rejects with it, as Python's binding raises it from the call.
+   */
+  setObserver(observer) {
+    if (observer !== null && typeof observer !== 'function')
+      throw new TypeError('observer must be a function or null');
+    const held = this.#held;
+    const client = this.#live();
+    const on = observer !== null;
+    const st = c.coord_client_set_observer(client, on ? onRecord : null, on ? held.key : 0);
+    if (st !== 0) throw this.#lastError(client, st);
+    held.observer = observer;
+    if (on) observed.set(held.key, { held, stream: null });
+    else observed.delete(held.key);
+  }
+
+  /**
+   * How far the server's clock runs ahead of this machine's (negative:
+   * behind), in milliseconds, estimated from its answers' Date headers
+   * (coord_client_clock_offset_ms); null before an answer gave one, or
+   * after this machine's clock was set. Good to about a second.
+   */
+  clockOffsetMs() {
+    const client = this.#live();
+    const out = [0];
+    if (c.coord_client_clock_offset_ms(client, out) === 0) return Number(out[0]);
+    // a client that only streamed: its streaming clients' answers (those not running)
+    for (const b of this.#held.idle) {
+      if (c.coord_client_clock_offset_ms(b, out) === 0) return Number(out[0]);
+    }
+    return null;
+  }
+
+  /**
    * Free the client: calls still in flight end with a CancelledError first.
    * Safe to call twice; the garbage collector does it for a forgotten client.
    */
   close() {
     if (this.#held.closed) return;
+    this.#notObserving('close()');
     finalizer.unregister(this);
     freeNative(this.#held);
   }
@@ -219,8 +328,10 @@ class Client {
         return;
       }
       const client = this.#live();
+      this.#notObserving('a call');
       const key = nextKey++;
-      const entry = { resolve, reject, signal, call: null, aborted: false, onAbort: null, owner: this };
+      const entry = { resolve, reject, signal, call: null, aborted: false, onAbort: null, owner: this,
+                      held: this.#held };
       const out = [null];
       pending.set(key, entry);
       const st = startFn(this.#held.driver.loop, client, ...args, onDone, key, out);
@@ -331,7 +442,13 @@ class Client {
     const signal = signalOf(options);
     if (signal?.aborted) throw abortedError(signal);
     const held = this.#held;
+    this.#notObserving('a call');
     const client = this.#streamingClient();
+    // its record to this client's observer (if one is set now), under a key of this run
+    const run = { observerError: null };
+    const runKey = held.observer ? nextObservedKey++ : 0;
+    if (runKey !== 0) observed.set(runKey, { held, stream: run });
+    void c.coord_client_set_observer(client, runKey !== 0 ? onRecord : null, runKey);
     const got = [];
     let taken = 0, wake = null, stop = false, failure = null, done = false;
     const each = (session) => {
@@ -348,9 +465,12 @@ class Client {
     held.streaming.add(client);
     const one = Buffer.alloc(koffi.sizeof(native.Session));
     fn.async(client, ...args, one, each, 0, (err, st) => {
+      observed.delete(runKey);
       if (err) failure = err;
+      else if (run.observerError) failure = run.observerError.error;
       else if (st !== 0) failure = this.#lastError(client, st);
-      if (failure && signal?.aborted) failure = new AbortError({ ...failure, cause: signal.reason });
+      if (failure && !run.observerError && signal?.aborted)
+        failure = new AbortError({ ...failure, cause: signal.reason });
       held.streaming.delete(client);
       if (held.closed) freeClient(client);
       else held.idle.push(client);

@@ -353,6 +353,239 @@ describe('cancellation and lifetime', () => {
   });
 });
 
+describe('observing calls', () => {
+  const lastRequestId = async () => (await sim('/_sim/last_request', undefined, 'GET')).request_id;
+
+  test('a record per call: operation, status, ids, retries, timings, bytes, request id', async () => {
+    const c = client({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const records = [];
+    c.setObserver((r) => records.push(r));
+    const id = await seeded();
+    const ended = await c.endSession(LOT, id);
+    assert.equal(records.length, 1, 'delivered before the promise settles');
+    const first = records[0];
+    assert.equal(first.request_id, await lastRequestId());
+    assert.match(first.request_id, /^sim-\d{8}$/);
+    await sim('/_sim/fault', { mode: 'status', status: 503, count: 1 });
+    const id2 = await seeded();
+    await c.endSession(LOT, id2);
+    await assert.rejects(c.endSession(LOT, id2), coord.AlreadyEndedError);
+    await assert.rejects(c.getSession(LOT, 2n ** 62n + 1n), coord.NotFoundError);
+    assert.equal(records.length, 4);
+    const [, retried, refused, missing] = records;
+
+    assert.equal(ended.id, id);
+    assert.deepEqual(
+      [first.operation, first.location_id, first.session_id, first.status, first.http_status,
+       first.attempts, first.retries, first.retry_reasons.length, first.recovered],
+      ['end', LOT, id, 'COORD_OK', 200, 1, 0, 0, false]);
+    assert.ok(Number.isSafeInteger(first.call_id) && first.call_id > 0);
+    assert.ok(first.has_timings);
+    assert.equal(first.connection_reused, false);
+    assert.equal(first.connections_opened, 1);
+    assert.equal(first.http_version, 11);
+    assert.equal(first.tls_ms, 0); // plain HTTP
+    assert.equal(first.queued_ms, 0);
+    // a fresh connection: each libcurl time within the next, all within the call's
+    assert.ok(first.dns_ms >= 0 && first.dns_ms <= first.connect_ms && first.connect_ms <= first.ttfb_ms &&
+              first.ttfb_ms <= first.total_ms && first.total_ms <= first.elapsed_ms, inspect(first));
+    assert.ok(first.total_ms > 0 && first.elapsed_ms < 5000, inspect(first));
+    assert.ok(first.bytes_sent > 100 && first.bytes_received > 100, inspect(first));
+
+    assert.deepEqual([retried.operation, retried.session_id, retried.status, retried.attempts, retried.retries],
+                     ['end', id2, 'COORD_OK', 2, 1]);
+    assert.deepEqual(retried.retry_reasons, [{ status: 'COORD_ERR_SERVER', http_status: 503 }]);
+    assert.ok(retried.connection_reused);
+    assert.notEqual(retried.request_id, first.request_id);
+    assert.ok(retried.call_id > first.call_id);
+
+    assert.deepEqual([refused.operation, refused.status, refused.http_status, refused.attempts],
+                     ['end', 'COORD_ERR_ALREADY_ENDED', 409, 1]);
+    // an id given as a BigInt beyond 2^53 comes back as that BigInt
+    assert.deepEqual([missing.operation, missing.session_id, missing.status, missing.http_status],
+                     ['get', 2n ** 62n + 1n, 'COORD_ERR_NOT_FOUND', 404]);
+
+    for (const r of records.slice(0, 3)) { // no secret in any field
+      const t = JSON.stringify(r);
+      assert.ok(!t.includes(KEY) && !t.includes(token), t);
+    }
+  });
+
+  test('a wait: a record per poll; a streamed list: one, from its own client', async () => {
+    const c = client();
+    const records = [];
+    c.setObserver((r) => records.push(r));
+    const id = await seeded();
+    await assert.rejects(c.waitSession(LOT, id, { until: 'ended', timeoutMs: 600, intervalMs: 20 }),
+                         coord.TimeoutError);
+    assert.ok(records.length >= 2, `${records.length} polls`);
+    assert.ok(records.every((r) => r.operation === 'wait_poll' && r.status === 'COORD_OK' &&
+                                   r.session_id === id && r.call_id === records[0].call_id));
+    records.length = 0;
+    let n = 0;
+    for await (const s of c.streamLocationSessions(LOT)) n += s.location_id === LOT ? 1 : 0;
+    assert.ok(n > 0);
+    assert.equal(records.length, 1);
+    assert.deepEqual([records[0].operation, records[0].location_id, records[0].status,
+                      records[0].http_status, records[0].call_id, records[0].session_id],
+                     ['list_location', LOT, 'COORD_OK', 200, 0, 0]); // a blocking call: no call id
+  });
+
+  test('setObserver(null) stops the records', async () => {
+    const c = client();
+    const records = [];
+    c.setObserver((r) => records.push(r));
+    const id = await seeded();
+    await c.getSession(LOT, id);
+    assert.equal(records.length, 1);
+    c.setObserver(null);
+    await c.getSession(LOT, id);
+    for await (const s of c.streamUserSessions()) void s;
+    await c.createBarcode();
+    assert.equal(records.length, 1);
+    c.setObserver((r) => records.push(r));
+    await c.createBarcode();
+    assert.deepEqual(records.map((r) => r.operation), ['get', 'barcode']);
+    assert.throws(() => c.setObserver(undefined), TypeError);
+    assert.throws(() => c.setObserver({}), TypeError);
+  });
+
+  test('an observer that throws: the call it observed rejects with that, the loop goes on', async () => {
+    const c = client();
+    const thrown = new Error('dashboard down');
+    const seen = [];
+    c.setObserver((r) => {
+      seen.push(r.operation);
+      if (r.operation === 'get') throw thrown;
+    });
+    const ids = [await seeded(), await seeded(), await seeded()];
+    const settled = await Promise.allSettled([c.endSession(LOT, ids[0]), c.getSession(LOT, ids[1]),
+                                              c.endSession(LOT, ids[2])]);
+    assert.deepEqual(settled.map((x) => x.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.equal(settled[1].reason, thrown);
+    assert.deepEqual(settled.map((x) => x.value?.id), [ids[0], undefined, ids[2]]);
+    // the call ran: its result is lost, not its effect (as in Python)
+    c.setObserver(() => { throw thrown; });
+    await assert.rejects(c.endSession(LOT, ids[1]), (e) => e === thrown);
+    await assert.rejects(c.endSession(LOT, ids[1]), (e) => e === thrown);
+    c.setObserver(null);
+    assert.ok((await c.getSession(LOT, ids[1])).end_time);
+    // a streamed list: its sessions, then the observer's error
+    c.setObserver(() => { throw thrown; });
+    let n = 0;
+    await assert.rejects(async () => { for await (const s of c.streamLocationSessions(LOT)) n += s ? 1 : 0; },
+                         (e) => e === thrown);
+    assert.ok(n > 0);
+    c.setObserver((r) => seen.push(r.operation));
+    assert.equal((await c.getSession(LOT, ids[0])).id, ids[0]);
+    assert.deepEqual(seen.slice(0, 3).sort(), ['end', 'end', 'get']);
+    assert.equal(seen.at(-1), 'get');
+    assert.equal(c.callsInFlight, 0);
+  });
+
+  test('from inside its observer a client takes no call and is not closed', async () => {
+    const c = client();
+    const id = await seeded();
+    let inner;
+    c.setObserver(() => { inner = c.getSession(LOT, id); });
+    assert.equal((await c.getSession(LOT, id)).id, id);
+    await assert.rejects(inner, (e) => e instanceof coord.InvalidArgumentError && /observer/.test(e.detail));
+    c.setObserver(() => c.close());
+    await assert.rejects(c.getSession(LOT, id), (e) => e instanceof coord.InvalidArgumentError &&
+                                                       /close\(\) from inside/.test(e.detail));
+    c.setObserver(null);
+    assert.equal((await c.getSession(LOT, id)).id, id, 'still open');
+  });
+
+  test('close(): the calls it cancels are recorded before it returns, nothing after', async () => {
+    const before = coord.nativeHandles();
+    const c = new coord.Client({ baseUrl: BASE, accessKey: KEY, token });
+    const records = [];
+    c.setObserver((r) => records.push(r));
+    await sim('/_sim/fault', { mode: 'hang', seconds: 10, count: 2 });
+    try {
+      const sent = await apiRequests();
+      const call = c.getSession(LOT, 1);
+      const stream = c.streamUserSessions()[Symbol.asyncIterator]().next();
+      for (let i = 0; i < 300 && await apiRequests() < sent + 2; i++) // both hang at the server
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await apiRequests(), sent + 2);
+      c.close();
+      assert.deepEqual(records.map((r) => [r.operation, r.status]), [['get', 'COORD_ERR_CANCELLED']]);
+      await assert.rejects(call, coord.CancelledError);
+      await assert.rejects(stream, coord.CancelledError);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(records.length, 1, 'the stream\'s record came after close(): dropped');
+      assert.throws(() => c.setObserver(() => {}), coord.InvalidArgumentError);
+      assert.deepEqual(coord.nativeHandles(), before);
+    } finally {
+      await sim('/_sim/fault', undefined, 'DELETE');
+    }
+  });
+
+  test('the garbage collector frees a forgotten client with an observer', { skip: !globalThis.gc && 'needs --expose-gc' }, async () => {
+    const before = coord.nativeHandles();
+    const records = [];
+    await (async () => {
+      const c = new coord.Client({ baseUrl: BASE, accessKey: KEY, token });
+      c.setObserver((r) => records.push(r));
+      await c.getSession(LOT, await seeded());
+    })();
+    assert.equal(records.length, 1);
+    for (let i = 0; i < 50 && coord.nativeHandles().clients > before.clients; i++) {
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(coord.nativeHandles(), before);
+  });
+});
+
+describe('clock and connections', () => {
+  const NEAR_MS = 2000; // the Date header counts whole seconds
+  const near = (got, want) => assert.ok(typeof got === 'number' && Math.abs(got - want) <= NEAR_MS,
+                                        `clock offset ${got} ms, expected ${want} +- ${NEAR_MS}`);
+
+  test('clockOffsetMs: null before an answer, then the server\'s clock ahead (+) or behind (-)', async () => {
+    const c = client();
+    assert.equal(c.clockOffsetMs(), null);
+    await assert.rejects(c.getSession('NO-LOT', 1), coord.NotFoundError); // any answer tells the time
+    near(c.clockOffsetMs(), 0);
+    try {
+      await sim('/_sim/clock', { date_offset: 86400 }); // a server a day ahead
+      await assert.rejects(c.getSession('NO-LOT', 1), coord.NotFoundError);
+      near(c.clockOffsetMs(), 86400000);
+      await sim('/_sim/clock', { date_offset: -3600 }); // set an hour behind: the next answer replaces it
+      await assert.rejects(c.getSession('NO-LOT', 1), coord.NotFoundError);
+      near(c.clockOffsetMs(), -3600000);
+      // a client that only streamed: its streaming client's answers count
+      const streamed = client();
+      assert.equal(streamed.clockOffsetMs(), null);
+      for await (const s of streamed.streamUserSessions()) void s;
+      near(streamed.clockOffsetMs(), -3600000);
+    } finally {
+      await sim('/_sim/clock', { date_offset: 0 });
+    }
+    const closed = client();
+    closed.close();
+    assert.throws(() => closed.clockOffsetMs(), coord.InvalidArgumentError);
+  });
+
+  test('maxMultiplexedConnections: 1..10000, as coord_loop_set_multiplexed_connections takes', async () => {
+    const before = coord.nativeHandles();
+    for (const n of [0, 10001, 2 ** 32 - 1]) {
+      assert.throws(() => client({ maxMultiplexedConnections: n }),
+                    (e) => e instanceof coord.InvalidArgumentError && e.detail.includes('1..10000'), String(n));
+    }
+    for (const n of [-1, 1.5, 2 ** 32, '4', null])
+      assert.throws(() => client({ maxMultiplexedConnections: n }), RangeError, String(n));
+    assert.deepEqual(coord.nativeHandles(), before, 'a refused client freed what it made');
+    // over plain HTTP/1.1 (the simulator) the limit never applies; the calls run
+    const id = await seeded();
+    assert.equal((await client({ maxMultiplexedConnections: 1 }).getSession(LOT, id)).id, id);
+    assert.equal((await client({ maxMultiplexedConnections: 10000 }).getSession(LOT, id)).id, id);
+  });
+});
+
 test('the event loop does not stall with 1,000 ends in flight', async () => {
   // The precise figure is `make bench`'s; a generous bound here.
   const c = client();

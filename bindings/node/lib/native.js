@@ -44,6 +44,8 @@ const MESSAGE_MAX = 256;
 const EMAIL_MAX = 255;
 const TOKEN_MAX = 8192;
 const MONEY_TEXT_MAX = 32; // COORD_MONEY_TEXT_MAX
+const RECORD_RETRIES_MAX = 4; // COORD_RECORD_RETRIES_MAX
+const REQUEST_ID_MAX = 64; // COORD_REQUEST_ID_MAX
 
 // ---- the C structs, field for field as in coord.h ---------------------------
 const Money = koffi.struct('coord_money', {
@@ -101,6 +103,44 @@ const SessionList = koffi.struct('coord_session_list', {
   count: 'uint32_t',
   reserved: koffi.array('uint8_t', 52),
 });
+const RetryReason = koffi.struct('coord_retry_reason', {
+  status: 'int32_t',
+  http_status: 'int32_t',
+});
+const recordFields = {
+  size: 'uint32_t',
+  operation: 'int32_t',
+  session_id: 'int64_t',
+  location_id: koffi.array('char', ID_MAX),
+  call_id: 'uint64_t',
+  status: 'int32_t',
+  http_status: 'int32_t',
+  attempts: 'int32_t',
+  retries: 'uint32_t',
+  retry_reasons: koffi.array(RetryReason, RECORD_RETRIES_MAX),
+  recovered: 'uint8_t',
+  has_timings: 'uint8_t',
+  connection_reused: 'uint8_t',
+  http_version: 'uint8_t',
+  connections_opened: 'uint32_t',
+  queued_us: 'int64_t',
+  elapsed_us: 'int64_t',
+  dns_us: 'int64_t',
+  connect_us: 'int64_t',
+  tls_us: 'int64_t',
+  ttfb_us: 'int64_t',
+  total_us: 'int64_t',
+  bytes_sent: 'int64_t',
+  bytes_received: 'int64_t',
+  request_id: koffi.array('char', REQUEST_ID_MAX),
+};
+const CallRecord = koffi.struct('coord_call_record', {
+  ...recordFields,
+  reserved: koffi.array('uint8_t', 168),
+});
+// What a record is read with: all but its reserved tail.
+const CallRecordHead = koffi.struct('coord_call_record_head', recordFields);
+const RECORD_CALL_ID = koffi.offsetof(CallRecord, 'call_id');
 
 // C type name -> koffi mirror, for the layout test (tests/node).
 const LAYOUTS = {
@@ -110,6 +150,8 @@ const LAYOUTS = {
   coord_session: Session,
   coord_error: CError,
   coord_session_list: SessionList,
+  coord_retry_reason: RetryReason,
+  coord_call_record: CallRecord,
 };
 
 // Handles stay opaque: a pointer is a BigInt in koffi 3. user_data is declared
@@ -128,6 +170,9 @@ const TokenFn = resultFn('coord_token_fn', 'const char *token');
 const SocketFn = koffi.proto('void coord_loop_socket_fn(coord_loop *loop, int fd, int events, ' +
   'intptr_t user_data, void *socket_data)');
 const TimerFn = koffi.proto('void coord_loop_timer_fn(coord_loop *loop, int64_t timeout_ms, ' +
+  'intptr_t user_data)');
+// The observer's user_data is a number too (index.js: the client's key).
+const ObserverFn = koffi.proto('void coord_observer_fn(const coord_call_record *record, ' +
   'intptr_t user_data)');
 const EachFn = koffi.proto('int coord_session_each_fn(coord_session *session, intptr_t user_data)');
 
@@ -152,6 +197,10 @@ const PROTOTYPES = [
     'uint32_t base_delay_ms, uint32_t max_delay_ms)',
   'const coord_error *coord_client_last_error(const coord_client *client)',
   'int coord_client_cancel(coord_client *client)',
+  'int coord_client_set_observer(coord_client *client, coord_observer_fn *observer, ' +
+    'intptr_t user_data)',
+  'const char *coord_operation_name(int32_t operation)',
+  'int coord_client_clock_offset_ms(coord_client *client, _Out_ int64_t *out_ms)',
   'int coord_money_format(const coord_money *money, _Out_ uint8_t *out_text, size_t size)',
   'int coord_session_decode(const char *json, size_t len, _Out_ coord_session *out, ' +
     '_Out_ char *detail, size_t detail_size)',
@@ -167,12 +216,14 @@ const PROTOTYPES = [
   'int coord_loop_new(_Out_ coord_loop **out)',
   'void coord_loop_free(coord_loop *loop)',
   'int coord_loop_set_limits(coord_loop *loop, uint32_t max_calls, uint32_t max_host_connections)',
+  'int coord_loop_set_multiplexed_connections(coord_loop *loop, uint32_t max_connections)',
   'int coord_loop_set_callbacks(coord_loop *loop, coord_loop_socket_fn *on_socket, ' +
     'coord_loop_timer_fn *on_timer, intptr_t user_data)',
   'int coord_loop_socket_ready(coord_loop *loop, int fd, int events)',
   'int coord_loop_timeout(coord_loop *loop)',
   'uint32_t coord_loop_calls(const coord_loop *loop)',
   'int coord_call_cancel(coord_call *call)',
+  'uint64_t coord_call_id(const coord_call *call)',
   // the non-blocking calls
   'int coord_end_session_async(coord_loop *loop, coord_client *client, const char *location_id, ' +
     'int64_t session_id, coord_session_fn *on_done, intptr_t user_data, _Out_ coord_call **out)',
@@ -221,7 +272,8 @@ const sys = {
 
 module.exports = {
   koffi, c, sys, LAYOUTS, Session, SessionHead, CError, SessionList, RedemptionInfo, Money,
-  BillingInfo, SessionFn, ListFn, BarcodeFn, TokenFn, SocketFn, TimerFn, EachFn,
-  SESSION_BILLING, SESSION_REDEMPTION, SESSION_RECOVERED,
-  ID_MAX, TIME_MAX, MESSAGE_MAX, EMAIL_MAX, TOKEN_MAX, MONEY_TEXT_MAX,
+  BillingInfo, CallRecord, CallRecordHead, SessionFn, ListFn, BarcodeFn, TokenFn, SocketFn,
+  TimerFn, EachFn, ObserverFn, SESSION_BILLING, SESSION_REDEMPTION, SESSION_RECOVERED,
+  RECORD_CALL_ID, ID_MAX, TIME_MAX, MESSAGE_MAX, EMAIL_MAX, TOKEN_MAX, MONEY_TEXT_MAX,
+  RECORD_RETRIES_MAX,
 };

@@ -5,7 +5,7 @@
 const native = require('./native');
 const { formatMoney } = require('./money');
 
-const { koffi } = native;
+const { koffi, c } = native;
 
 function money(m) {
   return { amount: m.amount, currency: m.currency, formatted: formatMoney(m.amount, m.currency) };
@@ -81,6 +81,45 @@ function toCSession(s) {
   return out;
 }
 
+/**
+ * A coord_call_record at ptr as a plain object: the C field names (as
+ * Python's CallRecord has them), the operation and statuses by name, the
+ * times in milliseconds (fractional: the record counts microseconds).
+ * session_id is a Number, or a BigInt beyond 2^53 - 1 (an id the call was
+ * given as a BigInt): koffi's rule for a 64-bit integer.
+ */
+function callRecordAt(ptr) {
+  const r = koffi.decode(ptr, native.CallRecordHead);
+  const ms = (us) => Number(us) / 1000;
+  const reasons = r.retry_reasons.slice(0, Math.min(r.retries, native.RECORD_RETRIES_MAX));
+  return {
+    operation: c.coord_operation_name(r.operation),
+    location_id: r.location_id,
+    session_id: r.session_id,
+    call_id: r.call_id,
+    status: c.coord_status_name(r.status),
+    http_status: r.http_status,
+    attempts: r.attempts,
+    retries: r.retries,
+    retry_reasons: reasons.map((x) => ({ status: c.coord_status_name(x.status), http_status: x.http_status })),
+    recovered: r.recovered === 1,
+    has_timings: r.has_timings === 1,
+    connection_reused: r.connection_reused === 1,
+    http_version: r.http_version,
+    connections_opened: r.connections_opened,
+    queued_ms: ms(r.queued_us),
+    elapsed_ms: ms(r.elapsed_us),
+    dns_ms: ms(r.dns_us),
+    connect_ms: ms(r.connect_us),
+    tls_ms: ms(r.tls_us),
+    ttfb_ms: ms(r.ttfb_us),
+    total_ms: ms(r.total_us),
+    bytes_sent: Number(r.bytes_sent),
+    bytes_received: Number(r.bytes_received),
+    request_id: r.request_id,
+  };
+}
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -104,4 +143,4 @@ function uint32(name, v) {
   return v;
 }
 
-module.exports = { sessionAt, barcodeAt, sessionsOf, toCSession, int64, uint32 };
+module.exports = { sessionAt, barcodeAt, sessionsOf, callRecordAt, toCSession, int64, uint32 };
