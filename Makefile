@@ -29,6 +29,20 @@ WERROR     ?= 0
 SHARED     ?= 1
 # A command put before each C test program (check-valgrind sets valgrind).
 RUN        ?=
+# make check again on another build (check-minimal, check-valgrind,
+# check-asan and coverage set RERUN=1): the parts that are the same on every
+# build -- the simulator's self-test, the Makefile's dry runs, the API
+# reference -- say they are skipped (make check runs them).
+RERUN      ?= 0
+# The TLS setups of nginx that test_connections runs against: h2 (HTTP/2)
+# and http1.1. check-valgrind runs VALGRIND_NGINX_TLS (http1.1 runs natively
+# and under ASan); a setup left out is said to be skipped.
+NGINX_TLS          ?= h2 http1.1
+VALGRIND_NGINX_TLS ?= h2
+# make OUTBOX_CRASH_RUNS=0: check-outbox skips its crash runs (kill points,
+# power cuts), saying so. coverage sets it: those runs cover no line of src/
+# that the outbox's tests do not, and make check runs them.
+OUTBOX_CRASH_RUNS  ?= 1
 
 # make MINIMAL=1: the firmware build (docs/PERFORMANCE.md "Sizes"), in its own
 # directory, with -Os, and COORD_MINIMAL compiling out logging text and debug
@@ -192,9 +206,13 @@ all: lib outbox examples
 # Everything the parts build is built first (CHECK_PREPARE), then the parts
 # run side by side, as many as -j allows. make check-<part> shows it all.
 CHECK_PREPARE := deps tests examples $(ADAPTERS) $(CPP_TEST)
+# make check BUILD_JOBS=N: that build compiles N files at a time, while the
+# parts still run one at a time (or as -j says). .ci/run sets the CPU count.
+BUILD_JOBS ?=
 
 check:
-	@$(PYTHON) tests/check_parts.py $(BUILD)/check '$(MAKE)' $(CHECK_PREPARE) -- $(CHECK_PARTS)
+	@$(PYTHON) tests/check_parts.py $(if $(BUILD_JOBS),--build-jobs=$(BUILD_JOBS)) $(BUILD)/check \
+	  '$(MAKE)' $(CHECK_PREPARE) -- $(CHECK_PARTS)
 
 # ---- Build dependencies (.ci/install-deps) --------------------------------
 # Building or installing the library (make, make lib, make install) only
@@ -361,14 +379,20 @@ demo: examples
 # and linker can use.
 NATIVE_SKIP = $(strip $(if $(findstring sanitize,$(CFLAGS)),a sanitizer build) \
                       $(if $(RUN),RUN=$(firstword $(RUN)) runs only the C test programs))
+# Why a part that is the same on every build does not run (RERUN=1).
+RERUN_SKIP = $(if $(filter 1,$(RERUN)),RERUN=1: the same on every build (make check runs it))
 
 # Everything compiles (the library, the examples, every test program), also
 # the thread test that check-threads runs; warnings are errors with WERROR=1.
 check-build: tests examples
 
 check-sim: deps
+ifeq ($(RERUN_SKIP),)
 	@echo "== simulator self-test"
 	@$(PYTHON) tests/sim/test_sim.py -q
+else
+	@echo "== simulator self-test: skipped: $(RERUN_SKIP)"
+endif
 
 check-unit: lib $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $(RUN) $$t; done
@@ -385,7 +409,10 @@ check-integration: lib $(INTEG_TESTS) $(TLS_TESTS) $(DNS_TESTS) $(FAKETIME_TESTS
 	    ASAN_OPTIONS="$${ASAN_OPTIONS:+$$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	    faketime '1970-01-01 00:00:00' $(RUN) $$t; done
 	@set -e; for t in $(NGINX_TESTS); do for tls in h2 http1.1; do \
-	  echo "== $$t (nginx, HTTPS, $$tls)"; COORD_NGINX_TLS=$$tls $(WITH_NGINX) $(RUN) $$t; done; done
+	  case " $(NGINX_TLS) " in \
+	  *" $$tls "*) echo "== $$t (nginx, HTTPS, $$tls)"; COORD_NGINX_TLS=$$tls $(WITH_NGINX) $(RUN) $$t;; \
+	  *) echo "== $$t (nginx, HTTPS, $$tls): skipped: NGINX_TLS='$(NGINX_TLS)' (make check runs it)";; \
+	  esac; done; done
 
 # The coord CLI: JSON and exit codes against the simulator.
 check-cli: examples
@@ -452,14 +479,19 @@ endif
 # processes: skipped under RUN (valgrind, qemu) and in sanitizer builds
 # (LeakSanitizer cannot run under a tracer) and in the firmware build (the
 # same code at -Os: its power cuts run; .ci/run's time goes elsewhere).
+# OUTBOX_CRASH_RUNS=0 (coverage) skips both runs.
 OUTBOX_CRASH = PYTHON=$(PYTHON) $(WITH_SIM) $(PYTHON) tests/outbox/crash_test.py
 check-outbox: outbox $(OUTBOX_TESTS) $(OUTBOX_TOOLS)
 	@set -e; for t in $(OUTBOX_TESTS); do echo "== $$t (simulator)"; \
 	  PYTHON=$(PYTHON) $(WITH_SIM) $(RUN) $$t; done
-ifeq ($(RUN),)
+ifeq ($(OUTBOX_CRASH_RUNS),0)
+	@echo "== outbox kill points and power cuts: skipped: OUTBOX_CRASH_RUNS=0 (make check runs them)"
+else ifeq ($(RUN),)
 ifeq ($(NATIVE_SKIP)$(filter 1,$(MINIMAL)),)
 	@echo "== tests/outbox/crash_test.py kill (SIGKILL at every system call of a cycle, restart)"
 	@$(OUTBOX_CRASH) kill $(BUILD)/tests/outbox/ob_cycle
+else
+	@echo "== outbox kill points: skipped: $(or $(NATIVE_SKIP),MINIMAL=1) (make check runs them)"
 endif
 	@echo "== tests/outbox/crash_test.py powercut (unsynced writes lost at every write and sync)"
 	@$(OUTBOX_CRASH) powercut $(BUILD)/tests/outbox/ob_cycle
@@ -497,8 +529,12 @@ endif
 # What the Makefile promises a user: make/lib/install never run apt-get;
 # CPPFLAGS, CFLAGS, LDFLAGS, WERROR, MINIMAL and SHARED reach every command.
 check-makefile:
+ifeq ($(RERUN_SKIP),)
 	@echo "== tests/build/check_makefile.sh (dependencies, flags: dry runs)"
 	@tests/build/check_makefile.sh
+else
+	@echo "== the Makefile's promises: skipped: $(RERUN_SKIP)"
+endif
 
 # Every C block of README.md compiles with -Werror (whatever WERROR says: a
 # reader copies them into their own build); the first, examples/end_session.c,
@@ -545,7 +581,7 @@ abi-baseline: $(SHARED_LIB)
 
 # The whole suite on the firmware build, and its sizes.
 check-minimal:
-	@$(MAKE) --no-print-directory MINIMAL=1 check size
+	@$(MAKE) --no-print-directory MINIMAL=1 RERUN=1 check size
 
 # The whole test suite under valgrind memcheck: any leak or error fails.
 # RUN prefixes only the C test binaries; the Python simulator runs natively.
@@ -553,7 +589,7 @@ VALGRIND = valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirec
            --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
 
 check-valgrind: tests examples
-	@$(MAKE) --no-print-directory check RUN="$(VALGRIND)"
+	@$(MAKE) --no-print-directory check RUN="$(VALGRIND)" RERUN=1 NGINX_TLS="$(VALGRIND_NGINX_TLS)"
 
 # The whole test suite with AddressSanitizer + UndefinedBehaviorSanitizer
 # (only the C programs are instrumented; the Python simulator is not).
@@ -564,7 +600,7 @@ UBSAN_RUN_OPTIONS = halt_on_error=1:print_stacktrace=1
 
 check-asan:
 	@ASAN_OPTIONS=$(ASAN_RUN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_RUN_OPTIONS) \
-	  $(MAKE) --no-print-directory check BUILD=$(BUILD)/asan \
+	  $(MAKE) --no-print-directory check BUILD=$(BUILD)/asan RERUN=1 \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
@@ -586,7 +622,7 @@ GCOVR = gcovr --root . --filter 'src/' --object-directory $(COVERAGE_BUILD)/obj
 coverage:
 	@command -v gcovr >/dev/null || { echo "make coverage needs gcovr (apt-get install gcovr)" >&2; exit 1; }
 	@if [ -d $(COVERAGE_BUILD) ]; then find $(COVERAGE_BUILD) -name "*.gcda" -delete; fi
-	@$(MAKE) --no-print-directory check BUILD=$(COVERAGE_BUILD) \
+	@$(MAKE) --no-print-directory check BUILD=$(COVERAGE_BUILD) RERUN=1 OUTBOX_CRASH_RUNS=0 \
 	  CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage"
 	@echo "== coverage of src/ (lines)"
 	@$(GCOVR) --txt
@@ -670,9 +706,13 @@ docs:
 # The reference has no warning (a new function documents every parameter and
 # its statuses).  Skipped where doxygen is not installed (.ci/run installs it).
 check-docs:
+ifeq ($(RERUN_SKIP),)
 	@if command -v doxygen >/dev/null; then echo "== make docs (API reference, no warning)"; \
 	  $(MAKE) --no-print-directory docs; \
 	else echo "== make docs: skipped (doxygen is not installed)"; fi
+else
+	@echo "== make docs: skipped: $(RERUN_SKIP)"
+endif
 
 # ---- Install --------------------------------------------------------------
 # Anything added here must be removed by uninstall (check-install checks it).

@@ -2,11 +2,13 @@
 """make check, quietly: one line per part and a summary; a part's details
 (its compiler lines, test names, tracebacks) only when it fails.
 
-    check_parts.py LOG_DIR MAKE PREPARE -- PART...
+    check_parts.py [--build-jobs=N] LOG_DIR MAKE PREPARE -- PART...
 
 Runs `MAKE PREPARE` first (everything the parts build: built once, so that
 parts running side by side never compile the same file), then `MAKE PART`
-for each part, as many at a time as make's -j allows. Each one's whole
+for each part, as many at a time as make's -j allows. --build-jobs=N
+(make check BUILD_JOBS=N) builds with -jN whatever -j says; the parts
+still run as -j says. Each one's whole
 output goes to LOG_DIR/PART.log. A part whose "== ..." headings all say
 "skipped" is reported as skipped, with them; one that skipped some of its
 checks says which. Exit status 0 when every part passed.
@@ -70,9 +72,13 @@ def report_failure(part, code, took, log_path):
 
 
 def main():
-    split = sys.argv.index("--")
-    log_dir, make_command, prepare = sys.argv[1], sys.argv[2], sys.argv[3:split]
-    parts = sys.argv[split + 1:]
+    args = sys.argv[1:]
+    build_jobs = None
+    if args and args[0].startswith("--build-jobs="):
+        build_jobs = int(args.pop(0).split("=", 1)[1])
+    split = args.index("--")
+    log_dir, make_command, prepare = args[0], args[1], args[2:split]
+    parts = args[split + 1:]
     make = shlex.split(make_command)
     env = dict(os.environ)
     jobs = jobs_from(env.get("MAKEFLAGS", ""))
@@ -81,7 +87,7 @@ def main():
     started = time.monotonic()
 
     log = os.path.join(log_dir, "build.log")
-    code, took = run(make, [f"-j{jobs}", *prepare], log, env)
+    code, took = run(make, [f"-j{build_jobs or jobs}", *prepare], log, env)
     if code != 0:
         report_failure("build", code, took, log)
         print(f"make check: the build failed; no part ran (log: {log})")

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # Only what each case sets: nothing from a calling make or the environment.
-unset MAKEFLAGS MFLAGS MAKELEVEL CC CXX CPPFLAGS CFLAGS LDFLAGS WERROR MINIMAL SHARED BUILD
+unset MAKEFLAGS MFLAGS MAKELEVEL CC CXX CPPFLAGS CFLAGS LDFLAGS WERROR MINIMAL SHARED BUILD BUILD_JOBS
 
 top="$(mktemp -d "${TMPDIR:-/tmp}/coord_makefile.XXXXXX")"
 trap 'rm -rf "$top"' EXIT
