@@ -228,6 +228,24 @@ static int hold_for_handshake(coord_call *call)
     return 1;
 }
 
+/* 1 when the call should wait for a connection being made to its host
+ * rather than open another (CURLOPT_PIPEWAIT): over TLS, to a host not
+ * known to answer over HTTP/1.x, whose handshake tells whether calls can
+ * share a connection. Not to a host known to answer over HTTP/1.x: libcurl
+ * 7.88 wakes such waiting transfers one per finished transfer, and when the
+ * host's connections had closed, a burst then went over one connection, a
+ * call at a time. Over plain HTTP that is told only by the first answer: a
+ * slow one would hold up every call. */
+static long may_share_a_connection(const coord_call *call)
+{
+    const loop_host *h;
+
+    if (call->state.origin == 0) /* plain HTTP (see hold_for_handshake) */
+        return 0L;
+    h = find_host(call->state.loop, call->state.origin);
+    return h == NULL || h->protocol != HOST_SERIAL ? 1L : 0L;
+}
+
 /* A call's transfer is in libcurl: the first to a TLS host whose protocol
  * is not known is its probe. */
 static void transfer_added(coord_call *call)
@@ -391,13 +409,8 @@ void coord_loop_call_send(coord_call *call)
         return;
     }
     easy = coord_transport_handle(call->state.transport);
-    /* The call, for its answer. Over TLS, wait for a connection being made
-     * to the host rather than open another: its handshake tells whether the
-     * server speaks HTTP/2 and the calls can share it. Over plain HTTP that
-     * is told only by the first answer: a slow one would hold up every call. */
     if (curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)call) != CURLE_OK ||
-        curl_easy_setopt(easy, CURLOPT_PIPEWAIT,
-                         strncmp(ex->request.url, "https:", 6) == 0 ? 1L : 0L) != CURLE_OK) {
+        curl_easy_setopt(easy, CURLOPT_PIPEWAIT, may_share_a_connection(call)) != CURLE_OK) {
         not_sent(call, coord_exchange_fail(ex, COORD_ERR_TRANSPORT,
                                        "libcurl refused the call's options"));
         return;
