@@ -231,11 +231,12 @@ static int hold_for_handshake(coord_call *call)
 /* 1 when the call should wait for a connection being made to its host
  * rather than open another (CURLOPT_PIPEWAIT): over TLS, to a host not
  * known to answer over HTTP/1.x, whose handshake tells whether calls can
- * share a connection. Not to a host known to answer over HTTP/1.x: libcurl
- * 7.88 wakes such waiting transfers one per finished transfer, and when the
- * host's connections had closed, a burst then went over one connection, a
- * call at a time. Over plain HTTP that is told only by the first answer: a
- * slow one would hold up every call. */
+ * share a connection. Not to a host known to answer over HTTP/1.x: there
+ * is nothing to wait for, and libcurl 7.88 wakes waiting transfers only
+ * one per finished transfer (a burst over HTTP/1.1 was once seen to go
+ * over a single connection; the cause is not pinned down). Over plain HTTP
+ * the protocol is told only by the first answer: a slow one would hold up
+ * every call. */
 static long may_share_a_connection(const coord_call *call)
 {
     const loop_host *h;
